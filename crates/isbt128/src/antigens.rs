@@ -29,22 +29,112 @@ const GENERAL_PAIRS: [(&str, &str); 15] = [
 
 /// Position 1: the Rh phenotype (Table 9, column Rh).
 const RH_PHENOTYPES: [&str; 9] = [
-    "C+c-E+e-", "C+c+E+e-", "C-c+E+e-", "C+c-E+e+", "C+c+E+e+", "C-c+E+e+", "C+c-E-e+",
-    "C+c+E-e+", "C-c+E-e+",
+    "C+c-E+e-", "C+c+E+e-", "C-c+E+e-", "C+c-E+e+", "C+c+E+e+", "C-c+E+e+", "C+c-E-e+", "C+c+E-e+",
+    "C-c+E-e+",
 ];
 
 /// Table 12 [RT011]: the antigen or characteristic of `ii` (01-98), found negative unless the
 /// text says otherwise.
 const ADDITIONAL: [&str; 99] = [
-    "information elsewhere", "Ena", "'N'", "Vw", "Mur", "Hut", "Hil", "P", "PP1Pk", "hrS",
-    "hrB", "f", "Ce", "G", "Hr0", "CE", "cE", "Cx", "Ew", "Dw", "hrH", "Goa", "Rh32", "Rh33",
-    "Tar", "Kpb", "Kpc", "Jsb", "Ula", "K11", "K12", "K13", "K14", "K17", "K18", "K19", "K22",
-    "K23", "K24", "Lub", "Lu3", "Lu4", "Lu5", "Lu6", "Lu7", "Lu8", "Lu11", "Lu12", "Lu13",
-    "Lu20", "Aua", "Aub", "Fy4", "Fy5", "Fy6", "Dib", "Sda", "Wrb", "Ytb", "Xga", "Sc1", "Sc2",
-    "Sc3", "Joa", "", "Hy", "Gya", "Co3", "LWa", "LWb", "Kx", "Ge2", "Ge3", "Wb", "Lsa", "Ana",
-    "Dha", "Cra", "IFC", "Kna", "Inb", "Csa", "I", "Era", "Vel", "Lan", "Ata", "Jra", "Oka",
-    "Wra", "Ge4", "", "", "", "", "nationally specified", "Hemoglobin S negative",
-    "parvovirus B19 antibody present", "IgA deficient",
+    "information elsewhere",
+    "Ena",
+    "'N'",
+    "Vw",
+    "Mur",
+    "Hut",
+    "Hil",
+    "P",
+    "PP1Pk",
+    "hrS",
+    "hrB",
+    "f",
+    "Ce",
+    "G",
+    "Hr0",
+    "CE",
+    "cE",
+    "Cx",
+    "Ew",
+    "Dw",
+    "hrH",
+    "Goa",
+    "Rh32",
+    "Rh33",
+    "Tar",
+    "Kpb",
+    "Kpc",
+    "Jsb",
+    "Ula",
+    "K11",
+    "K12",
+    "K13",
+    "K14",
+    "K17",
+    "K18",
+    "K19",
+    "K22",
+    "K23",
+    "K24",
+    "Lub",
+    "Lu3",
+    "Lu4",
+    "Lu5",
+    "Lu6",
+    "Lu7",
+    "Lu8",
+    "Lu11",
+    "Lu12",
+    "Lu13",
+    "Lu20",
+    "Aua",
+    "Aub",
+    "Fy4",
+    "Fy5",
+    "Fy6",
+    "Dib",
+    "Sda",
+    "Wrb",
+    "Ytb",
+    "Xga",
+    "Sc1",
+    "Sc2",
+    "Sc3",
+    "Joa",
+    "",
+    "Hy",
+    "Gya",
+    "Co3",
+    "LWa",
+    "LWb",
+    "Kx",
+    "Ge2",
+    "Ge3",
+    "Wb",
+    "Lsa",
+    "Ana",
+    "Dha",
+    "Cra",
+    "IFC",
+    "Kna",
+    "Inb",
+    "Csa",
+    "I",
+    "Era",
+    "Vel",
+    "Lan",
+    "Ata",
+    "Jra",
+    "Oka",
+    "Wra",
+    "Ge4",
+    "",
+    "",
+    "",
+    "",
+    "nationally specified",
+    "Hemoglobin S negative",
+    "parvovirus B19 antibody present",
+    "IgA deficient",
 ];
 
 fn result(code: u8, first: bool) -> Option<&'static str> {
@@ -96,7 +186,11 @@ mod tests {
 
     fn decode(content: &str) -> Fields {
         let mut out = Vec::new();
-        fields(Kind::SpecialTestingRedCellAntigensGeneral, content.as_bytes(), &mut out);
+        fields(
+            Kind::SpecialTestingRedCellAntigensGeneral,
+            content.as_bytes(),
+            &mut out,
+        );
         out
     }
 
@@ -105,7 +199,9 @@ mod tests {
         // ST-001 §9.1: "C-c+E-e+, K+k+; ... Fy(a+b+), Jk(a+b-)".
         let fields = decode("880000008700000000");
         assert_eq!(fields[0], ("rh_phenotype", FieldValue::text("C-c+E-e+")));
-        let FieldValue::List(results) = &fields[1].1 else { panic!("antigen_results is a list") };
+        let FieldValue::List(results) = &fields[1].1 else {
+            panic!("antigen_results is a list")
+        };
         let pairs: Vec<String> = results
             .iter()
             .map(|r| format!("{:?}={:?}", r[0].1, r[1].1))
@@ -126,8 +222,17 @@ mod tests {
     #[test]
     fn additional_code_55_is_dib_negative_and_96_is_hbs_negative() {
         let last = |content: &str| decode(content).pop().map(|field| field.1);
-        assert_eq!(last("999999999999999955"), Some(FieldValue::text("Dib negative")));
-        assert_eq!(last("999999999999999996"), Some(FieldValue::text("Hemoglobin S negative")));
-        assert_eq!(last("999999999999999999"), Some(FieldValue::text("no information provided")));
+        assert_eq!(
+            last("999999999999999955"),
+            Some(FieldValue::text("Dib negative"))
+        );
+        assert_eq!(
+            last("999999999999999996"),
+            Some(FieldValue::text("Hemoglobin S negative"))
+        );
+        assert_eq!(
+            last("999999999999999999"),
+            Some(FieldValue::text("no information provided"))
+        );
     }
 }

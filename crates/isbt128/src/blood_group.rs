@@ -132,71 +132,260 @@ const fn row(
     rhd: Option<RhD>,
     default: Option<&'static [u8; 2]>,
 ) -> LetterRow {
-    LetterRow { letter, description, abo, rhd, default }
+    LetterRow {
+        letter,
+        description,
+        abo,
+        rhd,
+        default,
+    }
 }
 
 const LETTER_ROWS: [LetterRow; 16] = [
-    row(b'P', "O (RhD not specified)", Some(Abo::O), None, Some(b"55")),
-    row(b'A', "A (RhD not specified)", Some(Abo::A), None, Some(b"66")),
-    row(b'B', "B (RhD not specified)", Some(Abo::B), None, Some(b"77")),
-    row(b'C', "AB (RhD not specified)", Some(Abo::AB), None, Some(b"88")),
-    row(b'D', "para-Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'E', "para-Bombay, RhD positive", None, Some(RhD::Positive), None),
-    row(b'G', "Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'H', "Bombay, RhD positive", None, Some(RhD::Positive), None),
-    row(b'I', "O para-Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'J', "O para-Bombay, RhD positive", None, Some(RhD::Positive), None),
-    row(b'K', "A para-Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'L', "B para-Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'M', "AB para-Bombay, RhD negative", None, Some(RhD::Negative), None),
-    row(b'N', "A para-Bombay, RhD positive", None, Some(RhD::Positive), None),
-    row(b'O', "B para-Bombay, RhD positive", None, Some(RhD::Positive), None),
-    row(b'Q', "AB para-Bombay, RhD positive", None, Some(RhD::Positive), None),
+    row(
+        b'P',
+        "O (RhD not specified)",
+        Some(Abo::O),
+        None,
+        Some(b"55"),
+    ),
+    row(
+        b'A',
+        "A (RhD not specified)",
+        Some(Abo::A),
+        None,
+        Some(b"66"),
+    ),
+    row(
+        b'B',
+        "B (RhD not specified)",
+        Some(Abo::B),
+        None,
+        Some(b"77"),
+    ),
+    row(
+        b'C',
+        "AB (RhD not specified)",
+        Some(Abo::AB),
+        None,
+        Some(b"88"),
+    ),
+    row(
+        b'D',
+        "para-Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'E',
+        "para-Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
+    row(
+        b'G',
+        "Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'H',
+        "Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
+    row(
+        b'I',
+        "O para-Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'J',
+        "O para-Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
+    row(
+        b'K',
+        "A para-Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'L',
+        "B para-Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'M',
+        "AB para-Bombay, RhD negative",
+        None,
+        Some(RhD::Negative),
+        None,
+    ),
+    row(
+        b'N',
+        "A para-Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
+    row(
+        b'O',
+        "B para-Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
+    row(
+        b'Q',
+        "AB para-Bombay, RhD positive",
+        None,
+        Some(RhD::Positive),
+        None,
+    ),
 ];
 
+/// A code with one meaning: code, words, ABO, RhD, and whether it carries more than a group.
+type SingleCode = (
+    &'static [u8; 2],
+    &'static str,
+    Option<Abo>,
+    Option<RhD>,
+    bool,
+);
+
 /// Table 4 rows with only a default code (pools and A subgroups), and Table 5.
-const SINGLE_CODES: [(&[u8; 2], &str, Option<Abo>, Option<RhD>, bool); 26] = [
+const SINGLE_CODES: [SingleCode; 26] = [
     (b"A0", "Group A, Pooled RhD", Some(Abo::A), None, false),
     (b"B0", "Group B, Pooled RhD", Some(Abo::B), None, false),
-    (b"C0", "Group AB, Pooled RhD [Pooled Products]", Some(Abo::AB), None, false),
+    (
+        b"C0",
+        "Group AB, Pooled RhD [Pooled Products]",
+        Some(Abo::AB),
+        None,
+        false,
+    ),
     (b"D0", "Group O, Pooled RhD", Some(Abo::O), None, false),
-    (b"E0", "Pooled ABO, RhD Positive", None, Some(RhD::Positive), false),
-    (b"F0", "Pooled ABO, RhD Negative", None, Some(RhD::Negative), false),
+    (
+        b"E0",
+        "Pooled ABO, RhD Positive",
+        None,
+        Some(RhD::Positive),
+        false,
+    ),
+    (
+        b"F0",
+        "Pooled ABO, RhD Negative",
+        None,
+        Some(RhD::Negative),
+        false,
+    ),
     (b"G0", "Pooled ABO, Pooled RhD", None, None, false),
     (b"H0", "Pooled ABO (RhD not specified)", None, None, false),
     (b"I0", "A1", Some(Abo::A), None, false),
     (b"J0", "A2", Some(Abo::A), None, false),
     (b"K0", "A1B", Some(Abo::AB), None, false),
     (b"L0", "A2B", Some(Abo::AB), None, false),
-    (b"00", "No ABO or Rh information is available", None, None, true),
+    (
+        b"00",
+        "No ABO or Rh information is available",
+        None,
+        None,
+        true,
+    ),
     (b"Ma", "Autologous collection", None, None, true),
     (b"Mb", "Biohazardous", None, None, true),
     (b"Md", "Discard (to be destroyed)", None, None, true),
     (b"Mf", "For fractionation use only", None, None, true),
-    (b"Mq", "Quarantine/hold for further testing or processing", None, None, true),
+    (
+        b"Mq",
+        "Quarantine/hold for further testing or processing",
+        None,
+        None,
+        true,
+    ),
     (b"Mr", "For research use only", None, None, true),
-    (b"Mx", "Not for transfusion based on test results", None, None, true),
-    (b"T1", "ABO not specified, RhD positive (tissue only)", None, Some(RhD::Positive), true),
-    (b"T2", "ABO not specified, RhD negative (tissue only)", None, Some(RhD::Negative), true),
-    (b"T3", "ABO not specified, RhD not specified (tissue only)", None, None, true),
-    (b"T4", "Autologous collection/in quarantine (tissue only)", None, None, true),
-    (b"T5", "See outer packaging for product status (tissue only)", None, None, true),
-    (b"T6", "Must be sterilized before release (tissue only)", None, None, true),
+    (
+        b"Mx",
+        "Not for transfusion based on test results",
+        None,
+        None,
+        true,
+    ),
+    (
+        b"T1",
+        "ABO not specified, RhD positive (tissue only)",
+        None,
+        Some(RhD::Positive),
+        true,
+    ),
+    (
+        b"T2",
+        "ABO not specified, RhD negative (tissue only)",
+        None,
+        Some(RhD::Negative),
+        true,
+    ),
+    (
+        b"T3",
+        "ABO not specified, RhD not specified (tissue only)",
+        None,
+        None,
+        true,
+    ),
+    (
+        b"T4",
+        "Autologous collection/in quarantine (tissue only)",
+        None,
+        None,
+        true,
+    ),
+    (
+        b"T5",
+        "See outer packaging for product status (tissue only)",
+        None,
+        None,
+        true,
+    ),
+    (
+        b"T6",
+        "Must be sterilized before release (tissue only)",
+        None,
+        None,
+        true,
+    ),
 ];
 
 /// Look up a group code in Tables 4 and 5; `None` if it is in neither.
 pub fn group_meaning(code: [u8; 2]) -> Option<GroupMeaning> {
-    if let [tens @ b'0'..=b'9', units @ b'0'..=b'9'] = code {
-        if let Some(meaning) = numeric_group(((tens - b'0') * 10) + (units - b'0')) {
-            return Some(meaning);
-        }
+    if let [tens @ b'0'..=b'9', units @ b'0'..=b'9'] = code
+        && let Some(meaning) = numeric_group(((tens - b'0') * 10) + (units - b'0'))
+    {
+        return Some(meaning);
     }
     if let Some(meaning) = letter_group(code) {
         return Some(meaning);
     }
-    SINGLE_CODES.iter().find(|entry| *entry.0 == code).map(|&(_, description, abo, rhd, special)| {
-        GroupMeaning { description, abo, rhd, intended_use: None, special_message: special }
-    })
+    SINGLE_CODES.iter().find(|entry| *entry.0 == code).map(
+        |&(_, description, abo, rhd, special)| GroupMeaning {
+            description,
+            abo,
+            rhd,
+            intended_use: None,
+            special_message: special,
+        },
+    )
 }
 
 fn numeric_group(code: u8) -> Option<GroupMeaning> {
@@ -212,7 +401,9 @@ fn numeric_group(code: u8) -> Option<GroupMeaning> {
         }
     }
     // The default column of the "RhD not specified" rows is numeric: 55, 66, 77, 88.
-    let row = LETTER_ROWS.iter().find(|row| row.default.map(|d| *d) == Some([b'0' + code / 10, b'0' + code % 10]))?;
+    let row = LETTER_ROWS
+        .iter()
+        .find(|row| row.default.copied() == Some([b'0' + code / 10, b'0' + code % 10]))?;
     Some(GroupMeaning {
         description: row.description,
         abo: row.abo,
@@ -251,7 +442,10 @@ pub enum AntigenResult {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Phenotype {
     /// Kell and C, c, E, e results.
-    RhKell { kell: AntigenResult, rh: [AntigenResult; 4] },
+    RhKell {
+        kell: AntigenResult,
+        rh: [AntigenResult; 4],
+    },
     /// Mia/Mur negative (`U`) or positive (`V`).
     Miltenberger(AntigenResult),
     /// `W`: a Special Testing barcode is present and must be scanned and interpreted.
@@ -290,7 +484,10 @@ pub fn phenotype(r: u8) -> Option<Phenotype> {
     ];
     for (column, kell) in columns {
         if let Some(row) = column.iter().position(|&c| c == r) {
-            return Some(Phenotype::RhKell { kell, rh: RH_ROWS[row] });
+            return Some(Phenotype::RhKell {
+                kell,
+                rh: RH_ROWS[row],
+            });
         }
     }
     match r {
@@ -319,7 +516,11 @@ impl Phenotype {
                         AntigenResult::NoInformation => {}
                     }
                 }
-                if parts.is_empty() { "no information".to_owned() } else { parts.join(" ") }
+                if parts.is_empty() {
+                    "no information".to_owned()
+                } else {
+                    parts.join(" ")
+                }
             }
             Phenotype::Miltenberger(AntigenResult::Positive) => "Mia/Mur positive".to_owned(),
             Phenotype::Miltenberger(_) => "Mia/Mur negative".to_owned(),
@@ -384,10 +585,10 @@ mod tests {
         let mut count = 0;
         for first in b'0'..=b'Z' {
             for second in b'0'..=b'z' {
-                if let Some(meaning) = group_meaning([first, second]) {
-                    if meaning.intended_use.is_some() {
-                        count += 1;
-                    }
+                if let Some(meaning) = group_meaning([first, second])
+                    && meaning.intended_use.is_some()
+                {
+                    count += 1;
                 }
             }
         }
@@ -399,13 +600,21 @@ mod tests {
         let a_pos_directed = group_meaning(*b"58").expect("58 is A RhD positive, directed");
         assert_eq!(a_pos_directed.intended_use, Some(IntendedUse::Directed));
         assert_eq!(group_meaning(*b"A6"), None, "the A row's default is 66");
-        assert_eq!(group_meaning(*b"D6").map(|m| m.description), Some("para-Bombay, RhD negative"));
+        assert_eq!(
+            group_meaning(*b"D6").map(|m| m.description),
+            Some("para-Bombay, RhD negative")
+        );
     }
 
     #[test]
     fn codes_outside_tables_4_and_5_are_unknown() {
         for code in [b"01", b"10", b"56", b"99", b"A1", b"P6", b"Mz", b"ma"] {
-            assert_eq!(group_meaning(*code), None, "{}", String::from_utf8_lossy(code));
+            assert_eq!(
+                group_meaning(*code),
+                None,
+                "{}",
+                String::from_utf8_lossy(code)
+            );
         }
     }
 
@@ -413,8 +622,14 @@ mod tests {
     fn phenotype_e_is_k_negative_c_negative_c_positive_e_positive_e_positive() {
         let phenotype = phenotype(b'E').expect("E is in Table 6");
         assert_eq!(phenotype.describe(), "K-negative C- c+ E+ e+");
-        assert_eq!(self::phenotype(b'0').map(|p| p.describe()), Some("no information".into()));
-        assert_eq!(self::phenotype(b'Z').map(|p| p.describe()), Some("K-positive C- E-".into()));
+        assert_eq!(
+            self::phenotype(b'0').map(|p| p.describe()),
+            Some("no information".into())
+        );
+        assert_eq!(
+            self::phenotype(b'Z').map(|p| p.describe()),
+            Some("K-positive C- E-".into())
+        );
         assert!(self::phenotype(b'a').is_none());
     }
 }

@@ -20,7 +20,7 @@ pub struct Date {
 pub(crate) type Reason = String;
 
 pub(crate) fn is_leap_year(year: u16) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
 }
 
 pub(crate) fn days_in_year(year: u16) -> u16 {
@@ -44,7 +44,9 @@ impl Date {
         }
         let last = days_in_month(year, month);
         if day == 0 || day > last {
-            return Err(format!("day {day:02} outside 01-{last} for {year:04}-{month:02}"));
+            return Err(format!(
+                "day {day:02} outside 01-{last} for {year:04}-{month:02}"
+            ));
         }
         Ok(Date { year, month, day })
     }
@@ -56,7 +58,9 @@ impl Date {
             return Err("julian day 000: days of the year run from 001".to_owned());
         }
         if day_of_year > last {
-            return Err(format!("julian day {day_of_year:03} beyond the last day of {year} ({last})"));
+            return Err(format!(
+                "julian day {day_of_year:03} beyond the last day of {year} ({last})"
+            ));
         }
         let mut remaining = day_of_year;
         let mut month = 1u8;
@@ -69,7 +73,11 @@ impl Date {
             month += 1;
             assert!(month <= 12, "a day within the year always falls in a month");
         }
-        Ok(Date { year, month, day: remaining as u8 })
+        Ok(Date {
+            year,
+            month,
+            day: remaining as u8,
+        })
     }
 
     pub fn year(&self) -> u16 {
@@ -86,7 +94,9 @@ impl Date {
 
     /// The day of the year, 1-366.
     pub fn ordinal(&self) -> u16 {
-        let before: u16 = (1..self.month).map(|m| u16::from(days_in_month(self.year, m))).sum();
+        let before: u16 = (1..self.month)
+            .map(|m| u16::from(days_in_month(self.year, m)))
+            .sum();
         before + u16::from(self.day)
     }
 
@@ -96,7 +106,12 @@ impl Date {
             return None;
         }
         let offset = self.year - 2000;
-        Some(format!("{}{:02}{:03}", offset / 100, offset % 100, self.ordinal()))
+        Some(format!(
+            "{}{:02}{:03}",
+            offset / 100,
+            offset % 100,
+            self.ordinal()
+        ))
     }
 }
 
@@ -116,7 +131,10 @@ pub struct Time {
 
 impl Time {
     /// The time ST-001 §2.4.5 requires when none is specified: 23:59.
-    pub const END_OF_DAY: Time = Time { hour: 23, minute: 59 };
+    pub const END_OF_DAY: Time = Time {
+        hour: 23,
+        minute: 59,
+    };
 
     pub fn from_hm(hour: u8, minute: u8) -> Result<Time, Reason> {
         if hour > 23 {
@@ -193,9 +211,15 @@ mod tests {
 
     #[test]
     fn day_366_exists_only_in_leap_years() {
-        assert_eq!(Date::from_ordinal(2024, 366).map(|d| d.to_string()), Ok("2024-12-31".into()));
+        assert_eq!(
+            Date::from_ordinal(2024, 366).map(|d| d.to_string()),
+            Ok("2024-12-31".into())
+        );
         assert!(Date::from_ordinal(2025, 366).is_err());
-        assert!(Date::from_ordinal(2100, 366).is_err(), "2100 is not a leap year");
+        assert!(
+            Date::from_ordinal(2100, 366).is_err(),
+            "2100 is not a leap year"
+        );
         assert!(Date::from_ordinal(2000, 366).is_ok(), "2000 is a leap year");
     }
 
@@ -217,8 +241,14 @@ mod tests {
 
     #[test]
     fn the_century_digit_zero_is_the_2000s() {
-        assert_eq!(julian_date(b"018365").map(|d| d.to_string()), Ok("2018-12-31".into()));
-        assert_eq!(julian_date(b"119032").map(|d| d.to_string()), Ok("2119-02-01".into()));
+        assert_eq!(
+            julian_date(b"018365").map(|d| d.to_string()),
+            Ok("2018-12-31".into())
+        );
+        assert_eq!(
+            julian_date(b"119032").map(|d| d.to_string()),
+            Ok("2119-02-01".into())
+        );
     }
 
     proptest::proptest! {

@@ -27,7 +27,10 @@ impl Din {
             bytes.len(),
         )?;
         if bytes.len() > 13 {
-            return Err(ParseError::new(13, ErrorKind::KeyedDinLength { found: bytes.len() }));
+            return Err(ParseError::new(
+                13,
+                ErrorKind::KeyedDinLength { found: bytes.len() },
+            ));
         }
         let mut din = [0u8; 13];
         din.copy_from_slice(bytes);
@@ -45,18 +48,28 @@ impl Din {
                 continue;
             }
             if count < 14 {
-                let byte = if character.is_ascii() { character as u8 } else { 0xff };
+                let byte = if character.is_ascii() {
+                    character as u8
+                } else {
+                    0xff
+                };
                 characters[count] = (byte, position);
             }
             count += 1;
         }
         if count != 14 {
-            return Err(ParseError::new(0, ErrorKind::KeyedDinLength { found: count }));
+            return Err(ParseError::new(
+                0,
+                ErrorKind::KeyedDinLength { found: count },
+            ));
         }
         let mut din = [0u8; 13];
         let segments = &Kind::DonationIdentificationNumber.spec().segments[..3];
         let classes = segments.iter().flat_map(|segment| {
-            segment.classes.iter().map(move |class| (segment.name, *class))
+            segment
+                .classes
+                .iter()
+                .map(move |class| (segment.name, *class))
         });
         for (index, (field, class)) in classes.enumerate() {
             let (byte, position) = characters[index];
@@ -220,7 +233,9 @@ impl Flags {
         match self.kind() {
             FlagKind::NotUsed => "flag not used (null value)",
             FlagKind::Iccbba(meaning) => meaning,
-            FlagKind::Local => "locally defined (type 2): interpreted only by the defining facility",
+            FlagKind::Local => {
+                "locally defined (type 2): interpreted only by the defining facility"
+            }
             FlagKind::Check => "check flag (type 3): 60 + the MOD 37-2 checksum of the DIN",
             FlagKind::Reserved => "reserved by ICCBBA for future use",
         }
@@ -235,8 +250,12 @@ impl Flags {
 
 fn type1_meaning(flag: u8) -> &'static str {
     match flag {
-        1..=4 => ["container 1 of a set", "container 2 of a set", "container 3 of a set",
-            "container 4 of a set"][usize::from(flag - 1)],
+        1..=4 => [
+            "container 1 of a set",
+            "container 2 of a set",
+            "container 3 of a set",
+            "container 4 of a set",
+        ][usize::from(flag - 1)],
         5 => "second (repeated) demand-printed label",
         6 => "Pilot tube label",
         7 => "Test tube label",
@@ -246,8 +265,13 @@ fn type1_meaning(flag: u8) -> &'static str {
         11 => "\"Match with Unit\" label",
         12 => "Affixed partial label",
         13 => "Attached label (used with the affixed partial label)",
-        15..=19 => ["container 5 of a set", "container 6 of a set", "container 7 of a set",
-            "container 8 of a set", "container 9 of a set"][usize::from(flag - 15)],
+        15..=19 => [
+            "container 5 of a set",
+            "container 6 of a set",
+            "container 7 of a set",
+            "container 8 of a set",
+            "container 9 of a set",
+        ][usize::from(flag - 15)],
         _ => "reserved by ICCBBA for future use",
     }
 }
@@ -262,7 +286,10 @@ pub struct DonationNumber {
 impl DonationNumber {
     /// Build from validated content (15 characters whose classes were checked). Refuses a
     /// type 3 flag that does not belong to the DIN.
-    pub(crate) fn from_content(content: &[u8], offset: usize) -> Result<DonationNumber, ParseError> {
+    pub(crate) fn from_content(
+        content: &[u8],
+        offset: usize,
+    ) -> Result<DonationNumber, ParseError> {
         let din = Din::from_validated(&content[..13]);
         let flags = Flags::from_validated(&content[13..15]);
         if flags.kind() == FlagKind::Check {

@@ -6,16 +6,22 @@ use crate::Kind;
 ///
 /// `position` is the 0-based index of the offending character in the input as given (scanner
 /// framing such as a trailing carriage return included), so that a screen can point at it.
+///
+/// The kind is boxed: errors are the cold path, and a small `Result` keeps the hot path of
+/// every valid scan fast.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind}")]
 pub struct ParseError {
     pub position: usize,
-    pub kind: ErrorKind,
+    pub kind: Box<ErrorKind>,
 }
 
 impl ParseError {
-    pub(crate) fn new(position: usize, kind: ErrorKind) -> Self {
-        ParseError { position, kind }
+    pub fn new(position: usize, kind: ErrorKind) -> Self {
+        ParseError {
+            position,
+            kind: Box::new(kind),
+        }
     }
 }
 
@@ -35,15 +41,32 @@ pub enum ErrorKind {
     #[error("data identifier '{identifier}' is cut short: the scan ends before it is complete")]
     IdentifierCutShort { identifier: String },
     #[error("{} is cut short: content length {found}, expected {expected}", kind.title())]
-    Truncated { kind: Kind, expected: usize, found: usize },
+    Truncated {
+        kind: Kind,
+        expected: usize,
+        found: usize,
+    },
     #[error(
-        "'{found}' is not allowed in the {field} of {} (expected {expected})",
+        "'{found}' is not allowed in the {} of {} (expected {expected})",
+        words(field),
         kind.title()
     )]
-    InvalidCharacter { kind: Kind, field: &'static str, found: char, expected: &'static str },
-    #[error("{} {field} '{value}' is not valid: {reason}", kind.title())]
-    InvalidValue { kind: Kind, field: &'static str, value: String, reason: String },
-    #[error("check character is '{found}', expected '{expected}': rescan the label or key the number in again")]
+    InvalidCharacter {
+        kind: Kind,
+        field: &'static str,
+        found: char,
+        expected: &'static str,
+    },
+    #[error("{} {} '{value}' is not valid: {reason}", kind.title(), words(field))]
+    InvalidValue {
+        kind: Kind,
+        field: &'static str,
+        value: String,
+        reason: String,
+    },
+    #[error(
+        "check character is '{found}', expected '{expected}': rescan the label or key the number in again"
+    )]
     CheckCharacterMismatch { found: char, expected: char },
     #[error(
         "DIN flag '{found}' is a type 3 check flag but the DIN's check value is {expected}: \
@@ -96,4 +119,9 @@ pub enum ErrorKind {
 fn expected_list(kinds: &[Kind]) -> String {
     let titles: Vec<String> = kinds.iter().map(|kind| kind.title()).collect();
     titles.join(" or ")
+}
+
+/// A field name as a technologist reads it: `day_of_year` becomes "day of year".
+fn words(field: &str) -> String {
+    field.replace('_', " ")
 }

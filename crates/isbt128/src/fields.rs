@@ -61,7 +61,10 @@ impl DataStructure {
                 ("facility", FieldValue::text(din.facility())),
                 ("year", FieldValue::text(din.year())),
                 ("sequence", FieldValue::text(din.sequence())),
-                ("check_character", FieldValue::Text(din.check_character().to_string())),
+                (
+                    "check_character",
+                    FieldValue::Text(din.check_character().to_string()),
+                ),
                 ("din", FieldValue::text(din.as_str())),
                 ("keyed_in", FieldValue::Bool(true)),
             ];
@@ -71,9 +74,15 @@ impl DataStructure {
             DataStructure::Donation(number) => {
                 let din = number.din;
                 fields.push(("din", FieldValue::text(din.as_str())));
-                fields.push(("check_character", FieldValue::Text(din.check_character().to_string())));
+                fields.push((
+                    "check_character",
+                    FieldValue::Text(din.check_character().to_string()),
+                ));
                 fields.push(("eye_readable", FieldValue::Text(din.eye_readable())));
-                let flag_type = number.flags.flag_type().map_or(FieldValue::Null, |t| FieldValue::Integer(t.into()));
+                let flag_type = number
+                    .flags
+                    .flag_type()
+                    .map_or(FieldValue::Null, |t| FieldValue::Integer(t.into()));
                 fields.push(("flag_type", flag_type));
                 fields.push(("flag_meaning", FieldValue::text(number.flags.meaning())));
                 if number.flags.kind() == FlagKind::Check {
@@ -83,13 +92,20 @@ impl DataStructure {
             DataStructure::BloodGroup(group) => blood_group_fields(group, &mut fields),
             DataStructure::Product(code) => {
                 let alpha = code.description_code().as_bytes()[0];
-                fields.push(("product_type", FieldValue::text(product::product_type(alpha))));
+                fields.push((
+                    "product_type",
+                    FieldValue::text(product::product_type(alpha)),
+                ));
                 let description = code.description();
-                fields.push(("description", description.map_or(FieldValue::Null, FieldValue::text)));
+                fields.push((
+                    "description",
+                    description.map_or(FieldValue::Null, FieldValue::text),
+                ));
                 fields.push(("in_catalogue", FieldValue::Bool(description.is_some())));
                 let rule = product::trailer_rule(alpha, code.description_code().as_bytes()[1]);
                 if rule == product::TrailerRule::CollectionTypeAndDivision {
-                    let meaning = product::collection_type(code.collection_type() as u8).unwrap_or("");
+                    let meaning =
+                        product::collection_type(code.collection_type() as u8).unwrap_or("");
                     fields.push(("collection_type_meaning", FieldValue::text(meaning)));
                 }
             }
@@ -125,7 +141,10 @@ fn blood_group_fields(group: &crate::BloodGroup, fields: &mut Fields) {
     } else {
         fields.push(("abo_rhd", FieldValue::text(meaning.description)));
     }
-    fields.push(("intended_use", optional(meaning.intended_use.map(|use_| use_.as_str()))));
+    fields.push((
+        "intended_use",
+        optional(meaning.intended_use.map(|use_| use_.as_str())),
+    ));
     let phenotype = group.phenotype();
     fields.push(("phenotype_meaning", FieldValue::Text(phenotype.describe())));
     if phenotype == Phenotype::SeeSpecialTesting {

@@ -50,9 +50,16 @@ pub use structure::{CompoundHeader, DataStructure, ProductCode, Raw};
 /// names them) and check it: the result is parsed like a scan, and every interpreted field
 /// given must agree with what the rebuilt structure means.
 pub fn encode_fields(kind: Kind, given: &[(String, String)]) -> Result<DataStructure, EncodeError> {
-    let lookup = |name: &str| given.iter().find(|(key, _)| key == name).map(|(_, v)| v.as_str());
-    let raw_names: Vec<&'static str> =
-        fields::raw_fields(kind, "").into_iter().map(|(name, _)| name).collect();
+    let lookup = |name: &str| {
+        given
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let raw_names: Vec<&'static str> = fields::raw_fields(kind, "")
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
     let mut content = String::new();
     for name in &raw_names {
         let value = lookup(name).ok_or(EncodeError::MissingField { kind, field: name })?;
@@ -63,14 +70,18 @@ pub fn encode_fields(kind: Kind, given: &[(String, String)]) -> Result<DataStruc
         _ => kind.spec().identifier,
     };
     let scan = format!("{identifier}{content}");
-    let structure = parse_as(&scan, &[kind]).map_err(|error| EncodeError::Invalid { scan, error })?;
+    let structure =
+        parse_as(&scan, &[kind]).map_err(|error| EncodeError::Invalid { scan, error })?;
     let derived = structure.fields();
     for (name, value) in given {
         if raw_names.contains(&name.as_str()) {
             continue;
         }
         let Some((_, actual)) = derived.iter().find(|(key, _)| key == name) else {
-            return Err(EncodeError::UnknownField { kind, field: name.clone() });
+            return Err(EncodeError::UnknownField {
+                kind,
+                field: name.clone(),
+            });
         };
         let actual = match actual {
             FieldValue::Text(text) => text.clone(),
@@ -101,5 +112,10 @@ pub enum EncodeError {
     #[error("the fields make '{scan}', which is not valid: {error}")]
     Invalid { scan: String, error: ParseError },
     #[error("{} field '{field}' is '{given}', but the other fields make it '{actual}'", kind.title())]
-    Contradiction { kind: Kind, field: String, given: String, actual: String },
+    Contradiction {
+        kind: Kind,
+        field: String,
+        given: String,
+        actual: String,
+    },
 }

@@ -15,15 +15,21 @@ type Invalid<'a> = &'a dyn Fn(&'static str, Range<usize>, String) -> ParseError;
 pub(crate) fn check(kind: Kind, content: &[u8], invalid: Invalid) -> Result<(), ParseError> {
     let number = |range: Range<usize>| date::digits(&content[range]);
     match kind {
-        Kind::SpecialTestingPlateletAntigens if content[16] != b'0' => {
-            Err(invalid("reserved", 16..17, "position 17 is reserved and always 0".into()))
-        }
+        Kind::SpecialTestingPlateletAntigens if content[16] != b'0' => Err(invalid(
+            "reserved",
+            16..17,
+            "position 17 is reserved and always 0".into(),
+        )),
         Kind::PatientDateOfBirth => date::gregorian_date(&content[2..10])
             .map(drop)
             .map_err(|reason| invalid("date_of_birth", 2..10, reason)),
         Kind::ExpirationMonthAndYear => match number(4..6) {
             1..=12 => Ok(()),
-            month => Err(invalid("month", 4..6, format!("month {month:02} outside 01-12"))),
+            month => Err(invalid(
+                "month",
+                4..6,
+                format!("month {month:02} outside 01-12"),
+            )),
         },
         Kind::InfectionMarkers => infection_markers(content, invalid),
         Kind::Dimensions => dimensions(content, invalid),
@@ -36,9 +42,11 @@ pub(crate) fn check(kind: Kind, content: &[u8], invalid: Invalid) -> Result<(), 
         )),
         Kind::GlobalRegistrationIdentifier => grid(content, invalid),
         Kind::SingleEuropeanCode => single_european_code(content, invalid),
-        Kind::ChainOfIdentityIdentifier if &content[..2] != b"CH" => {
-            Err(invalid("prefix", 0..2, "a chain of identity identifier starts with CH".into()))
-        }
+        Kind::ChainOfIdentityIdentifier if &content[..2] != b"CH" => Err(invalid(
+            "prefix",
+            0..2,
+            "a chain of identity identifier starts with CH".into(),
+        )),
         _ => Ok(()),
     }
 }
@@ -61,16 +69,32 @@ fn dimensions(content: &[u8], invalid: Invalid) -> Result<(), ParseError> {
     for (index, unit) in content[2..].chunks(14).enumerate() {
         let at = 2 + index * 14;
         if !(1..=6).contains(&date::digits(&unit[..2])) {
-            return Err(invalid("symbol", at..at + 2, "not in ST-001 Table 19".into()));
+            return Err(invalid(
+                "symbol",
+                at..at + 2,
+                "not in ST-001 Table 19".into(),
+            ));
         }
         if dimension(date::digits(&unit[2..6])).is_none() {
-            return Err(invalid("dimension", at + 2..at + 6, "not in ST-001 Table 20".into()));
+            return Err(invalid(
+                "dimension",
+                at + 2..at + 6,
+                "not in ST-001 Table 20".into(),
+            ));
         }
         if unit[11] > b'5' {
-            return Err(invalid("decimal_places", at + 11..at + 12, "not in ST-001 Table 21".into()));
+            return Err(invalid(
+                "decimal_places",
+                at + 11..at + 12,
+                "not in ST-001 Table 21".into(),
+            ));
         }
         if &unit[12..] != b"00" {
-            return Err(invalid("reserved", at + 12..at + 14, "reserved, always 00".into()));
+            return Err(invalid(
+                "reserved",
+                at + 12..at + 14,
+                "reserved, always 00".into(),
+            ));
         }
     }
     Ok(())
@@ -80,10 +104,18 @@ fn antigen_tests(content: &[u8], invalid: Invalid) -> Result<(), ParseError> {
     for (index, unit) in content[3..].chunks(10).enumerate() {
         let at = 3 + index * 10;
         if serological_result(date::digits(&unit[6..8])).is_none() {
-            return Err(invalid("result", at + 6..at + 8, "not in ST-001 Table 22".into()));
+            return Err(invalid(
+                "result",
+                at + 6..at + 8,
+                "not in ST-001 Table 22".into(),
+            ));
         }
         if number_of_tests(date::digits(&unit[8..10])).is_none() {
-            return Err(invalid("tests", at + 8..at + 10, "not in ST-001 Table 23".into()));
+            return Err(invalid(
+                "tests",
+                at + 8..at + 10,
+                "not in ST-001 Table 23".into(),
+            ));
         }
     }
     Ok(())
@@ -91,7 +123,11 @@ fn antigen_tests(content: &[u8], invalid: Invalid) -> Result<(), ParseError> {
 
 fn flexible_date_time(content: &[u8], invalid: Invalid) -> Result<(), ParseError> {
     if time_zone(content[0]).is_none() {
-        return Err(invalid("time_zone", 0..1, "not in ST-001 Table 24 (1 local, 2 UTC)".into()));
+        return Err(invalid(
+            "time_zone",
+            0..1,
+            "not in ST-001 Table 24 (1 local, 2 UTC)".into(),
+        ));
     }
     if content[1] != b'0' {
         return Err(invalid("reserved", 1..2, "reserved, always 0".into()));
@@ -132,14 +168,23 @@ fn single_european_code(content: &[u8], invalid: Invalid) -> Result<(), ParseErr
 
 fn dimension(code: u32) -> Option<(&'static str, &'static str)> {
     Some(match code {
-        1 => ("mL", "Volume of the associated product including the anticoagulant/additive"),
+        1 => (
+            "mL",
+            "Volume of the associated product including the anticoagulant/additive",
+        ),
         2 => ("mm", "Length of the associated product"),
         3 => ("mm", "Width of the associated product"),
         4 => ("mm", "Height of the associated product"),
         5 => ("mm", "Particle size of the associated product"),
         6 => ("cm2", "Area of the associated product"),
-        7 => ("1E9", "Total number of platelets in the container of the associated product"),
-        8 => ("g", "Weight of associated product excluding the container but including the anticoagulant/additive"),
+        7 => (
+            "1E9",
+            "Total number of platelets in the container of the associated product",
+        ),
+        8 => (
+            "g",
+            "Weight of associated product excluding the container but including the anticoagulant/additive",
+        ),
         9 => ("g", "Tare weight of container"),
         10 => ("g", "Tare weight of container and attached tubing"),
         11 => ("rings", "Length of trachea expressed in number of rings"),
@@ -174,9 +219,15 @@ fn number_of_tests(code: u32) -> Option<&'static str> {
     Some(match code {
         1 => "Tested once on this collection",
         2 => "Tested once on prior collection",
-        3 => "Tested at least twice on different collections (current and historic) with concordant results",
-        4 => "Tested at least twice on different collections (historic only) with concordant results",
-        5 => "Tested at least twice on this collection only, different samples, with concordant results",
+        3 => {
+            "Tested at least twice on different collections (current and historic) with concordant results"
+        }
+        4 => {
+            "Tested at least twice on different collections (historic only) with concordant results"
+        }
+        5 => {
+            "Tested at least twice on this collection only, different samples, with concordant results"
+        }
         6 => "Test history not specified",
         _ => return None,
     })
@@ -250,14 +301,18 @@ pub(crate) fn derived_fields(kind: Kind, content: &[u8], fields: &mut Fields) {
             fields.push(("check_character", check_character(content)));
             if matches!(
                 kind,
-                Kind::SpecialTestingRedCellAntigensGeneral | Kind::SpecialTestingRedCellAntigensRetired
+                Kind::SpecialTestingRedCellAntigensGeneral
+                    | Kind::SpecialTestingRedCellAntigensRetired
             ) || kind == Kind::SpecialTestingRedCellAntigensFinnish
             {
                 crate::antigens::fields(kind, content, fields);
             }
         }
         Kind::ContainerManufacturerAndCatalogNumber => {
-            fields.push(("container_meaning", FieldValue::text(container_meaning(content[0]))));
+            fields.push((
+                "container_meaning",
+                FieldValue::text(container_meaning(content[0])),
+            ));
         }
         Kind::PatientDateOfBirth => {
             if let Ok(date) = date::gregorian_date(&content[2..10]) {
@@ -277,7 +332,10 @@ pub(crate) fn derived_fields(kind: Kind, content: &[u8], fields: &mut Fields) {
             fields.push(("antigen_test_list", FieldValue::List(list)));
         }
         Kind::FlexibleDateAndTime => {
-            fields.push(("time_zone_meaning", FieldValue::text(time_zone(content[0]).unwrap_or(""))));
+            fields.push((
+                "time_zone_meaning",
+                FieldValue::text(time_zone(content[0]).unwrap_or("")),
+            ));
             let time_type = time_type(number(2..4)).unwrap_or("");
             fields.push(("time_type_meaning", FieldValue::text(time_type)));
             let stamp = format!(
@@ -312,7 +370,10 @@ fn dimension_fields(unit: &[u8]) -> Fields {
     };
     vec![
         ("symbol", FieldValue::Text(text(&unit[..2]))),
-        ("symbol_meaning", FieldValue::text(dimension_symbol(date::digits(&unit[..2])))),
+        (
+            "symbol_meaning",
+            FieldValue::text(dimension_symbol(date::digits(&unit[..2]))),
+        ),
         ("dimension", FieldValue::Text(text(&unit[2..6]))),
         ("description", FieldValue::text(description)),
         ("unit", FieldValue::text(unit_name)),
@@ -324,7 +385,13 @@ fn antigen_test_fields(unit: &[u8]) -> Fields {
     vec![
         ("antigen", FieldValue::Text(text(&unit[..6]))),
         ("system", FieldValue::Text(text(&unit[..3]))),
-        ("result", FieldValue::text(serological_result(date::digits(&unit[6..8])).unwrap_or(""))),
-        ("tests", FieldValue::text(number_of_tests(date::digits(&unit[8..10])).unwrap_or(""))),
+        (
+            "result",
+            FieldValue::text(serological_result(date::digits(&unit[6..8])).unwrap_or("")),
+        ),
+        (
+            "tests",
+            FieldValue::text(number_of_tests(date::digits(&unit[8..10])).unwrap_or("")),
+        ),
     ]
 }

@@ -32,7 +32,10 @@ pub fn checksum(data: &[u8]) -> Option<u8> {
 
 /// The printable check character for a checksum value (0..=36).
 pub fn symbol(checksum: u8) -> char {
-    assert!(checksum < 37, "MOD 37-2 checksums run 0..=36, got {checksum}");
+    assert!(
+        checksum < 37,
+        "MOD 37-2 checksums run 0..=36, got {checksum}"
+    );
     SYMBOLS[checksum as usize] as char
 }
 

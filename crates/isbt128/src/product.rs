@@ -117,7 +117,10 @@ pub fn catalogue() -> &'static [CatalogueEntry] {
 
 /// The description of a product description code, if the catalogue has it.
 pub fn description(code: &str) -> Option<&'static str> {
-    catalogue().iter().find(|entry| entry.code == code).map(|entry| entry.description)
+    catalogue()
+        .iter()
+        .find(|entry| entry.code == code)
+        .map(|entry| entry.description)
 }
 
 #[cfg(test)]
@@ -130,17 +133,32 @@ mod tests {
             .lines()
             .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
             .count();
-        assert_eq!(catalogue().len(), data_lines, "a malformed line was skipped");
+        assert_eq!(
+            catalogue().len(),
+            data_lines,
+            "a malformed line was skipped"
+        );
         for entry in catalogue() {
             assert_eq!(entry.code.len(), 5, "{}", entry.code);
-            assert!(entry.code.as_bytes()[0].is_ascii_uppercase(), "{}", entry.code);
-            assert!(!entry.description.is_empty() && !entry.source.is_empty(), "{}", entry.code);
+            assert!(
+                entry.code.as_bytes()[0].is_ascii_uppercase(),
+                "{}",
+                entry.code
+            );
+            assert!(
+                !entry.description.is_empty() && !entry.source.is_empty(),
+                "{}",
+                entry.code
+            );
         }
     }
 
     #[test]
     fn a_code_not_in_the_catalogue_has_no_description() {
-        assert_eq!(description("E0398"), Some("RED BLOOD CELLS|CPD>AS5/450mL/refg|Irr|ResLeu"));
+        assert_eq!(
+            description("E0398"),
+            Some("RED BLOOD CELLS|CPD>AS5/450mL/refg|Irr|ResLeu")
+        );
         assert_eq!(description("E9999"), None);
     }
 }

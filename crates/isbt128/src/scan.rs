@@ -24,14 +24,63 @@ pub enum Form {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Scan {
     pub form: Form,
-    pub structures: Vec<DataStructure>,
+    structures: Structures,
 }
 
+/// The structures of a scan. One or two (nearly every scan at a bench) are held inline, so
+/// that parsing them allocates nothing; a compound message's go on the heap.
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum Structures {
+    Inline { items: [DataStructure; 2], len: u8 },
+    Heap(Vec<DataStructure>),
+}
+
+/// Fills the unused inline slot; never visible through [`Scan::structures`].
+const UNUSED: DataStructure = DataStructure::Compound(crate::structure::CompoundHeader {
+    count: 0,
+    sequence: 0,
+});
+
 impl Scan {
+    fn one(form: Form, structure: DataStructure) -> Scan {
+        Scan {
+            form,
+            structures: Structures::Inline {
+                items: [structure, UNUSED],
+                len: 1,
+            },
+        }
+    }
+
+    fn two(first: DataStructure, second: DataStructure) -> Scan {
+        let items = [first, second];
+        Scan {
+            form: Form::Concatenated,
+            structures: Structures::Inline { items, len: 2 },
+        }
+    }
+
+    /// The structures in the order they were read (for a compound message, the 023 header
+    /// first).
+    pub fn structures(&self) -> &[DataStructure] {
+        match &self.structures {
+            Structures::Inline { items, len } => &items[..usize::from(*len)],
+            Structures::Heap(items) => items,
+        }
+    }
+
+    /// The structures, owned.
+    pub fn into_structures(self) -> Vec<DataStructure> {
+        match self.structures {
+            Structures::Inline { items, len } => items.into_iter().take(usize::from(len)).collect(),
+            Structures::Heap(items) => items,
+        }
+    }
+
     /// The scan as a scanner delivers it (a keyed-in DIN without its spaces).
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(32 * self.structures.len());
-        for structure in &self.structures {
+        let mut out = String::with_capacity(32 * self.structures().len());
+        for structure in self.structures() {
             structure.encode_into(&mut out);
         }
         out
@@ -52,8 +101,10 @@ fn unframe(input: &str) -> (usize, usize) {
 /// Parse a scan as a scanner or keyboard delivers it.
 pub fn parse(input: &str) -> Result<Scan, ParseError> {
     let (start, end) = unframe(input);
-    parse_framed(&input[start..end])
-        .map_err(|error| ParseError::new(char_position(input, error.position + start), error.kind))
+    parse_framed(&input[start..end]).map_err(|error| ParseError {
+        position: char_position(input, error.position + start),
+        kind: error.kind,
+    })
 }
 
 fn parse_framed(input: &str) -> Result<Scan, ParseError> {
@@ -71,12 +122,20 @@ fn parse_keyed(input: &str) -> Result<Scan, ParseError> {
     let first = input.as_bytes()[0];
     if non_space == 14 {
         let din = Din::parse_keyed(input)?;
-        return Ok(Scan { form: Form::KeyedDin, structures: vec![DataStructure::KeyedDin(din)] });
+        return Ok(Scan::one(Form::KeyedDin, DataStructure::KeyedDin(din)));
     }
     if CharClass::FacilityFirst.contains(first) && (12..=16).contains(&non_space) {
-        return Err(ParseError::new(0, ErrorKind::KeyedDinLength { found: non_space }));
+        return Err(ParseError::new(
+            0,
+            ErrorKind::KeyedDinLength { found: non_space },
+        ));
     }
-    Err(ParseError::new(0, ErrorKind::NoDataIdentifier { found: char_at(input, 0) }))
+    Err(ParseError::new(
+        0,
+        ErrorKind::NoDataIdentifier {
+            found: char_at(input, 0),
+        },
+    ))
 }
 
 fn parse_barcode(input: &str) -> Result<Scan, ParseError> {
@@ -84,31 +143,25 @@ fn parse_barcode(input: &str) -> Result<Scan, ParseError> {
     if let DataStructure::Compound(header) = first {
         return parse_compound(input, first, header.count, header.sequence, end);
     }
-    let mut structures = Vec::with_capacity(2);
-    structures.push(first);
     if end == input.len() {
-        return Ok(Scan { form: Form::Single, structures });
+        return Ok(Scan::one(Form::Single, first));
     }
-    let after = structures[0].kind();
-    let second_end = parse_next(input, end, after, &mut structures)?;
+    let (second, second_end) = parse_next(input, end, first.kind())?;
     if second_end == input.len() {
-        return Ok(Scan { form: Form::Concatenated, structures });
+        return Ok(Scan::two(first, second));
     }
-    let after = structures[1].kind();
     if matches!(input.as_bytes()[second_end], b'=' | b'&') {
         let (third, _) = structure::identify(input, second_end)?;
-        return Err(ParseError::new(second_end, ErrorKind::TooManyStructures { found: third }));
+        return Err(ParseError::new(
+            second_end,
+            ErrorKind::TooManyStructures { found: third },
+        ));
     }
-    Err(trailing(input, second_end, after))
+    Err(trailing(input, second_end, second.kind()))
 }
 
 /// Parse the second of two concatenated structures.
-fn parse_next(
-    input: &str,
-    at: usize,
-    after: Kind,
-    structures: &mut Vec<DataStructure>,
-) -> Result<usize, ParseError> {
+fn parse_next(input: &str, at: usize, after: Kind) -> Result<(DataStructure, usize), ParseError> {
     if !matches!(input.as_bytes()[at], b'=' | b'&') {
         return Err(trailing(input, at, after));
     }
@@ -116,12 +169,17 @@ fn parse_next(
     if next.kind() == Kind::CompoundMessage {
         return Err(ParseError::new(at, ErrorKind::CompoundNotFirst));
     }
-    structures.push(next);
-    Ok(end)
+    Ok((next, end))
 }
 
 fn trailing(input: &str, at: usize, after: Kind) -> ParseError {
-    ParseError::new(at, ErrorKind::TrailingCharacters { after, found: char_at(input, at) })
+    ParseError::new(
+        at,
+        ErrorKind::TrailingCharacters {
+            after,
+            found: char_at(input, at),
+        },
+    )
 }
 
 fn parse_compound(
@@ -139,21 +197,33 @@ fn parse_compound(
         // The specified sequences (RT017) are published only to ICCBBA licensees: without the
         // table the order cannot be verified, and the standard says not to interpret then.
         let sequence = format!("{sequence:03}");
-        return Err(ParseError::new(4, ErrorKind::CompoundSequenceUnknown { sequence }));
+        return Err(ParseError::new(
+            4,
+            ErrorKind::CompoundSequenceUnknown { sequence },
+        ));
     }
     let mut structures = Vec::with_capacity(usize::from(declared) + 1);
     structures.push(header);
     for found in 0..declared {
         let Some(&byte) = input.as_bytes().get(at) else {
-            return Err(ParseError::new(at, ErrorKind::CompoundCountShort { declared, found }));
+            return Err(ParseError::new(
+                at,
+                ErrorKind::CompoundCountShort { declared, found },
+            ));
         };
         if !matches!(byte, b'=' | b'&') {
             let found = char_at(input, at);
-            return Err(ParseError::new(at, ErrorKind::InterveningCharacter { found }));
+            return Err(ParseError::new(
+                at,
+                ErrorKind::InterveningCharacter { found },
+            ));
         }
         let (kind, _) = structure::identify(input, at)?;
         if kind.is_national() {
-            return Err(ParseError::new(at, ErrorKind::NationalInCompound { found: kind }));
+            return Err(ParseError::new(
+                at,
+                ErrorKind::NationalInCompound { found: kind },
+            ));
         }
         if kind == Kind::CompoundMessage {
             return Err(ParseError::new(at, ErrorKind::CompoundNotFirst));
@@ -163,11 +233,20 @@ fn parse_compound(
         at = end;
     }
     match input.as_bytes().get(at) {
-        None => Ok(Scan { form: Form::Compound, structures }),
-        Some(b'=' | b'&') => Err(ParseError::new(at, ErrorKind::CompoundCountExceeded { declared })),
+        None => Ok(Scan {
+            form: Form::Compound,
+            structures: Structures::Heap(structures),
+        }),
+        Some(b'=' | b'&') => Err(ParseError::new(
+            at,
+            ErrorKind::CompoundCountExceeded { declared },
+        )),
         Some(_) => {
             let found = char_at(input, at);
-            Err(ParseError::new(at, ErrorKind::InterveningCharacter { found }))
+            Err(ParseError::new(
+                at,
+                ErrorKind::InterveningCharacter { found },
+            ))
         }
     }
 }
@@ -178,8 +257,10 @@ fn parse_compound(
 /// Where the DIN is expected, a keyed-in DIN with its check character is accepted too.
 pub fn parse_as(input: &str, expected: &[Kind]) -> Result<DataStructure, ParseError> {
     let (start, end) = unframe(input);
-    parse_expected(&input[start..end], expected)
-        .map_err(|error| ParseError::new(char_position(input, error.position + start), error.kind))
+    parse_expected(&input[start..end], expected).map_err(|error| ParseError {
+        position: char_position(input, error.position + start),
+        kind: error.kind,
+    })
 }
 
 fn parse_expected(input: &str, expected: &[Kind]) -> Result<DataStructure, ParseError> {
@@ -188,15 +269,26 @@ fn parse_expected(input: &str, expected: &[Kind]) -> Result<DataStructure, Parse
     };
     if !matches!(first, b'=' | b'&') {
         if !expected.contains(&Kind::DonationIdentificationNumber) {
-            return Err(ParseError::new(0, ErrorKind::NoDataIdentifier { found: char_at(input, 0) }));
+            return Err(ParseError::new(
+                0,
+                ErrorKind::NoDataIdentifier {
+                    found: char_at(input, 0),
+                },
+            ));
         }
-        let mut scan = parse_keyed(input)?;
-        return Ok(scan.structures.remove(0));
+        let scan = parse_keyed(input)?;
+        return Ok(scan.into_structures().remove(0));
     }
     let (kind, _) = structure::identify(input, 0)?;
     if !expected.contains(&kind) {
         let expected = expected.to_vec();
-        return Err(ParseError::new(0, ErrorKind::UnexpectedStructure { expected, found: kind }));
+        return Err(ParseError::new(
+            0,
+            ErrorKind::UnexpectedStructure {
+                expected,
+                found: kind,
+            },
+        ));
     }
     let (structure, end) = structure::parse_at(input, 0)?;
     if end != input.len() {
@@ -207,5 +299,8 @@ fn parse_expected(input: &str, expected: &[Kind]) -> Result<DataStructure, Parse
 
 /// The 0-based character index of byte position `byte` in `input`.
 pub(crate) fn char_position(input: &str, byte: usize) -> usize {
-    input.char_indices().take_while(|&(index, _)| index < byte).count()
+    input
+        .char_indices()
+        .take_while(|&(index, _)| index < byte)
+        .count()
 }

@@ -70,6 +70,10 @@ impl Segment {
     pub const fn len(&self) -> usize {
         self.classes.len()
     }
+
+    pub const fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
 }
 
 /// How a structure's content ends.
@@ -79,10 +83,18 @@ pub enum Length {
     Fixed,
     /// The segments, then as many characters as the numeric segment `length_segment` says
     /// (DS025: `ll`), each of class `class`.
-    Counted { length_segment: usize, name: &'static str, class: CharClass },
+    Counted {
+        length_segment: usize,
+        name: &'static str,
+        class: CharClass,
+    },
     /// The segments, then as many repeats of `unit` as the numeric segment `count_segment` says
     /// (DS029 dimensions, DS030 antigen test history).
-    Repeated { count_segment: usize, name: &'static str, unit: &'static [Segment] },
+    Repeated {
+        count_segment: usize,
+        name: &'static str,
+        unit: &'static [Segment],
+    },
     /// Nationally defined: ST-001 gives no length, so the content runs to the end of the scan.
     RestOfScan,
 }
@@ -113,8 +125,11 @@ const fn seg(name: &'static str, classes: &'static [CharClass]) -> Segment {
 
 const FIN: &[CharClass] = &[FacilityFirst, FacilityMiddle, FacilityMiddle, Digit, Digit];
 const FIN_PROCESSOR: &[CharClass] = &[FacilityMiddle; 5];
-const DATE: [Segment; 3] =
-    [seg("century", &[Digit]), seg("year", &[Digit; 2]), seg("day_of_year", &[Digit; 3])];
+const DATE: [Segment; 3] = [
+    seg("century", &[Digit]),
+    seg("year", &[Digit; 2]),
+    seg("day_of_year", &[Digit; 3]),
+];
 const DATE_TIME: [Segment; 5] = [
     seg("century", &[Digit]),
     seg("year", &[Digit; 2]),
@@ -122,7 +137,10 @@ const DATE_TIME: [Segment; 5] = [
     seg("hour", &[Digit; 2]),
     seg("minute", &[Digit; 2]),
 ];
-const ANTIGENS: [Segment; 2] = [seg("antigens", &[Digit; 16]), seg("additional", &[Digit; 2])];
+const ANTIGENS: [Segment; 2] = [
+    seg("antigens", &[Digit; 16]),
+    seg("additional", &[Digit; 2]),
+];
 
 const fn fixed(
     number: &'static str,
@@ -130,11 +148,21 @@ const fn fixed(
     identifier: &'static str,
     segments: &'static [Segment],
 ) -> Spec {
-    Spec { number: Some(number), name, identifier, segments, length: Length::Fixed, retired: false }
+    Spec {
+        number: Some(number),
+        name,
+        identifier,
+        segments,
+        length: Length::Fixed,
+        retired: false,
+    }
 }
 
 const fn retired(spec: Spec) -> Spec {
-    Spec { retired: true, ..spec }
+    Spec {
+        retired: true,
+        ..spec
+    }
 }
 
 const fn national(name: &'static str, identifier: &'static str) -> Spec {
@@ -155,8 +183,11 @@ static DIMENSION: [Segment; 5] = [
     seg("decimal_places", &[Digit]),
     seg("reserved", &[Digit; 2]),
 ];
-static ANTIGEN_TEST: [Segment; 3] =
-    [seg("antigen", &[Digit; 6]), seg("result", &[Digit; 2]), seg("tests", &[Digit; 2])];
+static ANTIGEN_TEST: [Segment; 3] = [
+    seg("antigen", &[Digit; 6]),
+    seg("result", &[Digit; 2]),
+    seg("tests", &[Digit; 2]),
+];
 
 /// The index, in [`Kind`] order.
 static SPECS: [Spec; 43] = [
@@ -186,7 +217,10 @@ static SPECS: [Spec; 43] = [
         "Product Code",
         "=<",
         &[
-            seg("product_description_code", &[Upper, UpperDigit, UpperDigit, UpperDigit, UpperDigit]),
+            seg(
+                "product_description_code",
+                &[Upper, UpperDigit, UpperDigit, UpperDigit, UpperDigit],
+            ),
             seg("collection_type", &[Alphanumeric]),
             seg("divisions", &[UpperDigit, LowerDigit]),
         ],
@@ -197,10 +231,30 @@ static SPECS: [Spec; 43] = [
     fixed("007", "Collection Date and Time", "&*", &DATE_TIME),
     fixed("008", "Production Date", "=}", &DATE),
     fixed("009", "Production Date and Time", "&}", &DATE_TIME),
-    fixed("010", "Special Testing: General", "&(", &[seg("code", &[UpperDigit; 5])]),
-    retired(fixed("011", "Special Testing: Red Blood Cell Antigens", "={", &ANTIGENS)),
-    fixed("012", "Special Testing: Red Blood Cell Antigens -- General", "=\\", &ANTIGENS),
-    fixed("013", "Special Testing: Red Blood Cell Antigens -- Finnish", "&\\", &ANTIGENS),
+    fixed(
+        "010",
+        "Special Testing: General",
+        "&(",
+        &[seg("code", &[UpperDigit; 5])],
+    ),
+    retired(fixed(
+        "011",
+        "Special Testing: Red Blood Cell Antigens",
+        "={",
+        &ANTIGENS,
+    )),
+    fixed(
+        "012",
+        "Special Testing: Red Blood Cell Antigens -- General",
+        "=\\",
+        &ANTIGENS,
+    ),
+    fixed(
+        "013",
+        "Special Testing: Red Blood Cell Antigens -- Finnish",
+        "&\\",
+        &ANTIGENS,
+    ),
     fixed(
         "014",
         "Special Testing: Platelet HLA and Platelet Specific Antigens",
@@ -235,7 +289,12 @@ static SPECS: [Spec; 43] = [
             seg("catalog", &[Alphanumeric; 7]),
         ],
     ),
-    fixed("018", "Container Lot Number", "&)", &[seg("lot", &[Alphanumeric; 10])]),
+    fixed(
+        "018",
+        "Container Lot Number",
+        "&)",
+        &[seg("lot", &[Alphanumeric; 10])],
+    ),
     fixed(
         "019",
         "Donor Identification Number",
@@ -252,7 +311,10 @@ static SPECS: [Spec; 43] = [
         "021",
         "Manufacturer and Catalog Number: Items Other Than Containers",
         "=-",
-        &[seg("manufacturer", &[UpperDigit; 2]), seg("catalog", &[Alphanumeric; 8])],
+        &[
+            seg("manufacturer", &[UpperDigit; 2]),
+            seg("catalog", &[Alphanumeric; 8]),
+        ],
     ),
     fixed(
         "022",
@@ -278,7 +340,11 @@ static SPECS: [Spec; 43] = [
         ],
     ),
     Spec {
-        length: Length::Counted { length_segment: 1, name: "patient_id", class: Alphanumeric },
+        length: Length::Counted {
+            length_segment: 1,
+            name: "patient_id",
+            class: Alphanumeric,
+        },
         ..fixed(
             "025",
             "Patient Identification Number",
@@ -311,12 +377,25 @@ static SPECS: [Spec; 43] = [
         ],
     ),
     Spec {
-        length: Length::Repeated { count_segment: 0, name: "dimensions", unit: &DIMENSION },
+        length: Length::Repeated {
+            count_segment: 0,
+            name: "dimensions",
+            unit: &DIMENSION,
+        },
         ..fixed("029", "Dimensions", "&$", &[seg("count", &[Digit; 2])])
     },
     Spec {
-        length: Length::Repeated { count_segment: 0, name: "antigen_tests", unit: &ANTIGEN_TEST },
-        ..fixed("030", "Red Cell Antigens with Test History", "&%", &[seg("count", &[Digit; 3])])
+        length: Length::Repeated {
+            count_segment: 0,
+            name: "antigen_tests",
+            unit: &ANTIGEN_TEST,
+        },
+        ..fixed(
+            "030",
+            "Red Cell Antigens with Test History",
+            "&%",
+            &[seg("count", &[Digit; 3])],
+        )
     },
     fixed(
         "031",
@@ -333,12 +412,20 @@ static SPECS: [Spec; 43] = [
             seg("minute", &[Digit; 2]),
         ],
     ),
-    fixed("032", "Product Divisions", "=,", &[seg("divisions", &[UpperDigit; 6])]),
+    fixed(
+        "032",
+        "Product Divisions",
+        "=,",
+        &[seg("divisions", &[UpperDigit; 6])],
+    ),
     fixed(
         "033",
         "Processing Facility Information Code",
         "&+",
-        &[seg("facility", FIN_PROCESSOR), seg("facility_product_code", &[UpperDigit; 6])],
+        &[
+            seg("facility", FIN_PROCESSOR),
+            seg("facility_product_code", &[UpperDigit; 6]),
+        ],
     ),
     fixed(
         "034",
@@ -350,7 +437,12 @@ static SPECS: [Spec; 43] = [
             seg("product_description_code", &[UpperDigit; 5]),
         ],
     ),
-    fixed("035", "MPHO Lot Number", "&,1", &[seg("lot", &[UpperDigit; 18])]),
+    fixed(
+        "035",
+        "MPHO Lot Number",
+        "&,1",
+        &[seg("lot", &[UpperDigit; 18])],
+    ),
     fixed(
         "036",
         "MPHO Supplemental Identification Number",
@@ -361,7 +453,10 @@ static SPECS: [Spec; 43] = [
         "037",
         "Global Registration Identifier for Donors",
         "&,3",
-        &[seg("organization", &[Digit; 4]), seg("donor", &[UpperDigit; 15])],
+        &[
+            seg("organization", &[Digit; 4]),
+            seg("donor", &[UpperDigit; 15]),
+        ],
     )),
     fixed(
         "038",
@@ -489,7 +584,9 @@ impl Kind {
 
     /// The kind with this three-digit number ("001").
     pub fn from_number(number: &str) -> Option<Kind> {
-        ALL_KINDS.into_iter().find(|kind| kind.number() == Some(number))
+        ALL_KINDS
+            .into_iter()
+            .find(|kind| kind.number() == Some(number))
     }
 
     /// Recognise the data identifier at the start of `bytes`. Returns the kind and the length

@@ -80,7 +80,45 @@ impl fmt::Display for ProductCode {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct Raw {
     kind: Kind,
-    content: Box<str>,
+    content: Content,
+}
+
+/// The longest content held inline: every fixed-length structure but DS038 (40) fits, and
+/// the enum stays small enough to move cheaply.
+const INLINE_CONTENT_MAX: usize = 22;
+
+/// Content text, inline when it fits so that parsing a fixed-length structure allocates
+/// nothing; variable-length structures (025, 029, 030, national) may need the heap.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+enum Content {
+    Inline {
+        bytes: [u8; INLINE_CONTENT_MAX],
+        len: u8,
+    },
+    Heap(Box<str>),
+}
+
+impl Content {
+    fn new(text: &str) -> Content {
+        if text.len() <= INLINE_CONTENT_MAX {
+            let mut bytes = [0u8; INLINE_CONTENT_MAX];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Content::Inline {
+                bytes,
+                len: text.len() as u8,
+            }
+        } else {
+            Content::Heap(text.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Content::Inline { bytes, len } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("inline content is copied whole from a str"),
+            Content::Heap(text) => text,
+        }
+    }
 }
 
 impl Raw {
@@ -90,7 +128,7 @@ impl Raw {
 
     /// The content after the data identifier (for `&a`..`&z`, the letter and what follows).
     pub fn content(&self) -> &str {
-        &self.content
+        self.content.as_str()
     }
 }
 
@@ -129,14 +167,19 @@ impl DataStructure {
                 out.push_str(&date.to_julian().expect("parsed dates lie in 2000-2999"));
             }
             DataStructure::DateTime { date_time, .. } => {
-                out.push_str(&date_time.date.to_julian().expect("parsed dates lie in 2000-2999"));
+                out.push_str(
+                    &date_time
+                        .date
+                        .to_julian()
+                        .expect("parsed dates lie in 2000-2999"),
+                );
                 let time = date_time.time;
                 out.push_str(&format!("{:02}{:02}", time.hour(), time.minute()));
             }
             DataStructure::Compound(header) => {
                 out.push_str(&format!("{:02}{:03}", header.count, header.sequence));
             }
-            DataStructure::Other(raw) => out.push_str(&raw.content),
+            DataStructure::Other(raw) => out.push_str(raw.content()),
         }
     }
 
@@ -178,6 +221,15 @@ impl Checker<'_> {
         at: usize,
     ) -> Result<usize, ParseError> {
         let bytes = self.input.as_bytes();
+        // Fast path: the whole field is present and every character fits.
+        if let Some(field_bytes) = bytes.get(at..at + classes.len())
+            && field_bytes
+                .iter()
+                .zip(classes)
+                .all(|(&byte, class)| class.contains(byte))
+        {
+            return Ok(at + classes.len());
+        }
         for (index, class) in classes.iter().enumerate() {
             let position = at + index;
             let Some(&byte) = bytes.get(position) else {
@@ -199,7 +251,9 @@ impl Checker<'_> {
     }
 
     pub fn check_segments(&self, segments: &[Segment], at: usize) -> Result<usize, ParseError> {
-        segments.iter().try_fold(at, |at, segment| self.check(segment.name, segment.classes, at))
+        segments.iter().try_fold(at, |at, segment| {
+            self.check(segment.name, segment.classes, at)
+        })
     }
 
     fn truncated(&self, position: usize) -> ParseError {
@@ -223,14 +277,22 @@ pub(crate) fn check_segments(
     end: usize,
 ) -> Result<usize, ParseError> {
     let expected_len = segments.iter().map(Segment::len).sum();
-    let checker = Checker { input: &input[..end], kind, content_start: start, expected_len };
+    let checker = Checker {
+        input: &input[..end],
+        kind,
+        content_start: start,
+        expected_len,
+    };
     checker.check_segments(segments, start)
 }
 
 /// The character at byte `position` (a char boundary: every byte before it in the structure
 /// was checked to be ASCII).
 pub(crate) fn char_at(input: &str, position: usize) -> char {
-    input.get(position..).and_then(|rest| rest.chars().next()).unwrap_or('\u{fffd}')
+    input
+        .get(position..)
+        .and_then(|rest| rest.chars().next())
+        .unwrap_or('\u{fffd}')
 }
 
 /// The data identifier text at `start`, for an "unrecognized data identifier" message.
@@ -246,14 +308,18 @@ pub(crate) fn identify(input: &str, start: usize) -> Result<(Kind, usize), Parse
     if bytes.len() < 2 || (needs_third && bytes.len() < 3) {
         return Err(ParseError::new(
             start,
-            ErrorKind::IdentifierCutShort { identifier: identifier_text(input, start, 3) },
+            ErrorKind::IdentifierCutShort {
+                identifier: identifier_text(input, start, 3),
+            },
         ));
     }
     Kind::from_identifier(bytes).ok_or_else(|| {
         let length = if needs_third { 3 } else { 2 };
         ParseError::new(
             start,
-            ErrorKind::UnknownDataIdentifier { identifier: identifier_text(input, start, length) },
+            ErrorKind::UnknownDataIdentifier {
+                identifier: identifier_text(input, start, length),
+            },
         )
     })
 }
@@ -266,16 +332,29 @@ pub(crate) fn parse_at(input: &str, start: usize) -> Result<(DataStructure, usiz
     let spec = kind.spec();
     let bytes = input.as_bytes();
     let fixed_len = spec.fixed_len();
-    let mut checker = Checker { input, kind, content_start, expected_len: fixed_len };
+    let mut checker = Checker {
+        input,
+        kind,
+        content_start,
+        expected_len: fixed_len,
+    };
     let mut end = checker.check_segments(spec.segments, content_start)?;
     match spec.length {
         Length::Fixed => {}
-        Length::Counted { length_segment, name, class } => {
+        Length::Counted {
+            length_segment,
+            name,
+            class,
+        } => {
             let count = header_number(spec.segments, length_segment, &bytes[content_start..]);
             checker.expected_len = fixed_len + count;
             end = checker.check(name, &vec![class; count], end)?;
         }
-        Length::Repeated { count_segment, unit, .. } => {
+        Length::Repeated {
+            count_segment,
+            unit,
+            ..
+        } => {
             let count = header_number(spec.segments, count_segment, &bytes[content_start..]);
             let unit_len: usize = unit.iter().map(Segment::len).sum();
             checker.expected_len = fixed_len + count * unit_len;
@@ -335,11 +414,19 @@ fn build(
         }
         Kind::BloodGroups => {
             if content[3] != b'0' {
-                return Err(invalid("reserved", 3..4, "the last character is reserved and always 0".into()));
+                return Err(invalid(
+                    "reserved",
+                    3..4,
+                    "the last character is reserved and always 0".into(),
+                ));
             }
             let group = [content[0], content[1]];
             if crate::blood_group::group_meaning(group).is_none() {
-                return Err(invalid("group", 0..2, "not in ST-001 Table 4 or Table 5".into()));
+                return Err(invalid(
+                    "group",
+                    0..2,
+                    "not in ST-001 Table 4 or Table 5".into(),
+                ));
             }
             DataStructure::BloodGroup(
                 BloodGroup::new(group, content[2])
@@ -349,15 +436,18 @@ fn build(
         Kind::ProductCode => DataStructure::Product(product_code(content, &invalid)?),
         Kind::ExpirationDate | Kind::CollectionDate | Kind::ProductionDate => {
             let date = date::julian_date(content)
-                .map_err(|reason| invalid("day_of_year", 0..6, reason))?;
+                .map_err(|reason| invalid("day_of_year", 3..6, reason))?;
             DataStructure::Date { kind, date }
         }
         Kind::ExpirationDateAndTime | Kind::CollectionDateAndTime | Kind::ProductionDateAndTime => {
             let date = date::julian_date(&content[..6])
-                .map_err(|reason| invalid("day_of_year", 0..6, reason))?;
-            let time =
-                date::time_of_day(&content[6..]).map_err(|reason| invalid("time", 6..10, reason))?;
-            DataStructure::DateTime { kind, date_time: DateTime { date, time } }
+                .map_err(|reason| invalid("day_of_year", 3..6, reason))?;
+            let time = date::time_of_day(&content[6..])
+                .map_err(|reason| invalid("time", 6..10, reason))?;
+            DataStructure::DateTime {
+                kind,
+                date_time: DateTime { date, time },
+            }
         }
         Kind::CompoundMessage => DataStructure::Compound(CompoundHeader {
             count: date::digits(&content[..2]) as u8,
@@ -366,7 +456,10 @@ fn build(
         _ => {
             crate::meaning::check(kind, content, &invalid)?;
             let text = &input[offset..offset + content.len()];
-            DataStructure::Other(Raw { kind, content: text.into() })
+            DataStructure::Other(Raw {
+                kind,
+                content: Content::new(text),
+            })
         }
     })
 }
@@ -379,7 +472,11 @@ fn product_code(
     match product::trailer_rule(alpha, second) {
         TrailerRule::CollectionTypeAndDivision => {
             if product::collection_type(t).is_none() {
-                return Err(invalid("collection_type", 5..6, "not in ST-001 Table 7".into()));
+                return Err(invalid(
+                    "collection_type",
+                    5..6,
+                    "not in ST-001 Table 7".into(),
+                ));
             }
         }
         TrailerRule::NumericDivision => {
@@ -393,7 +490,11 @@ fn product_code(
         }
         TrailerRule::Zeros => {
             if &content[5..] != b"000" {
-                return Err(invalid("divisions", 5..8, "X1-X9 product codes end in 000".into()));
+                return Err(invalid(
+                    "divisions",
+                    5..8,
+                    "X1-X9 product codes end in 000".into(),
+                ));
             }
         }
         TrailerRule::Unspecified => {}
