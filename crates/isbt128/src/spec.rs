@@ -608,7 +608,9 @@ impl Kind {
                 };
                 return Some((kind, 3));
             }
-            (b'&', b'a'..=b'z') => NonIccbba,
+            // The lowercase letter is both the identifier's second character and, as for the DIN,
+            // the first of the content, so that encoding keeps it.
+            (b'&', b'a'..=b'z') => return Some((NonIccbba, 1)),
             (b'=', b'%') => BloodGroups,
             (b'=', b'<') => ProductCode,
             (b'=', b'>') => ExpirationDate,
