@@ -1,0 +1,259 @@
+//! ZPL II for Zebra thermal printers at 203 or 300 dpi, from the same layout as the SVG.
+//!
+//! Code 128 goes out as `^BC` with Hemaflow's own code-set plan written as ZPL invocation
+//! codes (`>:` start B, `>5` switch to C, `>6` back to B), so the printer draws the same
+//! symbol characters as the SVG. In subset B, ZPL needs `>0` for `>` (which is in the
+//! expiry's data identifier `&>`), `><` for `^` and `>=` for `~`. The Data Matrix goes out
+//! as `^BX` quality 200 (ECC 200) with the same rows and columns.
+
+use std::fmt::Write;
+
+use crate::code128::CodeSet;
+use crate::fonts::Font;
+use crate::label::{Anchor, Element, Label};
+
+/// The two printhead resolutions Zebra label printers come in for this work.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ZplDpi {
+    /// 8 dots per mm.
+    Dpi203,
+    /// 12 dots per mm.
+    Dpi300,
+}
+
+impl ZplDpi {
+    pub fn from_dpi(dpi: u32) -> Option<ZplDpi> {
+        match dpi {
+            203 => Some(ZplDpi::Dpi203),
+            300 => Some(ZplDpi::Dpi300),
+            _ => None,
+        }
+    }
+
+    pub fn dpi(self) -> u32 {
+        match self {
+            ZplDpi::Dpi203 => 203,
+            ZplDpi::Dpi300 => 300,
+        }
+    }
+
+    /// Millimetres to whole dots.
+    pub fn dots(self, mm: f64) -> i64 {
+        (mm * f64::from(self.dpi()) / 25.4).round() as i64
+    }
+
+    /// The Code 128 module in whole dots nearest the layout's X dimension, never below one:
+    /// 0.254 mm is 2 dots at 203 dpi (0.250 mm) and 3 at 300 dpi (0.254 mm).
+    pub fn module_dots(self, mm: f64) -> i64 {
+        self.dots(mm).max(1)
+    }
+}
+
+/// `^`, `~` and `_` would be read as commands or escapes; `^FH` turns `_XX` back into them.
+fn field_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '^' => out.push_str("_5E"),
+            '~' => out.push_str("_7E"),
+            '_' => out.push_str("_5F"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The `^BC` field data: start code, invocation codes between code sets, escapes in B.
+pub fn code128_field(runs: &[crate::code128::Run]) -> String {
+    let mut out = String::new();
+    for (index, run) in runs.iter().enumerate() {
+        out.push_str(match (index, run.set) {
+            (0, CodeSet::B) => ">:",
+            (0, CodeSet::C) => ">;",
+            (_, CodeSet::B) => ">6",
+            (_, CodeSet::C) => ">5",
+        });
+        match run.set {
+            CodeSet::C => out.push_str(&run.text),
+            CodeSet::B => {
+                for c in run.text.chars() {
+                    match c {
+                        '>' => out.push_str(">0"),
+                        '^' => out.push_str("><"),
+                        '~' => out.push_str(">="),
+                        _ => out.push(c),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Render a label as one ZPL format (`^XA` ... `^XZ`).
+pub fn to_zpl(label: &Label, dpi: ZplDpi) -> String {
+    let mut zpl = String::new();
+    // ^CI28: field data is UTF-8 (the degree sign of the storage temperature).
+    let _ = writeln!(zpl, "^XA");
+    let _ = writeln!(zpl, "^CI28");
+    let _ = writeln!(zpl, "^PW{}", dpi.dots(label.width_mm));
+    let _ = writeln!(zpl, "^LL{}", dpi.dots(label.height_mm));
+    let _ = writeln!(zpl, "^LH0,0");
+    for element in &label.elements {
+        element_zpl(&mut zpl, element, dpi);
+    }
+    let _ = writeln!(zpl, "^XZ");
+    zpl
+}
+
+fn element_zpl(zpl: &mut String, element: &Element, dpi: ZplDpi) {
+    match element {
+        Element::Linear {
+            x,
+            y,
+            height,
+            module,
+            symbol,
+        } => {
+            let _ = writeln!(
+                zpl,
+                "^FO{},{}^BY{}^BCN,{},N,N,N,N^FD{}^FS",
+                dpi.dots(*x),
+                dpi.dots(*y),
+                dpi.module_dots(*module),
+                dpi.dots(*height),
+                code128_field(symbol.runs())
+            );
+        }
+        Element::Matrix {
+            x,
+            y,
+            module,
+            symbol,
+        } => {
+            let size = symbol.size();
+            let _ = writeln!(
+                zpl,
+                "^FO{},{}^BXN,{},200,{size},{size}^FH^FD{}^FS",
+                dpi.dots(*x),
+                dpi.dots(*y),
+                dpi.module_dots(*module),
+                field_text(symbol.data())
+            );
+        }
+        Element::Text {
+            x,
+            y,
+            size,
+            font,
+            anchor,
+            rotated,
+            text,
+        } => {
+            let height = dpi.dots(*size);
+            if *rotated {
+                // ^FO is the top left of the turned field; the SVG's (x, y) is the start of
+                // the baseline, which after a clockwise turn is the field's top left.
+                let _ = writeln!(
+                    zpl,
+                    "^FO{},{}^A0R,{height},{height}^FH^FD{}^FS",
+                    dpi.dots(*x),
+                    dpi.dots(*y),
+                    field_text(text)
+                );
+                return;
+            }
+            let width = font.width(text, *size);
+            let left = match anchor {
+                Anchor::Start => *x,
+                Anchor::Middle => x - width / 2.0,
+                Anchor::End => x - width,
+            };
+            // Font 0 is narrower than DejaVu; the mono code text keeps its advance with a
+            // width scaled to DejaVu Sans Mono's 0.6 em.
+            let char_width = match font {
+                Font::Mono => dpi.dots(size * 0.6),
+                Font::Sans => height,
+            };
+            // ^FT places the text's baseline, as the SVG does.
+            let _ = writeln!(
+                zpl,
+                "^FT{},{}^A0N,{height},{char_width}^FH^FD{}^FS",
+                dpi.dots(left),
+                dpi.dots(*y),
+                field_text(text)
+            );
+        }
+        Element::Frame {
+            x,
+            y,
+            width,
+            height,
+            stroke,
+        } => {
+            let _ = writeln!(
+                zpl,
+                "^FO{},{}^GB{},{},{}^FS",
+                dpi.dots(*x),
+                dpi.dots(*y),
+                dpi.dots(*width),
+                dpi.dots(*height),
+                dpi.dots(*stroke).max(1)
+            );
+        }
+        Element::Rule {
+            x1,
+            y1,
+            x2,
+            y2,
+            stroke,
+        } => {
+            let thickness = dpi.dots(*stroke).max(1);
+            let (width, height) = (
+                dpi.dots(x2 - x1).max(thickness),
+                dpi.dots(y2 - y1).max(thickness),
+            );
+            let _ = writeln!(
+                zpl,
+                "^FO{},{}^GB{width},{height},{thickness}^FS",
+                dpi.dots(x1.min(*x2)),
+                dpi.dots(y1.min(*y2))
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::code128::plan;
+
+    #[test]
+    fn zpl_field_switches_code_sets_and_escapes_the_greater_than() {
+        assert_eq!(
+            code128_field(&plan("=W12342512345600")),
+            ">:=W>512342512345600"
+        );
+        assert_eq!(code128_field(&plan("&>0253652359")), ">:&>0>50253652359");
+        assert_eq!(code128_field(&plan("=<E0398V00")), ">:=<E0398V00");
+        assert_eq!(
+            code128_field(&plan("=W1234251234560A0")),
+            ">:=W1>5234251234560>6A0"
+        );
+    }
+
+    #[test]
+    fn dots_follow_the_printhead() {
+        assert_eq!(ZplDpi::Dpi203.dots(100.0), 799);
+        assert_eq!(ZplDpi::Dpi300.dots(100.0), 1181);
+        assert_eq!(ZplDpi::Dpi203.module_dots(0.254), 2);
+        assert_eq!(ZplDpi::Dpi300.module_dots(0.254), 3);
+        assert_eq!(ZplDpi::from_dpi(600), None);
+    }
+
+    #[test]
+    fn field_text_escapes_zpl_control_characters() {
+        assert_eq!(field_text("a^b~c_d"), "a_5Eb_7Ec_5Fd");
+    }
+}
