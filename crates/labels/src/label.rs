@@ -478,8 +478,13 @@ fn lower_left(out: &mut Vec<Element>, content: &LabelContent) -> Result<(), Labe
     let core = parts.next().map(str::to_owned);
     let attributes: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
     let attributes = (!attributes.is_empty()).then(|| attributes.join(" \u{b7} "));
+    // A class name that fits one line at no less than 3.4 mm is kept on one line.
+    let class_size = match fonts::fit(Font::Sans, &class, QUADRANT_TEXT_WIDTH, 4.2) {
+        size if size >= 3.4 => size,
+        _ => 4.2,
+    };
     let blocks: Vec<(String, f64)> = [
-        Some((class, 4.2)),
+        Some((class, class_size)),
         core.map(|c| (c, 3.0)),
         attributes.map(|a| (a, 2.7)),
     ]
