@@ -90,6 +90,59 @@ pub fn code128_field(runs: &[crate::code128::Run]) -> String {
     out
 }
 
+/// Square ECC 200 symbol sizes and their data codeword capacities (ISO/IEC 16022 Table 7).
+const SQUARE_CAPACITY: [(usize, usize); 24] = [
+    (10, 3),
+    (12, 5),
+    (14, 8),
+    (16, 12),
+    (18, 18),
+    (20, 22),
+    (22, 30),
+    (24, 36),
+    (26, 44),
+    (32, 62),
+    (36, 86),
+    (40, 114),
+    (44, 144),
+    (48, 174),
+    (52, 204),
+    (64, 280),
+    (72, 368),
+    (80, 456),
+    (88, 576),
+    (96, 696),
+    (104, 816),
+    (120, 1050),
+    (132, 1304),
+    (144, 1558),
+];
+
+/// Codewords of `data` in ASCII encodation: a digit pair is one, another ASCII character one,
+/// a character above 127 two (upper shift).
+fn ascii_codewords(data: &str) -> usize {
+    let bytes = data.as_bytes();
+    let mut count = 0;
+    let mut index = 0;
+    while index < bytes.len() {
+        let pair = index + 1 < bytes.len()
+            && bytes[index].is_ascii_digit()
+            && bytes[index + 1].is_ascii_digit();
+        count += if bytes[index] > 127 { 2 } else { 1 };
+        index += if pair { 2 } else { 1 };
+    }
+    count
+}
+
+/// The smallest square symbol that holds `data` in ASCII encodation.
+fn ascii_square_size(data: &str) -> usize {
+    let needed = ascii_codewords(data);
+    SQUARE_CAPACITY
+        .iter()
+        .find(|(_, capacity)| *capacity >= needed)
+        .map_or(144, |(size, _)| *size)
+}
+
 /// Render a label as one ZPL format (`^XA` ... `^XZ`).
 pub fn to_zpl(label: &Label, dpi: ZplDpi) -> String {
     let mut zpl = String::new();
@@ -131,11 +184,15 @@ fn element_zpl(zpl: &mut String, element: &Element, dpi: ZplDpi) {
             module,
             symbol,
         } => {
-            let size = symbol.size();
+            // The printer encodes the data itself; a printer that uses ASCII encodation only
+            // may need a larger symbol than Hemaflow's optimising encoder chose. Ask for one
+            // that holds the ASCII form, grown to the left so the right edge stays put.
+            let size = symbol.size().max(ascii_square_size(symbol.data()));
+            let grown = (size - symbol.size()) as f64 * module;
             let _ = writeln!(
                 zpl,
                 "^FO{},{}^BXN,{},200,{size},{size}^FH^FD{}^FS",
-                dpi.dots(*x),
+                dpi.dots(x - grown),
                 dpi.dots(*y),
                 dpi.module_dots(*module),
                 field_text(symbol.data())
@@ -250,6 +307,18 @@ mod tests {
         assert_eq!(ZplDpi::Dpi203.module_dots(0.254), 2);
         assert_eq!(ZplDpi::Dpi300.module_dots(0.254), 3);
         assert_eq!(ZplDpi::from_dpi(600), None);
+    }
+
+    #[test]
+    fn data_matrix_size_holds_the_ascii_form() {
+        // 51 characters, 32 ASCII codewords: 24x24 holds 36.
+        let four = "=+04000=W12342512345600=%5100=<E0398V00&>0253652359";
+        assert_eq!(ascii_codewords(four), 32);
+        assert_eq!(ascii_square_size(four), 24);
+        // With special testing: 37 codewords need 26x26.
+        let five = "=+05000=W12342512345600=%5100=<E0398V00&>0253652359&(N0001";
+        assert_eq!(ascii_codewords(five), 37);
+        assert_eq!(ascii_square_size(five), 26);
     }
 
     #[test]

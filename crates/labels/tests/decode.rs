@@ -2,7 +2,11 @@
 //! that shares no code with the encoders (`tests/decode_labels.py`), and must return exactly
 //! the data: each Code 128 its structure's scan, the Data Matrix the compound message.
 //!
-//! Needs `python3` with zxing-cpp and Pillow (`python3 -m pip install zxing-cpp pillow`).
+//! PDFs are opened and rasterised by PDFium (pypdfium2), another independent reader, and must
+//! be one 100 mm x 100 mm page whose symbols decode the same.
+//!
+//! Needs `python3` with zxing-cpp, Pillow and pypdfium2
+//! (`python3 -m pip install -r crates/labels/tests/requirements.txt`).
 //! Without them the test fails and says so, unless HEMAFLOW_SKIP_DECODE_TESTS=1 is set.
 
 mod common;
@@ -10,7 +14,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hemaflow_labels::{Label, render_png};
+use hemaflow_labels::{Label, render_pdf, render_png};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
@@ -26,8 +30,18 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
-/// Decode the PNGs; `None` when the decoder is missing and skipping was asked for.
-fn decode(files: &[PathBuf]) -> Option<Vec<Vec<(String, String)>>> {
+/// What the decoder found in one file.
+struct Decoded {
+    /// Page sizes in mm (PDF only).
+    pages: Vec<(f64, f64)>,
+    /// (format, text) of every symbol.
+    symbols: Vec<(String, String)>,
+}
+
+const INSTALL: &str = "python3 -m pip install -r crates/labels/tests/requirements.txt";
+
+/// Decode the files; `None` when the decoder is missing and skipping was asked for.
+fn decode(files: &[PathBuf]) -> Option<Vec<Decoded>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/decode_labels.py");
     let output = match Command::new("python3").arg(&script).args(files).output() {
         Ok(output) => output,
@@ -37,8 +51,7 @@ fn decode(files: &[PathBuf]) -> Option<Vec<Vec<(String, String)>>> {
         }
         Err(error) => panic!(
             "python3 is needed to decode the label symbols ({error}); install python3 and \
-             `python3 -m pip install zxing-cpp pillow`, or set HEMAFLOW_SKIP_DECODE_TESTS=1 \
-             to skip this check explicitly"
+             run `{INSTALL}`, or set HEMAFLOW_SKIP_DECODE_TESTS=1 to skip this check explicitly"
         ),
     };
     if output.status.code() == Some(3) {
@@ -48,7 +61,7 @@ fn decode(files: &[PathBuf]) -> Option<Vec<Vec<(String, String)>>> {
             return None;
         }
         panic!(
-            "{message}\nThe decode check needs zxing-cpp: `python3 -m pip install zxing-cpp pillow` \
+            "{message}\nThe decode check needs zxing-cpp, Pillow and pypdfium2: `{INSTALL}` \
              (or set HEMAFLOW_SKIP_DECODE_TESTS=1 to skip it explicitly)"
         );
     }
@@ -63,7 +76,7 @@ fn decode(files: &[PathBuf]) -> Option<Vec<Vec<(String, String)>>> {
             .lines()
             .map(|line| {
                 let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
-                value["symbols"]
+                let symbols = value["symbols"]
                     .as_array()
                     .expect("symbols array")
                     .iter()
@@ -73,7 +86,17 @@ fn decode(files: &[PathBuf]) -> Option<Vec<Vec<(String, String)>>> {
                             s["text"].as_str().unwrap_or_default().to_owned(),
                         )
                     })
-                    .collect()
+                    .collect();
+                let pages = value["pages"]
+                    .as_array()
+                    .map(|pages| {
+                        pages
+                            .iter()
+                            .map(|p| (p[0].as_f64().unwrap_or(0.0), p[1].as_f64().unwrap_or(0.0)))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Decoded { pages, symbols }
             })
             .collect(),
     )
@@ -101,16 +124,23 @@ fn every_symbol_on_random_labels_decodes_to_exactly_its_data() {
         // Mostly the default 300 dpi; every fourth at 600 dpi.
         let dpi = if index % 4 == 3 { 600 } else { 300 };
         let png = render_png(&label, dpi).expect("the label renders");
-        let file = dir.join(format!("label-{index}.png"));
-        std::fs::write(&file, png).expect("the PNG is written");
-        files.push(file);
+        let png_file = dir.join(format!("label-{index}.png"));
+        std::fs::write(&png_file, png).expect("the PNG is written");
         let mut symbols: Vec<(String, String)> = values
             .linear_scans()
             .into_iter()
             .map(|scan| ("Code128".to_owned(), scan))
             .collect();
         symbols.push(("DataMatrix".to_owned(), content.compound_message()));
-        expected.push(sorted(symbols));
+        let symbols = sorted(symbols);
+        files.push(png_file);
+        expected.push(symbols.clone());
+        if index % 4 == 0 {
+            let file = dir.join(format!("label-{index}.pdf"));
+            std::fs::write(&file, render_pdf(&label).expect("renders")).expect("written");
+            files.push(file);
+            expected.push(symbols);
+        }
 
         let tube = Label::tube(&content.donation).expect("the tube label lays out");
         let file = dir.join(format!("tube-{index}.png"));
@@ -123,7 +153,15 @@ fn every_symbol_on_random_labels_decodes_to_exactly_its_data() {
     };
     assert_eq!(decoded.len(), files.len());
     for ((file, want), got) in files.iter().zip(&expected).zip(decoded) {
-        assert_eq!(&sorted(got), want, "{}", file.display());
+        assert_eq!(&sorted(got.symbols), want, "{}", file.display());
+        if file.extension().is_some_and(|e| e == "pdf") {
+            assert_eq!(
+                got.pages,
+                [(100.0, 100.0)],
+                "{}: one 100 mm page",
+                file.display()
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
