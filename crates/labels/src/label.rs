@@ -324,12 +324,22 @@ fn upper_left(out: &mut Vec<Element>, content: &LabelContent) -> Result<(), Labe
     out.push(text(x, y, 2.2, Font::Sans, Anchor::Start, "COLLECTED BY"));
     y += 4.2;
     if let Some(name) = &content.facility_name {
-        for line in fonts::wrap(Font::Sans, name, 3.2, QUADRANT_TEXT_WIDTH)
-            .into_iter()
-            .take(3)
-        {
-            out.push(text(x, y, 3.2, Font::Sans, Anchor::Start, &line));
-            y += 4.0;
+        // Up to three lines; a long name is set smaller rather than cut.
+        let (size, lines) = [3.2, 2.9, 2.6, 2.3]
+            .iter()
+            .map(|size| {
+                (
+                    *size,
+                    fonts::wrap(Font::Sans, name, *size, QUADRANT_TEXT_WIDTH),
+                )
+            })
+            .find(|(_, lines)| lines.len() <= 3)
+            .ok_or_else(|| LabelError::FacilityName {
+                reason: format!("'{name}' does not fit three lines of the quadrant"),
+            })?;
+        for line in lines {
+            out.push(text(x, y, size, Font::Sans, Anchor::Start, &line));
+            y += size * 1.25;
         }
     }
     let facility = format!("FIN {}", donation.din.facility());
@@ -422,11 +432,18 @@ fn upper_right(out: &mut Vec<Element>, content: &LabelContent) -> Result<(), Lab
             // Special messages (quarantine, discard...) and groups without a plain ABO
             // (Bombay, pools): the standard's words, large.
             let words = meaning.description.to_uppercase();
-            let lines = fonts::wrap(Font::Sans, &words, 5.0, width);
-            let mut y = 34.0 - 3.0 * (lines.len().min(4) as f64 - 1.0);
-            for line in lines.iter().take(4) {
-                out.push(text(centre, y, 5.0, Font::Sans, Anchor::Middle, line));
-                y += 6.0;
+            let (size, lines) = [5.0, 4.2, 3.5, 3.0]
+                .iter()
+                .map(|size| (*size, fonts::wrap(Font::Sans, &words, *size, width)))
+                .find(|(_, lines)| lines.len() <= 4)
+                .ok_or_else(|| LabelError::Render {
+                    reason: format!("the blood group text '{words}' does not fit its quadrant"),
+                })?;
+            let step = size * 1.2;
+            let mut y = 36.0 - step / 2.0 * (lines.len() as f64 - 1.0);
+            for line in &lines {
+                out.push(text(centre, y, size, Font::Sans, Anchor::Middle, line));
+                y += step;
             }
         }
     }

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use hemaflow_labels::{Label, ZplDpi, render_pdf, to_svg, to_zpl};
+use hemaflow_labels::{Anchor, Element, Label, ZplDpi, render_pdf, to_svg, to_zpl};
 use proptest::prelude::*;
 
 fn fixed_label() -> Label {
@@ -138,6 +138,97 @@ fn pdf_is_one_page_of_100_mm() {
     assert!(text.contains("283.46"), "100 mm is 283.46 pt");
 }
 
+/// Every text and symbol of a base label lies inside its own quadrant, clear of the rules.
+fn assert_inside_quadrants(label: &Label) -> Result<(), TestCaseError> {
+    let quadrant = |x: f64, y: f64| {
+        let left = if x < 50.0 { 0.0 } else { 50.0 };
+        let top = if y < 50.0 { 0.0 } else { 50.0 };
+        (left, top)
+    };
+    for element in &label.elements {
+        let (left, right, top, bottom) = match element {
+            Element::Text {
+                x,
+                y,
+                size,
+                font,
+                anchor,
+                rotated: false,
+                text,
+            } => {
+                let width = font.width(text, *size);
+                let start = match anchor {
+                    Anchor::Start => *x,
+                    Anchor::Middle => x - width / 2.0,
+                    Anchor::End => x - width,
+                };
+                (start, start + width, y - font.cap_height() * size, *y)
+            }
+            Element::Text {
+                x,
+                y,
+                size,
+                text,
+                rotated: true,
+                font,
+                ..
+            } => (
+                *x,
+                x + font.cap_height() * size,
+                *y,
+                y + font.width(text, *size),
+            ),
+            Element::Linear {
+                x,
+                y,
+                height,
+                module,
+                symbol,
+            } => {
+                let quiet = 10.0 * module;
+                (
+                    x - quiet,
+                    x + symbol.modules().len() as f64 * module + quiet,
+                    *y,
+                    y + height,
+                )
+            }
+            Element::Matrix {
+                x,
+                y,
+                module,
+                symbol,
+            } => {
+                let side = symbol.size() as f64 * module;
+                (
+                    x - 2.0 * module,
+                    x + side + 2.0 * module,
+                    y - 2.0 * module,
+                    y + side + 2.0 * module,
+                )
+            }
+            Element::Frame {
+                x,
+                y,
+                width,
+                height,
+                ..
+            } => (*x, x + width, *y, y + height),
+            Element::Rule { .. } => continue,
+        };
+        let (q_left, q_top) = quadrant(left + 0.01, top + 0.01);
+        prop_assert!(
+            left >= q_left + 0.3 && right <= q_left + 49.7,
+            "{element:?} leaves its quadrant sideways"
+        );
+        prop_assert!(
+            top >= q_top + 0.3 && bottom <= q_top + 49.7,
+            "{element:?} leaves its quadrant"
+        );
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -159,6 +250,7 @@ proptest! {
         }
         let zpl = to_zpl(&label, ZplDpi::Dpi203);
         prop_assert!(zpl.starts_with("^XA") && zpl.ends_with("^XZ\n"));
+        assert_inside_quadrants(&label)?;
         let tube = Label::tube(&content.donation).expect("tube lays out");
         let tube_text = format!(">{eye}</text>");
         prop_assert!(to_svg(&tube).contains(&tube_text), "tube label lacks {}", eye);

@@ -15,6 +15,7 @@ pub struct Values {
     pub special: Option<String>,
     pub description: String,
     pub volume: u16,
+    pub facility: String,
 }
 
 impl Values {
@@ -27,7 +28,7 @@ impl Values {
             special_testing: self.special.as_deref(),
             description: Some(&self.description),
             volume_ml: Some(self.volume),
-            facility_name: Some("Test Blood Center"),
+            facility_name: Some(&self.facility),
         })
         .unwrap_or_else(|error| panic!("{self:?} should make a label: {error}"))
     }
@@ -82,7 +83,8 @@ fn product() -> impl Strategy<Value = String> {
 fn blood_group() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
         "=%5100", "=%9500", "=%6200", "=%0600", "=%7300", "=%1700", "=%8400", "=%2800", "=%51E0",
-        "=%95S0", "=%Mq00", "=%5500", "=%4700",
+        "=%95S0", "=%Mq00", "=%5500", "=%4700", "=%Md00", "=%Mx00", "=%G600", "=%A000", "=%Mf00",
+        "=%9700",
     ])
     .prop_map(str::to_owned)
 }
@@ -115,9 +117,13 @@ pub fn values() -> impl Strategy<Value = Values> {
         special(),
         description(),
         1u16..=700,
+        prop::sample::select(vec![
+            "Test Blood Center",
+            "Hemaflow Regional Blood Services of the Northern Valley and Lakes District",
+        ]),
     )
         .prop_map(
-            |(din, product, blood_group, expiry, special, description, volume)| Values {
+            |(din, product, blood_group, expiry, special, description, volume, facility)| Values {
                 din,
                 product,
                 blood_group,
@@ -125,6 +131,7 @@ pub fn values() -> impl Strategy<Value = Values> {
                 special,
                 description,
                 volume,
+                facility: facility.to_owned(),
             },
         )
 }
@@ -139,5 +146,6 @@ pub fn fixed() -> Values {
         special: None,
         description: "RED BLOOD CELLS|CPD>AS5/450mL/refg|Irr|ResLeu".to_owned(),
         volume: 300,
+        facility: "Test Blood Center".to_owned(),
     }
 }
