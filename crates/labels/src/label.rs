@@ -2,7 +2,7 @@
 //! every output (SVG, PNG, PDF, ZPL) renders, so they cannot disagree.
 
 use hemaflow_isbt128::product::collection_type;
-use hemaflow_isbt128::{DataStructure, DonationNumber, FlagKind, RhD};
+use hemaflow_isbt128::{DataStructure, DonationNumber, FlagKind, Kind, RhD, mod37};
 
 use crate::LabelError;
 use crate::code128::{self, Code128Symbol};
@@ -92,6 +92,14 @@ const DATA_TEXT_SIZE: f64 = 2.7;
 const QUADRANT_TEXT_WIDTH: f64 = HALF - 2.0 * LEFT_INSET;
 const RULE: f64 = 0.3;
 
+/// Special testing structures whose eye-readable text carries the keyboard entry check
+/// character K (ST-001 §7.5, Table 30 [RT002]).
+const K_PRINTED_WITH_TEXT: [Kind; 3] = [
+    Kind::SpecialTestingRedCellAntigensGeneral,
+    Kind::SpecialTestingRedCellAntigensFinnish,
+    Kind::SpecialTestingPlateletAntigens,
+];
+
 /// Round a symbol's left edge to a whole number of modules from the label's edge, so that
 /// at 300 and 600 dpi every bar edge falls on a pixel edge.
 fn on_module_grid(x: f64) -> f64 {
@@ -147,15 +155,26 @@ fn symbol_with_text(
         });
     };
     let baseline = y + height + TEXT_GAP + Font::Mono.cap_height() * DATA_TEXT_SIZE;
-    let content = text(
-        *x,
+    let data = structure.content();
+    let left = *x;
+    let mut elements = vec![text(
+        left,
         baseline,
         DATA_TEXT_SIZE,
         Font::Mono,
         Anchor::Start,
-        &structure.content(),
-    );
-    Ok((vec![symbol, content], right, baseline))
+        &data,
+    )];
+    // The red cell and platelet antigen structures carry K beside their printed text
+    // (ST-001 §7.5); the DIN's is printed by `din_text`.
+    if K_PRINTED_WITH_TEXT.contains(&structure.kind())
+        && let Some(check) = mod37::check_character(data.as_bytes())
+    {
+        let end = left + Font::Mono.width(&data, DATA_TEXT_SIZE);
+        boxed_check_character(&mut elements, check, end, baseline, DATA_TEXT_SIZE);
+    }
+    elements.insert(0, symbol);
+    Ok((elements, right, baseline))
 }
 
 /// The eye-readable DIN (ST-001 §7.4.1): the 13 characters in groups, the flags rotated 90
@@ -189,8 +208,21 @@ fn din_text(
         });
         right += gap + flag_cap;
     }
+    boxed_check_character(out, din.check_character(), right, baseline, size)
+}
+
+/// The keyboard entry check character K in its box, after text ending at `right` (§7.5).
+/// Returns the right end of the box.
+fn boxed_check_character(
+    out: &mut Vec<Element>,
+    check: char,
+    right: f64,
+    baseline: f64,
+    size: f64,
+) -> f64 {
+    let cap = Font::Mono.cap_height() * size;
     let pad = size * 0.14;
-    let check = din.check_character().to_string();
+    let check = check.to_string();
     let advance = Font::Mono.width(&check, size);
     let box_x = right + size * 0.3;
     out.push(Element::Frame {
@@ -198,7 +230,7 @@ fn din_text(
         y: baseline - cap - pad,
         width: advance + 2.0 * pad,
         height: cap + 2.0 * pad,
-        stroke: 0.25,
+        stroke: 0.2,
     });
     out.push(text(
         box_x + pad + advance / 2.0,
@@ -751,6 +783,43 @@ mod tests {
             Some("Store at -18 \u{b0}C or colder")
         );
         assert_eq!(storage_text("Local product"), None);
+    }
+
+    #[test]
+    fn antigen_special_testing_text_has_its_boxed_check_character() {
+        let antigens = LabelRequest {
+            special_testing: Some("=\\000000000000000000"),
+            ..request()
+        };
+        let content = LabelContent::from_request(&antigens).unwrap();
+        let label = Label::base(&content).unwrap();
+        let k = mod37::check_character(b"000000000000000000")
+            .unwrap()
+            .to_string();
+        let frames = label
+            .elements
+            .iter()
+            .filter(|e| matches!(e, Element::Frame { .. }))
+            .count();
+        assert_eq!(frames, 2, "the DIN's box and the antigen structure's box");
+        assert!(
+            label
+                .elements
+                .iter()
+                .any(|e| matches!(e, Element::Text { text, .. } if *text == k))
+        );
+        // Special Testing: General (010) has no K.
+        let general = LabelRequest {
+            special_testing: Some("&(N0001"),
+            ..request()
+        };
+        let label = Label::base(&LabelContent::from_request(&general).unwrap()).unwrap();
+        let frames = label
+            .elements
+            .iter()
+            .filter(|e| matches!(e, Element::Frame { .. }))
+            .count();
+        assert_eq!(frames, 1);
     }
 
     #[test]

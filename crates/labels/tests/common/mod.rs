@@ -95,7 +95,13 @@ fn expiry() -> impl Strategy<Value = String> {
 }
 
 fn special() -> impl Strategy<Value = Option<String>> {
-    prop::option::of("[A-Z0-9]{5}".prop_map(|code| format!("&({code}")))
+    prop::option::of(prop_oneof![
+        "[A-Z0-9]{5}".prop_map(|code| format!("&({code}")),
+        // Red cell antigens (012, 013) and platelet antigens (014), printed with K.
+        Just("=\\000000000000000000".to_owned()),
+        Just("&\\000000000000000000".to_owned()),
+        Just("&{000000000000000000".to_owned()),
+    ])
 }
 
 fn description() -> impl Strategy<Value = String> {
