@@ -80,7 +80,7 @@ fn svg_png_pdf_and_zpl_are_written() {
     let text = std::fs::read_to_string(&zpl).expect("ZPL written");
     assert!(text.starts_with("^XA") && text.trim_end().ends_with("^XZ"));
     assert!(text.contains("^PW799"));
-    assert!(text.contains("^FD>:=W>512342512345600^FS"));
+    assert!(text.contains("^BCN,80,N,N,N,A^FH^FD=W12342512345600^FS"));
 }
 
 #[test]

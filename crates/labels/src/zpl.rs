@@ -1,10 +1,12 @@
 //! ZPL II for Zebra thermal printers at 203 or 300 dpi, from the same layout as the SVG.
 //!
-//! Code 128 goes out as `^BC` with Hemaflow's own code-set plan written as ZPL invocation
-//! codes (`>:` start B, `>5` switch to C, `>6` back to B), so the printer draws the same
-//! symbol characters as the SVG. In subset B, ZPL needs `>0` for `>` (which is in the
-//! expiry's data identifier `&>`), `><` for `^` and `>=` for `~`. The Data Matrix goes out
-//! as `^BX` quality 200 (ECC 200) with the same rows and columns.
+//! Code 128 goes out as `^BC` in automatic mode (`A`): the field data is the structure's
+//! scan string as it is, and the printer switches to subset C for runs of digits, as ST-001
+//! §6.1.1 asks. Automatic mode is used rather than invocation codes (`>:`, `>5`...) because
+//! in normal mode `>` starts an invocation code, and `>` is in the expiry's data identifier
+//! `&>`: one escaping mistake there would print a wrong expiry. `code128_field` keeps the
+//! invocation-code form of Hemaflow's own plan for printers without automatic mode.
+//! The Data Matrix goes out as `^BX` quality 200 (ECC 200).
 
 use std::fmt::Write;
 
@@ -63,7 +65,8 @@ fn field_text(text: &str) -> String {
     out
 }
 
-/// The `^BC` field data: start code, invocation codes between code sets, escapes in B.
+/// The `^BC` normal-mode field data of a code-set plan: start code, invocation codes between
+/// code sets, escapes in B (`>0` for `>`, `><` for `^`, `>=` for `~`).
 pub fn code128_field(runs: &[crate::code128::Run]) -> String {
     let mut out = String::new();
     for (index, run) in runs.iter().enumerate() {
@@ -170,12 +173,12 @@ fn element_zpl(zpl: &mut String, element: &Element, dpi: ZplDpi) {
         } => {
             let _ = writeln!(
                 zpl,
-                "^FO{},{}^BY{}^BCN,{},N,N,N,N^FD{}^FS",
+                "^FO{},{}^BY{}^BCN,{},N,N,N,A^FH^FD{}^FS",
                 dpi.dots(*x),
                 dpi.dots(*y),
                 dpi.module_dots(*module),
                 dpi.dots(*height),
-                code128_field(symbol.runs())
+                field_text(symbol.data())
             );
         }
         Element::Matrix {
@@ -226,16 +229,31 @@ fn element_zpl(zpl: &mut String, element: &Element, dpi: ZplDpi) {
                 Anchor::Middle => x - width / 2.0,
                 Anchor::End => x - width,
             };
-            // Font 0 is narrower than DejaVu; the mono code text keeps its advance with a
-            // width scaled to DejaVu Sans Mono's 0.6 em.
-            let char_width = match font {
-                Font::Mono => dpi.dots(size * 0.6),
-                Font::Sans => height,
-            };
             // ^FT places the text's baseline, as the SVG does.
+            if *font == Font::Mono {
+                // The printer's font 0 is proportional: codes are set one character a field
+                // on the layout's monospaced grid, so a DIN and its boxed check character
+                // keep the positions the layout gave them.
+                let advance = font.width("0", *size);
+                // Narrowed a little so that a wide W keeps clear of the next cell.
+                let char_width = dpi.dots(size * 0.8);
+                for (index, c) in text.chars().enumerate() {
+                    if c == ' ' {
+                        continue;
+                    }
+                    let _ = writeln!(
+                        zpl,
+                        "^FT{},{}^A0N,{height},{char_width}^FH^FD{}^FS",
+                        dpi.dots(left + index as f64 * advance),
+                        dpi.dots(*y),
+                        field_text(&c.to_string())
+                    );
+                }
+                return;
+            }
             let _ = writeln!(
                 zpl,
-                "^FT{},{}^A0N,{height},{char_width}^FH^FD{}^FS",
+                "^FT{},{}^A0N,{height},{height}^FH^FD{}^FS",
                 dpi.dots(left),
                 dpi.dots(*y),
                 field_text(text)

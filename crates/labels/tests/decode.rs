@@ -5,8 +5,12 @@
 //! PDFs are opened and rasterised by PDFium (pypdfium2), another independent reader, and must
 //! be one 100 mm x 100 mm page whose symbols decode the same.
 //!
+//! The ZPL is rendered by zebrash (the npm package zpl-renderer-js, run by `node`), a ZPL
+//! viewer independent of Hemaflow, at 203 and 300 dpi, and its symbols must decode the same.
+//!
 //! Needs `python3` with zxing-cpp, Pillow and pypdfium2
-//! (`python3 -m pip install -r crates/labels/tests/requirements.txt`).
+//! (`python3 -m pip install -r crates/labels/tests/requirements.txt`) and `node` with
+//! zpl-renderer-js (`npm ci --prefix crates/labels/tests/zpl`).
 //! Without them the test fails and says so, unless HEMAFLOW_SKIP_DECODE_TESTS=1 is set.
 
 mod common;
@@ -14,11 +18,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use hemaflow_labels::{Label, render_pdf, render_png};
+use hemaflow_labels::{Label, ZplDpi, render_pdf, render_png, to_zpl};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 
 const RANDOM_LABELS: usize = 12;
+/// Labels whose ZPL is also rendered and read back, at each printhead resolution.
+const ZPL_LABELS: usize = 5;
 
 fn skip_requested() -> bool {
     std::env::var("HEMAFLOW_SKIP_DECODE_TESTS").as_deref() == Ok("1")
@@ -102,6 +108,49 @@ fn decode(files: &[PathBuf]) -> Option<Vec<Decoded>> {
     )
 }
 
+const ZPL_INSTALL: &str = "npm ci --prefix crates/labels/tests/zpl";
+
+/// Render ZPL files to PNG with zebrash; `false` when it is missing and skipping was asked.
+fn render_zpl(pairs: &[(PathBuf, PathBuf)], dots_per_mm: u32, size_mm: (f64, f64)) -> bool {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/zpl/render_zpl.cjs");
+    let mut command = Command::new("node");
+    command.arg(&script).args([
+        dots_per_mm.to_string(),
+        size_mm.0.to_string(),
+        size_mm.1.to_string(),
+    ]);
+    for (zpl, png) in pairs {
+        command.arg(zpl).arg(png);
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(error) if skip_requested() => {
+            eprintln!("ZPL check skipped (HEMAFLOW_SKIP_DECODE_TESTS=1): node: {error}");
+            return false;
+        }
+        Err(error) => panic!(
+            "node is needed to render the ZPL ({error}); install Node.js and run \
+             `{ZPL_INSTALL}`, or set HEMAFLOW_SKIP_DECODE_TESTS=1 to skip this check explicitly"
+        ),
+    };
+    if output.status.code() == Some(3) {
+        let message = String::from_utf8_lossy(&output.stderr);
+        if skip_requested() {
+            eprintln!("ZPL check skipped (HEMAFLOW_SKIP_DECODE_TESTS=1): {message}");
+            return false;
+        }
+        panic!(
+            "{message}\nRun `{ZPL_INSTALL}` (or set HEMAFLOW_SKIP_DECODE_TESTS=1 to skip it explicitly)"
+        );
+    }
+    assert!(
+        output.status.success(),
+        "the ZPL viewer refused Hemaflow's ZPL: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
 fn sorted(mut items: Vec<(String, String)>) -> Vec<(String, String)> {
     items.sort();
     items
@@ -147,6 +196,30 @@ fn every_symbol_on_random_labels_decodes_to_exactly_its_data() {
         std::fs::write(&file, render_png(&tube, 300).expect("renders")).expect("written");
         files.push(file);
         expected.push(vec![("Code128".to_owned(), values.din.clone())]);
+    }
+    // The ZPL of the first few labels, rendered by the independent viewer at both heads.
+    for (dpi, dots_per_mm) in [(ZplDpi::Dpi203, 8), (ZplDpi::Dpi300, 12)] {
+        let mut pairs = Vec::new();
+        for (index, values) in cases.iter().take(ZPL_LABELS).enumerate() {
+            let content = values.content();
+            let label = Label::base(&content).expect("the label lays out");
+            let zpl = dir.join(format!("label-{index}-{}.zpl", dpi.dpi()));
+            std::fs::write(&zpl, to_zpl(&label, dpi)).expect("the ZPL is written");
+            let png = zpl.with_extension("zpl.png");
+            pairs.push((zpl, png.clone()));
+            files.push(png);
+            let mut symbols: Vec<(String, String)> = values
+                .linear_scans()
+                .into_iter()
+                .map(|scan| ("Code128".to_owned(), scan))
+                .collect();
+            symbols.push(("DataMatrix".to_owned(), content.compound_message()));
+            expected.push(sorted(symbols));
+        }
+        if !render_zpl(&pairs, dots_per_mm, (100.0, 100.0)) {
+            files.truncate(files.len() - pairs.len());
+            expected.truncate(expected.len() - pairs.len());
+        }
     }
     let Some(decoded) = decode(&files) else {
         return;

@@ -77,14 +77,15 @@ fn zpl_is_one_format_with_each_structure_in_a_code_128_field() {
             .filter(|l| l.contains("^BC"))
             .map(|l| &l[l.find("^FD").expect("field data") + 3..l.len() - 3])
             .collect();
+        // Automatic mode: the field data is each structure's scan string, unchanged.
         assert_eq!(
             fields,
-            [
-                ">:=W>512342512345600",
-                ">:=%>55100",
-                ">:=<E0398V00",
-                ">:&>0>50253652359"
-            ]
+            ["=W12342512345600", "=%5100", "=<E0398V00", "&>0253652359"]
+        );
+        assert!(
+            zpl.lines()
+                .filter(|l| l.contains("^BC"))
+                .all(|l| l.contains(",N,N,N,A^FH^FD"))
         );
         assert!(
             zpl.contains("^BXN,"),
