@@ -50,6 +50,8 @@ enum Command {
     Isbt128(commands::isbt128::Args),
     /// Measure Hemaflow's speed against a baseline measured in the same run.
     Bench(commands::bench::Args),
+    /// Print an ISBT 128 label (SVG, PNG, PDF or ZPL) from scanned values.
+    Label(commands::label::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +59,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Label(args) => commands::label::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

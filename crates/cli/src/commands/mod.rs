@@ -2,3 +2,4 @@
 
 pub mod bench;
 pub mod isbt128;
+pub mod label;
