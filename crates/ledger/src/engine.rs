@@ -34,6 +34,8 @@ pub struct Receipt<E> {
     pub outcome: Outcome<E>,
     /// True when this is the recorded answer to an earlier submission of the same command ID.
     pub repeated: bool,
+    /// How many times the command was decided (more than 1 when other writers appended first).
+    pub attempts: u32,
 }
 
 /// Why a command could not be answered.
@@ -123,7 +125,9 @@ impl<M: Model, S: Store> Ledger<M, S> {
             }
             self.catch_up(&mut cache).await?;
             if let Some(record) = self.store.command(command_id).await? {
-                return self.recorded_answer(record, &command_hash).await;
+                return self
+                    .recorded_answer(record, &command_hash, attempt + 1)
+                    .await;
             }
             let planned = plan::<M>(
                 &cache,
@@ -140,6 +144,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                     last_sequence: cache.head.sequence,
                     outcome: Outcome::Accepted { events: Vec::new() },
                     repeated: false,
+                    attempts: attempt + 1,
                 });
             };
             match self.store.append(planned.batch).await {
@@ -148,7 +153,10 @@ impl<M: Model, S: Store> Ledger<M, S> {
                         cache.state = state;
                     }
                     cache.head = planned.head;
-                    return Ok(planned.receipt);
+                    return Ok(Receipt {
+                        attempts: attempt + 1,
+                        ..planned.receipt
+                    });
                 }
                 Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(e.into()),
@@ -184,6 +192,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
         &self,
         record: CommandRecord,
         command_hash: &str,
+        attempts: u32,
     ) -> Result<Receipt<M::Event>, LedgerError> {
         // An imported record has no command hash (an export holds events, not commands).
         if !record.command_hash.is_empty() && record.command_hash != command_hash {
@@ -215,6 +224,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
             last_sequence: record.last_sequence,
             outcome,
             repeated: true,
+            attempts,
         })
     }
 }
@@ -372,6 +382,7 @@ fn plan<M: Model>(
             last_sequence: head.sequence,
             outcome,
             repeated: false,
+            attempts: 1,
         },
     }))
 }

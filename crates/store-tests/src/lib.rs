@@ -113,6 +113,18 @@ impl TestDb {
         }
     }
 
+    /// A URL that opens this database (for PostgreSQL, the schema rides in `options`), for a
+    /// separate process.
+    pub fn store_url(&self) -> String {
+        match &self.schema {
+            None => self.url.clone(),
+            Some(schema) => {
+                let separator = if self.url.contains('?') { '&' } else { '?' };
+                format!("{}{separator}options=-c%20search_path%3D{schema}", self.url)
+            }
+        }
+    }
+
     /// Runs raw SQL against the database, as someone tampering with it would.
     pub async fn execute(store: &AnyStore, sql: &str) -> u64 {
         let affected = match store {
