@@ -116,56 +116,124 @@ impl<M: Model, S: Store> Ledger<M, S> {
         command: &M::Command,
         context: &M::Context,
     ) -> Result<Receipt<M::Event>, LedgerError> {
-        let command_json = to_canonical(command)?;
-        let command_hash = sha256_hex(&command_json);
+        let mut answers = self
+            .execute_batch(&[(command_id, command, context)])
+            .await?;
+        answers
+            .pop()
+            .unwrap_or_else(|| unreachable!("execute_batch answers every command it is given"))
+    }
+
+    /// Decides several commands in order, each against the state the previous ones left, and
+    /// records all their outcomes in one transaction (group commit): one answer per command,
+    /// as [`Ledger::execute`] would give it. A command ID repeated within the batch gets the
+    /// first answer. An error of the whole batch (database, contention) is the outer `Err`;
+    /// nothing of the batch was recorded then.
+    pub async fn execute_batch(
+        &self,
+        commands: &[(&str, &M::Command, &M::Context)],
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        let encoded: Vec<Result<(String, String), CanonicalError>> = commands
+            .iter()
+            .map(|(_, command, _)| {
+                to_canonical(*command).map(|json| {
+                    let hash = sha256_hex(&json);
+                    (json, hash)
+                })
+            })
+            .collect();
         let mut cache = self.cache.lock().await;
         for attempt in 0..self.max_attempts {
             if attempt > 0 {
-                tokio::time::sleep(backoff(attempt, command_id)).await;
+                let first_id = commands.first().map_or("", |c| c.0);
+                tokio::time::sleep(backoff(attempt, first_id)).await;
             }
             self.catch_up(&mut cache).await?;
-            if let Some(record) = self.store.command(command_id).await? {
-                return self
-                    .recorded_answer(record, &command_hash, attempt + 1)
-                    .await;
+            let mut group = Group::<M>::new(cache.head);
+            let mut answers = Vec::with_capacity(commands.len());
+            for (index, (_, command, context)) in commands.iter().enumerate() {
+                let answer = match &encoded[index] {
+                    Err(e) => Err(LedgerError::Encode(e.clone())),
+                    Ok((json, hash)) => {
+                        self.answer_one(
+                            &mut group, &cache, &answers, commands, index, json, hash, command,
+                            context,
+                        )
+                        .await?
+                    }
+                };
+                answers.push(answer);
             }
-            let planned = plan::<M>(
-                &cache,
-                command_id,
-                command,
-                &command_json,
-                &command_hash,
-                context,
-            )?;
-            let Some(planned) = planned else {
-                return Ok(Receipt {
-                    command_id: command_id.to_owned(),
-                    first_sequence: cache.head.sequence,
-                    last_sequence: cache.head.sequence,
-                    outcome: Outcome::Accepted { events: Vec::new() },
-                    repeated: false,
-                    attempts: attempt + 1,
-                });
-            };
-            match self.store.append(planned.batch).await {
+            if group.entries.is_empty() {
+                return Ok(with_attempts(answers, attempt + 1));
+            }
+            let head = group.head;
+            let (batch, state) = group.into_batch(cache.head.sequence);
+            match self.store.append(batch).await {
                 Ok(()) => {
-                    if let Some(state) = planned.state {
+                    if let Some(state) = state {
                         cache.state = state;
                     }
-                    cache.head = planned.head;
-                    return Ok(Receipt {
-                        attempts: attempt + 1,
-                        ..planned.receipt
-                    });
+                    cache.head = head;
+                    return Ok(with_attempts(answers, attempt + 1));
                 }
                 Err(e) if e.is_retryable() => continue,
                 Err(e) => return Err(e.into()),
             }
         }
         Err(LedgerError::Contention {
-            command_id: command_id.to_owned(),
+            command_id: commands.iter().map(|c| c.0).collect::<Vec<_>>().join(", "),
             attempts: self.max_attempts,
         })
+    }
+
+    /// The answer to command `index` of a batch: from this batch, from the store's record, or
+    /// decided now (and added to `group`). The outer `Err` is a database error.
+    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
+    async fn answer_one(
+        &self,
+        group: &mut Group<M>,
+        cache: &Cache<M::State>,
+        answers: &[Result<Receipt<M::Event>, LedgerError>],
+        commands: &[(&str, &M::Command, &M::Context)],
+        index: usize,
+        command_json: &str,
+        command_hash: &str,
+        command: &M::Command,
+        context: &M::Context,
+    ) -> Result<Result<Receipt<M::Event>, LedgerError>, LedgerError> {
+        let command_id = commands[index].0;
+        if let Some(earlier) = commands[..index].iter().position(|c| c.0 == command_id) {
+            let same_command =
+                group.hashes.get(command_id).map(String::as_str) == Some(command_hash);
+            return Ok(match &answers[earlier] {
+                Ok(receipt) if same_command => Ok(Receipt {
+                    repeated: true,
+                    ..receipt.clone()
+                }),
+                _ => Err(LedgerError::CommandIdReused {
+                    command_id: command_id.to_owned(),
+                }),
+            });
+        }
+        group
+            .hashes
+            .insert(command_id.to_owned(), command_hash.to_owned());
+        if let Some(record) = self.store.command(command_id).await? {
+            return match self.recorded_answer(record, command_hash, 1).await {
+                Ok(receipt) => Ok(Ok(receipt)),
+                Err(e @ LedgerError::CommandIdReused { .. }) => Ok(Err(e)),
+                Err(e) => Err(e),
+            };
+        }
+        Ok(group.decide(
+            cache,
+            command_id,
+            command,
+            command_json,
+            command_hash,
+            context,
+        ))
     }
 
     /// Reads and applies every entry appended since the cache's head.
@@ -283,108 +351,170 @@ fn backoff(attempt: u32, command_id: &str) -> Duration {
     Duration::from_micros(hasher.finish() % ceiling_us)
 }
 
-struct Planned<St, E> {
-    batch: AppendBatch,
-    /// The state after the events; `None` for a refusal, which changes nothing.
-    state: Option<St>,
-    head: ChainHead,
-    receipt: Receipt<E>,
+fn with_attempts<E>(
+    answers: Vec<Result<Receipt<E>, LedgerError>>,
+    attempts: u32,
+) -> Vec<Result<Receipt<E>, LedgerError>> {
+    answers
+        .into_iter()
+        .map(|answer| {
+            answer.map(|receipt| Receipt {
+                attempts,
+                ..receipt
+            })
+        })
+        .collect()
 }
 
-type PlannedFor<M> = Planned<<M as Model>::State, <M as Model>::Event>;
+/// The entries, rows and command records of one transaction being built.
+struct Group<M: Model> {
+    /// The state after the accepted commands so far; `None` until one is accepted (the
+    /// cache's state is cloned only then, and kept until the append has committed).
+    state: Option<M::State>,
+    head: ChainHead,
+    entries: Vec<Entry>,
+    rows: BTreeMap<(String, String), Row>,
+    commands: Vec<CommandRecord>,
+    hashes: std::collections::HashMap<String, String>,
+}
 
-/// Decides the command against the cached state and builds the entries and rows to append.
-/// `None` when the command was accepted with no events (nothing to record).
-fn plan<M: Model>(
-    cache: &Cache<M::State>,
-    command_id: &str,
-    command: &M::Command,
-    command_json: &str,
-    command_hash: &str,
-    context: &M::Context,
-) -> Result<Option<PlannedFor<M>>, LedgerError> {
-    let meta = M::entry_meta(context);
-    let first = cache.head.sequence + 1;
-    // The state is cloned only for an accepted command: the cache keeps the old one until
-    // the append has committed.
-    let mut new_state = None;
-    let (drafts, rows, outcome) = match M::decide(&cache.state, command, context) {
-        Ok(events) if events.is_empty() => return Ok(None),
-        Ok(events) => {
-            let state = new_state.insert(cache.state.clone());
-            let mut drafts = Vec::with_capacity(events.len());
-            for (offset, event) in (0i64..).zip(&events) {
-                M::evolve(state, event);
-                drafts.push(EntryDraft {
-                    sequence: first + offset,
-                    meta: meta.clone(),
+impl<M: Model> Group<M> {
+    fn new(head: ChainHead) -> Self {
+        Group {
+            state: None,
+            head,
+            entries: Vec::new(),
+            rows: BTreeMap::new(),
+            commands: Vec::new(),
+            hashes: std::collections::HashMap::new(),
+        }
+    }
+
+    /// Decides one command against the state so far and adds what it records.
+    fn decide(
+        &mut self,
+        cache: &Cache<M::State>,
+        command_id: &str,
+        command: &M::Command,
+        command_json: &str,
+        command_hash: &str,
+        context: &M::Context,
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        let meta = M::entry_meta(context);
+        let first = self.head.sequence + 1;
+        let current = self.state.as_ref().unwrap_or(&cache.state);
+        let (drafts, outcome) = match M::decide(current, command, context) {
+            Ok(events) if events.is_empty() => {
+                return Ok(Receipt {
                     command_id: command_id.to_owned(),
-                    kind: EntryKind::Event,
-                    event_type: M::event_name(event).to_owned(),
-                    payload: to_canonical(event)?,
+                    first_sequence: self.head.sequence,
+                    last_sequence: self.head.sequence,
+                    outcome: Outcome::Accepted { events },
+                    repeated: false,
+                    attempts: 1,
                 });
             }
-            let rows = rows_after::<M>(state, &events);
-            (drafts, rows, Outcome::Accepted { events })
-        }
-        Err(refusal) => {
-            let rule = M::refusal_rule(&refusal).to_owned();
-            let message = refusal.to_string();
-            let payload = serde_json::json!({
-                "command": serde_json::from_str::<serde_json::Value>(command_json)
-                    .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
-                "rule": rule,
-                "message": message,
-                "refusal": serde_json::to_value(&refusal)
-                    .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
-            });
-            let draft = EntryDraft {
-                sequence: first,
-                meta,
-                command_id: command_id.to_owned(),
-                kind: EntryKind::Refusal,
-                event_type: rule.clone(),
-                payload: crate::canonical::canonical_value(&payload)?,
-            };
-            (vec![draft], Vec::new(), Outcome::Refused { rule, message })
-        }
-    };
-    let mut entries = Vec::with_capacity(drafts.len());
-    let mut head = cache.head;
-    for draft in drafts {
-        let entry = draft.seal(head.hash)?;
-        head = ChainHead {
-            sequence: entry.sequence,
-            hash: entry.hash,
+            Ok(events) => {
+                let mut drafts = Vec::with_capacity(events.len());
+                for (offset, event) in (0i64..).zip(&events) {
+                    drafts.push(EntryDraft {
+                        sequence: first + offset,
+                        meta: meta.clone(),
+                        command_id: command_id.to_owned(),
+                        kind: EntryKind::Event,
+                        event_type: M::event_name(event).to_owned(),
+                        payload: to_canonical(event)?,
+                    });
+                }
+                (drafts, Outcome::Accepted { events })
+            }
+            Err(refusal) => {
+                let draft = refusal_draft::<M>(first, meta, command_id, command_json, &refusal)?;
+                let outcome = Outcome::Refused {
+                    rule: draft.event_type.clone(),
+                    message: refusal.to_string(),
+                };
+                (vec![draft], outcome)
+            }
         };
-        entries.push(entry);
-    }
-    let refused = matches!(outcome, Outcome::Refused { .. });
-    let record = CommandRecord {
-        command_id: command_id.to_owned(),
-        command_hash: command_hash.to_owned(),
-        first_sequence: first,
-        last_sequence: head.sequence,
-        refused,
-    };
-    Ok(Some(Planned {
-        batch: AppendBatch {
-            expected_last: cache.head.sequence,
-            entries,
-            rows,
-            commands: vec![record],
-        },
-        state: new_state,
-        head,
-        receipt: Receipt {
+        // Everything that can fail is done: seal the entries, then change the group.
+        let mut head = self.head;
+        let mut entries = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let entry = draft.seal(head.hash)?;
+            head = ChainHead {
+                sequence: entry.sequence,
+                hash: entry.hash,
+            };
+            entries.push(entry);
+        }
+        if let Outcome::Accepted { events } = &outcome {
+            let state = self.state.get_or_insert_with(|| cache.state.clone());
+            for event in events {
+                M::evolve(state, event);
+            }
+            for row in rows_after::<M>(state, events) {
+                self.rows.insert((row.kind.clone(), row.id.clone()), row);
+            }
+        }
+        self.head = head;
+        self.entries.extend(entries);
+        let refused = matches!(outcome, Outcome::Refused { .. });
+        self.commands.push(CommandRecord {
+            command_id: command_id.to_owned(),
+            command_hash: command_hash.to_owned(),
+            first_sequence: first,
+            last_sequence: head.sequence,
+            refused,
+        });
+        Ok(Receipt {
             command_id: command_id.to_owned(),
             first_sequence: first,
             last_sequence: head.sequence,
             outcome,
             repeated: false,
             attempts: 1,
-        },
-    }))
+        })
+    }
+
+    fn into_batch(self, expected_last: i64) -> (AppendBatch, Option<M::State>) {
+        (
+            AppendBatch {
+                expected_last,
+                entries: self.entries,
+                rows: self.rows.into_values().collect(),
+                commands: self.commands,
+            },
+            self.state,
+        )
+    }
+}
+
+/// The entry of a refusal: kind `refusal`, the rule ID as its type, the command in its payload.
+fn refusal_draft<M: Model>(
+    sequence: i64,
+    meta: crate::entry::EntryMeta,
+    command_id: &str,
+    command_json: &str,
+    refusal: &M::Refusal,
+) -> Result<EntryDraft, CanonicalError> {
+    let rule = M::refusal_rule(refusal).to_owned();
+    let payload = serde_json::json!({
+        "command": serde_json::from_str::<serde_json::Value>(command_json)
+            .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
+        "rule": rule,
+        "message": refusal.to_string(),
+        "refusal": serde_json::to_value(refusal)
+            .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
+    });
+    Ok(EntryDraft {
+        sequence,
+        meta,
+        command_id: command_id.to_owned(),
+        kind: EntryKind::Refusal,
+        event_type: rule,
+        payload: crate::canonical::canonical_value(&payload)?,
+    })
 }
 
 /// The rows the events touched, each read from the state after all of them (one row per key).

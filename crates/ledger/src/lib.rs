@@ -22,7 +22,7 @@ pub mod store;
 pub mod transfer;
 pub mod verify;
 
-pub use bench::{BenchFigures, bench_ledger};
+pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
 pub use engine::{DEFAULT_MAX_ATTEMPTS, Ledger, LedgerError, Outcome, Receipt};
 pub use entry::{

@@ -6,7 +6,7 @@
 //! HEMAFLOW_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo run --release ...
 //! ```
 
-use hemaflow_ledger::bench_ledger;
+use hemaflow_ledger::{BenchStores, bench_ledger};
 use hemaflow_store_tests::accounts::{Accounts, random_commands};
 use hemaflow_store_tests::{Backend, TestDb};
 
@@ -18,24 +18,24 @@ async fn main() {
     let commands = random_commands(2026, count);
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let mut dbs = Vec::new();
-        for _ in 0..3 {
+        for _ in 0..4 {
             match TestDb::fresh(backend).await {
                 Some(db) => dbs.push(db),
                 None => break,
             }
         }
-        if dbs.len() < 3 {
+        if dbs.len() < 4 {
             continue;
         }
-        let figures = bench_ledger::<Accounts, _>(
-            dbs[0].open().await,
-            dbs[1].open().await,
-            dbs[2].open().await,
-            &commands,
-            batch,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("benchmark on {backend:?} failed: {e}"));
+        let stores = BenchStores {
+            raw_batched: dbs[0].open().await,
+            raw_single: dbs[1].open().await,
+            ledger_batched: dbs[2].open().await,
+            ledger_single: dbs[3].open().await,
+        };
+        let figures = bench_ledger::<Accounts, _>(stores, &commands, batch)
+            .await
+            .unwrap_or_else(|e| panic!("benchmark on {backend:?} failed: {e}"));
         println!("== {backend:?}\n{figures}\n");
         for db in dbs {
             db.cleanup().await;

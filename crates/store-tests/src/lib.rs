@@ -73,12 +73,12 @@ impl TestDb {
                     .duration_since(std::time::UNIX_EPOCH)
                     .expect("the clock is after 1970")
                     .subsec_nanos();
-                let schema = format!("t{}_{}_{}", std::process::id(), n, nanos);
-                let admin = PgStore::connect(&url)
+                let schema = format!("hemaflow_test_{}_{}_{}", std::process::id(), n, nanos);
+                let admin = sqlx::PgPool::connect(&url)
                     .await
                     .expect("the test server answers");
                 sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(admin.pool())
+                    .execute(&admin)
                     .await
                     .expect("create the test schema");
                 admin.close().await;
@@ -143,11 +143,11 @@ impl TestDb {
     /// Drops the PostgreSQL schema (SQLite files go with their temporary directory).
     pub async fn cleanup(self) {
         if let Some(schema) = &self.schema {
-            let admin = PgStore::connect(&self.url)
+            let admin = sqlx::PgPool::connect(&self.url)
                 .await
                 .expect("the test server answers");
             sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(admin.pool())
+                .execute(&admin)
                 .await
                 .expect("drop the test schema");
             admin.close().await;

@@ -630,3 +630,51 @@ async fn sqlite_ledger_moves_to_postgres_without_losing_a_line() {
     pg.cleanup().await;
     lite.cleanup().await;
 }
+
+on_every_backend!(group_commit_answers_each_command_as_execute_would);
+
+/// `execute_batch` records several commands in one transaction, each decided against the
+/// state the earlier ones left, with the same answers `execute` gives.
+async fn group_commit_answers_each_command_as_execute_would(db: &TestDb) {
+    let l = ledger(db).await;
+    let ctx = Context::new("ann");
+    let open = open_cmd("g");
+    let five = deposit("g", 5);
+    let too_much = Command::Withdraw {
+        account: "g".into(),
+        amount: 100,
+    };
+    let other = deposit("g", 6);
+    let batch = [
+        ("b1", &open, &ctx),
+        ("b2", &five, &ctx),
+        ("b3", &too_much, &ctx),
+        ("b2", &five, &ctx),  // a retry inside the batch
+        ("b2", &other, &ctx), // the same ID for another command
+    ];
+    let answers = l.execute_batch(&batch).await.unwrap();
+    assert_eq!(answers.len(), 5);
+    let receipts: Vec<_> = answers[..4].iter().map(|a| a.as_ref().unwrap()).collect();
+    assert_eq!(
+        receipts
+            .iter()
+            .map(|r| r.first_sequence)
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 2]
+    );
+    assert!(matches!(&receipts[2].outcome, Outcome::Refused { rule, .. } if rule == "ACC-FUNDS"));
+    assert!(receipts[3].repeated && receipts[3].outcome == receipts[1].outcome);
+    assert!(matches!(
+        answers[4],
+        Err(LedgerError::CommandIdReused { .. })
+    ));
+    assert_eq!(l.store().head().await.unwrap().sequence, 3);
+
+    // Submitted again later, the whole batch gets its first answers and appends nothing.
+    let again = l.execute_batch(&batch[..3]).await.unwrap();
+    assert!(again.iter().all(|a| a.as_ref().unwrap().repeated));
+    assert_eq!(l.store().head().await.unwrap().sequence, 3);
+    let row = l.store().row("account", "g").await.unwrap().unwrap();
+    assert_eq!(row.row.body["balance"], 5);
+    assert_verifies(l.store()).await;
+}
