@@ -149,6 +149,14 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 tokio::time::sleep(backoff(attempt, first_id)).await;
             }
             self.catch_up(&mut cache).await?;
+            let ids: Vec<&str> = commands.iter().map(|c| c.0).collect();
+            let mut recorded: std::collections::HashMap<String, CommandRecord> = self
+                .store
+                .commands_by_id(&ids)
+                .await?
+                .into_iter()
+                .map(|record| (record.command_id.clone(), record))
+                .collect();
             let mut group = Group::<M>::new(cache.head);
             let mut answers = Vec::with_capacity(commands.len());
             for (index, (_, command, context)) in commands.iter().enumerate() {
@@ -156,7 +164,15 @@ impl<M: Model, S: Store> Ledger<M, S> {
                     Err(e) => Err(LedgerError::Encode(e.clone())),
                     Ok((json, hash)) => {
                         self.answer_one(
-                            &mut group, &cache, &answers, commands, index, json, hash, command,
+                            &mut group,
+                            &mut recorded,
+                            &cache,
+                            &answers,
+                            commands,
+                            index,
+                            json,
+                            hash,
+                            command,
                             context,
                         )
                         .await?
@@ -193,6 +209,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
     async fn answer_one(
         &self,
         group: &mut Group<M>,
+        recorded: &mut std::collections::HashMap<String, CommandRecord>,
         cache: &Cache<M::State>,
         answers: &[Result<Receipt<M::Event>, LedgerError>],
         commands: &[(&str, &M::Command, &M::Context)],
@@ -219,7 +236,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
         group
             .hashes
             .insert(command_id.to_owned(), command_hash.to_owned());
-        if let Some(record) = self.store.command(command_id).await? {
+        if let Some(record) = recorded.remove(command_id) {
             return match self.recorded_answer(record, command_hash, 1).await {
                 Ok(receipt) => Ok(Ok(receipt)),
                 Err(e @ LedgerError::CommandIdReused { .. }) => Ok(Err(e)),

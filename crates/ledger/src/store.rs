@@ -97,6 +97,13 @@ pub trait Store: Send + Sync {
         command_id: &str,
     ) -> impl Future<Output = Result<Option<CommandRecord>, StoreError>> + Send;
 
+    /// The records of those of `command_ids` already answered, in any order (one round trip
+    /// per few hundred IDs: the group commit looks up a whole batch at once).
+    fn commands_by_id(
+        &self,
+        command_ids: &[&str],
+    ) -> impl Future<Output = Result<Vec<CommandRecord>, StoreError>> + Send;
+
     /// Up to `limit` command records whose first entry comes after `sequence`, in order.
     fn commands_after(
         &self,

@@ -315,6 +315,29 @@ impl Store for SqliteStore {
         row.as_ref().map(command_from).transpose()
     }
 
+    async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
+        let mut records = Vec::new();
+        for chunk in command_ids.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT command_id, command_hash, first_sequence, last_sequence, refused FROM commands WHERE command_id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            query.push(")");
+            let rows = query
+                .build()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(read_error)?;
+            for row in &rows {
+                records.push(command_from(row)?);
+            }
+        }
+        Ok(records)
+    }
+
     async fn commands_after(
         &self,
         sequence: i64,

@@ -76,6 +76,10 @@ impl Store for AnyStore {
         delegate!(self, s => s.command(command_id))
     }
 
+    async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
+        delegate!(self, s => s.commands_by_id(command_ids))
+    }
+
     async fn commands_after(
         &self,
         sequence: i64,
