@@ -1,6 +1,6 @@
 //! The engine: decide a command against the current state and append its outcome.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -150,7 +150,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
             }
             self.catch_up(&mut cache).await?;
             let ids: Vec<&str> = commands.iter().map(|c| c.0).collect();
-            let mut recorded: std::collections::HashMap<String, CommandRecord> = self
+            let mut recorded: HashMap<String, CommandRecord> = self
                 .store
                 .commands_by_id(&ids)
                 .await?
@@ -159,24 +159,27 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 .collect();
             let mut group = Group::<M>::new(cache.head);
             let mut answers = Vec::with_capacity(commands.len());
-            for (index, (_, command, context)) in commands.iter().enumerate() {
-                let answer = match &encoded[index] {
-                    Err(e) => Err(LedgerError::Encode(e.clone())),
-                    Ok((json, hash)) => {
-                        self.answer_one(
-                            &mut group,
-                            &mut recorded,
-                            &cache,
-                            &answers,
-                            commands,
-                            index,
-                            json,
-                            hash,
-                            command,
-                            context,
-                        )
-                        .await?
+            // The first position of each command ID in the batch, with its command's hash.
+            let mut first_seen: HashMap<&str, (usize, &str)> = HashMap::new();
+            for (index, (command_id, command, context)) in commands.iter().enumerate() {
+                let (json, hash) = match &encoded[index] {
+                    Ok((json, hash)) => (json, hash),
+                    Err(e) => {
+                        answers.push(Err(LedgerError::Encode(e.clone())));
+                        continue;
                     }
+                };
+                let answer = if let Some(&(earlier, earlier_hash)) = first_seen.get(command_id) {
+                    repeat_within_batch(&answers[earlier], command_id, earlier_hash == hash)
+                } else if let Some(record) = recorded.remove(*command_id) {
+                    first_seen.insert(command_id, (index, hash));
+                    match self.recorded_answer(record, hash, 1).await {
+                        Err(LedgerError::Store(e)) => return Err(e.into()),
+                        answer => answer,
+                    }
+                } else {
+                    first_seen.insert(command_id, (index, hash));
+                    group.decide(&cache, command_id, command, json, hash, context)
                 };
                 answers.push(answer);
             }
@@ -201,56 +204,6 @@ impl<M: Model, S: Store> Ledger<M, S> {
             command_id: commands.iter().map(|c| c.0).collect::<Vec<_>>().join(", "),
             attempts: self.max_attempts,
         })
-    }
-
-    /// The answer to command `index` of a batch: from this batch, from the store's record, or
-    /// decided now (and added to `group`). The outer `Err` is a database error.
-    #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename them
-    async fn answer_one(
-        &self,
-        group: &mut Group<M>,
-        recorded: &mut std::collections::HashMap<String, CommandRecord>,
-        cache: &Cache<M::State>,
-        answers: &[Result<Receipt<M::Event>, LedgerError>],
-        commands: &[(&str, &M::Command, &M::Context)],
-        index: usize,
-        command_json: &str,
-        command_hash: &str,
-        command: &M::Command,
-        context: &M::Context,
-    ) -> Result<Result<Receipt<M::Event>, LedgerError>, LedgerError> {
-        let command_id = commands[index].0;
-        if let Some(earlier) = commands[..index].iter().position(|c| c.0 == command_id) {
-            let same_command =
-                group.hashes.get(command_id).map(String::as_str) == Some(command_hash);
-            return Ok(match &answers[earlier] {
-                Ok(receipt) if same_command => Ok(Receipt {
-                    repeated: true,
-                    ..receipt.clone()
-                }),
-                _ => Err(LedgerError::CommandIdReused {
-                    command_id: command_id.to_owned(),
-                }),
-            });
-        }
-        group
-            .hashes
-            .insert(command_id.to_owned(), command_hash.to_owned());
-        if let Some(record) = recorded.remove(command_id) {
-            return match self.recorded_answer(record, command_hash, 1).await {
-                Ok(receipt) => Ok(Ok(receipt)),
-                Err(e @ LedgerError::CommandIdReused { .. }) => Ok(Err(e)),
-                Err(e) => Err(e),
-            };
-        }
-        Ok(group.decide(
-            cache,
-            command_id,
-            command,
-            command_json,
-            command_hash,
-            context,
-        ))
     }
 
     /// Reads and applies every entry appended since the cache's head.
@@ -368,6 +321,23 @@ fn backoff(attempt: u32, command_id: &str) -> Duration {
     Duration::from_micros(hasher.finish() % ceiling_us)
 }
 
+/// The answer to a command ID already seen earlier in the same batch.
+fn repeat_within_batch<E: Clone>(
+    earlier: &Result<Receipt<E>, LedgerError>,
+    command_id: &str,
+    same_command: bool,
+) -> Result<Receipt<E>, LedgerError> {
+    match earlier {
+        Ok(receipt) if same_command => Ok(Receipt {
+            repeated: true,
+            ..receipt.clone()
+        }),
+        _ => Err(LedgerError::CommandIdReused {
+            command_id: command_id.to_owned(),
+        }),
+    }
+}
+
 fn with_attempts<E>(
     answers: Vec<Result<Receipt<E>, LedgerError>>,
     attempts: u32,
@@ -392,7 +362,6 @@ struct Group<M: Model> {
     entries: Vec<Entry>,
     rows: BTreeMap<(String, String), Row>,
     commands: Vec<CommandRecord>,
-    hashes: std::collections::HashMap<String, String>,
 }
 
 impl<M: Model> Group<M> {
@@ -403,7 +372,6 @@ impl<M: Model> Group<M> {
             entries: Vec::new(),
             rows: BTreeMap::new(),
             commands: Vec::new(),
-            hashes: std::collections::HashMap::new(),
         }
     }
 
