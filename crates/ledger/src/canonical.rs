@@ -16,6 +16,8 @@ use serde_json::Value;
 pub enum CanonicalError {
     #[error("the value could not be turned into JSON: {0}")]
     Serialize(String),
+    #[error("the stored payload is not in canonical form: it was rewritten after it was hashed")]
+    NotCanonical,
     #[error("the number {0} at {1} is not an integer; ledger payloads hold integers only")]
     NonInteger(String, String),
 }

@@ -181,9 +181,15 @@ impl EntryDraft {
 
 impl Entry {
     /// The hash this entry should carry, recomputed from its fields (see the module docs).
+    ///
+    /// The stored payload text must be canonical: a payload reformatted after the fact (same
+    /// value, other bytes) is refused, so the hash covers the exact stored bytes.
     pub fn compute_hash(&self) -> Result<Digest32, CanonicalError> {
         let payload: Value = serde_json::from_str(&self.payload)
             .map_err(|e| CanonicalError::Serialize(format!("payload is not JSON: {e}")))?;
+        if canonical_value(&payload)? != self.payload {
+            return Err(CanonicalError::NotCanonical);
+        }
         let body = serde_json::json!({
             "actor": self.actor,
             "command_id": self.command_id,
@@ -433,6 +439,18 @@ mod tests {
             verify_chain(ChainHead::EMPTY, &swapped),
             Err(ChainError::BrokenLink { sequence: 2, .. })
         ));
+    }
+
+    #[test]
+    fn a_reformatted_payload_is_refused_even_if_its_value_is_the_same() {
+        let mut entry = chain(1).remove(0);
+        entry.payload = "{ \"amount\": 1 }".into();
+        let err = verify_chain(ChainHead::EMPTY, [&entry]).unwrap_err();
+        assert!(
+            matches!(err, ChainError::Unreadable { sequence: 1, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("canonical"), "{err}");
     }
 
     #[test]
