@@ -388,16 +388,24 @@ async fn concurrent_writers_never_fork_and_lose_nothing(db: &TestDb) {
     let mut tasks = Vec::new();
     for w in 0..WRITERS {
         let retries = Arc::clone(&retries);
+        // Half the writers commit one command per transaction, half in groups of 10.
+        let group = if w % 2 == 0 { 1 } else { 10 };
         // Each writer is its own ledger on its own connection pool: another server process.
         let writer: Arc<AccountsLedger> = Arc::new(ledger(db).await);
         tasks.push(tokio::spawn(async move {
             let ctx = Context::new(&format!("writer{w}"));
-            for i in 0..PER_WRITER {
-                let id = format!("w{w}-{i}");
-                let receipt = writer.execute(&id, &deposit("shared", 1), &ctx).await;
-                let receipt = receipt.unwrap_or_else(|e| panic!("{id}: {e}"));
-                assert!(matches!(receipt.outcome, Outcome::Accepted { .. }));
-                retries.fetch_add(receipt.attempts - 1, std::sync::atomic::Ordering::Relaxed);
+            let one = deposit("shared", 1);
+            let ids: Vec<String> = (0..PER_WRITER).map(|i| format!("w{w}-{i}")).collect();
+            for chunk in ids.chunks(group) {
+                let batch: Vec<_> = chunk.iter().map(|id| (id.as_str(), &one, &ctx)).collect();
+                let answers = writer.execute_batch(&batch).await;
+                let answers = answers.unwrap_or_else(|e| panic!("{chunk:?}: {e}"));
+                for answer in answers {
+                    let receipt = answer.unwrap();
+                    assert!(matches!(receipt.outcome, Outcome::Accepted { .. }));
+                    assert!(!receipt.repeated);
+                    retries.fetch_add(receipt.attempts - 1, std::sync::atomic::Ordering::Relaxed);
+                }
             }
         }));
     }
@@ -545,6 +553,7 @@ async fn projections_rebuilt_from_the_ledger_equal_the_stored_ones(db: &TestDb) 
 
     // Lose a row, rebuild, and get exactly the same rows back.
     TestDb::execute(l.store(), "DELETE FROM projection_rows WHERE id = 'acct-3'").await;
+    assert!(!verify::<Accounts, _>(l.store()).await.unwrap().is_ok());
     let count = rebuild_projections::<Accounts, _>(l.store()).await.unwrap();
     let rebuilt = l.store().all_rows_after(("", ""), 10_000).await.unwrap();
     assert_eq!(count as usize, rebuilt.len());
@@ -677,4 +686,45 @@ async fn group_commit_answers_each_command_as_execute_would(db: &TestDb) {
     let row = l.store().row("account", "g").await.unwrap().unwrap();
     assert_eq!(row.row.body["balance"], 5);
     assert_verifies(l.store()).await;
+}
+
+on_every_backend!(random_streams_replay_to_the_stored_projections);
+
+/// Long random command streams (refusals, multi-event commands, single and grouped commits):
+/// replaying the ledger gives exactly the stored projections and the engine's own state.
+async fn random_streams_replay_to_the_stored_projections(db: &TestDb) {
+    let l = ledger(db).await;
+    for seed in 1..=4u64 {
+        let stream = random_commands(100 + seed, 250);
+        let group = seed as usize * 7; // 7, 14, 21, 28 commands per transaction
+        for chunk in stream.chunks(group) {
+            if seed % 2 == 0 {
+                for (id, command, ctx) in chunk {
+                    l.execute(id, command, ctx).await.unwrap();
+                }
+            } else {
+                let batch: Vec<_> = chunk
+                    .iter()
+                    .map(|(id, c, ctx)| (id.as_str(), c, ctx))
+                    .collect();
+                for answer in l.execute_batch(&batch).await.unwrap() {
+                    answer.unwrap();
+                }
+            }
+        }
+        let report = verify::<Accounts, _>(l.store()).await.unwrap();
+        assert!(report.is_ok(), "seed {seed}: {report}");
+    }
+    // The engine's state is the replayed state.
+    let replayed: AccountsLedger = Ledger::open(db.open().await).await.unwrap();
+    assert_eq!(replayed.state().await.unwrap(), l.state().await.unwrap());
+    let refusals = l
+        .store()
+        .entries_after(0, 10_000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Refusal)
+        .count();
+    assert!(refusals > 0, "the streams include refused commands");
 }
