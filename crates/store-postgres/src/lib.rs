@@ -60,6 +60,43 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// Connects to the database at `url` and works inside `schema` (created if missing), for
+    /// several ledgers in one database: benchmarks, tests, one schema per site. The schema
+    /// name is letters, digits and underscores only.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<PgStore, StoreError> {
+        check_schema_name(schema)?;
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Connect(format!("{} is not a PostgreSQL URL: {e}", redact(url)))
+        })?;
+        let name = format!("{} (schema {schema})", redact(url));
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!("cannot connect to PostgreSQL at {name}: {e}"))
+            })?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+            .execute(&admin)
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!("cannot create schema {schema} at {name}: {e}"))
+            })?;
+        admin.close().await;
+        PgStore::connect_with(options.options([("search_path", schema)]), &name).await
+    }
+
+    /// Drops `schema` and everything in it (the end of a benchmark or test).
+    pub async fn drop_schema(&self, schema: &str) -> Result<(), StoreError> {
+        check_schema_name(schema)?;
+        sqlx::query(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .execute(&self.pool)
+            .await
+            .map_err(read_error)?;
+        Ok(())
+    }
+
     /// The connection pool, for tests that tamper with the tables directly.
     pub fn pool(&self) -> &PgPool {
         &self.pool
@@ -449,6 +486,23 @@ impl Store for PgStore {
     }
 }
 
+/// Schema names are spliced into SQL, so only plain identifiers are accepted.
+fn check_schema_name(schema: &str) -> Result<(), StoreError> {
+    let plain = !schema.is_empty()
+        && schema.len() <= 63
+        && schema.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && schema
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        Ok(())
+    } else {
+        Err(StoreError::Connect(format!(
+            "{schema:?} is not a schema name Hemaflow uses: lowercase letters, digits and _ only, at most 63"
+        )))
+    }
+}
+
 /// The URL with its password replaced by `***`, for error messages.
 pub fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
@@ -471,7 +525,15 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // in tests a panic is the failure report
 mod tests {
-    use super::redact;
+    use super::{check_schema_name, redact};
+
+    #[test]
+    fn schema_names_cannot_smuggle_sql() {
+        assert!(check_schema_name("hemaflow_test_1").is_ok());
+        assert!(check_schema_name("x; DROP TABLE entries").is_err());
+        assert!(check_schema_name("").is_err());
+        assert!(check_schema_name("1abc").is_err());
+    }
 
     #[test]
     fn passwords_never_reach_error_messages() {

@@ -9,8 +9,6 @@ pub mod accounts;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use hemaflow_store::{AnyStore, PgStore, SqliteStore};
-use sqlx::postgres::PgConnectOptions;
-use std::str::FromStr;
 
 /// The variable naming the PostgreSQL server of the tests.
 pub const POSTGRES_URL_VAR: &str = "HEMAFLOW_TEST_POSTGRES_URL";
@@ -74,14 +72,12 @@ impl TestDb {
                     .expect("the clock is after 1970")
                     .subsec_nanos();
                 let schema = format!("hemaflow_test_{}_{}_{}", std::process::id(), n, nanos);
-                let admin = sqlx::PgPool::connect(&url)
+                // Created (and migrated) now, so that another process can open it by URL.
+                PgStore::connect_in_schema(&url, &schema)
                     .await
-                    .expect("the test server answers");
-                sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                    .execute(&admin)
-                    .await
-                    .expect("create the test schema");
-                admin.close().await;
+                    .expect("create the test schema")
+                    .close()
+                    .await;
                 Some(TestDb {
                     backend,
                     url,
@@ -100,16 +96,11 @@ impl TestDb {
                     .await
                     .expect("open the SQLite test database"),
             ),
-            Some(schema) => {
-                let options = PgConnectOptions::from_str(&self.url)
-                    .expect("a PostgreSQL URL")
-                    .options([("search_path", schema.as_str())]);
-                AnyStore::Postgres(
-                    PgStore::connect_with(options, schema)
-                        .await
-                        .expect("open the PostgreSQL test schema"),
-                )
-            }
+            Some(schema) => AnyStore::Postgres(
+                PgStore::connect_in_schema(&self.url, schema)
+                    .await
+                    .expect("open the PostgreSQL test schema"),
+            ),
         }
     }
 
@@ -143,14 +134,14 @@ impl TestDb {
     /// Drops the PostgreSQL schema (SQLite files go with their temporary directory).
     pub async fn cleanup(self) {
         if let Some(schema) = &self.schema {
-            let admin = sqlx::PgPool::connect(&self.url)
+            let store = PgStore::connect_in_schema(&self.url, schema)
                 .await
                 .expect("the test server answers");
-            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                .execute(&admin)
+            store
+                .drop_schema(schema)
                 .await
                 .expect("drop the test schema");
-            admin.close().await;
+            store.close().await;
         }
     }
 }
