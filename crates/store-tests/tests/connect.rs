@@ -74,3 +74,16 @@ async fn postgres_url_opens_postgres() {
     };
     assert!(matches!(connect(&url).await, Ok(AnyStore::Postgres(_))));
 }
+
+#[test]
+fn the_default_url_creates_hemaflow_db_in_the_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ledger-writer"))
+        .args([hemaflow_store::DEFAULT_DATABASE_URL, "3"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(dir.path().join("hemaflow.db").is_file());
+}
