@@ -1,0 +1,514 @@
+//! The engine: decide a command against the current state and append its outcome.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use tokio::sync::Mutex;
+
+use crate::canonical::{CanonicalError, to_canonical};
+use crate::entry::{ChainError, ChainHead, Entry, EntryDraft, EntryKind};
+use crate::model::{Model, Row};
+use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
+
+/// How many entries are read per round trip when catching up.
+const CATCH_UP_PAGE: u32 = 1000;
+/// How often a command is decided again after another writer appended first.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 64;
+
+/// What a command came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<E> {
+    Accepted { events: Vec<E> },
+    Refused { rule: String, message: String },
+}
+
+/// The answer to a command; a repeated command ID gets the first answer again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receipt<E> {
+    pub command_id: String,
+    /// The entries that record the answer (for a command accepted with no events, both are
+    /// the sequence of the ledger's last entry at the time).
+    pub first_sequence: i64,
+    pub last_sequence: i64,
+    pub outcome: Outcome<E>,
+    /// True when this is the recorded answer to an earlier submission of the same command ID.
+    pub repeated: bool,
+    /// How many times the command was decided (more than 1 when other writers appended first).
+    pub attempts: u32,
+}
+
+/// Why a command could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "command {command_id} was not recorded: other writers kept appending first ({attempts} attempts); submit it again"
+    )]
+    Contention { command_id: String, attempts: u32 },
+    #[error(
+        "command ID {command_id} was already used for a different command; a retry must repeat the command exactly"
+    )]
+    CommandIdReused { command_id: String },
+    #[error("the stored ledger is broken: {0}")]
+    Chain(#[from] ChainError),
+    #[error("entry {sequence} cannot be read as this domain's event: {reason}")]
+    Unreadable { sequence: i64, reason: String },
+    #[error("cannot encode the command or its events: {0}")]
+    Encode(#[from] CanonicalError),
+}
+
+struct Cache<S> {
+    state: S,
+    head: ChainHead,
+}
+
+/// The ledger of one domain on one store. Keeps the state in memory and catches up on what
+/// other processes appended before each decision. Share it behind an `Arc`; calls from one
+/// process are serialised, calls from several processes are kept apart by the store.
+pub struct Ledger<M: Model, S: Store> {
+    store: S,
+    cache: Mutex<Cache<M::State>>,
+    max_attempts: u32,
+}
+
+impl<M: Model, S: Store> Ledger<M, S> {
+    /// Opens the ledger, replaying (and checking) every stored entry.
+    pub async fn open(store: S) -> Result<Self, LedgerError> {
+        let ledger = Ledger {
+            store,
+            cache: Mutex::new(Cache {
+                state: M::State::default(),
+                head: ChainHead::EMPTY,
+            }),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+        };
+        {
+            let mut cache = ledger.cache.lock().await;
+            ledger.catch_up(&mut cache).await?;
+        }
+        Ok(ledger)
+    }
+
+    /// Sets how many times a command is decided again when other writers append first.
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// A copy of the current state, caught up with the store.
+    pub async fn state(&self) -> Result<M::State, LedgerError> {
+        let mut cache = self.cache.lock().await;
+        self.catch_up(&mut cache).await?;
+        Ok(cache.state.clone())
+    }
+
+    /// Decides `command` and records the outcome: its events (with their projection rows) or
+    /// its refusal. A command ID already answered gets that answer, and nothing is appended.
+    pub async fn execute(
+        &self,
+        command_id: &str,
+        command: &M::Command,
+        context: &M::Context,
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        let mut answers = self
+            .execute_batch(&[(command_id, command, context)])
+            .await?;
+        answers
+            .pop()
+            .unwrap_or_else(|| unreachable!("execute_batch answers every command it is given"))
+    }
+
+    /// Decides several commands in order, each against the state the previous ones left, and
+    /// records all their outcomes in one transaction (group commit): one answer per command,
+    /// as [`Ledger::execute`] would give it. A command ID repeated within the batch gets the
+    /// first answer. An error of the whole batch (database, contention) is the outer `Err`;
+    /// nothing of the batch was recorded then.
+    pub async fn execute_batch(
+        &self,
+        commands: &[(&str, &M::Command, &M::Context)],
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        let encoded: Vec<Result<(String, String), CanonicalError>> = commands
+            .iter()
+            .map(|(_, command, _)| {
+                to_canonical(*command).map(|json| {
+                    let hash = sha256_hex(&json);
+                    (json, hash)
+                })
+            })
+            .collect();
+        let mut cache = self.cache.lock().await;
+        for attempt in 0..self.max_attempts {
+            if attempt > 0 {
+                let first_id = commands.first().map_or("", |c| c.0);
+                tokio::time::sleep(backoff(attempt, first_id)).await;
+            }
+            self.catch_up(&mut cache).await?;
+            let ids: Vec<&str> = commands.iter().map(|c| c.0).collect();
+            let mut recorded: HashMap<String, CommandRecord> = self
+                .store
+                .commands_by_id(&ids)
+                .await?
+                .into_iter()
+                .map(|record| (record.command_id.clone(), record))
+                .collect();
+            let mut group = Group::<M>::new(cache.head);
+            let mut answers = Vec::with_capacity(commands.len());
+            // The first position of each command ID in the batch, with its command's hash.
+            let mut first_seen: HashMap<&str, (usize, &str)> = HashMap::new();
+            for (index, (command_id, command, context)) in commands.iter().enumerate() {
+                let (json, hash) = match &encoded[index] {
+                    Ok((json, hash)) => (json, hash),
+                    Err(e) => {
+                        answers.push(Err(LedgerError::Encode(e.clone())));
+                        continue;
+                    }
+                };
+                let answer = if let Some(&(earlier, earlier_hash)) = first_seen.get(command_id) {
+                    repeat_within_batch(&answers[earlier], command_id, earlier_hash == hash)
+                } else if let Some(record) = recorded.remove(*command_id) {
+                    first_seen.insert(command_id, (index, hash));
+                    match self.recorded_answer(record, hash, 1).await {
+                        Err(LedgerError::Store(e)) => return Err(e.into()),
+                        answer => answer,
+                    }
+                } else {
+                    first_seen.insert(command_id, (index, hash));
+                    group.decide(&cache, command_id, command, json, hash, context)
+                };
+                answers.push(answer);
+            }
+            if group.entries.is_empty() {
+                return Ok(with_attempts(answers, attempt + 1));
+            }
+            let head = group.head;
+            let (batch, state) = group.into_batch(cache.head.sequence);
+            match self.store.append(batch).await {
+                Ok(()) => {
+                    if let Some(state) = state {
+                        cache.state = state;
+                    }
+                    cache.head = head;
+                    return Ok(with_attempts(answers, attempt + 1));
+                }
+                Err(e) if e.is_retryable() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(LedgerError::Contention {
+            command_id: commands.iter().map(|c| c.0).collect::<Vec<_>>().join(", "),
+            attempts: self.max_attempts,
+        })
+    }
+
+    /// Reads and applies every entry appended since the cache's head.
+    async fn catch_up(&self, cache: &mut Cache<M::State>) -> Result<(), LedgerError> {
+        loop {
+            let entries = self
+                .store
+                .entries_after(cache.head.sequence, CATCH_UP_PAGE)
+                .await?;
+            if entries.is_empty() {
+                return Ok(());
+            }
+            for entry in &entries {
+                let head = cache.head.check_next(entry)?;
+                if let Some(event) = decode_event::<M>(entry)? {
+                    M::evolve(&mut cache.state, &event);
+                }
+                cache.head = head;
+            }
+        }
+    }
+
+    async fn recorded_answer(
+        &self,
+        record: CommandRecord,
+        command_hash: &str,
+        attempts: u32,
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        // An imported record has no command hash (an export holds events, not commands).
+        if !record.command_hash.is_empty() && record.command_hash != command_hash {
+            return Err(LedgerError::CommandIdReused {
+                command_id: record.command_id,
+            });
+        }
+        let count =
+            u32::try_from(record.last_sequence - record.first_sequence + 1).map_err(|_| {
+                StoreError::Corrupt(format!("command {} spans no entries", record.command_id))
+            })?;
+        let entries = self
+            .store
+            .entries_after(record.first_sequence - 1, count)
+            .await?;
+        let outcome = if record.refused {
+            let entry = entries.first().ok_or_else(|| missing(&record))?;
+            refusal_of(entry)?
+        } else {
+            let mut events = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                events.extend(decode_event::<M>(entry)?);
+            }
+            Outcome::Accepted { events }
+        };
+        Ok(Receipt {
+            command_id: record.command_id,
+            first_sequence: record.first_sequence,
+            last_sequence: record.last_sequence,
+            outcome,
+            repeated: true,
+            attempts,
+        })
+    }
+}
+
+fn missing(record: &CommandRecord) -> LedgerError {
+    StoreError::Corrupt(format!(
+        "command {} names entries {}..={} that are not in the ledger",
+        record.command_id, record.first_sequence, record.last_sequence
+    ))
+    .into()
+}
+
+/// The event an entry records, or `None` for a refusal.
+pub(crate) fn decode_event<M: Model>(entry: &Entry) -> Result<Option<M::Event>, LedgerError> {
+    match entry.kind {
+        EntryKind::Refusal => Ok(None),
+        EntryKind::Event => {
+            serde_json::from_str(&entry.payload)
+                .map(Some)
+                .map_err(|e| LedgerError::Unreadable {
+                    sequence: entry.sequence,
+                    reason: e.to_string(),
+                })
+        }
+    }
+}
+
+fn refusal_of<E>(entry: &Entry) -> Result<Outcome<E>, LedgerError> {
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        rule: String,
+        message: String,
+    }
+    let recorded: Recorded =
+        serde_json::from_str(&entry.payload).map_err(|e| LedgerError::Unreadable {
+            sequence: entry.sequence,
+            reason: e.to_string(),
+        })?;
+    Ok(Outcome::Refused {
+        rule: recorded.rule,
+        message: recorded.message,
+    })
+}
+
+pub(crate) fn sha256_hex(text: &str) -> String {
+    crate::entry::Digest32(Sha256::digest(text.as_bytes()).into()).to_hex()
+}
+
+/// Exponential backoff with jitter, so that writers that collided do not collide again.
+fn backoff(attempt: u32, command_id: &str) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write(command_id.as_bytes());
+    hasher.write_u32(attempt);
+    let ceiling_us = 200u64 << attempt.min(7); // at most 25.6 ms
+    Duration::from_micros(hasher.finish() % ceiling_us)
+}
+
+/// The answer to a command ID already seen earlier in the same batch.
+fn repeat_within_batch<E: Clone>(
+    earlier: &Result<Receipt<E>, LedgerError>,
+    command_id: &str,
+    same_command: bool,
+) -> Result<Receipt<E>, LedgerError> {
+    match earlier {
+        Ok(receipt) if same_command => Ok(Receipt {
+            repeated: true,
+            ..receipt.clone()
+        }),
+        _ => Err(LedgerError::CommandIdReused {
+            command_id: command_id.to_owned(),
+        }),
+    }
+}
+
+fn with_attempts<E>(
+    answers: Vec<Result<Receipt<E>, LedgerError>>,
+    attempts: u32,
+) -> Vec<Result<Receipt<E>, LedgerError>> {
+    answers
+        .into_iter()
+        .map(|answer| {
+            answer.map(|receipt| Receipt {
+                attempts,
+                ..receipt
+            })
+        })
+        .collect()
+}
+
+/// The entries, rows and command records of one transaction being built.
+struct Group<M: Model> {
+    /// The state after the accepted commands so far; `None` until one is accepted (the
+    /// cache's state is cloned only then, and kept until the append has committed).
+    state: Option<M::State>,
+    head: ChainHead,
+    entries: Vec<Entry>,
+    rows: BTreeMap<(String, String), Row>,
+    commands: Vec<CommandRecord>,
+}
+
+impl<M: Model> Group<M> {
+    fn new(head: ChainHead) -> Self {
+        Group {
+            state: None,
+            head,
+            entries: Vec::new(),
+            rows: BTreeMap::new(),
+            commands: Vec::new(),
+        }
+    }
+
+    /// Decides one command against the state so far and adds what it records.
+    fn decide(
+        &mut self,
+        cache: &Cache<M::State>,
+        command_id: &str,
+        command: &M::Command,
+        command_json: &str,
+        command_hash: &str,
+        context: &M::Context,
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        let meta = M::entry_meta(context);
+        let first = self.head.sequence + 1;
+        let current = self.state.as_ref().unwrap_or(&cache.state);
+        let (drafts, outcome) = match M::decide(current, command, context) {
+            Ok(events) if events.is_empty() => {
+                return Ok(Receipt {
+                    command_id: command_id.to_owned(),
+                    first_sequence: self.head.sequence,
+                    last_sequence: self.head.sequence,
+                    outcome: Outcome::Accepted { events },
+                    repeated: false,
+                    attempts: 1,
+                });
+            }
+            Ok(events) => {
+                let mut drafts = Vec::with_capacity(events.len());
+                for (offset, event) in (0i64..).zip(&events) {
+                    drafts.push(EntryDraft {
+                        sequence: first + offset,
+                        meta: meta.clone(),
+                        command_id: command_id.to_owned(),
+                        kind: EntryKind::Event,
+                        event_type: M::event_name(event).to_owned(),
+                        payload: to_canonical(event)?,
+                    });
+                }
+                (drafts, Outcome::Accepted { events })
+            }
+            Err(refusal) => {
+                let draft = refusal_draft::<M>(first, meta, command_id, command_json, &refusal)?;
+                let outcome = Outcome::Refused {
+                    rule: draft.event_type.clone(),
+                    message: refusal.to_string(),
+                };
+                (vec![draft], outcome)
+            }
+        };
+        // Everything that can fail is done: seal the entries, then change the group.
+        let mut head = self.head;
+        let mut entries = Vec::with_capacity(drafts.len());
+        for draft in drafts {
+            let entry = draft.seal(head.hash)?;
+            head = ChainHead {
+                sequence: entry.sequence,
+                hash: entry.hash,
+            };
+            entries.push(entry);
+        }
+        if let Outcome::Accepted { events } = &outcome {
+            let state = self.state.get_or_insert_with(|| cache.state.clone());
+            for event in events {
+                M::evolve(state, event);
+            }
+            for row in rows_after::<M>(state, events) {
+                self.rows.insert((row.kind.clone(), row.id.clone()), row);
+            }
+        }
+        self.head = head;
+        self.entries.extend(entries);
+        let refused = matches!(outcome, Outcome::Refused { .. });
+        self.commands.push(CommandRecord {
+            command_id: command_id.to_owned(),
+            command_hash: command_hash.to_owned(),
+            first_sequence: first,
+            last_sequence: head.sequence,
+            refused,
+        });
+        Ok(Receipt {
+            command_id: command_id.to_owned(),
+            first_sequence: first,
+            last_sequence: head.sequence,
+            outcome,
+            repeated: false,
+            attempts: 1,
+        })
+    }
+
+    fn into_batch(self, expected_last: i64) -> (AppendBatch, Option<M::State>) {
+        (
+            AppendBatch {
+                expected_last,
+                entries: self.entries,
+                rows: self.rows.into_values().collect(),
+                commands: self.commands,
+            },
+            self.state,
+        )
+    }
+}
+
+/// The entry of a refusal: kind `refusal`, the rule ID as its type, the command in its payload.
+fn refusal_draft<M: Model>(
+    sequence: i64,
+    meta: crate::entry::EntryMeta,
+    command_id: &str,
+    command_json: &str,
+    refusal: &M::Refusal,
+) -> Result<EntryDraft, CanonicalError> {
+    let rule = M::refusal_rule(refusal).to_owned();
+    let payload = serde_json::json!({
+        "command": serde_json::from_str::<serde_json::Value>(command_json)
+            .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
+        "rule": rule,
+        "message": refusal.to_string(),
+        "refusal": serde_json::to_value(refusal)
+            .map_err(|e| CanonicalError::Serialize(e.to_string()))?,
+    });
+    Ok(EntryDraft {
+        sequence,
+        meta,
+        command_id: command_id.to_owned(),
+        kind: EntryKind::Refusal,
+        event_type: rule,
+        payload: crate::canonical::canonical_value(&payload)?,
+    })
+}
+
+/// The rows the events touched, each read from the state after all of them (one row per key).
+fn rows_after<M: Model>(state: &M::State, events: &[M::Event]) -> Vec<Row> {
+    let mut rows = BTreeMap::new();
+    for event in events {
+        for row in M::rows_touched(state, event) {
+            rows.insert((row.kind.clone(), row.id.clone()), row);
+        }
+    }
+    rows.into_values().collect()
+}

@@ -1,0 +1,313 @@
+//! `verify`: recompute every hash, replay every event, compare with what is stored.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::engine::{LedgerError, decode_event};
+use crate::entry::{ChainError, ChainHead};
+use crate::model::{Model, Row};
+use crate::store::{Store, StoreError};
+
+const PAGE: u32 = 1000;
+
+/// The first disagreement found, in the order: chain, events, command records, rows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Problem {
+    Chain(ChainError),
+    /// The entry is intact but its payload is not an event of this domain.
+    UnreadableEvent {
+        sequence: i64,
+        reason: String,
+    },
+    /// The command records (idempotency) disagree with the entries.
+    CommandRecord {
+        command_id: String,
+        reason: String,
+    },
+    /// A stored projection row differs from the rebuilt one.
+    RowDiffers {
+        kind: String,
+        id: String,
+        stored: Box<Row>,
+        rebuilt: Box<Row>,
+    },
+    /// The rebuild has this row; the store does not.
+    RowMissing {
+        kind: String,
+        id: String,
+    },
+    /// The store has this row; the rebuild does not.
+    RowUnexpected {
+        kind: String,
+        id: String,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Chain(e) => write!(f, "{e}"),
+            Problem::UnreadableEvent { sequence, reason } => {
+                write!(f, "entry {sequence} is not a readable event: {reason}")
+            }
+            Problem::CommandRecord { command_id, reason } => {
+                write!(
+                    f,
+                    "the record of command {command_id} disagrees with the ledger: {reason}"
+                )
+            }
+            Problem::RowDiffers {
+                kind,
+                id,
+                stored,
+                rebuilt,
+            } => write!(
+                f,
+                "projection row {kind} {id} differs from the ledger: stored status {:?} body {}, rebuilt status {:?} body {}",
+                stored.status, stored.body, rebuilt.status, rebuilt.body
+            ),
+            Problem::RowMissing { kind, id } => {
+                write!(f, "projection row {kind} {id} is missing from the store")
+            }
+            Problem::RowUnexpected { kind, id } => write!(
+                f,
+                "projection row {kind} {id} is in the store but no entry of the ledger makes it"
+            ),
+        }
+    }
+}
+
+/// What `verify` checked and the first disagreement, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifyReport {
+    pub entries: i64,
+    pub commands: u64,
+    pub rows: u64,
+    pub problem: Option<Problem>,
+}
+
+impl VerifyReport {
+    pub fn is_ok(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            None => write!(
+                f,
+                "ledger verified: {} entries, {} commands, {} projection rows agree",
+                self.entries, self.commands, self.rows
+            ),
+            Some(problem) => write!(f, "ledger does NOT verify: {problem}"),
+        }
+    }
+}
+
+/// A command's entries as the ledger shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub command_id: String,
+    pub first: i64,
+    pub last: i64,
+    pub refused: bool,
+}
+
+/// Recomputes every hash, replays every event into a fresh state, and compares the command
+/// records and every projection row with the store. Database errors are errors; any
+/// disagreement is reported in [`VerifyReport::problem`], naming the first entry or row.
+pub async fn verify<M: Model, S: Store>(store: &S) -> Result<VerifyReport, StoreError> {
+    let mut report = VerifyReport {
+        entries: 0,
+        commands: 0,
+        rows: 0,
+        problem: None,
+    };
+    let mut state = M::State::default();
+    let mut head = ChainHead::EMPTY;
+    let mut spans: Vec<Span> = Vec::new();
+    loop {
+        let entries = store.entries_after(head.sequence, PAGE).await?;
+        if entries.is_empty() {
+            break;
+        }
+        for entry in &entries {
+            // A gap is reported against the entry after it.
+            head = match head.check_next(entry) {
+                Ok(next) => next,
+                Err(e) => return Ok(report.with(Problem::Chain(e))),
+            };
+            match decode_event::<M>(entry) {
+                Ok(Some(event)) => M::evolve(&mut state, &event),
+                Ok(None) => {}
+                Err(LedgerError::Unreadable { sequence, reason }) => {
+                    return Ok(report.with(Problem::UnreadableEvent { sequence, reason }));
+                }
+                Err(e) => return Err(StoreError::Corrupt(e.to_string())),
+            }
+            extend_spans(&mut spans, entry);
+            report.entries = entry.sequence;
+        }
+    }
+    if let Some(problem) = check_commands(store, &spans, &mut report).await? {
+        return Ok(report.with(problem));
+    }
+    if let Some(problem) = check_rows::<M, S>(store, &state, &mut report).await? {
+        return Ok(report.with(problem));
+    }
+    Ok(report)
+}
+
+impl VerifyReport {
+    fn with(mut self, problem: Problem) -> Self {
+        self.problem = Some(problem);
+        self
+    }
+}
+
+pub(crate) fn extend_spans(spans: &mut Vec<Span>, entry: &crate::entry::Entry) {
+    let refused = entry.kind == crate::entry::EntryKind::Refusal;
+    if let Some(last) = spans.last_mut()
+        && last.command_id == entry.command_id
+        && !last.refused
+        && !refused
+    {
+        last.last = entry.sequence;
+        return;
+    }
+    spans.push(Span {
+        command_id: entry.command_id.clone(),
+        first: entry.sequence,
+        last: entry.sequence,
+        refused,
+    });
+}
+
+async fn check_commands<S: Store>(
+    store: &S,
+    spans: &[Span],
+    report: &mut VerifyReport,
+) -> Result<Option<Problem>, StoreError> {
+    let mut expected = spans.iter();
+    let mut after = 0;
+    loop {
+        let records = store.commands_after(after, PAGE).await?;
+        let Some(last) = records.last() else { break };
+        after = last.first_sequence;
+        for record in records {
+            report.commands += 1;
+            let Some(span) = expected.next() else {
+                return Ok(Some(Problem::CommandRecord {
+                    reason: format!(
+                        "it names entries {}..={}, which are not in the ledger",
+                        record.first_sequence, record.last_sequence
+                    ),
+                    command_id: record.command_id,
+                }));
+            };
+            let stored = (
+                record.command_id.as_str(),
+                record.first_sequence,
+                record.last_sequence,
+                record.refused,
+            );
+            if stored
+                != (
+                    span.command_id.as_str(),
+                    span.first,
+                    span.last,
+                    span.refused,
+                )
+            {
+                return Ok(Some(Problem::CommandRecord {
+                    reason: format!(
+                        "it names entries {}..={} (refused: {}), the ledger has command {} at entries {}..={} (refused: {})",
+                        record.first_sequence,
+                        record.last_sequence,
+                        record.refused,
+                        span.command_id,
+                        span.first,
+                        span.last,
+                        span.refused
+                    ),
+                    command_id: record.command_id,
+                }));
+            }
+        }
+    }
+    Ok(expected.next().map(|span| Problem::CommandRecord {
+        command_id: span.command_id.clone(),
+        reason: format!(
+            "entries {}..={} have no command record",
+            span.first, span.last
+        ),
+    }))
+}
+
+async fn check_rows<M: Model, S: Store>(
+    store: &S,
+    state: &M::State,
+    report: &mut VerifyReport,
+) -> Result<Option<Problem>, StoreError> {
+    let rebuilt: BTreeMap<(String, String), Row> = M::all_rows(state)
+        .into_iter()
+        .map(|row| ((row.kind.clone(), row.id.clone()), row))
+        .collect();
+    let mut stored: BTreeMap<(String, String), Row> = BTreeMap::new();
+    let mut after = (String::new(), String::new());
+    loop {
+        let page = store.all_rows_after((&after.0, &after.1), PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = (last.row.kind.clone(), last.row.id.clone());
+        for stored_row in page {
+            stored.insert(
+                (stored_row.row.kind.clone(), stored_row.row.id.clone()),
+                stored_row.row,
+            );
+        }
+    }
+    report.rows = stored.len() as u64;
+    let keys: std::collections::BTreeSet<&(String, String)> =
+        rebuilt.keys().chain(stored.keys()).collect();
+    for key in keys {
+        let (kind, id) = (key.0.clone(), key.1.clone());
+        match (stored.get(key), rebuilt.get(key)) {
+            (Some(s), Some(r)) if s == r => {}
+            (Some(s), Some(r)) => {
+                return Ok(Some(Problem::RowDiffers {
+                    kind,
+                    id,
+                    stored: Box::new(s.clone()),
+                    rebuilt: Box::new(r.clone()),
+                }));
+            }
+            (None, Some(_)) => return Ok(Some(Problem::RowMissing { kind, id })),
+            (Some(_), None) => return Ok(Some(Problem::RowUnexpected { kind, id })),
+            (None, None) => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Rebuilds every projection row from the ledger and replaces the stored ones with them.
+pub async fn rebuild_projections<M: Model, S: Store>(store: &S) -> Result<u64, LedgerError> {
+    let mut state = M::State::default();
+    let mut head = ChainHead::EMPTY;
+    loop {
+        let entries = store.entries_after(head.sequence, PAGE).await?;
+        if entries.is_empty() {
+            break;
+        }
+        for entry in &entries {
+            head = head.check_next(entry)?;
+            if let Some(event) = decode_event::<M>(entry)? {
+                M::evolve(&mut state, &event);
+            }
+        }
+    }
+    let rows = M::all_rows(&state);
+    let count = rows.len() as u64;
+    store.replace_rows(rows, head.sequence).await?;
+    Ok(count)
+}

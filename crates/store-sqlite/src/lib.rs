@@ -1,0 +1,452 @@
+//! Hemaflow's ledger store on SQLite: the embedded default (`sqlite://hemaflow.db`).
+//!
+//! The file is created on first use, in WAL mode with `synchronous = FULL` (an acknowledged
+//! command survives a power cut), and migrated on open. Writers are kept apart by the
+//! primary key on the entry's sequence number: a writer whose chain head is stale fails its
+//! insert and gets [`StoreError::Conflict`].
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use hemaflow_ledger::{
+    AppendBatch, ChainHead, CommandRecord, Digest32, Entry, EntryKind, Row, Store, StoreError,
+    StoredRow,
+};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row as _, Sqlite, Transaction};
+
+/// How long a writer waits for another writer's lock before giving up with `Busy`.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// SQLite allows 32766 bound parameters per statement; an entry takes 10.
+const ROWS_PER_INSERT: usize = 500;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A ledger store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it if missing) and migrates the database at `url`
+    /// (`sqlite://path`, `sqlite:path` or `sqlite::memory:`).
+    pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Connect(format!("{url} is not a SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        SqliteStore::connect_with(options, url).await
+    }
+
+    /// Opens and migrates a database described by `options`; `name` is used in errors.
+    pub async fn connect_with(
+        options: SqliteConnectOptions,
+        name: &str,
+    ) -> Result<SqliteStore, StoreError> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connect(format!("cannot open SQLite database {name}: {e}")))?;
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            StoreError::Connect(format!("cannot migrate SQLite database {name}: {e}"))
+        })?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The connection pool, for tests that tamper with the tables directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn backend(error: sqlx::Error, expected: i64) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Conflict { expected };
+        }
+        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes.
+        if let Some(code) = db.code()
+            && let Ok(code) = code.parse::<i32>()
+            && matches!(code & 0xff, 5 | 6)
+        {
+            return StoreError::Busy(db.message().to_owned());
+        }
+    }
+    StoreError::Backend(Box::new(error))
+}
+
+fn read_error(error: sqlx::Error) -> StoreError {
+    backend(error, -1)
+}
+
+fn entry_from(row: &SqliteRow) -> Result<Entry, StoreError> {
+    let sequence: i64 = row.try_get("sequence").map_err(read_error)?;
+    let corrupt = |what: &str, why: String| {
+        StoreError::Corrupt(format!("entry {sequence} has an unreadable {what}: {why}"))
+    };
+    let recorded_at: String = row.try_get("recorded_at").map_err(read_error)?;
+    let kind: String = row.try_get("kind").map_err(read_error)?;
+    let prev_hash: String = row.try_get("prev_hash").map_err(read_error)?;
+    let hash: String = row.try_get("hash").map_err(read_error)?;
+    Ok(Entry {
+        sequence,
+        recorded_at: recorded_at
+            .parse()
+            .map_err(|e: jiff::Error| corrupt("time", e.to_string()))?,
+        actor: row.try_get("actor").map_err(read_error)?,
+        role: row.try_get("role").map_err(read_error)?,
+        command_id: row.try_get("command_id").map_err(read_error)?,
+        kind: EntryKind::parse(&kind).ok_or_else(|| corrupt("kind", kind.clone()))?,
+        event_type: row.try_get("event_type").map_err(read_error)?,
+        payload: row.try_get("payload").map_err(read_error)?,
+        prev_hash: Digest32::from_hex(&prev_hash).map_err(|e| corrupt("previous hash", e))?,
+        hash: Digest32::from_hex(&hash).map_err(|e| corrupt("hash", e))?,
+    })
+}
+
+fn command_from(row: &SqliteRow) -> Result<CommandRecord, StoreError> {
+    Ok(CommandRecord {
+        command_id: row.try_get("command_id").map_err(read_error)?,
+        command_hash: row.try_get("command_hash").map_err(read_error)?,
+        first_sequence: row.try_get("first_sequence").map_err(read_error)?,
+        last_sequence: row.try_get("last_sequence").map_err(read_error)?,
+        refused: row.try_get("refused").map_err(read_error)?,
+    })
+}
+
+fn stored_row_from(row: &SqliteRow) -> Result<StoredRow, StoreError> {
+    let kind: String = row.try_get("kind").map_err(read_error)?;
+    let id: String = row.try_get("id").map_err(read_error)?;
+    let body: String = row.try_get("body").map_err(read_error)?;
+    let body = serde_json::from_str(&body).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "projection row {kind} {id} has a body that is not JSON: {e}"
+        ))
+    })?;
+    Ok(StoredRow {
+        row: Row {
+            status: row.try_get("status").map_err(read_error)?,
+            kind,
+            id,
+            body,
+        },
+        updated_seq: row.try_get("updated_seq").map_err(read_error)?,
+    })
+}
+
+async fn insert_entries(
+    tx: &mut Transaction<'_, Sqlite>,
+    entries: &[Entry],
+    expected: i64,
+) -> Result<(), StoreError> {
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO entries (sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash) ",
+        );
+        query.push_values(chunk, |mut b, e| {
+            b.push_bind(e.sequence)
+                .push_bind(e.recorded_at.to_string())
+                .push_bind(&e.actor)
+                .push_bind(&e.role)
+                .push_bind(&e.command_id)
+                .push_bind(e.kind.as_str())
+                .push_bind(&e.event_type)
+                .push_bind(&e.payload)
+                .push_bind(e.prev_hash.to_hex())
+                .push_bind(e.hash.to_hex());
+        });
+        query
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| backend(e, expected))?;
+    }
+    Ok(())
+}
+
+async fn insert_commands(
+    tx: &mut Transaction<'_, Sqlite>,
+    commands: &[CommandRecord],
+    expected: i64,
+) -> Result<(), StoreError> {
+    for chunk in commands.chunks(ROWS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO commands (command_id, command_hash, first_sequence, last_sequence, refused) ",
+        );
+        query.push_values(chunk, |mut b, c| {
+            b.push_bind(&c.command_id)
+                .push_bind(&c.command_hash)
+                .push_bind(c.first_sequence)
+                .push_bind(c.last_sequence)
+                .push_bind(c.refused);
+        });
+        query
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| backend(e, expected))?;
+    }
+    Ok(())
+}
+
+/// Inserts or replaces rows; a key that appears twice keeps its last version.
+async fn upsert_rows(
+    tx: &mut Transaction<'_, Sqlite>,
+    rows: &[Row],
+    sequence: i64,
+    expected: i64,
+) -> Result<(), StoreError> {
+    let mut latest: BTreeMap<(&str, &str), &Row> = BTreeMap::new();
+    for row in rows {
+        latest.insert(row.key(), row);
+    }
+    let latest: Vec<&Row> = latest.into_values().collect();
+    for chunk in latest.chunks(ROWS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO projection_rows (kind, id, status, body, updated_seq) ",
+        );
+        query.push_values(chunk, |mut b, r| {
+            b.push_bind(&r.kind)
+                .push_bind(&r.id)
+                .push_bind(&r.status)
+                .push_bind(r.body.to_string())
+                .push_bind(sequence);
+        });
+        query.push(
+            " ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, body = excluded.body, updated_seq = excluded.updated_seq",
+        );
+        query
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| backend(e, expected))?;
+    }
+    Ok(())
+}
+
+async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<i64, StoreError> {
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(read_error)
+}
+
+impl Store for SqliteStore {
+    async fn head(&self) -> Result<ChainHead, StoreError> {
+        let row = sqlx::query("SELECT sequence, hash FROM entries ORDER BY sequence DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(read_error)?;
+        let Some(row) = row else {
+            return Ok(ChainHead::EMPTY);
+        };
+        let sequence: i64 = row.try_get("sequence").map_err(read_error)?;
+        let hash: String = row.try_get("hash").map_err(read_error)?;
+        let hash = Digest32::from_hex(&hash).map_err(|e| {
+            StoreError::Corrupt(format!("entry {sequence} has an unreadable hash: {e}"))
+        })?;
+        Ok(ChainHead { sequence, hash })
+    }
+
+    async fn append(&self, batch: AppendBatch) -> Result<(), StoreError> {
+        let expected = batch.expected_last;
+        let (Some(first), Some(last)) = (batch.entries.first(), batch.entries.last()) else {
+            return Ok(());
+        };
+        if first.sequence != expected + 1 {
+            return Err(StoreError::Conflict { expected });
+        }
+        let last_sequence = last.sequence;
+        let mut tx = self.pool.begin().await.map_err(|e| backend(e, expected))?;
+        // The insert comes first so that the write lock is taken before anything is read:
+        // a deferred transaction that read first could not upgrade after another commit.
+        insert_entries(&mut tx, &batch.entries, expected).await?;
+        if expected > 0 {
+            let previous: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM entries WHERE sequence = $1")
+                    .bind(expected)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|e| backend(e, expected))?;
+            if previous.as_deref() != Some(first.prev_hash.to_hex().as_str()) {
+                return Err(StoreError::Conflict { expected });
+            }
+        }
+        upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
+        insert_commands(&mut tx, &batch.commands, expected).await?;
+        tx.commit().await.map_err(|e| backend(e, expected))
+    }
+
+    async fn entries_after(&self, sequence: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash
+             FROM entries WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+        )
+        .bind(sequence)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(read_error)?;
+        rows.iter().map(entry_from).collect()
+    }
+
+    async fn command(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT command_id, command_hash, first_sequence, last_sequence, refused
+             FROM commands WHERE command_id = $1",
+        )
+        .bind(command_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(read_error)?;
+        row.as_ref().map(command_from).transpose()
+    }
+
+    async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
+        let mut records = Vec::new();
+        for chunk in command_ids.chunks(ROWS_PER_INSERT) {
+            let mut query = QueryBuilder::<Sqlite>::new(
+                "SELECT command_id, command_hash, first_sequence, last_sequence, refused FROM commands WHERE command_id IN (",
+            );
+            let mut ids = query.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            query.push(")");
+            let rows = query
+                .build()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(read_error)?;
+            for row in &rows {
+                records.push(command_from(row)?);
+            }
+        }
+        Ok(records)
+    }
+
+    async fn commands_after(
+        &self,
+        sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<CommandRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT command_id, command_hash, first_sequence, last_sequence, refused
+             FROM commands WHERE first_sequence > $1 ORDER BY first_sequence LIMIT $2",
+        )
+        .bind(sequence)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(read_error)?;
+        rows.iter().map(command_from).collect()
+    }
+
+    async fn row(&self, kind: &str, id: &str) -> Result<Option<StoredRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT kind, id, status, body, updated_seq FROM projection_rows WHERE kind = $1 AND id = $2",
+        )
+        .bind(kind)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(read_error)?;
+        row.as_ref().map(stored_row_from).transpose()
+    }
+
+    async fn rows(
+        &self,
+        kind: &str,
+        status: Option<&str>,
+        after_id: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        let query = match status {
+            Some(status) => sqlx::query(
+                "SELECT kind, id, status, body, updated_seq FROM projection_rows
+                 WHERE kind = $1 AND status = $2 AND id > $3 ORDER BY id LIMIT $4",
+            )
+            .bind(kind)
+            .bind(status),
+            None => sqlx::query(
+                "SELECT kind, id, status, body, updated_seq FROM projection_rows
+                 WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(kind),
+        };
+        let rows = query
+            .bind(after_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(read_error)?;
+        rows.iter().map(stored_row_from).collect()
+    }
+
+    async fn all_rows_after(
+        &self,
+        after: (&str, &str),
+        limit: u32,
+    ) -> Result<Vec<StoredRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT kind, id, status, body, updated_seq FROM projection_rows
+             WHERE (kind, id) > ($1, $2) ORDER BY kind, id LIMIT $3",
+        )
+        .bind(after.0)
+        .bind(after.1)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(read_error)?;
+        rows.iter().map(stored_row_from).collect()
+    }
+
+    async fn replace_rows(&self, rows: Vec<Row>, sequence: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(read_error)?;
+        sqlx::query("DELETE FROM projection_rows")
+            .execute(&mut *tx)
+            .await
+            .map_err(read_error)?;
+        upsert_rows(&mut tx, &rows, sequence, -1).await?;
+        tx.commit().await.map_err(read_error)
+    }
+
+    async fn import(&self, batch: AppendBatch) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(read_error)?;
+        // Take the write lock before counting, so nothing slips in between.
+        sqlx::query("DELETE FROM projection_rows WHERE 0")
+            .execute(&mut *tx)
+            .await
+            .map_err(read_error)?;
+        let (entries, rows, commands) = (
+            count(&mut tx, "entries").await?,
+            count(&mut tx, "projection_rows").await?,
+            count(&mut tx, "commands").await?,
+        );
+        if entries + rows + commands > 0 {
+            return Err(StoreError::NotEmpty {
+                entries,
+                rows,
+                commands,
+            });
+        }
+        let last = batch.entries.last().map_or(0, |e| e.sequence);
+        insert_entries(&mut tx, &batch.entries, 0).await?;
+        insert_commands(&mut tx, &batch.commands, 0).await?;
+        upsert_rows(&mut tx, &batch.rows, last, 0).await?;
+        tx.commit().await.map_err(read_error)
+    }
+}
