@@ -1,0 +1,179 @@
+//! The rules of a blood establishment as pure functions.
+//!
+//! `decide(state, command, context)` returns the events a command causes, or a [`Refusal`]
+//! that names the rule that refused; `evolve(state, event)` applies one event. No I/O, no
+//! database, no async, no clock: the time of a decision is `Context::now`.
+//!
+//! Times are `time::OffsetDateTime` instants. ISBT 128 labels carry calendar dates and
+//! times (data structures 005/006 and the eye-readable expiry); the label layer converts an
+//! instant to the site's local date and time, and the domain compares instants only. Calendar
+//! rules (intervals in days, deferral end dates, age) use the date of the instant in the offset
+//! the context gives, so a site passes its local offset.
+//!
+//! # Modules
+//! - [`donor`]: registration, duplicate detection, the donor number (ISBT 128 structure 019).
+//! - [`eligibility`]: screening (ELIG-*), intervals (INT-*), deferrals (DEF-*).
+//! - [`collection`]: donations, DINs, volume (COMP-WEIGHT), the ordered panel.
+//! - [`testing`]: the repeat-reactive algorithm, ABO/RhD twice, the antibody screen.
+//! - [`components`]: recipes, shelf lives, modifications, bacterial control, discard.
+//! - [`release`]: the release gate, labels, holds, post-donation information, expiry.
+//! - [`compat`]: ABO/RhD compatibility tables.
+//! - [`roles`]: who may give which command (P11-ACCESS).
+//! - [`config`]: the site's rules and tables, US defaults.
+//! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
+//! - [`invariants`] and [`simulation`]: DESIGN.md's invariants, checked on random runs.
+//!
+//! # Rules enforced
+//! Every rule ID below is named in the doc comment of the code that enforces it and at the
+//! start of a test's name:
+//! ELIG-AGE, ELIG-WEIGHT, ELIG-TEMP, ELIG-BP, ELIG-PULSE, ELIG-HB-F, ELIG-HB-M, ELIG-HB-HIGH,
+//! ELIG-2RBC, ELIG-PLT, ELIG-DEFERRED, INT-WB, INT-2RBC, INT-PLT, INT-PLASMA, INT-RBC-LOSS,
+//! DEF-KINDS, DEF-REASONS, DEF-NOTIFY, TEST-PANEL, TEST-ONCE, TEST-REGIONAL, TEST-RR, TEST-NAT,
+//! TEST-SUPPL, TEST-ABO-TWICE, TEST-ABSCREEN, TEST-BACT, REL-QUAR, REL-GATE, REL-UNSAFE,
+//! REL-EXPIRE, REL-PDI, COMP-SHELF, COMP-PROC, COMP-WEIGHT, MOD-ALLOWED, MOD-IRR, MOD-WASH,
+//! MOD-OPEN, MOD-THAW, MOD-SPLIT, MOD-POOL, MOD-CODE, COMPAT-RBC, COMPAT-PLASMA, COMPAT-PLT,
+//! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS.
+//!
+//! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
+//! SCREEN-INPUT, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
+//! NOT-FOUND.
+//!
+//! # Rules not yet enforced here
+//! - REL-URGENT, EMERG-RELEASE: emergency release belongs to the hospital-order issue.
+//! - XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE: crossmatch belongs to the transfusion-service issue.
+//! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS: lookback, deviations and recalls
+//!   come with their issue (REL-PDI opens the deviation review and says when a BPD assessment
+//!   is due, but deadlines are not tracked).
+//! - REC-RETAIN: retention is the ledger's (nothing here deletes anything).
+//! - P11-AUDIT, P11-SIGN: the audit trail and e-signatures are the ledger's and the server's;
+//!   every event here carries who and when.
+//! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
+//!   the simulation checks 6.
+
+pub mod collection;
+pub mod command;
+pub mod compat;
+pub mod components;
+pub mod config;
+pub mod donor;
+pub mod eligibility;
+pub mod invariants;
+pub mod queries;
+pub mod refusal;
+pub mod release;
+pub mod roles;
+pub mod rows;
+pub mod simulation;
+pub mod state;
+pub mod testing;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+pub use command::{Command, Event, TestResultInput};
+pub use config::Config;
+pub use refusal::Refusal;
+pub use release::release_blockers;
+pub use roles::Role;
+pub use rows::{Row, all_rows, rows_touched};
+pub use state::{State, evolve};
+
+/// Who acts, in which role, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    /// The user id.
+    pub actor: String,
+    pub role: Role,
+    pub now: OffsetDateTime,
+}
+
+/// Decide what `command` causes in `state`: the events to append, or the refusal of the rule
+/// that stops it. Never changes anything (invariant 6); apply the events with [`evolve`].
+pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
+    roles::check_access(command, ctx.role)?;
+    match command {
+        Command::Configure { config } => {
+            config.validate()?;
+            Ok(vec![Event::Configured {
+                config: config.clone(),
+                at: ctx.now,
+                by: ctx.actor.clone(),
+            }])
+        }
+        Command::RegisterDonor { identity } => donor::register(state, identity, ctx),
+        Command::RecordScreening {
+            donor_id,
+            procedure,
+            input,
+        } => eligibility::record_screening(state, donor_id, *procedure, input, ctx),
+        Command::DeferDonor {
+            donor_id,
+            reason,
+            starts,
+            notes,
+        } => eligibility::defer_donor(state, donor_id, reason, *starts, notes, ctx),
+        Command::RequalifyDonor {
+            deferral_id,
+            reason,
+        } => eligibility::requalify(state, deferral_id, reason, ctx),
+        Command::CollectDonation { .. } => collection::collect(state, command, ctx),
+        Command::RecordTestResult { result } => testing::record_result(state, result, ctx),
+        Command::RecordTestResults { results } => testing::record_batch(state, results, ctx),
+        Command::RecordBloodGroup { din, abo, rhd } => {
+            testing::record_blood_group(state, din, *abo, *rhd, ctx)
+        }
+        Command::RecordAntibodyScreen { din, positive } => {
+            testing::record_antibody_screen(state, din, *positive, ctx)
+        }
+        Command::ResolveBloodGroup {
+            din,
+            abo,
+            rhd,
+            reason,
+        } => testing::resolve_blood_group(state, din, *abo, *rhd, reason, ctx),
+        Command::ProduceComponents { din, recipe } => components::produce(state, din, recipe, ctx),
+        Command::ModifyComponent {
+            component,
+            modification,
+        } => components::modify(state, component, *modification, ctx),
+        Command::DivideComponent { component, parts } => {
+            components::divide(state, component, *parts, ctx)
+        }
+        Command::PoolComponents {
+            components,
+            pool_din,
+            closed_system,
+        } => components::pool(state, components, pool_din, *closed_system, ctx),
+        Command::RecordBacterialControl { component, method } => {
+            components::bacterial_control(state, component, method, ctx)
+        }
+        Command::VerifyLabel {
+            component,
+            din,
+            product_code,
+            abo,
+            rhd,
+        } => release::verify_label(state, component, din, product_code, *abo, *rhd, ctx),
+        Command::ReleaseComponent { component } => release::release(state, component, ctx),
+        Command::DiscardComponent { component, reason } => {
+            components::discard(state, component, reason, ctx)
+        }
+        Command::PlaceHold {
+            target,
+            kind,
+            reason,
+        } => release::place_hold(state, target, *kind, reason, ctx),
+        Command::ReleaseHold { hold_id, reason } => {
+            release::release_hold(state, hold_id, reason, ctx)
+        }
+        Command::RecordPostDonationInformation {
+            donor_id,
+            information,
+        } => release::post_donation_information(state, donor_id, information, ctx),
+        Command::ExpireUnits { as_of } => release::expire(state, *as_of, ctx),
+        Command::ShipComponent {
+            component,
+            consignee,
+        } => release::ship(state, component, consignee, ctx),
+    }
+}
