@@ -21,6 +21,7 @@
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
+//! - [`scenario`]: a donor centre with a clock, to drive the rules in tests.
 //! - [`invariants`] and [`simulation`]: DESIGN.md's invariants, checked on random runs.
 //!
 //! # Rules enforced
@@ -63,6 +64,7 @@ pub mod refusal;
 pub mod release;
 pub mod roles;
 pub mod rows;
+pub mod scenario;
 pub mod simulation;
 pub mod state;
 pub mod testing;
