@@ -5,7 +5,6 @@
 use serde::Serialize;
 
 use crate::command::Event;
-use crate::release::HoldTarget;
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -127,17 +126,14 @@ fn keys(event: &Event) -> Vec<(&'static str, String)> {
 
 /// The rows `event` changed, as they are after `evolve` applied it.
 pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
-    // Once-per-donor test results also change the donor (TEST-ONCE history).
+    // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
+    // no other row: the units it quarantines come as their own events.
     let mut wanted = keys(event);
     if let Event::TestResultRecorded { din, .. } = event
         && let Some(d) = state.donations.get(din)
     {
         wanted.push(("donor", d.donor_id.clone()));
     }
-    // A hold changes no other row: the units it quarantines come as their own events.
-    if let Event::HoldPlaced { hold } = event
-        && let HoldTarget::Component { .. } | HoldTarget::Donation { .. } = &hold.target
-    {}
     wanted
         .iter()
         .filter_map(|(kind, id)| row(state, kind, id))

@@ -2,6 +2,7 @@
 //! only by replaying events.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +27,9 @@ pub struct Counters {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct State {
-    /// The site's rules and tables (US defaults until an admin configures them).
-    pub config: Config,
+    /// The site's rules and tables (US defaults until an admin configures them). Shared, so
+    /// that copying a state to try a decision on it does not copy every table.
+    pub config: Arc<Config>,
     pub donors: BTreeMap<String, Donor>,
     pub screenings: BTreeMap<String, Screening>,
     pub deferrals: BTreeMap<String, Deferral>,
@@ -42,7 +44,7 @@ pub struct State {
 /// record that does not exist changes nothing.
 pub fn evolve(state: &mut State, event: &Event) {
     match event {
-        Event::Configured { config, .. } => state.config = (**config).clone(),
+        Event::Configured { config, .. } => state.config = Arc::new((**config).clone()),
         Event::DonorRegistered { donor } => {
             state.counters.donors += 1;
             state.donors.insert(donor.id.clone(), (**donor).clone());
