@@ -301,7 +301,31 @@ pub(crate) fn produce(
     Ok(events)
 }
 
-fn check_workable(component: &Component, now: OffsetDateTime) -> Result<(), Refusal> {
+/// A unit is processed only while it could still be released: not unsafe, not final, in
+/// date, and not under an open hold (a hold on a unit would not follow it into its children).
+fn check_workable(
+    state: &State,
+    component: &Component,
+    now: OffsetDateTime,
+) -> Result<(), Refusal> {
+    if let Some(hold) = state
+        .holds
+        .values()
+        .find(|h| h.is_open() && h.covers(component))
+    {
+        return refuse(
+            "REL-GATE",
+            format!(
+                "{} is under hold {} ({}); release the hold first",
+                component.id, hold.id, hold.reason
+            ),
+        );
+    }
+    check_usable(component, now)
+}
+
+/// Not unsafe, not final, in date.
+fn check_usable(component: &Component, now: OffsetDateTime) -> Result<(), Refusal> {
     if component.status == Status::Unsafe {
         return refuse(
             "REL-UNSAFE",
@@ -388,7 +412,7 @@ pub(crate) fn modify(
 ) -> Result<Vec<Event>, Refusal> {
     let component = find(state, id)?;
     let config = &state.config;
-    check_workable(component, ctx.now)?;
+    check_workable(state, component, ctx.now)?;
     if modification == Attr::Pooled {
         return refuse(
             "MOD-POOL",
@@ -469,7 +493,7 @@ pub(crate) fn divide(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let component = find(state, id)?;
-    check_workable(component, ctx.now)?;
+    check_workable(state, component, ctx.now)?;
     if !(2..=4).contains(&parts) {
         return refuse("MOD-SPLIT", "a unit is divided into 2 to 4 parts");
     }
@@ -526,7 +550,7 @@ pub(crate) fn pool(
             return refuse("MOD-POOL", format!("{id} is listed twice"));
         }
         let part = find(state, id)?;
-        check_workable(part, ctx.now)?;
+        check_workable(state, part, ctx.now)?;
         parts.push(part);
     }
     let config = &state.config;
@@ -604,7 +628,7 @@ pub(crate) fn bacterial_control(
     if component.family != Family::Platelets {
         return refuse("TEST-BACT", "bacterial risk control applies to platelets");
     }
-    check_workable(component, ctx.now)?;
+    check_usable(component, ctx.now)?;
     let Some(days) = state.config.bacterial_control_days.get(method) else {
         return refuse(
             "TEST-BACT",

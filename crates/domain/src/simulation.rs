@@ -6,9 +6,9 @@
 //! own sub-seed, so that the state stays the size of a busy week and every step stays cheap.
 //! After every step: invariants 1-4 ([`crate::invariants::check`]); for a refused command,
 //! invariant 6 (the state is unchanged, compared with a snapshot); for an accepted one, that
-//! deciding again gives the same events (every 8th step) and that every event has its projection rows. After
-//! every episode: replaying the event log from an empty state gives the same state and rows,
-//! and every event survives a JSON round trip.
+//! deciding again gives the same events and that every event has its projection rows (both
+//! every 8th step). After every episode: replaying the event log from an empty state gives
+//! the same state and rows, and every event survives a JSON round trip.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -143,7 +143,7 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
                     .or_default() += 1;
                 for event in &events {
                     evolve(&mut centre.state, event);
-                    if rows_touched(&centre.state, event).is_empty() {
+                    if step % 8 == 0 && rows_touched(&centre.state, event).is_empty() {
                         return Err(fail(
                             step,
                             &command,
