@@ -21,6 +21,7 @@
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
+//! - [`records`]: retention, report deadlines, recall classes, the lookback window.
 //! - [`scenario`]: a donor centre with a clock, to drive the rules in tests.
 //! - [`invariants`] and [`simulation`]: DESIGN.md's invariants, checked on random runs.
 //!
@@ -35,6 +36,10 @@
 //! MOD-OPEN, MOD-THAW, MOD-SPLIT, MOD-POOL, MOD-CODE, COMPAT-RBC, COMPAT-PLASMA, COMPAT-PLT,
 //! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS.
 //!
+//! Computed but not yet tracked by commands (the lookback and recall issue will open tasks
+//! with these dates): LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, REC-RETAIN
+//! (see [`records`]).
+//!
 //! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
 //! SCREEN-INPUT, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
 //! NOT-FOUND.
@@ -42,10 +47,10 @@
 //! # Rules not yet enforced here
 //! - REL-URGENT, EMERG-RELEASE: emergency release belongs to the hospital-order issue.
 //! - XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE: crossmatch belongs to the transfusion-service issue.
-//! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS: lookback, deviations and recalls
-//!   come with their issue (REL-PDI opens the deviation review and says when a BPD assessment
-//!   is due, but deadlines are not tracked).
-//! - REC-RETAIN: retention is the ledger's (nothing here deletes anything).
+//! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS as workflows: no command yet
+//!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
+//!   the deviation review and says when a BPD assessment is due).
+//! - REC-RETAIN as a purge rule: retention is the ledger's (nothing here deletes anything).
 //! - P11-AUDIT, P11-SIGN: the audit trail and e-signatures are the ledger's and the server's;
 //!   every event here carries who and when.
 //! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
@@ -60,6 +65,7 @@ pub mod donor;
 pub mod eligibility;
 pub mod invariants;
 pub mod queries;
+pub mod records;
 pub mod refusal;
 pub mod release;
 pub mod roles;

@@ -4,7 +4,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::collection::Donation;
 use crate::components::{Component, Status, component_id};
-use crate::donor::Donor;
+use crate::donor::{self, Donor, Identity, Match};
 use crate::eligibility::{self, Deferral};
 use crate::state::State;
 
@@ -73,5 +73,21 @@ pub fn inventory(
             (c, effective)
         })
         .filter(|(_, s)| status.is_none_or(|wanted| wanted == *s))
+        .collect()
+}
+
+/// ELIG-DEFERRED at registration: the registered donors the identity matches (same or near)
+/// and the deferrals each has in force on `day`, so the desk sees a deferred donor before a
+/// new record is made.
+pub fn deferral_lookup<'a>(
+    state: &'a State,
+    identity: &Identity,
+    day: Date,
+) -> Vec<(&'a Donor, Vec<&'a Deferral>)> {
+    state
+        .donors
+        .values()
+        .filter(|d| donor::compare(&d.identity, identity) != Match::None)
+        .map(|d| (d, eligibility::current_deferrals(state, &d.id, day)))
         .collect()
 }

@@ -1548,3 +1548,125 @@ fn p11_access_wrong_role_is_refused_and_changes_nothing() {
     }
     assert!(centre.run(Role::Manufacturing, command).is_ok());
 }
+
+// ---------------------------------------------------------------- records (computed only)
+
+use hemaflow_domain::records;
+
+#[test]
+fn rec_retain_ten_years_after_processing_or_six_months_after_expiry_whichever_is_later() {
+    assert_eq!(
+        records::retain_until(date!(2026 - 03 - 02), Some(date!(2027 - 03 - 02))),
+        Some(date!(2036 - 03 - 02))
+    );
+    // A 10-year frozen unit expiring after the 10 years: 6 months after its expiry.
+    assert_eq!(
+        records::retain_until(date!(2026 - 03 - 02), Some(date!(2036 - 08 - 31))),
+        Some(date!(2037 - 02 - 28))
+    );
+    assert_eq!(records::retain_until(date!(2026 - 03 - 02), None), None);
+}
+
+#[test]
+fn bpd_45_report_due_45_calendar_days_after_discovery() {
+    assert_eq!(
+        records::deviation_report_due(date!(2026 - 12 - 20)),
+        date!(2027 - 02 - 03)
+    );
+}
+
+#[test]
+fn fatal_7_written_report_due_within_7_days() {
+    assert_eq!(
+        records::fatality_written_report_due(date!(2026 - 02 - 25)),
+        date!(2026 - 03 - 04)
+    );
+}
+
+#[test]
+fn recall_class_only_i_ii_iii() {
+    assert_eq!(
+        records::RecallClass::parse("Class II"),
+        Some(records::RecallClass::II)
+    );
+    assert_eq!(records::RecallClass::parse("IV"), None);
+    assert!(records::RecallClass::I.meaning().contains("death"));
+}
+
+#[test]
+fn lb_deadlines_3_calendar_days_45_days_and_12_weeks() {
+    let due = records::lookback_deadlines(date!(2026 - 12 - 30));
+    assert_eq!(due.quarantine_and_notify_consignees, date!(2027 - 01 - 02));
+    assert_eq!(
+        due.supplemental_results_to_consignees,
+        date!(2027 - 02 - 13)
+    );
+    assert_eq!(
+        records::recipient_notification_due(date!(2027 - 01 - 01)),
+        date!(2027 - 03 - 26)
+    );
+}
+
+#[test]
+fn lb_window_donations_in_the_12_months_before_the_last_nonreactive_screening() {
+    let mut centre = Centre::new();
+    let donor = centre
+        .register(identity("Webb", "Al", date!(1980 - 01 - 01), Sex::Male))
+        .unwrap();
+    let mut dins = Vec::new();
+    // Four donations 200 days apart, all negative, then a reactive one.
+    for _ in 0..4 {
+        let s = centre
+            .screen(&donor, Procedure::WholeBlood, healthy_screening())
+            .unwrap();
+        let din = centre.collect(&donor, &s, 470, "TX").unwrap();
+        centre.all_negative(&din).unwrap();
+        dins.push(din);
+        centre.advance(Duration::days(200));
+    }
+    let s = centre
+        .screen(&donor, Procedure::WholeBlood, healthy_screening())
+        .unwrap();
+    let reactive = centre.collect(&donor, &s, 470, "TX").unwrap();
+    centre
+        .result(&reactive, "hiv_nat", Stage::Initial, Reading::Reactive)
+        .unwrap();
+    let window: Vec<&str> = records::lookback_donations(&centre.state, &reactive)
+        .iter()
+        .map(|d| d.din.as_str())
+        .collect();
+    // The last nonreactive is the 4th; the 3rd is 200 days before it; the 2nd is 400.
+    assert_eq!(window, vec![dins[3].as_str(), dins[2].as_str()]);
+}
+
+#[test]
+fn elig_deferred_is_looked_up_at_registration() {
+    let mut centre = Centre::new();
+    let donor = centre
+        .register(identity("Quinn", "Mo", date!(1977 - 07 - 17), Sex::Female))
+        .unwrap();
+    centre
+        .run(
+            Role::QualityAssurance,
+            Command::DeferDonor {
+                donor_id: donor.clone(),
+                reason: "hiv_positive".into(),
+                starts: None,
+                notes: "".into(),
+            },
+        )
+        .unwrap();
+    let desk = identity("Quinn", "Maureen", date!(1977 - 07 - 17), Sex::Female);
+    let found = queries::deferral_lookup(&centre.state, &desk, centre.now.date());
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0.id, donor);
+    assert_eq!(found[0].1[0].kind, DeferralKind::Permanent);
+    let refusal = centre
+        .register(identity("Quinn", "Mo", date!(1977 - 07 - 17), Sex::Female))
+        .unwrap_err();
+    assert!(
+        refusal.message.contains("currently deferred"),
+        "{}",
+        refusal.message
+    );
+}
