@@ -629,6 +629,18 @@ fn hold(state: &State, rng: &mut Rng) -> Option<Command> {
 }
 
 fn deferral_command(state: &State, rng: &mut Rng) -> Option<Command> {
+    if rng.chance(10) {
+        // An admin tightens or loosens a threshold: later decisions and the replay follow.
+        let mut config = (*state.config).clone();
+        config.screening.female_min_hb = if config.screening.female_min_hb > 12.5 {
+            12.5
+        } else {
+            12.6
+        };
+        return Some(Command::Configure {
+            config: Box::new(config),
+        });
+    }
     if rng.chance(50) {
         let reasons = ["pregnancy", "cjd_risk", "malaria_travel", "isotretinoin"];
         Some(Command::DeferDonor {
