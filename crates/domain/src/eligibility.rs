@@ -444,10 +444,25 @@ pub(crate) fn deferral(
             format!("{reason:?} is not a configured deferral reason"),
         );
     };
+    if starts > ctx.now.date() {
+        return refuse(
+            "DEF-REASONS",
+            format!(
+                "a deferral starts on the day of the event or the decision, not later ({starts})"
+            ),
+        );
+    }
     let ends = match entry.kind {
-        DeferralKind::Temporary => {
-            Some(starts + Duration::days(i64::from(entry.days.unwrap_or(1))))
-        }
+        DeferralKind::Temporary => Some(
+            starts
+                .checked_add(Duration::days(i64::from(entry.days.unwrap_or(1))))
+                .ok_or_else(|| {
+                    Refusal::new(
+                        "DEF-REASONS",
+                        format!("{starts} is not a usable start date"),
+                    )
+                })?,
+        ),
         _ => None,
     };
     Ok(Deferral {

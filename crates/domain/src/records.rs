@@ -9,6 +9,11 @@ use time::{Date, Duration, Month};
 use crate::collection::Donation;
 use crate::state::State;
 
+/// `date` plus `days`, or the last representable date.
+fn plus_days(date: Date, days: i64) -> Date {
+    date.checked_add(Duration::days(days)).unwrap_or(Date::MAX)
+}
+
 /// `date` moved by `months` calendar months, on the same day or the month's last day.
 pub fn add_months(date: Date, months: i32) -> Date {
     let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
@@ -29,12 +34,12 @@ pub fn retain_until(processing_completed: Date, latest_expiry: Option<Date>) -> 
 /// BPD-45 (606.171): a deviation on a distributed product is reported within 45 calendar days
 /// of its discovery.
 pub fn deviation_report_due(discovered: Date) -> Date {
-    discovered + Duration::days(45)
+    plus_days(discovered, 45)
 }
 
 /// FATAL-7 (606.170(b)): notify at once; the written report is due within 7 days.
 pub fn fatality_written_report_due(fatality_reported: Date) -> Date {
-    fatality_reported + Duration::days(7)
+    plus_days(fatality_reported, 7)
 }
 
 /// RECALL-CLASS (21 CFR 7.3(m)).
@@ -80,15 +85,15 @@ pub struct LookbackDeadlines {
 
 pub fn lookback_deadlines(reactive_test: Date) -> LookbackDeadlines {
     LookbackDeadlines {
-        quarantine_and_notify_consignees: reactive_test + Duration::days(3),
-        supplemental_results_to_consignees: reactive_test + Duration::days(45),
+        quarantine_and_notify_consignees: plus_days(reactive_test, 3),
+        supplemental_results_to_consignees: plus_days(reactive_test, 45),
     }
 }
 
 /// LB-DEADLINES: recipients' physicians are notified within 12 weeks of the supplemental
 /// result.
 pub fn recipient_notification_due(supplemental_result: Date) -> Date {
-    supplemental_result + Duration::weeks(12)
+    plus_days(supplemental_result, 84)
 }
 
 /// LB-WINDOW: the donor's earlier donations collected in the 12 months before the most recent

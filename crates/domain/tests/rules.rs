@@ -1670,3 +1670,30 @@ fn elig_deferred_is_looked_up_at_registration() {
         refusal.message
     );
 }
+
+#[test]
+fn def_reasons_refuses_a_deferral_that_starts_in_the_future_or_off_the_calendar() {
+    let mut centre = Centre::new();
+    let donor = centre
+        .register(identity("Far", "Out", date!(1980 - 01 - 01), Sex::Male))
+        .unwrap();
+    for starts in [date!(2027 - 01 - 01), time::Date::MAX] {
+        let command = Command::DeferDonor {
+            donor_id: donor.clone(),
+            reason: "pregnancy".into(),
+            starts: Some(starts),
+            notes: "".into(),
+        };
+        assert_eq!(
+            centre
+                .run(Role::QualityAssurance, command)
+                .unwrap_err()
+                .rule,
+            "DEF-REASONS"
+        );
+    }
+    assert_eq!(
+        records::deviation_report_due(time::Date::MAX),
+        time::Date::MAX
+    );
+}
