@@ -59,7 +59,9 @@ fn released_properly(state: &State, c: &Component) -> Result<(), Violation> {
             format!("{} left quarantine without a verified label", c.id),
         );
     }
-    if confirmed_group(state, c).is_none() {
+    // A shipped unit whose donation's ABO/RhD is later put in doubt is a recall question (a
+    // deviation review is opened), not a unit that left quarantine unconfirmed.
+    if c.status == Status::Available && confirmed_group(state, c).is_none() {
         return violated(
             1,
             format!("{} left quarantine without a confirmed ABO/RhD", c.id),

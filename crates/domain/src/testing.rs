@@ -448,6 +448,45 @@ pub fn donation_typing(state: &State, donation: &Donation) -> Typing {
     typing(donation, history)
 }
 
+/// TEST-ABO-TWICE: an ABO/RhD in doubt holds each donation (quarantining its available units)
+/// and, when units already left, opens a deviation review for a recall decision (BPD-45).
+fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context) -> Vec<Event> {
+    let mut scratch = state.clone();
+    let mut events = Vec::new();
+    for din in dins {
+        let held = release::hold_events(
+            &scratch,
+            HoldTarget::Donation { din: din.clone() },
+            HoldKind::Investigation,
+            reason,
+            ctx,
+        );
+        for event in &held {
+            crate::state::evolve(&mut scratch, event);
+        }
+        events.extend(held);
+    }
+    let shipped: Vec<&str> = state
+        .components
+        .values()
+        .filter(|c| c.status == Status::Shipped && c.sources.iter().any(|s| dins.contains(s)))
+        .map(|c| c.id.as_str())
+        .collect();
+    if !shipped.is_empty() {
+        events.push(Event::TaskOpened {
+            task: Task {
+                id: Ids::new(&scratch).task(),
+                kind: TaskKind::DeviationReview,
+                donor_id: None,
+                din: dins.first().cloned(),
+                reason: format!("{reason}; already shipped: {}; decide on a recall and assess for a BPD report within 45 days", shipped.join(", ")),
+                opened_at: ctx.now,
+            },
+        });
+    }
+    events
+}
+
 pub(crate) fn record_blood_group(
     state: &State,
     din: &str,
@@ -480,10 +519,9 @@ pub(crate) fn record_blood_group(
     }];
     match after {
         Typing::Discrepant if before != Typing::Discrepant => {
-            events.extend(release::hold_events(
+            events.extend(abo_investigation(
                 state,
-                HoldTarget::Donation { din: din.to_owned() },
-                HoldKind::Investigation,
+                &[din.to_owned()],
                 &format!("TEST-ABO-TWICE: ABO/RhD {abo:?} {rhd:?} disagrees with an earlier determination or the donor's history"),
                 ctx,
             ));
@@ -522,7 +560,7 @@ pub(crate) fn resolve_blood_group(
             "a resolution needs the investigation's finding as its reason",
         );
     }
-    Ok(vec![
+    let mut events = vec![
         Event::BloodGroupResolved {
             din: din.to_owned(),
             abo,
@@ -537,7 +575,39 @@ pub(crate) fn resolve_blood_group(
             rhd,
             din: din.to_owned(),
         },
-    ])
+    ];
+    // The donor's history may now disagree with earlier donations confirmed against the old
+    // history: those are in doubt too.
+    let mut after = state.clone();
+    for event in &events {
+        crate::state::evolve(&mut after, event);
+    }
+    let others: Vec<String> = state
+        .donors
+        .get(&donation.donor_id)
+        .map(|d| d.donations.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|other| other != din)
+        .filter(|other| {
+            let was = state
+                .donations
+                .get(other)
+                .map(|d| donation_typing(state, d));
+            let is = after
+                .donations
+                .get(other)
+                .map(|d| donation_typing(&after, d));
+            is == Some(Typing::Discrepant) && was != is
+        })
+        .collect();
+    if !others.is_empty() {
+        let why = format!(
+            "TEST-ABO-TWICE: the donor's ABO/RhD was resolved as {abo:?} {rhd:?} on {din}, which disagrees with this donation"
+        );
+        events.extend(abo_investigation(&after, &others, &why, ctx));
+    }
+    Ok(events)
 }
 
 /// TEST-ABSCREEN: a positive antibody screen makes the donation's plasma-containing components

@@ -1697,3 +1697,80 @@ fn def_reasons_refuses_a_deferral_that_starts_in_the_future_or_off_the_calendar(
         time::Date::MAX
     );
 }
+
+#[test]
+fn test_abo_twice_a_discrepancy_after_release_quarantines_and_after_shipping_opens_a_review() {
+    let mut centre = Centre::new();
+    let (din, ids) = tested(&mut centre, "rbc_ffp");
+    for id in &ids {
+        centre.verify_label(id).unwrap();
+        centre.release(id).unwrap();
+    }
+    centre
+        .run(
+            Role::Distribution,
+            Command::ShipComponent {
+                component: ids[1].clone(),
+                consignee: "Mercy".into(),
+            },
+        )
+        .unwrap();
+    let events = centre
+        .run(
+            Role::LabTechnologist,
+            Command::RecordBloodGroup {
+                din: din.clone(),
+                abo: Abo::B,
+                rhd: RhD::Positive,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        centre.component(&ids[0]).unwrap().status,
+        Status::Quarantined
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::TaskOpened { task } if task.reason.contains(&ids[1])))
+    );
+    hemaflow_domain::invariants::check(&centre.state).unwrap();
+}
+
+#[test]
+fn test_abo_twice_a_resolution_that_changes_the_donor_history_holds_earlier_donations() {
+    let mut centre = Centre::new();
+    let (first, ids) = tested(&mut centre, "rbc_ffp");
+    centre.verify_label(&ids[0]).unwrap();
+    centre.release(&ids[0]).unwrap();
+    let donor = centre.state.donations[&first].donor_id.clone();
+    centre.advance(Duration::days(60));
+    let s = centre
+        .screen(&donor, Procedure::WholeBlood, healthy_screening())
+        .unwrap();
+    let second = centre.collect(&donor, &s, 470, "TX").unwrap();
+    // Typed A: disagrees with the O history; investigated and resolved as A.
+    centre
+        .run(
+            Role::LabTechnologist,
+            Command::RecordBloodGroup {
+                din: second.clone(),
+                abo: Abo::A,
+                rhd: RhD::Positive,
+            },
+        )
+        .unwrap();
+    let resolve = Command::ResolveBloodGroup {
+        din: second,
+        abo: Abo::A,
+        rhd: RhD::Positive,
+        reason: "earlier typing was a sample mix-up".into(),
+    };
+    let events = centre.run(Role::QualityAssurance, resolve).unwrap();
+    assert!(events.iter().any(|e| matches!(e, Event::HoldPlaced { hold } if matches!(&hold.target, HoldTarget::Donation { din } if *din == first))));
+    assert_eq!(
+        centre.component(&ids[0]).unwrap().status,
+        Status::Quarantined
+    );
+    hemaflow_domain::invariants::check(&centre.state).unwrap();
+}
