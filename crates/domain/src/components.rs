@@ -647,13 +647,21 @@ pub(crate) fn bacterial_control(
             OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)
         },
     );
-    Ok(vec![Event::BacterialControlRecorded {
+    let mut events = vec![Event::BacterialControlRecorded {
         id: id.to_owned(),
         method: method.to_owned(),
         expires_at,
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    }];
+    // REL-EXPIRE: a method with a shorter dating can put the unit past its expiry at once.
+    if expires_at <= ctx.now {
+        events.push(Event::ComponentExpired {
+            id: id.to_owned(),
+            at: expires_at,
+        });
+    }
+    Ok(events)
 }
 
 /// REL-UNSAFE: discard is final; a reason is required.

@@ -1774,3 +1774,33 @@ fn test_abo_twice_a_resolution_that_changes_the_donor_history_holds_earlier_dona
     );
     hemaflow_domain::invariants::check(&centre.state).unwrap();
 }
+
+#[test]
+fn test_bact_a_shorter_dating_recorded_late_expires_a_released_unit_at_once() {
+    let mut centre = Centre::new();
+    let (_, ids) = platelet_donation(&mut centre, "platelets_single");
+    let plt = ids[0].clone();
+    centre
+        .run(
+            Role::Manufacturing,
+            Command::RecordBacterialControl {
+                component: plt.clone(),
+                method: "lvds_48h".into(),
+            },
+        )
+        .unwrap();
+    centre.verify_label(&plt).unwrap();
+    centre.release(&plt).unwrap();
+    centre.advance(Duration::days(4));
+    centre
+        .run(
+            Role::Manufacturing,
+            Command::RecordBacterialControl {
+                component: plt.clone(),
+                method: "primary_culture_24h".into(),
+            },
+        )
+        .unwrap();
+    assert_eq!(centre.component(&plt).unwrap().status, Status::Expired);
+    hemaflow_domain::invariants::check(&centre.state).unwrap();
+}
