@@ -56,6 +56,25 @@
 //! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
 //!   the simulation checks 6.
 
+//!
+//! # Choices where the rule book is silent
+//! - A failed screening defers the donor for 1 day (configurable per rule in
+//!   `Config::screening.deferral_for_rule` and `Config::deferral_reasons`); questionnaire
+//!   reasons use the durations of the rule book's table 1.3, counted from the event's date.
+//! - An interval not yet passed (INT-*) is a refusal naming the first allowed day, not a
+//!   deferral. Plateletpheresis or plasmapheresis after any donation waits 2 days (the AABB
+//!   allowance when the apheresis red-cell loss is below 100 mL).
+//! - TEST-RR waits for both duplicate repeats before deciding; a reactive marker defers the
+//!   donor indefinitely (`tti_reactive`; WNV 120 days), a positive supplemental permanently.
+//! - A positive antibody screen makes plasma-containing components unsafe (as BSIS does); red
+//!   cells may still be released.
+//! - Platelets are not released without a bacterial risk-control step (606.145).
+//! - Releasing a hold leaves its units quarantined: they pass the release gate again.
+//! - A unit under an open hold is not modified, divided or pooled (the hold would not follow).
+//! - Pools of mixed ABO/RhD cannot yet be label-verified (their label group is a later issue).
+//! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
+//!   licensed and a site configures its own.
+
 pub mod collection;
 pub mod command;
 pub mod compat;
