@@ -38,6 +38,7 @@ pub enum VolumeStatus {
 pub struct Determination {
     pub abo: Abo,
     pub rhd: RhD,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub by: String,
 }
@@ -49,7 +50,9 @@ pub struct Donation {
     pub procedure: Procedure,
     pub screening_id: String,
     pub container: Container,
+    #[serde(with = "time::serde::rfc3339")]
     pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub ended_at: OffsetDateTime,
     pub volume_ml: u32,
     pub red_cell_loss_ml: u32,

@@ -50,7 +50,9 @@ pub enum Command {
         donor_id: String,
         screening_id: String,
         container: Container,
+        #[serde(with = "time::serde::rfc3339")]
         started_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
         ended_at: OffsetDateTime,
         volume_ml: u32,
         red_cell_loss_ml: u32,
@@ -131,6 +133,7 @@ pub enum Command {
         information: String,
     },
     ExpireUnits {
+        #[serde(with = "time::serde::rfc3339")]
         as_of: OffsetDateTime,
     },
     ShipComponent {
@@ -176,6 +179,7 @@ impl Command {
 pub enum Event {
     Configured {
         config: Box<Config>,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -191,6 +195,7 @@ pub enum Event {
     DonorRequalified {
         deferral_id: String,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -207,18 +212,21 @@ pub enum Event {
         stage: Stage,
         reading: Reading,
         status: MarkerStatus,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
     DonationUnsuitable {
         din: String,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     BloodGroupDetermined {
         din: String,
         abo: Abo,
         rhd: RhD,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -227,6 +235,7 @@ pub enum Event {
         abo: Abo,
         rhd: RhD,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -239,6 +248,7 @@ pub enum Event {
     AntibodyScreenRecorded {
         din: String,
         positive: bool,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -248,48 +258,58 @@ pub enum Event {
     ComponentProcessed {
         id: String,
         into: Vec<String>,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     BacterialControlRecorded {
         id: String,
         method: String,
+        #[serde(with = "time::serde::rfc3339")]
         expires_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
     LabelVerified {
         id: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
     ComponentReleased {
         id: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
     ComponentQuarantined {
         id: String,
         hold_id: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     ComponentMarkedUnsafe {
         id: String,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     ComponentDiscarded {
         id: String,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
     ComponentExpired {
         id: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
     },
     ComponentShipped {
         id: String,
         consignee: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },
@@ -299,6 +319,7 @@ pub enum Event {
     HoldReleased {
         hold_id: String,
         reason: String,
+        #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
     },

@@ -112,14 +112,20 @@ pub struct Component {
     pub parents: Vec<String>,
     pub status: Status,
     pub status_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub collected_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
     pub produced_at: OffsetDateTime,
     pub produced_by: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub thawed_at: Option<OffsetDateTime>,
     pub bacterial_control: Option<String>,
     pub label_verified: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub released_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub shipped_at: Option<OffsetDateTime>,
     pub consignee: Option<String>,
 }

@@ -37,6 +37,7 @@ pub struct Donor {
     /// (facility identification number + 16 digits).
     pub id: String,
     pub identity: Identity,
+    #[serde(with = "time::serde::rfc3339")]
     pub registered_at: OffsetDateTime,
     pub registered_by: String,
     /// Donors whose identity nearly matches (flagged for review, not merged).

@@ -54,6 +54,7 @@ pub enum DeferralKind {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Requalification {
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub by: String,
     pub reason: String,
@@ -72,6 +73,7 @@ pub struct Deferral {
     /// The rule or record that deferred: a rule ID, "questionnaire" or "manual".
     pub source: String,
     pub notes: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub by: String,
     pub requalified: Option<Requalification>,
@@ -165,6 +167,7 @@ pub struct Screening {
     pub donor_id: String,
     pub procedure: Procedure,
     pub input: ScreeningInput,
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub by: String,
     pub findings: Vec<Finding>,

@@ -111,6 +111,7 @@ pub struct Context {
     /// The user id.
     pub actor: String,
     pub role: Role,
+    #[serde(with = "time::serde::rfc3339")]
     pub now: OffsetDateTime,
 }
 

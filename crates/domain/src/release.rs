@@ -37,6 +37,7 @@ pub enum HoldTarget {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HoldRelease {
+    #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
     pub by: String,
     pub reason: String,
@@ -48,6 +49,7 @@ pub struct Hold {
     pub target: HoldTarget,
     pub kind: HoldKind,
     pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub placed_at: OffsetDateTime,
     pub placed_by: String,
     pub released: Option<HoldRelease>,
@@ -82,6 +84,7 @@ pub struct Task {
     pub donor_id: Option<String>,
     pub din: Option<String>,
     pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
     pub opened_at: OffsetDateTime,
 }
 

@@ -21,6 +21,13 @@ fn commands_and_events_serialize_with_a_snake_case_type_tag() {
     centre
         .walk_in("Tag", date!(1990 - 01 - 01), Procedure::WholeBlood)
         .unwrap();
+    // Instants are RFC 3339; calendar dates are ISO 8601 dates.
+    let registered = serde_json::to_value(&centre.log[0]).unwrap();
+    assert_eq!(registered["donor"]["registered_at"], "2026-03-02T08:00:00Z");
+    assert_eq!(
+        registered["donor"]["identity"]["date_of_birth"],
+        "1990-01-01"
+    );
     for event in &centre.log {
         let json = serde_json::to_value(event).unwrap();
         assert_eq!(json["type"], event.name());
