@@ -8,7 +8,8 @@
 //! times (data structures 005/006 and the eye-readable expiry); the label layer converts an
 //! instant to the site's local date and time, and the domain compares instants only. Calendar
 //! rules (intervals in days, deferral end dates, age) use the date of the instant in the offset
-//! the context gives, so a site passes its local offset.
+//! the context gives, so a site passes its local offset. In JSON, instants are RFC 3339
+//! (`2026-03-02T08:00:00Z`) and dates ISO 8601 (`1990-01-01`).
 //!
 //! # Modules
 //! - [`donor`]: registration, duplicate detection, the donor number (ISBT 128 structure 019).
