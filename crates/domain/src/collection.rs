@@ -1,0 +1,254 @@
+//! Collection: a donation gets its DIN (never twice), procedure, container and lot, times,
+//! volume (COMP-WEIGHT), phlebotomist and adverse reactions; the panel is ordered with it
+//! (TEST-PANEL, TEST-ONCE, TEST-REGIONAL).
+
+use std::collections::BTreeMap;
+
+use hemaflow_isbt128::Din;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Context;
+use crate::command::{Command, Event};
+use crate::config::Config;
+use crate::donor::{self, Donor};
+use crate::eligibility::{self, Procedure};
+use crate::refusal::{Refusal, refuse};
+use crate::state::State;
+use crate::testing::{Abo, Frequency, MarkerStatus, RhD};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Container {
+    pub catalogue_number: String,
+    pub lot: String,
+}
+
+/// COMP-WEIGHT: how the collected volume limits what the donation can become.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VolumeStatus {
+    Full,
+    /// Low volume: plasma-containing components are discarded.
+    Low,
+    /// Outside the container's range: nothing can be made.
+    Unusable,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Determination {
+    pub abo: Abo,
+    pub rhd: RhD,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Donation {
+    pub din: String,
+    pub donor_id: String,
+    pub procedure: Procedure,
+    pub screening_id: String,
+    pub container: Container,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ended_at: OffsetDateTime,
+    pub volume_ml: u32,
+    pub red_cell_loss_ml: u32,
+    pub volume_status: VolumeStatus,
+    pub phlebotomist: String,
+    pub adverse_reactions: Vec<String>,
+    pub collection_state: String,
+    pub collected_by: String,
+    /// The ordered markers and where each stands.
+    pub tests: BTreeMap<String, MarkerStatus>,
+    pub determinations: Vec<Determination>,
+    pub resolved_group: Option<(Abo, RhD)>,
+    pub antibody_screen: Option<bool>,
+    /// Why the donation is unsuitable (630.30), if it is.
+    pub unsuitable: Option<String>,
+    pub components: Vec<String>,
+    pub produced: bool,
+}
+
+/// The next DIN of this site in `year` (two digits) after the DINs already used: facility
+/// identification number, year and a six-digit sequence. Used by demos and the simulation;
+/// benches scan pre-printed DIN labels.
+pub fn next_din(state: &State, year: u8) -> Option<Din> {
+    let prefix = format!("{}{year:02}", state.config.facility);
+    let used = state
+        .donations
+        .keys()
+        .chain(state.components.values().map(|c| &c.din))
+        .filter(|din| din.starts_with(&prefix))
+        .filter_map(|din| din[prefix.len()..].parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    Din::parse(&format!("{prefix}{:06}", used + 1)).ok()
+}
+
+/// COLL-DIN: a DIN is valid ISBT 128, belongs to this facility and was never used.
+pub(crate) fn check_new_din(state: &State, din: &str) -> Result<Din, Refusal> {
+    let parsed = Din::parse(din)
+        .map_err(|e| Refusal::new("COLL-DIN", format!("{din:?} is not a valid DIN: {e}")))?;
+    if parsed.facility() != state.config.facility {
+        return refuse(
+            "COLL-DIN",
+            format!(
+                "DIN {din} belongs to facility {}, not this site ({})",
+                parsed.facility(),
+                state.config.facility
+            ),
+        );
+    }
+    if state.donations.contains_key(din) || state.components.values().any(|c| c.din == din) {
+        return refuse(
+            "COLL-DIN",
+            format!("DIN {din} is already used; take a new DIN label set"),
+        );
+    }
+    Ok(parsed)
+}
+
+/// COMP-WEIGHT: the volume class of a collection.
+pub fn volume_status(config: &Config, procedure: Procedure, volume_ml: u32) -> VolumeStatus {
+    if procedure != Procedure::WholeBlood {
+        return VolumeStatus::Full;
+    }
+    let rules = &config.collection;
+    if volume_ml < rules.whole_blood_low_min_ml || volume_ml > rules.whole_blood_max_ml {
+        VolumeStatus::Unusable
+    } else if volume_ml < rules.whole_blood_full_min_ml {
+        VolumeStatus::Low
+    } else {
+        VolumeStatus::Full
+    }
+}
+
+/// TEST-PANEL, TEST-ONCE, TEST-REGIONAL: the markers a donation is tested for.
+pub fn panel_for(
+    config: &Config,
+    donor: &Donor,
+    procedure: Procedure,
+    collection_state: &str,
+) -> Vec<String> {
+    config
+        .tests
+        .iter()
+        .filter(|t| !t.exempt_procedures.contains(&procedure))
+        .filter(|t| match t.frequency {
+            Frequency::EveryDonation => true,
+            Frequency::OncePerDonor => !donor.once_tests_negative.contains(&t.code),
+            Frequency::Regional => config.regional_states.iter().any(|s| s == collection_state),
+        })
+        .map(|t| t.code.clone())
+        .collect()
+}
+
+pub(crate) fn collect(
+    state: &State,
+    command: &Command,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    let Command::CollectDonation {
+        din,
+        donor_id,
+        screening_id,
+        container,
+        started_at,
+        ended_at,
+        volume_ml,
+        red_cell_loss_ml,
+        phlebotomist,
+        adverse_reactions,
+        collection_state,
+    } = command
+    else {
+        return refuse("INTERNAL", "not a collection");
+    };
+    let donor = donor::find(state, donor_id)?;
+    let today = ctx.now.date();
+    eligibility::check_not_deferred(state, donor_id, today)?;
+    let Some(screening) = state.screenings.get(screening_id) else {
+        return refuse(
+            "COLL-SCREENED",
+            format!("no screening {screening_id}; screen the donor first"),
+        );
+    };
+    if screening.donor_id != *donor_id || screening.at.date() != today || !screening.accepted {
+        return refuse(
+            "COLL-SCREENED",
+            format!(
+                "screening {screening_id} is not today's accepted screening of donor {donor_id}"
+            ),
+        );
+    }
+    if state
+        .donations
+        .values()
+        .any(|d| d.screening_id == *screening_id)
+    {
+        return refuse(
+            "COLL-SCREENED",
+            format!("screening {screening_id} was already used for a collection"),
+        );
+    }
+    let procedure = screening.procedure;
+    eligibility::check_intervals(state, donor, procedure, today)?;
+    check_new_din(state, din)?;
+    if started_at > ended_at || *ended_at > ctx.now {
+        return refuse(
+            "COLL-TIMES",
+            "the collection must end after it starts and not in the future",
+        );
+    }
+    if phlebotomist.trim().is_empty()
+        || container.lot.trim().is_empty()
+        || container.catalogue_number.trim().is_empty()
+    {
+        return refuse(
+            "COLL-RECORD",
+            "phlebotomist, container catalogue number and lot are required (606.160(b))",
+        );
+    }
+    if collection_state.len() != 2 || !collection_state.chars().all(|c| c.is_ascii_uppercase()) {
+        return refuse(
+            "COLL-RECORD",
+            format!("{collection_state:?} is not a two-letter state code"),
+        );
+    }
+    let tests = panel_for(&state.config, donor, procedure, collection_state);
+    let donation = Donation {
+        din: din.clone(),
+        donor_id: donor_id.clone(),
+        procedure,
+        screening_id: screening_id.clone(),
+        container: container.clone(),
+        started_at: *started_at,
+        ended_at: *ended_at,
+        volume_ml: *volume_ml,
+        red_cell_loss_ml: *red_cell_loss_ml,
+        volume_status: volume_status(&state.config, procedure, *volume_ml),
+        phlebotomist: phlebotomist.clone(),
+        adverse_reactions: adverse_reactions.clone(),
+        collection_state: collection_state.clone(),
+        collected_by: ctx.actor.clone(),
+        tests: BTreeMap::new(),
+        determinations: Vec::new(),
+        resolved_group: None,
+        antibody_screen: None,
+        unsuitable: None,
+        components: Vec::new(),
+        produced: false,
+    };
+    Ok(vec![
+        Event::DonationCollected {
+            donation: Box::new(donation),
+        },
+        Event::TestsOrdered {
+            din: din.clone(),
+            tests,
+        },
+    ])
+}

@@ -1,0 +1,171 @@
+//! The invariants of DESIGN.md that hold in every state of the domain. Invariant 5 (the
+//! ledger verifies) belongs to the ledger; invariant 6 (a refused command changes nothing) is
+//! a property of `decide` over time and is checked by the simulation, which compares the state
+//! before and after each refused command.
+
+use std::fmt;
+
+use crate::components::{Component, Status};
+use crate::release::confirmed_group;
+use crate::state::State;
+use crate::testing::MarkerStatus;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub invariant: u8,
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invariant {} violated: {}", self.invariant, self.message)
+    }
+}
+
+fn violated(invariant: u8, message: String) -> Result<(), Violation> {
+    Err(Violation { invariant, message })
+}
+
+/// Invariants 1 to 4 over the whole state.
+pub fn check(state: &State) -> Result<(), Violation> {
+    for c in state.components.values() {
+        if c.status == Status::Available || c.status == Status::Shipped {
+            released_properly(state, c)?;
+        }
+        if c.status == Status::Shipped {
+            shipped_properly(c)?;
+        }
+        unsafe_stays_unsafe(state, c)?;
+        traces(state, c)?;
+    }
+    Ok(())
+}
+
+/// Invariant 1: a unit out of quarantine had every test resulted and acceptable, a confirmed
+/// ABO/RhD, a verified label, was in date when released and has no open hold.
+fn released_properly(state: &State, c: &Component) -> Result<(), Violation> {
+    let Some(released_at) = c.released_at else {
+        return violated(
+            1,
+            format!("{} is {} but was never released", c.id, c.status.as_str()),
+        );
+    };
+    if c.expires_at <= released_at {
+        return violated(1, format!("{} was released after its expiry", c.id));
+    }
+    if !c.label_verified {
+        return violated(
+            1,
+            format!("{} left quarantine without a verified label", c.id),
+        );
+    }
+    // A shipped unit whose donation's ABO/RhD is later put in doubt is a recall question (a
+    // deviation review is opened), not a unit that left quarantine unconfirmed.
+    if c.status == Status::Available && confirmed_group(state, c).is_none() {
+        return violated(
+            1,
+            format!("{} left quarantine without a confirmed ABO/RhD", c.id),
+        );
+    }
+    for din in &c.sources {
+        let Some(d) = state.donations.get(din) else {
+            return violated(1, format!("{} has no donation {din}", c.id));
+        };
+        if d.unsuitable.is_some()
+            || d.tests
+                .values()
+                .any(|t| !matches!(t, MarkerStatus::Negative))
+        {
+            return violated(
+                1,
+                format!(
+                    "{} left quarantine while {din} is not fully tested negative",
+                    c.id
+                ),
+            );
+        }
+        if d.antibody_screen.is_none() || (d.antibody_screen == Some(true) && c.contains_plasma) {
+            return violated(
+                1,
+                format!(
+                    "{} left quarantine without an acceptable antibody screen",
+                    c.id
+                ),
+            );
+        }
+    }
+    if c.status == Status::Available
+        && let Some(hold) = state.holds.values().find(|h| h.is_open() && h.covers(c))
+    {
+        return violated(
+            1,
+            format!("{} is available under open hold {}", c.id, hold.id),
+        );
+    }
+    Ok(())
+}
+
+/// Invariant 2 (and the consignee half of invariant 4).
+fn shipped_properly(c: &Component) -> Result<(), Violation> {
+    match (c.released_at, c.shipped_at, &c.consignee) {
+        (Some(released), Some(shipped), Some(consignee))
+            if released <= shipped && shipped < c.expires_at && !consignee.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => violated(
+            2,
+            format!("{} shipped without release, in date, to a consignee", c.id),
+        ),
+    }
+}
+
+/// Invariant 3: a unit of an unsuitable donation, or a plasma-containing unit of a donation
+/// with a positive antibody screen, is never available or quarantined again.
+fn unsafe_stays_unsafe(state: &State, c: &Component) -> Result<(), Violation> {
+    let bad = c
+        .sources
+        .iter()
+        .filter_map(|din| state.donations.get(din))
+        .any(|d| d.unsuitable.is_some() || (c.contains_plasma && d.antibody_screen == Some(true)));
+    if bad
+        && matches!(
+            c.status,
+            Status::Available | Status::Quarantined | Status::Expired
+        )
+    {
+        return violated(
+            3,
+            format!(
+                "{} comes from an unsuitable donation but is {}",
+                c.id,
+                c.status.as_str()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Invariant 4: every unit traces to its donations and their donors; a non-pool unit to
+/// exactly one.
+fn traces(state: &State, c: &Component) -> Result<(), Violation> {
+    let pooled = c.attributes.contains(&crate::components::Attr::Pooled);
+    if c.sources.is_empty() || (!pooled && c.sources.len() != 1) {
+        return violated(
+            4,
+            format!("{} traces to {} donations", c.id, c.sources.len()),
+        );
+    }
+    for din in &c.sources {
+        let Some(d) = state.donations.get(din) else {
+            return violated(4, format!("{} traces to unknown donation {din}", c.id));
+        };
+        if !state.donors.contains_key(&d.donor_id) {
+            return violated(
+                4,
+                format!("donation {din} traces to unknown donor {}", d.donor_id),
+            );
+        }
+    }
+    Ok(())
+}

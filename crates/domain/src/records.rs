@@ -1,0 +1,128 @@
+//! Record-keeping deadlines and classes as pure calculations: retention (REC-RETAIN),
+//! deviation reports (BPD-45), fatality reports (FATAL-7), recall classes (RECALL-CLASS) and
+//! the lookback window and deadlines (LB-WINDOW, LB-DEADLINES). The commands that track them
+//! as tasks come with the lookback and recall issue; the arithmetic lives here, once.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, Month};
+
+use crate::collection::Donation;
+use crate::state::State;
+
+/// `date` plus `days`, or the last representable date.
+fn plus_days(date: Date, days: i64) -> Date {
+    date.checked_add(Duration::days(days)).unwrap_or(Date::MAX)
+}
+
+/// `date` moved by `months` calendar months, on the same day or the month's last day.
+pub fn add_months(date: Date, months: i32) -> Date {
+    let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
+    let (year, month0) = (index.div_euclid(12), index.rem_euclid(12));
+    let month = Month::try_from(month0 as u8 + 1).unwrap_or(Month::January);
+    let last = time::util::days_in_month(month, year);
+    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+}
+
+/// REC-RETAIN (606.160(d)): keep records 10 years after processing is completed or 6 months
+/// after the latest expiry of the products, whichever is later; with no expiry, keep them
+/// indefinitely (`None`).
+pub fn retain_until(processing_completed: Date, latest_expiry: Option<Date>) -> Option<Date> {
+    let expiry = latest_expiry?;
+    Some(add_months(processing_completed, 120).max(add_months(expiry, 6)))
+}
+
+/// BPD-45 (606.171): a deviation on a distributed product is reported within 45 calendar days
+/// of its discovery.
+pub fn deviation_report_due(discovered: Date) -> Date {
+    plus_days(discovered, 45)
+}
+
+/// FATAL-7 (606.170(b)): notify at once; the written report is due within 7 days.
+pub fn fatality_written_report_due(fatality_reported: Date) -> Date {
+    plus_days(fatality_reported, 7)
+}
+
+/// RECALL-CLASS (21 CFR 7.3(m)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecallClass {
+    I,
+    II,
+    III,
+}
+
+impl RecallClass {
+    pub fn meaning(self) -> &'static str {
+        match self {
+            RecallClass::I => {
+                "reasonable probability that use will cause serious adverse health consequences or death"
+            }
+            RecallClass::II => {
+                "use may cause temporary or medically reversible adverse health consequences, or serious consequences are remote"
+            }
+            RecallClass::III => "use is not likely to cause adverse health consequences",
+        }
+    }
+
+    /// Parse "I", "II" or "III" (with or without "Class "); anything else is not a class.
+    pub fn parse(text: &str) -> Option<RecallClass> {
+        match text.trim().trim_start_matches("Class ").trim() {
+            "I" | "1" => Some(RecallClass::I),
+            "II" | "2" => Some(RecallClass::II),
+            "III" | "3" => Some(RecallClass::III),
+            _ => None,
+        }
+    }
+}
+
+/// LB-DEADLINES (610.46/610.47): what is due after a donor's reactive screening test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct LookbackDeadlines {
+    /// Quarantine in-date products and notify consignees: 3 calendar days.
+    pub quarantine_and_notify_consignees: Date,
+    /// Supplemental results to consignees: 45 calendar days.
+    pub supplemental_results_to_consignees: Date,
+}
+
+pub fn lookback_deadlines(reactive_test: Date) -> LookbackDeadlines {
+    LookbackDeadlines {
+        quarantine_and_notify_consignees: plus_days(reactive_test, 3),
+        supplemental_results_to_consignees: plus_days(reactive_test, 45),
+    }
+}
+
+/// LB-DEADLINES: recipients' physicians are notified within 12 weeks of the supplemental
+/// result.
+pub fn recipient_notification_due(supplemental_result: Date) -> Date {
+    plus_days(supplemental_result, 84)
+}
+
+/// LB-WINDOW: the donor's earlier donations collected in the 12 months before the most recent
+/// nonreactive screening (the last donation, before `reactive_din`, whose markers were all
+/// negative), most recent first. Empty when there is no such donation.
+pub fn lookback_donations<'a>(state: &'a State, reactive_din: &str) -> Vec<&'a Donation> {
+    let Some(reactive) = state.donations.get(reactive_din) else {
+        return Vec::new();
+    };
+    let Some(donor) = state.donors.get(&reactive.donor_id) else {
+        return Vec::new();
+    };
+    let mut earlier: Vec<&Donation> = donor
+        .donations
+        .iter()
+        .filter_map(|din| state.donations.get(din))
+        .filter(|d| d.din != reactive.din && d.ended_at < reactive.ended_at)
+        .collect();
+    earlier.sort_by_key(|d| std::cmp::Reverse(d.ended_at));
+    let Some(last_nonreactive) = earlier
+        .iter()
+        .find(|d| !d.tests.is_empty() && d.tests.values().all(|t| t.is_acceptable()))
+    else {
+        return Vec::new();
+    };
+    let until = last_nonreactive.ended_at.date();
+    let from = add_months(until, -12);
+    earlier
+        .into_iter()
+        .filter(|d| (from..=until).contains(&d.ended_at.date()))
+        .collect()
+}

@@ -1,0 +1,499 @@
+//! Quarantine and release: the release gate (REL-GATE, invariant 1), label verification,
+//! holds and their release, post-donation information (REL-PDI), expiry (REL-EXPIRE) and
+//! shipping of released units (invariant 2).
+//!
+//! Expiry is evaluated twice: every decision compares a unit's expiry with the context's time
+//! (an expired unit is never released, modified or shipped, whatever its recorded status), and
+//! the `ExpireUnits { as_of }` command records the status change for every unit whose expiry
+//! has passed, so that lists and projections show it. A scheduler sends it; the domain never
+//! reads a clock.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Context;
+use crate::command::Event;
+use crate::components::{self, Component, Family, Status};
+use crate::donor;
+use crate::refusal::{Refusal, refuse};
+use crate::state::State;
+use crate::testing::{self, Abo, RhD, Typing};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldKind {
+    Qa,
+    Lookback,
+    Investigation,
+    PostDonationInformation,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum HoldTarget {
+    Donation { din: String },
+    Component { id: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HoldRelease {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hold {
+    pub id: String,
+    pub target: HoldTarget,
+    pub kind: HoldKind,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub placed_at: OffsetDateTime,
+    pub placed_by: String,
+    pub released: Option<HoldRelease>,
+}
+
+impl Hold {
+    pub fn is_open(&self) -> bool {
+        self.released.is_none()
+    }
+    /// Whether the hold stops `component` (directly or through one of its donations).
+    pub fn covers(&self, component: &Component) -> bool {
+        match &self.target {
+            HoldTarget::Component { id } => *id == component.id,
+            HoldTarget::Donation { din } => component.sources.contains(din),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// DEF-NOTIFY (630.40).
+    DonorNotification,
+    /// REL-PDI: deviation review (606.171 if distributed).
+    DeviationReview,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub kind: TaskKind,
+    pub donor_id: Option<String>,
+    pub din: Option<String>,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub opened_at: OffsetDateTime,
+}
+
+/// Ids of holds and tasks a decision creates.
+pub(crate) struct Ids {
+    hold: u64,
+    task: u64,
+}
+
+impl Ids {
+    pub(crate) fn new(state: &State) -> Ids {
+        Ids {
+            hold: state.counters.holds + 1,
+            task: state.counters.tasks + 1,
+        }
+    }
+    pub(crate) fn hold(&mut self) -> String {
+        let id = format!("H-{:06}", self.hold);
+        self.hold += 1;
+        id
+    }
+    pub(crate) fn task(&mut self) -> String {
+        let id = format!("T-{:06}", self.task);
+        self.task += 1;
+        id
+    }
+}
+
+/// REL-GATE (invariant 1): every reason `component` may not be released at `now`, in words;
+/// empty means it may be released.
+pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTime) -> Vec<Refusal> {
+    let mut out = Vec::new();
+    let mut block = |rule: &'static str, message: String| out.push(Refusal::new(rule, message));
+    match component.status {
+        Status::Quarantined => {}
+        Status::Unsafe => block(
+            "REL-UNSAFE",
+            format!(
+                "unsafe: {}",
+                component.status_reason.clone().unwrap_or_default()
+            ),
+        ),
+        status => block(
+            "REL-GATE",
+            format!("the unit is {}, not quarantined", status.as_str()),
+        ),
+    }
+    if component.expires_at <= now {
+        block("REL-EXPIRE", format!("expired at {}", component.expires_at));
+    }
+    for din in &component.sources {
+        let Some(donation) = state.donations.get(din) else {
+            block("REC-TRACE", format!("donation {din} is not on record"));
+            continue;
+        };
+        if let Some(reason) = &donation.unsuitable {
+            block(
+                "REL-UNSAFE",
+                format!("donation {din} is unsuitable: {reason}"),
+            );
+        }
+        for (test, status) in &donation.tests {
+            if !status.is_acceptable() {
+                let name = state
+                    .config
+                    .tests
+                    .iter()
+                    .find(|t| t.code == *test)
+                    .map_or(test.as_str(), |t| t.name.as_str());
+                let rule = if matches!(status, crate::testing::MarkerStatus::Pending) {
+                    "TEST-PANEL"
+                } else {
+                    "TEST-RR"
+                };
+                block(rule, format!("{din}: {name} {}", status.describe()));
+            }
+        }
+        match testing::donation_typing(state, donation) {
+            Typing::Confirmed { .. } => {}
+            Typing::NotDone => block("TEST-ABO-TWICE", format!("{din}: ABO/RhD not determined")),
+            Typing::NeedsSecond { .. } => block(
+                "TEST-ABO-TWICE",
+                format!("{din}: ABO/RhD needs a second determination"),
+            ),
+            Typing::Discrepant => block(
+                "TEST-ABO-TWICE",
+                format!("{din}: ABO/RhD discrepancy under investigation"),
+            ),
+        }
+        match donation.antibody_screen {
+            None => block(
+                "TEST-ABSCREEN",
+                format!("{din}: antibody screen not resulted"),
+            ),
+            Some(true) if component.contains_plasma => {
+                block("TEST-ABSCREEN", format!("{din}: antibody screen positive"))
+            }
+            Some(_) => {}
+        }
+    }
+    if component.family == Family::Platelets && component.bacterial_control.is_none() {
+        block(
+            "TEST-BACT",
+            "no bacterial risk-control step recorded for these platelets".to_owned(),
+        );
+    }
+    if !component.label_verified {
+        block(
+            "REL-GATE",
+            "the final label has not been scanned and verified".to_owned(),
+        );
+    }
+    for hold in state
+        .holds
+        .values()
+        .filter(|h| h.is_open() && h.covers(component))
+    {
+        block(
+            "REL-GATE",
+            format!(
+                "hold {} ({:?}) is open: {}",
+                hold.id, hold.kind, hold.reason
+            ),
+        );
+    }
+    out
+}
+
+/// The single group of a unit, when all its donations agree and are confirmed.
+pub fn confirmed_group(state: &State, component: &Component) -> Option<(Abo, RhD)> {
+    let mut groups = component.sources.iter().map(|din| {
+        state
+            .donations
+            .get(din)
+            .and_then(|d| match testing::donation_typing(state, d) {
+                Typing::Confirmed { abo, rhd } => Some((abo, rhd)),
+                _ => None,
+            })
+    });
+    let first = groups.next()??;
+    groups.all(|g| g == Some(first)).then_some(first)
+}
+
+/// REL-GATE: the label on the unit was scanned; it must name this DIN, this product code and
+/// the confirmed ABO/RhD.
+pub(crate) fn verify_label(
+    state: &State,
+    id: &str,
+    din: &str,
+    product_code: &str,
+    abo: Abo,
+    rhd: RhD,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    let component = components::find(state, id)?;
+    if !component.status.is_workable() {
+        return refuse(
+            "REL-GATE",
+            format!(
+                "{} is {}; no label is verified",
+                id,
+                component.status.as_str()
+            ),
+        );
+    }
+    if din != component.din {
+        return refuse(
+            "REL-GATE",
+            format!(
+                "the label's DIN {din} is not this unit's {}; relabel",
+                component.din
+            ),
+        );
+    }
+    if product_code != component.product_code {
+        return refuse(
+            "MOD-CODE",
+            format!(
+                "the label's product code {product_code} is not this unit's {}; relabel",
+                component.product_code
+            ),
+        );
+    }
+    match confirmed_group(state, component) {
+        Some(group) if group == (abo, rhd) => {}
+        Some((a, r)) => {
+            return refuse(
+                "TEST-ABO-TWICE",
+                format!(
+                    "the label says {abo:?} {rhd:?} but the confirmed group is {a:?} {r:?}; relabel"
+                ),
+            );
+        }
+        None => {
+            return refuse(
+                "TEST-ABO-TWICE",
+                "the ABO/RhD of this unit is not confirmed; label after typing",
+            );
+        }
+    }
+    Ok(vec![Event::LabelVerified {
+        id: id.to_owned(),
+        at: ctx.now,
+        by: ctx.actor.clone(),
+    }])
+}
+
+pub(crate) fn release(state: &State, id: &str, ctx: &Context) -> Result<Vec<Event>, Refusal> {
+    let component = components::find(state, id)?;
+    let blockers = release_blockers(state, component, ctx.now);
+    if let Some(first) = blockers.first() {
+        let words: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
+        return refuse(
+            first.rule,
+            format!("{id} cannot be released: {}", words.join("; ")),
+        );
+    }
+    Ok(vec![Event::ComponentReleased {
+        id: id.to_owned(),
+        at: ctx.now,
+        by: ctx.actor.clone(),
+    }])
+}
+
+/// A hold and the quarantine of every available unit it covers.
+pub(crate) fn hold_events(
+    state: &State,
+    target: HoldTarget,
+    kind: HoldKind,
+    reason: &str,
+    ctx: &Context,
+) -> Vec<Event> {
+    let hold = Hold {
+        id: Ids::new(state).hold(),
+        target,
+        kind,
+        reason: reason.to_owned(),
+        placed_at: ctx.now,
+        placed_by: ctx.actor.clone(),
+        released: None,
+    };
+    let mut events: Vec<Event> = state
+        .components
+        .values()
+        .filter(|c| c.status == Status::Available && hold.covers(c))
+        .map(|c| Event::ComponentQuarantined {
+            id: c.id.clone(),
+            hold_id: hold.id.clone(),
+            at: ctx.now,
+        })
+        .collect();
+    events.insert(0, Event::HoldPlaced { hold });
+    events
+}
+
+pub(crate) fn place_hold(
+    state: &State,
+    target: &HoldTarget,
+    kind: HoldKind,
+    reason: &str,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    match target {
+        HoldTarget::Donation { din } => {
+            testing::find_donation(state, din)?;
+        }
+        HoldTarget::Component { id } => {
+            components::find(state, id)?;
+        }
+    }
+    if reason.trim().is_empty() {
+        return refuse("REL-GATE", "a hold needs a reason");
+    }
+    Ok(hold_events(state, target.clone(), kind, reason, ctx))
+}
+
+/// Releasing a hold does not release units: they stay quarantined until released again
+/// through the gate.
+pub(crate) fn release_hold(
+    state: &State,
+    hold_id: &str,
+    reason: &str,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    let Some(hold) = state.holds.get(hold_id) else {
+        return refuse("NOT-FOUND", format!("no hold {hold_id}"));
+    };
+    if !hold.is_open() {
+        return refuse("REL-GATE", format!("hold {hold_id} is already released"));
+    }
+    if reason.trim().is_empty() {
+        return refuse("REL-GATE", "releasing a hold needs a reason");
+    }
+    Ok(vec![Event::HoldReleased {
+        hold_id: hold_id.to_owned(),
+        reason: reason.to_owned(),
+        at: ctx.now,
+        by: ctx.actor.clone(),
+    }])
+}
+
+/// REL-PDI: post-donation information holds every donation of the donor that still has
+/// in-date units in the establishment's hands and opens a deviation review (a BPD
+/// assessment, BPD-45, when units were already shipped).
+pub(crate) fn post_donation_information(
+    state: &State,
+    donor_id: &str,
+    information: &str,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    let donor = donor::find(state, donor_id)?;
+    if information.trim().is_empty() {
+        return refuse("REL-PDI", "record what the donor reported");
+    }
+    let mut scratch = state.clone();
+    let mut events = Vec::new();
+    let mut shipped = 0usize;
+    for din in &donor.donations {
+        let units: Vec<&Component> = state
+            .components
+            .values()
+            .filter(|c| c.sources.contains(din))
+            .collect();
+        shipped += units.iter().filter(|c| c.status == Status::Shipped).count();
+        let in_date = units
+            .iter()
+            .any(|c| c.status.is_workable() && c.expires_at > ctx.now);
+        if in_date {
+            let held = hold_events(
+                &scratch,
+                HoldTarget::Donation { din: din.clone() },
+                HoldKind::PostDonationInformation,
+                information,
+                ctx,
+            );
+            for e in &held {
+                crate::state::evolve(&mut scratch, e);
+            }
+            events.extend(held);
+        }
+    }
+    let distributed = if shipped > 0 {
+        format!("; {shipped} unit(s) already shipped: assess for a BPD report within 45 days")
+    } else {
+        String::new()
+    };
+    events.push(Event::TaskOpened {
+        task: Task {
+            id: Ids::new(state).task(),
+            kind: TaskKind::DeviationReview,
+            donor_id: Some(donor_id.to_owned()),
+            din: None,
+            reason: format!("post-donation information: {information}{distributed}"),
+            opened_at: ctx.now,
+        },
+    });
+    Ok(events)
+}
+
+/// REL-EXPIRE: every quarantined or available unit whose expiry is at or before `as_of`.
+pub(crate) fn expire(
+    state: &State,
+    as_of: OffsetDateTime,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    if as_of > ctx.now {
+        return refuse("REL-EXPIRE", "units are not expired ahead of time");
+    }
+    Ok(state
+        .components
+        .values()
+        .filter(|c| c.status.is_workable() && c.expires_at <= as_of)
+        .map(|c| Event::ComponentExpired {
+            id: c.id.clone(),
+            at: c.expires_at,
+        })
+        .collect())
+}
+
+/// Invariant 2 and REC-TRACE: only a released, in-date unit ships, and always to a consignee.
+pub(crate) fn ship(
+    state: &State,
+    id: &str,
+    consignee: &str,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    let component = components::find(state, id)?;
+    if component.status != Status::Available {
+        return refuse(
+            "REL-GATE",
+            format!(
+                "{id} is {}; only released units ship",
+                component.status.as_str()
+            ),
+        );
+    }
+    if component.expires_at <= ctx.now {
+        return refuse(
+            "REL-EXPIRE",
+            format!("{id} expired at {}", component.expires_at),
+        );
+    }
+    if consignee.trim().is_empty() {
+        return refuse("REC-TRACE", "a shipment needs its consignee");
+    }
+    Ok(vec![Event::ComponentShipped {
+        id: id.to_owned(),
+        consignee: consignee.to_owned(),
+        at: ctx.now,
+        by: ctx.actor.clone(),
+    }])
+}

@@ -1,0 +1,175 @@
+//! Projection support for the ledger: each record as a row (kind, id, status, JSON body).
+//! `rows_touched` gives the rows an event changed, as they are after `evolve` applied it;
+//! `all_rows` gives every row, to check stored projections against a replay.
+
+use serde::Serialize;
+
+use crate::command::Event;
+use crate::state::State;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Row {
+    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
+    pub kind: &'static str,
+    pub id: String,
+    pub status: Option<String>,
+    pub body: serde_json::Value,
+}
+
+fn body<T: Serialize>(value: &T) -> serde_json::Value {
+    // Every record type serializes to JSON (string keys, no non-finite floats from
+    // validated input); a failure would be a bug, shown as null rather than a panic.
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
+    let (status, body) = match kind {
+        "config" => (None, body(&state.config)),
+        "donor" => {
+            let d = state.donors.get(id)?;
+            (None, body(d))
+        }
+        "screening" => {
+            let s = state.screenings.get(id)?;
+            (
+                Some(if s.accepted { "accepted" } else { "deferred" }.to_owned()),
+                body(s),
+            )
+        }
+        "deferral" => {
+            let d = state.deferrals.get(id)?;
+            let status = if d.requalified.is_some() {
+                "requalified".to_owned()
+            } else {
+                body(&d.kind).as_str().unwrap_or("").to_owned()
+            };
+            (Some(status), body(d))
+        }
+        "donation" => {
+            let d = state.donations.get(id)?;
+            let status = if d.unsuitable.is_some() {
+                "unsuitable"
+            } else if d.produced {
+                "processed"
+            } else {
+                "collected"
+            };
+            (Some(status.to_owned()), body(d))
+        }
+        "component" => {
+            let c = state.components.get(id)?;
+            (Some(c.status.as_str().to_owned()), body(c))
+        }
+        "hold" => {
+            let h = state.holds.get(id)?;
+            (
+                Some(if h.is_open() { "open" } else { "released" }.to_owned()),
+                body(h),
+            )
+        }
+        "task" => {
+            let t = state.tasks.get(id)?;
+            (Some("open".to_owned()), body(t))
+        }
+        _ => return None,
+    };
+    Some(Row {
+        kind,
+        id: id.to_owned(),
+        status,
+        body,
+    })
+}
+
+fn keys(event: &Event) -> Vec<(&'static str, String)> {
+    match event {
+        Event::Configured { .. } => vec![("config", "site".to_owned())],
+        Event::DonorRegistered { donor } => vec![("donor", donor.id.clone())],
+        Event::ScreeningRecorded { screening } => vec![("screening", screening.id.clone())],
+        Event::DonorDeferred { deferral } => vec![("deferral", deferral.id.clone())],
+        Event::DonorRequalified { deferral_id, .. } => vec![("deferral", deferral_id.clone())],
+        Event::DonationCollected { donation } => vec![
+            ("donation", donation.din.clone()),
+            ("donor", donation.donor_id.clone()),
+        ],
+        Event::TestsOrdered { din, .. }
+        | Event::DonationUnsuitable { din, .. }
+        | Event::BloodGroupDetermined { din, .. }
+        | Event::BloodGroupResolved { din, .. }
+        | Event::AntibodyScreenRecorded { din, .. } => vec![("donation", din.clone())],
+        Event::TestResultRecorded { din, .. } => vec![("donation", din.clone())],
+        Event::DonorBloodGroupConfirmed { donor_id, .. } => vec![("donor", donor_id.clone())],
+        Event::ComponentProduced { component } => {
+            let mut k = vec![("component", component.id.clone())];
+            k.extend(
+                component
+                    .sources
+                    .iter()
+                    .map(|din| ("donation", din.clone())),
+            );
+            k
+        }
+        Event::ComponentProcessed { id, .. }
+        | Event::BacterialControlRecorded { id, .. }
+        | Event::LabelVerified { id, .. }
+        | Event::ComponentReleased { id, .. }
+        | Event::ComponentQuarantined { id, .. }
+        | Event::ComponentMarkedUnsafe { id, .. }
+        | Event::ComponentDiscarded { id, .. }
+        | Event::ComponentExpired { id, .. }
+        | Event::ComponentShipped { id, .. } => vec![("component", id.clone())],
+        Event::HoldPlaced { hold } => vec![("hold", hold.id.clone())],
+        Event::HoldReleased { hold_id, .. } => vec![("hold", hold_id.clone())],
+        Event::TaskOpened { task } => vec![("task", task.id.clone())],
+    }
+}
+
+/// The rows `event` changed, as they are after `evolve` applied it.
+pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
+    // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
+    // no other row: the units it quarantines come as their own events.
+    let mut wanted = keys(event);
+    if let Event::TestResultRecorded { din, .. } = event
+        && let Some(d) = state.donations.get(din)
+    {
+        wanted.push(("donor", d.donor_id.clone()));
+    }
+    wanted
+        .iter()
+        .filter_map(|(kind, id)| row(state, kind, id))
+        .collect()
+}
+
+/// Every row of the state, in kind and id order.
+pub fn all_rows(state: &State) -> Vec<Row> {
+    let mut out = vec![];
+    out.extend(row(state, "config", "site"));
+    out.extend(state.donors.keys().filter_map(|id| row(state, "donor", id)));
+    out.extend(
+        state
+            .screenings
+            .keys()
+            .filter_map(|id| row(state, "screening", id)),
+    );
+    out.extend(
+        state
+            .deferrals
+            .keys()
+            .filter_map(|id| row(state, "deferral", id)),
+    );
+    out.extend(
+        state
+            .donations
+            .keys()
+            .filter_map(|id| row(state, "donation", id)),
+    );
+    out.extend(
+        state
+            .components
+            .keys()
+            .filter_map(|id| row(state, "component", id)),
+    );
+    out.extend(state.holds.keys().filter_map(|id| row(state, "hold", id)));
+    out.extend(state.tasks.keys().filter_map(|id| row(state, "task", id)));
+    out
+}

@@ -1,0 +1,294 @@
+//! A donor centre to drive the rules through a day's work: a state, a clock, and shorthand for
+//! the usual steps. Used by the scenario tests, the simulation and other crates' tests; every
+//! step goes through `decide` and `evolve` like any other caller.
+
+use std::collections::BTreeMap;
+
+use time::macros::datetime;
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::collection::{Container, next_din};
+use crate::command::{Command, Event, TestResultInput};
+use crate::components::Component;
+use crate::donor::{Identity, Sex};
+use crate::eligibility::{Procedure, ScreeningInput};
+use crate::refusal::Refusal;
+use crate::roles::Role;
+use crate::state::{State, evolve};
+use crate::testing::{Abo, Reading, RhD, Stage};
+use crate::{Context, decide};
+
+pub struct Centre {
+    pub state: State,
+    pub now: OffsetDateTime,
+    /// Every event accepted so far, in order.
+    pub log: Vec<Event>,
+}
+
+impl Default for Centre {
+    fn default() -> Centre {
+        Centre::new()
+    }
+}
+
+/// A healthy adult's screening values for any procedure.
+pub fn healthy_screening() -> ScreeningInput {
+    ScreeningInput {
+        answers: BTreeMap::new(),
+        questionnaire: Vec::new(),
+        temperature_c: 36.8,
+        systolic: 120,
+        diastolic: 80,
+        pulse: 72,
+        pulse_regular: true,
+        weight_kg: 80.0,
+        height_cm: Some(178.0),
+        hemoglobin_g_dl: Some(14.2),
+        hematocrit_pct: None,
+        platelet_count: Some(250),
+        days_since_aspirin: None,
+        days_since_clopidogrel: None,
+        physician_approvals: Vec::new(),
+        healthy_athlete: false,
+    }
+}
+
+pub fn identity(family: &str, given: &str, born: Date, sex: Sex) -> Identity {
+    Identity {
+        family_name: family.to_owned(),
+        given_name: given.to_owned(),
+        date_of_birth: born,
+        sex,
+        national_id: None,
+        contact: None,
+        parental_consent: false,
+    }
+}
+
+impl Centre {
+    /// A centre with the US default rules, opening on Monday 2 March 2026 at 08:00 UTC.
+    pub fn new() -> Centre {
+        Centre {
+            state: State::default(),
+            now: datetime!(2026-03-02 08:00 UTC),
+            log: Vec::new(),
+        }
+    }
+
+    pub fn context(&self, role: Role) -> Context {
+        Context {
+            actor: format!("{role:?}").to_lowercase(),
+            role,
+            now: self.now,
+        }
+    }
+
+    /// Decide and, if accepted, apply.
+    pub fn run(&mut self, role: Role, command: Command) -> Result<Vec<Event>, Refusal> {
+        let events = decide(&self.state, &command, &self.context(role))?;
+        for event in &events {
+            evolve(&mut self.state, event);
+        }
+        self.log.extend(events.iter().cloned());
+        Ok(events)
+    }
+
+    pub fn advance(&mut self, duration: Duration) {
+        self.now += duration;
+    }
+
+    pub fn register(&mut self, identity: Identity) -> Result<String, Refusal> {
+        let events = self.run(Role::CollectionStaff, Command::RegisterDonor { identity })?;
+        Ok(match events.first() {
+            Some(Event::DonorRegistered { donor }) => donor.id.clone(),
+            _ => String::new(),
+        })
+    }
+
+    /// Screen a donor; the screening id (accepted or not).
+    pub fn screen(
+        &mut self,
+        donor_id: &str,
+        procedure: Procedure,
+        input: ScreeningInput,
+    ) -> Result<String, Refusal> {
+        let events = self.run(
+            Role::CollectionStaff,
+            Command::RecordScreening {
+                donor_id: donor_id.to_owned(),
+                procedure,
+                input,
+            },
+        )?;
+        Ok(match events.first() {
+            Some(Event::ScreeningRecorded { screening }) => screening.id.clone(),
+            _ => String::new(),
+        })
+    }
+
+    /// The next free DIN of the site for the current year.
+    pub fn next_din(&self) -> String {
+        let year = (self.now.year() % 100) as u8;
+        next_din(&self.state, year)
+            .map(|d| d.as_str().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Collect a donation after `screening_id`, 10 minutes ending now; the DIN.
+    pub fn collect(
+        &mut self,
+        donor_id: &str,
+        screening_id: &str,
+        volume_ml: u32,
+        state_code: &str,
+    ) -> Result<String, Refusal> {
+        let din = self.next_din();
+        self.run(
+            Role::CollectionStaff,
+            Command::CollectDonation {
+                din: din.clone(),
+                donor_id: donor_id.to_owned(),
+                screening_id: screening_id.to_owned(),
+                container: Container {
+                    catalogue_number: "BAG-450-AS1".to_owned(),
+                    lot: "L2026-03".to_owned(),
+                },
+                started_at: self.now - Duration::minutes(10),
+                ended_at: self.now,
+                volume_ml,
+                red_cell_loss_ml: 0,
+                phlebotomist: "phleb-7".to_owned(),
+                adverse_reactions: Vec::new(),
+                collection_state: state_code.to_owned(),
+            },
+        )?;
+        Ok(din)
+    }
+
+    /// Register, screen and collect a healthy donor; the donor id and DIN.
+    pub fn walk_in(
+        &mut self,
+        family: &str,
+        born: Date,
+        procedure: Procedure,
+    ) -> Result<(String, String), Refusal> {
+        let donor = self.register(identity(family, "Alex", born, Sex::Male))?;
+        let screening = self.screen(&donor, procedure, healthy_screening())?;
+        let din = self.collect(&donor, &screening, 475, "TX")?;
+        Ok((donor, din))
+    }
+
+    /// One result for one marker.
+    pub fn result(
+        &mut self,
+        din: &str,
+        test: &str,
+        stage: Stage,
+        reading: Reading,
+    ) -> Result<Vec<Event>, Refusal> {
+        self.run(
+            Role::LabTechnologist,
+            Command::RecordTestResult {
+                result: TestResultInput {
+                    din: din.to_owned(),
+                    test: test.to_owned(),
+                    stage,
+                    reading,
+                },
+            },
+        )
+    }
+
+    /// Every ordered marker nonreactive, as one instrument batch.
+    pub fn all_negative(&mut self, din: &str) -> Result<Vec<Event>, Refusal> {
+        let tests: Vec<String> = self
+            .state
+            .donations
+            .get(din)
+            .map(|d| d.tests.keys().cloned().collect())
+            .unwrap_or_default();
+        let results = tests
+            .into_iter()
+            .map(|test| TestResultInput {
+                din: din.to_owned(),
+                test,
+                stage: Stage::Initial,
+                reading: Reading::Nonreactive,
+            })
+            .collect();
+        self.run(
+            Role::LabTechnologist,
+            Command::RecordTestResults { results },
+        )
+    }
+
+    /// Two concordant ABO/RhD determinations and a negative antibody screen.
+    pub fn type_and_screen(&mut self, din: &str, abo: Abo, rhd: RhD) -> Result<(), Refusal> {
+        for _ in 0..2 {
+            self.run(
+                Role::LabTechnologist,
+                Command::RecordBloodGroup {
+                    din: din.to_owned(),
+                    abo,
+                    rhd,
+                },
+            )?;
+        }
+        self.run(
+            Role::LabTechnologist,
+            Command::RecordAntibodyScreen {
+                din: din.to_owned(),
+                positive: false,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Produce by recipe; the new component ids.
+    pub fn produce(&mut self, din: &str, recipe: &str) -> Result<Vec<String>, Refusal> {
+        let events = self.run(
+            Role::Manufacturing,
+            Command::ProduceComponents {
+                din: din.to_owned(),
+                recipe: recipe.to_owned(),
+            },
+        )?;
+        Ok(events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ComponentProduced { component } => Some(component.id.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.state.components.get(id)
+    }
+
+    /// Scan the unit's own label (DIN, product code, confirmed group).
+    pub fn verify_label(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
+        let Some(c) = self.state.components.get(id) else {
+            return Err(Refusal::new("NOT-FOUND", format!("no component {id}")));
+        };
+        let (abo, rhd) =
+            crate::release::confirmed_group(&self.state, c).unwrap_or((Abo::O, RhD::Positive));
+        let command = Command::VerifyLabel {
+            component: id.to_owned(),
+            din: c.din.clone(),
+            product_code: c.product_code.clone(),
+            abo,
+            rhd,
+        };
+        self.run(Role::Manufacturing, command)
+    }
+
+    pub fn release(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
+        self.run(
+            Role::QualityAssurance,
+            Command::ReleaseComponent {
+                component: id.to_owned(),
+            },
+        )
+    }
+}

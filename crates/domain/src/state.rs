@@ -1,0 +1,263 @@
+//! The state `decide` reads and `evolve` writes. Deterministic (ordered maps only) and built
+//! only by replaying events.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::collection::{Determination, Donation};
+use crate::command::Event;
+use crate::components::{Component, Status};
+use crate::config::Config;
+use crate::donor::Donor;
+use crate::eligibility::{Deferral, Requalification, Screening};
+use crate::release::{Hold, HoldRelease, Task};
+use crate::testing::{Frequency, MarkerStatus};
+
+/// How many records of each numbered kind exist; the next id is one more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counters {
+    pub donors: u64,
+    pub screenings: u64,
+    pub deferrals: u64,
+    pub holds: u64,
+    pub tasks: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    /// The site's rules and tables (US defaults until an admin configures them). Shared, so
+    /// that copying a state to try a decision on it does not copy every table.
+    pub config: Arc<Config>,
+    pub donors: BTreeMap<String, Donor>,
+    pub screenings: BTreeMap<String, Screening>,
+    pub deferrals: BTreeMap<String, Deferral>,
+    pub donations: BTreeMap<String, Donation>,
+    pub components: BTreeMap<String, Component>,
+    pub holds: BTreeMap<String, Hold>,
+    pub tasks: BTreeMap<String, Task>,
+    pub counters: Counters,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        // The shared configuration is usually the same allocation: skip comparing its tables.
+        (Arc::ptr_eq(&self.config, &other.config) || self.config == other.config)
+            && self.donors == other.donors
+            && self.screenings == other.screenings
+            && self.deferrals == other.deferrals
+            && self.donations == other.donations
+            && self.components == other.components
+            && self.holds == other.holds
+            && self.tasks == other.tasks
+            && self.counters == other.counters
+    }
+}
+
+/// Apply one event. Events are facts: evolve never fails and never decides; an event naming a
+/// record that does not exist changes nothing.
+pub fn evolve(state: &mut State, event: &Event) {
+    match event {
+        Event::Configured { config, .. } => state.config = Arc::new((**config).clone()),
+        Event::DonorRegistered { donor } => {
+            state.counters.donors += 1;
+            state.donors.insert(donor.id.clone(), (**donor).clone());
+        }
+        Event::ScreeningRecorded { screening } => {
+            state.counters.screenings += 1;
+            state
+                .screenings
+                .insert(screening.id.clone(), (**screening).clone());
+        }
+        Event::DonorDeferred { deferral } => {
+            state.counters.deferrals += 1;
+            state
+                .deferrals
+                .insert(deferral.id.clone(), deferral.clone());
+        }
+        Event::DonorRequalified {
+            deferral_id,
+            reason,
+            at,
+            by,
+        } => {
+            if let Some(d) = state.deferrals.get_mut(deferral_id) {
+                d.requalified = Some(Requalification {
+                    at: *at,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Event::DonationCollected { donation } => {
+            if let Some(donor) = state.donors.get_mut(&donation.donor_id) {
+                donor.donations.push(donation.din.clone());
+            }
+            state
+                .donations
+                .insert(donation.din.clone(), (**donation).clone());
+        }
+        Event::TestsOrdered { din, tests } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                for t in tests {
+                    d.tests.insert(t.clone(), MarkerStatus::Pending);
+                }
+            }
+        }
+        Event::TestResultRecorded {
+            din, test, status, ..
+        } => apply_result(state, din, test, status),
+        Event::DonationUnsuitable { din, reason, .. } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                d.unsuitable = Some(reason.clone());
+            }
+        }
+        Event::BloodGroupDetermined {
+            din,
+            abo,
+            rhd,
+            at,
+            by,
+        } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                d.determinations.push(Determination {
+                    abo: *abo,
+                    rhd: *rhd,
+                    at: *at,
+                    by: by.clone(),
+                });
+            }
+        }
+        Event::BloodGroupResolved { din, abo, rhd, .. } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                d.resolved_group = Some((*abo, *rhd));
+            }
+        }
+        Event::DonorBloodGroupConfirmed {
+            donor_id, abo, rhd, ..
+        } => {
+            if let Some(d) = state.donors.get_mut(donor_id) {
+                d.blood_group = Some((*abo, *rhd));
+            }
+        }
+        Event::AntibodyScreenRecorded { din, positive, .. } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                d.antibody_screen = Some(*positive);
+            }
+        }
+        Event::ComponentProduced { component } => {
+            for din in &component.sources {
+                if let Some(d) = state.donations.get_mut(din) {
+                    d.components.push(component.id.clone());
+                    if component.parents.is_empty() {
+                        d.produced = true;
+                    }
+                }
+            }
+            state
+                .components
+                .insert(component.id.clone(), (**component).clone());
+        }
+        Event::ComponentProcessed { id, into, .. } => set_status(
+            state,
+            id,
+            Status::Processed,
+            Some(format!("processed into {}", into.join(", "))),
+        ),
+        Event::BacterialControlRecorded {
+            id,
+            method,
+            expires_at,
+            ..
+        } => {
+            if let Some(c) = state.components.get_mut(id) {
+                c.bacterial_control = Some(method.clone());
+                c.expires_at = *expires_at;
+            }
+        }
+        Event::LabelVerified { id, .. } => {
+            if let Some(c) = state.components.get_mut(id) {
+                c.label_verified = true;
+            }
+        }
+        Event::ComponentReleased { id, at, .. } => {
+            if let Some(c) = state.components.get_mut(id) {
+                c.status = Status::Available;
+                c.status_reason = None;
+                c.released_at = Some(*at);
+            }
+        }
+        Event::ComponentQuarantined { id, hold_id, .. } => set_status(
+            state,
+            id,
+            Status::Quarantined,
+            Some(format!("hold {hold_id}")),
+        ),
+        Event::ComponentMarkedUnsafe { id, reason, .. } => {
+            set_status(state, id, Status::Unsafe, Some(reason.clone()))
+        }
+        Event::ComponentDiscarded { id, reason, .. } => {
+            set_status(state, id, Status::Discarded, Some(reason.clone()))
+        }
+        Event::ComponentExpired { id, .. } => set_status(state, id, Status::Expired, None),
+        Event::ComponentShipped {
+            id, consignee, at, ..
+        } => {
+            if let Some(c) = state.components.get_mut(id) {
+                c.status = Status::Shipped;
+                c.consignee = Some(consignee.clone());
+                c.shipped_at = Some(*at);
+            }
+        }
+        Event::HoldPlaced { hold } => {
+            state.counters.holds += 1;
+            state.holds.insert(hold.id.clone(), hold.clone());
+        }
+        Event::HoldReleased {
+            hold_id,
+            reason,
+            at,
+            by,
+        } => {
+            if let Some(h) = state.holds.get_mut(hold_id) {
+                h.released = Some(HoldRelease {
+                    at: *at,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Event::TaskOpened { task } => {
+            state.counters.tasks += 1;
+            state.tasks.insert(task.id.clone(), task.clone());
+        }
+    }
+}
+
+fn apply_result(state: &mut State, din: &str, test: &str, status: &MarkerStatus) {
+    let once = state
+        .config
+        .tests
+        .iter()
+        .any(|t| t.code == test && t.frequency == Frequency::OncePerDonor);
+    let Some(donation) = state.donations.get_mut(din) else {
+        return;
+    };
+    donation.tests.insert(test.to_owned(), status.clone());
+    if once && status.is_acceptable() {
+        let donor_id = donation.donor_id.clone();
+        if let Some(donor) = state.donors.get_mut(&donor_id)
+            && !donor.once_tests_negative.iter().any(|t| t == test)
+        {
+            donor.once_tests_negative.push(test.to_owned());
+        }
+    }
+}
+
+fn set_status(state: &mut State, id: &str, status: Status, reason: Option<String>) {
+    if let Some(c) = state.components.get_mut(id) {
+        c.status = status;
+        c.status_reason = reason;
+    }
+}
