@@ -143,7 +143,9 @@ pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
 /// Every row of the state, in kind and id order.
 pub fn all_rows(state: &State) -> Vec<Row> {
     let mut out = vec![];
-    out.extend(row(state, "config", "site"));
+    if state.counters.configurations > 0 {
+        out.extend(row(state, "config", "site"));
+    }
     out.extend(state.donors.keys().filter_map(|id| row(state, "donor", id)));
     out.extend(
         state

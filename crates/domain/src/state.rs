@@ -23,6 +23,10 @@ pub struct Counters {
     pub deferrals: u64,
     pub holds: u64,
     pub tasks: u64,
+    /// How many times an admin configured the site: the configuration row exists only after
+    /// the first, so that an empty ledger has no projection rows at all.
+    #[serde(default)]
+    pub configurations: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -59,7 +63,10 @@ impl PartialEq for State {
 /// record that does not exist changes nothing.
 pub fn evolve(state: &mut State, event: &Event) {
     match event {
-        Event::Configured { config, .. } => state.config = Arc::new((**config).clone()),
+        Event::Configured { config, .. } => {
+            state.counters.configurations += 1;
+            state.config = Arc::new((**config).clone());
+        }
         Event::DonorRegistered { donor } => {
             state.counters.donors += 1;
             state.donors.insert(donor.id.clone(), (**donor).clone());
