@@ -1,0 +1,99 @@
+//! The domain on the ledger: [`Blood`] tells the generic ledger how Hemaflow's domain decides,
+//! evolves and projects, and [`open`] gives the ledger of a database URL. Every front end (the
+//! command line, the server) goes through here, so that there is one way to record a command.
+
+use hemaflow_domain as domain;
+use hemaflow_ledger::StoreError;
+use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row};
+use hemaflow_store::AnyStore;
+
+pub use hemaflow_ledger as ledger;
+pub use hemaflow_store as store;
+
+/// Hemaflow's domain as the ledger sees it.
+pub struct Blood;
+
+/// The ledger of a blood establishment on either database.
+pub type BloodLedger = Ledger<Blood, AnyStore>;
+
+impl Model for Blood {
+    type State = domain::State;
+    type Command = domain::Command;
+    type Event = domain::Event;
+    type Refusal = domain::Refusal;
+    type Context = domain::Context;
+
+    fn decide(
+        state: &domain::State,
+        command: &domain::Command,
+        context: &domain::Context,
+    ) -> Result<Vec<domain::Event>, domain::Refusal> {
+        domain::decide(state, command, context)
+    }
+
+    fn evolve(state: &mut domain::State, event: &domain::Event) {
+        domain::evolve(state, event);
+    }
+
+    fn event_name(event: &domain::Event) -> &'static str {
+        event.name()
+    }
+
+    fn refusal_rule(refusal: &domain::Refusal) -> &str {
+        refusal.rule
+    }
+
+    fn entry_meta(context: &domain::Context) -> EntryMeta {
+        EntryMeta {
+            actor: context.actor.clone(),
+            role: context.role.as_str().to_owned(),
+            recorded_at: timestamp(context.now),
+        }
+    }
+
+    fn rows_touched(state: &domain::State, event: &domain::Event) -> Vec<Row> {
+        domain::rows_touched(state, event)
+            .into_iter()
+            .map(into_ledger_row)
+            .collect()
+    }
+
+    fn all_rows(state: &domain::State) -> Vec<Row> {
+        domain::all_rows(state)
+            .into_iter()
+            .map(into_ledger_row)
+            .collect()
+    }
+}
+
+fn into_ledger_row(row: domain::Row) -> Row {
+    Row {
+        kind: row.kind.to_owned(),
+        id: row.id,
+        status: row.status,
+        body: row.body,
+    }
+}
+
+/// The ledger's timestamp of a domain time. Every `OffsetDateTime` lies within jiff's range
+/// (years -9999..=9999), so the conversion cannot fail for a time the domain accepted; a time
+/// outside it would be recorded as the Unix epoch, which `verify` would then show plainly.
+fn timestamp(now: time::OffsetDateTime) -> jiff::Timestamp {
+    jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Why a database could not be opened as a Hemaflow ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+}
+
+/// Opens (and on first use creates) the ledger at `url`: `sqlite://FILE` or `postgres://...`.
+pub async fn open(url: &str) -> Result<BloodLedger, OpenError> {
+    let store = hemaflow_store::connect(url).await?;
+    Ok(Ledger::open(store).await?)
+}
