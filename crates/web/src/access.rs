@@ -1,0 +1,38 @@
+//! P11-ACCESS for pages and queries: which roles may open each bench. Commands are checked
+//! again by the domain (`roles::allowed_roles`); these lists only decide what a role may see.
+//! One list per bench, in one place, so that the route x role matrix test reads them.
+
+use hemaflow_domain::Role;
+use hemaflow_domain::Role::*;
+
+/// Every signed-in role: the home page and its unit look-up (a hospital user sees only the
+/// units shipped to their hospital).
+pub const ANY: &[Role] = &Role::ALL;
+/// Staff of the establishment: unit look-up and history.
+pub const STAFF: &[Role] = &[
+    CollectionStaff,
+    LabTechnologist,
+    Manufacturing,
+    QualityAssurance,
+    Distribution,
+    Admin,
+];
+pub const DONORS: &[Role] = &[CollectionStaff, QualityAssurance];
+pub const TESTING: &[Role] = &[LabTechnologist, QualityAssurance];
+pub const PRODUCTION: &[Role] = &[Manufacturing, QualityAssurance];
+pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
+pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
+pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
+pub const ADMIN: &[Role] = &[Admin];
+
+/// The benches a role sees in the navigation: (path, label, roles).
+pub const BENCHES: &[(&str, &str, &[Role])] = &[
+    ("/", "Unit look-up", ANY),
+    ("/donors", "Donors", DONORS),
+    ("/testing", "Test results", TESTING),
+    ("/production", "Production", PRODUCTION),
+    ("/labels", "Labels", LABELS),
+    ("/release", "Release queue", RELEASE),
+    ("/inventory", "Inventory", INVENTORY),
+    ("/admin/users", "Users", ADMIN),
+];
