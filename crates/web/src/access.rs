@@ -18,8 +18,6 @@ pub const STAFF: &[Role] = &[
     Admin,
 ];
 pub const DONORS: &[Role] = &[CollectionStaff, QualityAssurance];
-pub const TESTING: &[Role] = &[LabTechnologist, QualityAssurance];
-pub const PRODUCTION: &[Role] = &[Manufacturing, QualityAssurance];
 pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
 pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
@@ -29,8 +27,6 @@ pub const ADMIN: &[Role] = &[Admin];
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/", "Unit look-up", ANY),
     ("/donors", "Donors", DONORS),
-    ("/testing", "Test results", TESTING),
-    ("/production", "Production", PRODUCTION),
     ("/labels", "Labels", LABELS),
     ("/release", "Release queue", RELEASE),
     ("/inventory", "Inventory", INVENTORY),

@@ -102,8 +102,15 @@ impl IntoResponse for SignInRequired {
     }
 }
 
+/// Whether the request is for the JSON API. Inside the nested `/api` router the path has lost
+/// its prefix, so the original URI decides.
 pub fn is_api(parts: &Parts) -> bool {
-    parts.uri.path().starts_with("/api/")
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
+        .path()
+        .starts_with("/api/")
 }
 
 impl FromRequestParts<App> for Caller {
