@@ -18,6 +18,9 @@ pub const STAFF: &[Role] = &[
     Admin,
 ];
 pub const DONORS: &[Role] = &[CollectionStaff, QualityAssurance];
+pub const COLLECTION: &[Role] = &[CollectionStaff];
+pub const TESTING: &[Role] = &[LabTechnologist];
+pub const PRODUCTION: &[Role] = &[Manufacturing];
 pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
 pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
@@ -27,6 +30,9 @@ pub const ADMIN: &[Role] = &[Admin];
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/", "Unit look-up", ANY),
     ("/donors", "Donors", DONORS),
+    ("/collection", "Screening and collection", COLLECTION),
+    ("/testing", "Test results", TESTING),
+    ("/production", "Production", PRODUCTION),
     ("/labels", "Labels", LABELS),
     ("/release", "Release queue", RELEASE),
     ("/inventory", "Inventory", INVENTORY),

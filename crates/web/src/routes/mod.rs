@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod benches;
 pub mod donors;
 pub mod health;
 pub mod inventory;
@@ -44,6 +45,18 @@ pub fn router(app: App) -> Router {
         .route("/discard/{component}", post(release::post_discard))
         .route("/donors", get(donors::page).post(donors::register))
         .route("/labels", get(labels::page).post(labels::verify))
+        .route("/collection", get(benches::collection))
+        .route("/collection/screening", post(benches::post_screening))
+        .route("/collection/donation", post(benches::post_collect))
+        .route(
+            "/testing",
+            get(benches::testing).post(benches::post_results),
+        )
+        .route("/testing/lookup", get(benches::testing_lookup))
+        .route(
+            "/production",
+            get(benches::production).post(benches::post_produce),
+        )
         .route("/inventory", get(inventory::page))
         .route("/admin/users", get(admin::page).post(admin::create))
         .route("/admin/users/{user_id}/disable", post(admin::disable))

@@ -4,6 +4,7 @@
 
 mod helpers;
 mod matrix;
+mod skeleton;
 
 use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;

@@ -11,6 +11,9 @@ const EVERY_ROLE: &[Role] = &Role::ALL;
 const ROUTES: &[(&str, &[Role])] = &[
     ("/", EVERY_ROLE),
     ("/donors", &[CollectionStaff, QualityAssurance]),
+    ("/collection", &[CollectionStaff]),
+    ("/testing", &[LabTechnologist]),
+    ("/production", &[Manufacturing]),
     ("/labels", &[Manufacturing, QualityAssurance]),
     ("/release", &[Manufacturing, QualityAssurance]),
     (
