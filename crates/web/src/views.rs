@@ -46,6 +46,10 @@ impl Page {
         }
     }
 
+    pub fn user_name(&self) -> &str {
+        self.user.as_ref().map_or("", |u| u.name.as_str())
+    }
+
     pub fn is_current(&self, href: &str) -> bool {
         self.path == href
     }

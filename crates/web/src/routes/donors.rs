@@ -11,7 +11,7 @@ use hemaflow_domain::{Command, Event, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{command_id, execute};
+use super::{command_id, execute, execute_signed};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -34,6 +34,8 @@ pub struct DonorLine {
     pub name: String,
     pub born: String,
     pub deferrals: Vec<String>,
+    /// (deferral ID, description) of the deferrals in force, for their removal.
+    pub removable: Vec<(String, String)>,
 }
 
 fn donor_line(
@@ -55,6 +57,10 @@ fn donor_line(
                 None => format!("{} (indefinite or permanent)", d.description),
             })
             .collect(),
+        removable: queries::current_deferrals(records, &donor.id, day)
+            .into_iter()
+            .map(|d| (d.id.clone(), d.description.clone()))
+            .collect(),
     }
 }
 
@@ -68,6 +74,7 @@ struct DonorsPage {
     form: RegisterForm,
     registered: Option<String>,
     command_id: String,
+    can_requalify: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -126,6 +133,7 @@ fn render(
         command_id: form.command_id.clone().unwrap_or_else(token::generate),
         form,
         registered,
+        can_requalify: caller.user.role == hemaflow_domain::Role::QualityAssurance,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -201,4 +209,50 @@ pub async fn register(
         RegisterForm::default(),
         registered,
     )
+}
+
+#[derive(Deserialize)]
+pub struct RequalifyForm {
+    deferral_id: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    password: String,
+    command_id: Option<String>,
+}
+
+/// DEF-* + P11-SIGN: a deferral removed (the donor requalified) by quality assurance, signed
+/// "deferral removed by".
+pub async fn requalify(
+    caller: Caller,
+    State(app): State<App>,
+    Form(form): Form<RequalifyForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::DONORS)?;
+    if form.reason.trim().is_empty() {
+        return Err(Problem::input("say why the deferral is removed"));
+    }
+    let id = command_id(form.command_id.as_deref())?;
+    let command = Command::RequalifyDonor {
+        deferral_id: form.deferral_id.trim().to_owned(),
+        reason: form.reason.trim().to_owned(),
+    };
+    let events = execute_signed(&app, &caller, &id, &form.password, command).await?;
+    let signature = events.iter().find_map(|e| match e {
+        Event::Signed { signature } => Some(signature),
+        _ => None,
+    });
+    let Some(signature) = signature else {
+        return Err(Problem::internal(
+            "a signed command was recorded without its signature",
+        ));
+    };
+    Ok(Html(format!(
+        "<p class=\"accepted\" role=\"status\">Deferral {} removed: {} {}, {}.</p>",
+        form.deferral_id.trim(),
+        signature.meaning,
+        signature.printed_name,
+        super::units::time_text(signature.signed_at)
+    ))
+    .into_response())
 }

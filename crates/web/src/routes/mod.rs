@@ -44,6 +44,7 @@ pub fn router(app: App) -> Router {
         .route("/release/{component}", post(release::post_release))
         .route("/discard/{component}", post(release::post_discard))
         .route("/donors", get(donors::page).post(donors::register))
+        .route("/donors/requalify", post(donors::requalify))
         .route("/labels", get(labels::page).post(labels::verify))
         .route("/collection", get(benches::collection))
         .route("/collection/screening", post(benches::post_screening))

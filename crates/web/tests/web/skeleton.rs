@@ -274,3 +274,73 @@ async fn elig_deferred_a_donor_deferred_at_screening_is_refused_at_collection() 
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assurance() {
+    let app = spawn(Database::Sqlite).await;
+    let (donor, _) = register_and_screen(&app, "Requal", "13.5").await;
+    // An indefinite deferral (a temporary one ends by itself, DEF-KINDS).
+    let token = app.token("quality").await;
+    let defer = serde_json::json!({"command": {"type": "defer_donor", "donor_id": donor, "reason": "etretinate", "starts": null, "notes": "questionnaire"}});
+    let (status, body, _) = app.command(&token, defer).await;
+    assert_eq!(status, 200, "{body}");
+    let deferral = app
+        .app
+        .ledger
+        .read(|s| {
+            s.deferrals
+                .values()
+                .find(|d| d.donor_id == donor)
+                .map(|d| d.id.clone())
+        })
+        .await
+        .expect("read")
+        .expect("deferred");
+    let (quality, csrf) = app.browser("quality").await;
+    let page = quality
+        .get(app.url("/donors"))
+        .query(&[("name", "Requal")])
+        .send()
+        .await
+        .expect("search")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!("Remove deferral {deferral}")),
+        "{page}"
+    );
+    let before = app.entries().await.len();
+    let (status, html) = post(
+        &app,
+        &quality,
+        "/donors/requalify",
+        &[
+            ("csrf", &csrf),
+            ("deferral_id", &deferral),
+            ("reason", "retested"),
+            ("password", "not my password"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    let (status, html) = post(
+        &app,
+        &quality,
+        "/donors/requalify",
+        &[
+            ("csrf", &csrf),
+            ("deferral_id", &deferral),
+            ("reason", "retested"),
+            ("password", crate::helpers::PASSWORD),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("deferral removed by Quinn Quality"), "{html}");
+    let entries = app.entries().await;
+    assert_eq!(entries[before].event_type, "signed");
+    assert_eq!(entries[before + 1].event_type, "donor_requalified");
+    app.stop().await;
+}
