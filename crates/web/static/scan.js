@@ -15,6 +15,16 @@
     } catch (e) { /* no audio: the red message is still there */ }
   }
   document.addEventListener("DOMContentLoaded", function () { focusFirstScan(); });
+  // A file chosen for upload is read into the text field it names, so that it is sent (and
+  // shown) as text with the form's CSRF token like any other field.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.dataset || !input.dataset.fills || !input.files || !input.files[0]) { return; }
+    input.files[0].text().then(function (text) {
+      var target = document.getElementById(input.dataset.fills);
+      if (target) { target.value = text; }
+    });
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.querySelector(".refusal")) { beep(); }
     document.querySelectorAll("input[data-scan][data-clear-after]").forEach(function (f) { f.value = ""; });

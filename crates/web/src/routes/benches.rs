@@ -379,3 +379,101 @@ pub async fn post_produce(
         made.join(", ")
     )))
 }
+
+/// An instrument's results as CSV: a header `din,test,stage,reading`, then one result per line
+/// (`W123426000001,hbsag,initial,nonreactive`; the DIN as on record or scanned). Every line is
+/// checked first; the batch is then given as one command, accepted whole or refused whole.
+pub fn parse_results_csv(text: &str) -> Result<Vec<TestResultInput>, Problem> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let header = lines
+        .next()
+        .map(|(_, l)| l.trim().to_lowercase().replace(' ', ""));
+    if header.as_deref() != Some("din,test,stage,reading") {
+        return Err(Problem::input(
+            "line 1: the header must be din,test,stage,reading",
+        ));
+    }
+    let mut results = Vec::new();
+    for (index, line) in lines {
+        let number = index + 1;
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [din, test, stage, reading] = cells[..] else {
+            return Err(Problem::input(format!(
+                "line {number}: 4 values expected, found {}",
+                cells.len()
+            )));
+        };
+        let din = scan::din_in_path(din)
+            .map_err(|p| Problem::input(format!("line {number}: {}", p.detail)))?;
+        let stage: Stage = serde_json::from_value(serde_json::json!(stage.to_lowercase()))
+            .map_err(|_| {
+                Problem::input(format!(
+                    "line {number}: stage {stage:?} is not initial, repeat, minipool or individual"
+                ))
+            })?;
+        let reading: Reading = serde_json::from_value(serde_json::json!(reading.to_lowercase()))
+            .map_err(|_| {
+                Problem::input(format!(
+                    "line {number}: reading {reading:?} is not reactive or nonreactive"
+                ))
+            })?;
+        if test.is_empty() {
+            return Err(Problem::input(format!(
+                "line {number}: the test is missing"
+            )));
+        }
+        results.push(TestResultInput {
+            din,
+            test: test.to_owned(),
+            stage,
+            reading,
+        });
+    }
+    if results.is_empty() {
+        return Err(Problem::input("the file has no result lines"));
+    }
+    Ok(results)
+}
+
+#[derive(Deserialize)]
+pub struct CsvForm {
+    #[serde(default)]
+    csv: String,
+    command_id: Option<String>,
+}
+
+pub async fn post_results_csv(
+    caller: Caller,
+    State(app): State<App>,
+    Form(form): Form<CsvForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TESTING)?;
+    let results = parse_results_csv(&form.csv)?;
+    let count = results.len();
+    let id = command_id(form.command_id.as_deref())?;
+    execute(&app, &caller, &id, &Command::RecordTestResults { results }).await?;
+    Ok(accepted(format!("{count} results recorded as one batch.")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instrument_csv_is_read_line_by_line_and_a_bad_line_is_named() {
+        let csv = "din,test,stage,reading\nW123426000001,hbsag,initial,nonreactive\n\n=W12342600000100,hiv_nat,Initial,Reactive\n";
+        let results = parse_results_csv(csv).map_err(|p| p.detail).expect("valid");
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[1].din, "W123426000001");
+        assert_eq!(results[1].reading, Reading::Reactive);
+        let bad =
+            parse_results_csv("din,test,stage,reading\nW123426000001,hbsag,first,nonreactive")
+                .expect_err("a bad stage");
+        assert!(bad.detail.starts_with("line 2:"), "{}", bad.detail);
+        assert!(parse_results_csv("w,t\n").is_err());
+        assert!(parse_results_csv("din,test,stage,reading\n").is_err());
+    }
+}

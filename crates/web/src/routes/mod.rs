@@ -54,6 +54,7 @@ pub fn router(app: App) -> Router {
             get(benches::testing).post(benches::post_results),
         )
         .route("/testing/lookup", get(benches::testing_lookup))
+        .route("/testing/csv", post(benches::post_results_csv))
         .route(
             "/production",
             get(benches::production).post(benches::post_produce),
