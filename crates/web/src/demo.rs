@@ -277,23 +277,34 @@ pub async fn verify_label(ledger: &BloodLedger, unit: &str) -> Result<(), DemoEr
 }
 
 /// The demo centre: accounts for every role, two units ready for release, two blocked at
-/// label verification, and a donation waiting for its tests.
-pub async fn seed(ledger: &BloodLedger) -> Result<(), DemoError> {
+/// label verification, and a donation waiting for its tests. Returns each donation's scan
+/// (`=` DIN flags) with what it shows.
+pub async fn seed(ledger: &BloodLedger) -> Result<Vec<(String, &'static str)>, DemoError> {
     accounts(ledger).await?;
-    donation(
-        ledger,
-        "Rivera",
-        (Abo::O, RhD::Negative),
-        Stop::ReadyForRelease,
-    )
-    .await?;
-    donation(ledger, "Okafor", (Abo::A, RhD::Positive), Stop::Produced).await?;
-    donation(
-        ledger,
-        "Lindqvist",
-        (Abo::B, RhD::Positive),
-        Stop::Collected,
-    )
-    .await?;
-    Ok(())
+    let walks = [
+        (
+            "Rivera",
+            (Abo::O, RhD::Negative),
+            Stop::ReadyForRelease,
+            "units ready for release",
+        ),
+        (
+            "Okafor",
+            (Abo::A, RhD::Positive),
+            Stop::Produced,
+            "units whose labels are not verified",
+        ),
+        (
+            "Lindqvist",
+            (Abo::B, RhD::Positive),
+            Stop::Collected,
+            "a donation waiting for its tests",
+        ),
+    ];
+    let mut scans = Vec::new();
+    for (family_name, group, stop, shows) in walks {
+        let (din, _) = donation(ledger, family_name, group, stop).await?;
+        scans.push((format!("={din}00"), shows));
+    }
+    Ok(scans)
 }

@@ -251,7 +251,9 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
 
     // The release queue says in words what blocks the unit.
     driver.go(&format!("{base}/release")).await;
-    driver.wait_for_text("main", "the final label has not been scanned").await;
+    driver
+        .wait_for_text("main", "the final label has not been scanned")
+        .await;
     driver.screenshot("release-queue").await;
 
     driver.quit().await;

@@ -89,10 +89,14 @@ pub fn run_demo(args: DemoArgs) -> anyhow::Result<Exit> {
                 redact(&database)
             );
         }
-        demo::seed(&ledger)
+        let scans = demo::seed(&ledger)
             .await
             .context("cannot seed the demo centre")?;
         println!("Hemaflow demo database: {}", redact(&database));
+        println!("DIN barcodes to scan into the look-up field:");
+        for (scan, shows) in &scans {
+            println!("  {scan}  {shows}");
+        }
         println!(
             "Demo accounts (password `{}` for each):",
             demo::DEMO_PASSWORD
