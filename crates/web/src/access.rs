@@ -38,3 +38,27 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/inventory", "Inventory", INVENTORY),
     ("/admin/users", "Users", ADMIN),
 ];
+
+/// Middleware state: the roles a route admits.
+pub type Admits = (crate::App, &'static [Role]);
+
+/// P11-ACCESS before anything else: a route's roles are checked before its body is read, so
+/// that a caller in the wrong role is told so (403) whatever they sent.
+pub async fn admit(
+    axum::extract::State((app, roles)): axum::extract::State<Admits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    use axum::response::IntoResponse;
+    let (mut parts, body) = request.into_parts();
+    let caller = match crate::auth::Caller::from_request_parts(&mut parts, &app).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    if let Err(problem) = caller.require(roles) {
+        return problem.into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}

@@ -23,9 +23,22 @@ use hemaflow_service::ledger::Outcome;
 use tower_http::trace::TraceLayer;
 
 use crate::App;
+use crate::access;
 use crate::accounts::{SignInError, authenticate};
 use crate::auth::{Caller, csrf, token};
 use crate::problem::Problem;
+
+/// A method router whose roles are checked before its body is read (see `access::admit`).
+fn guarded(
+    app: &App,
+    route: axum::routing::MethodRouter<App>,
+    roles: &'static [hemaflow_domain::Role],
+) -> axum::routing::MethodRouter<App> {
+    route.route_layer(middleware::from_fn_with_state(
+        (app.clone(), roles),
+        access::admit,
+    ))
+}
 
 pub fn router(app: App) -> Router {
     Router::new()
@@ -41,28 +54,73 @@ pub fn router(app: App) -> Router {
         .route("/units/{din}/{product_code}/label.pdf", get(labels::pdf))
         .route("/units/{din}/{product_code}/label.zpl", get(labels::zpl))
         .route("/release", get(release::queue))
-        .route("/release/{component}", post(release::post_release))
-        .route("/discard/{component}", post(release::post_discard))
-        .route("/donors", get(donors::page).post(donors::register))
-        .route("/donors/requalify", post(donors::requalify))
-        .route("/labels", get(labels::page).post(labels::verify))
+        .route(
+            "/release/{component}",
+            guarded(&app, post(release::post_release), access::RELEASE),
+        )
+        .route(
+            "/discard/{component}",
+            guarded(&app, post(release::post_discard), access::RELEASE),
+        )
+        .route(
+            "/donors",
+            guarded(
+                &app,
+                get(donors::page).post(donors::register),
+                access::DONORS,
+            ),
+        )
+        .route(
+            "/donors/requalify",
+            guarded(&app, post(donors::requalify), access::DONORS),
+        )
+        .route(
+            "/labels",
+            guarded(&app, get(labels::page).post(labels::verify), access::LABELS),
+        )
         .route("/collection", get(benches::collection))
-        .route("/collection/screening", post(benches::post_screening))
-        .route("/collection/donation", post(benches::post_collect))
+        .route(
+            "/collection/screening",
+            guarded(&app, post(benches::post_screening), access::COLLECTION),
+        )
+        .route(
+            "/collection/donation",
+            guarded(&app, post(benches::post_collect), access::COLLECTION),
+        )
         .route(
             "/testing",
-            get(benches::testing).post(benches::post_results),
+            guarded(
+                &app,
+                get(benches::testing).post(benches::post_results),
+                access::TESTING,
+            ),
         )
         .route("/testing/lookup", get(benches::testing_lookup))
-        .route("/testing/csv", post(benches::post_results_csv))
+        .route(
+            "/testing/csv",
+            guarded(&app, post(benches::post_results_csv), access::TESTING),
+        )
         .route(
             "/production",
-            get(benches::production).post(benches::post_produce),
+            guarded(
+                &app,
+                get(benches::production).post(benches::post_produce),
+                access::PRODUCTION,
+            ),
         )
         .route("/inventory", get(inventory::page))
-        .route("/admin/users", get(admin::page).post(admin::create))
-        .route("/admin/users/{user_id}/disable", post(admin::disable))
-        .route("/admin/users/{user_id}/password", post(admin::set_password))
+        .route(
+            "/admin/users",
+            guarded(&app, get(admin::page).post(admin::create), access::ADMIN),
+        )
+        .route(
+            "/admin/users/{user_id}/disable",
+            guarded(&app, post(admin::disable), access::ADMIN),
+        )
+        .route(
+            "/admin/users/{user_id}/password",
+            guarded(&app, post(admin::set_password), access::ADMIN),
+        )
         .nest("/api", api::router())
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))
         .layer(middleware::from_fn(crate::problem::render_for_browser))

@@ -66,3 +66,77 @@ async fn p11_access_every_route_refuses_every_role_it_does_not_name_and_anonymou
     assert_eq!(checked, Role::ALL.len() * ROUTES.len());
     app.stop().await;
 }
+
+/// (POST path, roles that may use it). A forbidden role is refused before its form is read.
+const FORMS: &[(&str, &[Role])] = &[
+    (
+        "/release/W123426000001-D2000V00",
+        &[Manufacturing, QualityAssurance],
+    ),
+    (
+        "/discard/W123426000001-D2000V00",
+        &[Manufacturing, QualityAssurance],
+    ),
+    ("/donors", &[CollectionStaff, QualityAssurance]),
+    ("/donors/requalify", &[CollectionStaff, QualityAssurance]),
+    ("/labels", &[Manufacturing, QualityAssurance]),
+    ("/collection/screening", &[CollectionStaff]),
+    ("/collection/donation", &[CollectionStaff]),
+    ("/testing", &[LabTechnologist]),
+    ("/testing/csv", &[LabTechnologist]),
+    ("/production", &[Manufacturing]),
+    ("/admin/users", &[Admin]),
+    ("/admin/users/collector/disable", &[Admin]),
+    ("/admin/users/collector/password", &[Admin]),
+];
+
+#[tokio::test]
+async fn p11_access_every_form_refuses_every_role_it_does_not_name_before_reading_it() {
+    let app = spawn(Database::Sqlite).await;
+    let before = app.entries().await.len();
+    for role in Role::ALL {
+        let (browser, csrf) = app.browser(user_of(role)).await;
+        for (path, allowed) in FORMS {
+            let response = browser
+                .post(app.url(path))
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .expect("post");
+            let status = response.status().as_u16();
+            let refused_by_role = response
+                .text()
+                .await
+                .expect("html")
+                .contains("may not open this");
+            if allowed.contains(&role) {
+                assert!(!refused_by_role, "{role:?} POST {path} refused by role");
+            } else {
+                assert_eq!(
+                    (status, refused_by_role),
+                    (403, true),
+                    "{role:?} POST {path}"
+                );
+            }
+        }
+    }
+    let anonymous = crate::helpers::browser_client();
+    for (path, _) in FORMS {
+        let status = anonymous
+            .post(app.url(path))
+            .send()
+            .await
+            .expect("post")
+            .status();
+        assert_eq!(
+            status, 303,
+            "anonymous POST {path} goes to the sign-in page"
+        );
+    }
+    assert_eq!(
+        app.entries().await.len(),
+        before,
+        "no form without its fields recorded anything"
+    );
+    app.stop().await;
+}
