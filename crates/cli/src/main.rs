@@ -52,6 +52,10 @@ enum Command {
     Bench(commands::bench::Args),
     /// Print an ISBT 128 label (SVG, PNG, PDF or ZPL) from scanned values.
     Label(commands::label::Args),
+    /// Serve the benches and the JSON API over HTTP.
+    Serve(commands::serve::Args),
+    /// Seed a fresh database with a small blood centre and demo accounts, then serve it.
+    Demo(commands::serve::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +64,8 @@ fn main() -> ExitCode {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Label(args) => commands::label::run(args),
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Demo(args) => commands::serve::run_demo(args),
     };
     match result {
         Ok(exit) => exit.into(),

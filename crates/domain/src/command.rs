@@ -4,12 +4,14 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
+use crate::accounts::{Signature, User};
 use crate::collection::{Container, Donation};
 use crate::components::{Attr, Component};
 use crate::config::Config;
 use crate::donor::{Donor, Identity};
 use crate::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
 use crate::release::{Hold, HoldKind, HoldTarget, Task};
+use crate::roles::Role;
 use crate::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
@@ -140,6 +142,27 @@ pub enum Command {
         component: String,
         consignee: String,
     },
+    /// An account (P11-ACCESS): admin only.
+    CreateUser {
+        user_id: String,
+        name: String,
+        role: Role,
+        hospital: Option<String>,
+    },
+    /// The Argon2id PHC string of a new password, computed by the server.
+    SetPassword {
+        user_id: String,
+        password_hash: String,
+    },
+    DisableUser {
+        user_id: String,
+        reason: String,
+    },
+    /// A command given with an electronic signature of the actor (P11-SIGN).
+    Signed {
+        meaning: String,
+        command: Box<Command>,
+    },
 }
 
 impl Command {
@@ -170,6 +193,10 @@ impl Command {
             Command::RecordPostDonationInformation { .. } => "record post-donation information",
             Command::ExpireUnits { .. } => "expire units",
             Command::ShipComponent { .. } => "ship a component",
+            Command::CreateUser { .. } => "create a user account",
+            Command::SetPassword { .. } => "set a password",
+            Command::DisableUser { .. } => "disable a user account",
+            Command::Signed { command, .. } => command.describe(),
         }
     }
 }
@@ -326,6 +353,26 @@ pub enum Event {
     TaskOpened {
         task: Task,
     },
+    UserCreated {
+        user: User,
+    },
+    PasswordSet {
+        user_id: String,
+        password_hash: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    UserDisabled {
+        user_id: String,
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    Signed {
+        signature: Signature,
+    },
 }
 
 impl Event {
@@ -358,6 +405,10 @@ impl Event {
             Event::HoldPlaced { .. } => "hold_placed",
             Event::HoldReleased { .. } => "hold_released",
             Event::TaskOpened { .. } => "task_opened",
+            Event::UserCreated { .. } => "user_created",
+            Event::PasswordSet { .. } => "password_set",
+            Event::UserDisabled { .. } => "user_disabled",
+            Event::Signed { .. } => "signed",
         }
     }
 }

@@ -20,6 +20,7 @@
 //! - [`release`]: the release gate, labels, holds, post-donation information, expiry.
 //! - [`compat`]: ABO/RhD compatibility tables.
 //! - [`roles`]: who may give which command (P11-ACCESS).
+//! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
 //! - [`records`]: retention, report deadlines, recall classes, the lookback window.
@@ -35,14 +36,15 @@
 //! TEST-SUPPL, TEST-ABO-TWICE, TEST-ABSCREEN, TEST-BACT, REL-QUAR, REL-GATE, REL-UNSAFE,
 //! REL-EXPIRE, REL-PDI, COMP-SHELF, COMP-PROC, COMP-WEIGHT, MOD-ALLOWED, MOD-IRR, MOD-WASH,
 //! MOD-OPEN, MOD-THAW, MOD-SPLIT, MOD-POOL, MOD-CODE, COMPAT-RBC, COMPAT-PLASMA, COMPAT-PLT,
-//! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS.
+//! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS, P11-SIGN (what a signature records and
+//! means; the password check is the server's).
 //!
 //! Computed but not yet tracked by commands (the lookback and recall issue will open tasks
 //! with these dates): LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, REC-RETAIN
 //! (see [`records`]).
 //!
 //! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
-//! SCREEN-INPUT, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
+//! SCREEN-INPUT, ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
 //! NOT-FOUND.
 //!
 //! # Rules not yet enforced here
@@ -52,8 +54,10 @@
 //!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
 //!   the deviation review and says when a BPD assessment is due).
 //! - REC-RETAIN as a purge rule: retention is the ledger's (nothing here deletes anything).
-//! - P11-AUDIT, P11-SIGN: the audit trail and e-signatures are the ledger's and the server's;
-//!   every event here carries who and when.
+//! - P11-AUDIT: the audit trail is the ledger's; every event here carries who and when.
+//! - P11-SIGN as a hard stop: release, discard and requalification are accepted unsigned
+//!   here (older callers and tests give them so); the server only submits them inside
+//!   `Command::Signed`.
 //! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
 //!   the simulation checks 6.
 
@@ -76,6 +80,7 @@
 //! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
 //!   licensed and a site configures its own.
 
+pub mod accounts;
 pub mod collection;
 pub mod command;
 pub mod compat;
@@ -204,5 +209,19 @@ pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Eve
             component,
             consignee,
         } => release::ship(state, component, consignee, ctx),
+        Command::CreateUser {
+            user_id,
+            name,
+            role,
+            hospital,
+        } => accounts::create_user(state, user_id, name, *role, hospital.as_deref(), ctx),
+        Command::SetPassword {
+            user_id,
+            password_hash,
+        } => accounts::set_password(state, user_id, password_hash, ctx),
+        Command::DisableUser { user_id, reason } => {
+            accounts::disable_user(state, user_id, reason, ctx)
+        }
+        Command::Signed { meaning, command } => accounts::signed(state, meaning, command, ctx),
     }
 }

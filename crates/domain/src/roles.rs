@@ -70,6 +70,11 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         Command::RecordPostDonationInformation { .. } => &[CollectionStaff, QualityAssurance],
         Command::ExpireUnits { .. } => &[Manufacturing, QualityAssurance, Distribution, Admin],
         Command::ShipComponent { .. } => &[Distribution],
+        Command::CreateUser { .. } | Command::SetPassword { .. } | Command::DisableUser { .. } => {
+            &[Admin]
+        }
+        // A signature adds nothing to who may give the command it signs.
+        Command::Signed { command, .. } => allowed_roles(command),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
-    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
+    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task" | "user"
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
@@ -71,6 +71,14 @@ fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
             let t = state.tasks.get(id)?;
             (Some("open".to_owned()), body(t))
         }
+        // Never the password hash: a projection row is readable by reports and exports.
+        "user" => {
+            let u = state.users.get(id)?;
+            (
+                Some(if u.enabled { "enabled" } else { "disabled" }.to_owned()),
+                body(&u.view()),
+            )
+        }
         _ => return None,
     };
     Some(Row {
@@ -121,6 +129,12 @@ fn keys(event: &Event) -> Vec<(&'static str, String)> {
         Event::HoldPlaced { hold } => vec![("hold", hold.id.clone())],
         Event::HoldReleased { hold_id, .. } => vec![("hold", hold_id.clone())],
         Event::TaskOpened { task } => vec![("task", task.id.clone())],
+        Event::UserCreated { user } => vec![("user", user.id.clone())],
+        Event::PasswordSet { user_id, .. } | Event::UserDisabled { user_id, .. } => {
+            vec![("user", user_id.clone())]
+        }
+        // A signature is in the ledger beside the events it signs; it has no row of its own.
+        Event::Signed { .. } => vec![],
     }
 }
 
@@ -173,5 +187,6 @@ pub fn all_rows(state: &State) -> Vec<Row> {
     );
     out.extend(state.holds.keys().filter_map(|id| row(state, "hold", id)));
     out.extend(state.tasks.keys().filter_map(|id| row(state, "task", id)));
+    out.extend(state.users.keys().filter_map(|id| row(state, "user", id)));
     out
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::{self, User};
 use crate::collection::{Determination, Donation};
 use crate::command::Event;
 use crate::components::{Component, Status};
@@ -42,6 +43,9 @@ pub struct State {
     pub holds: BTreeMap<String, Hold>,
     pub tasks: BTreeMap<String, Task>,
     pub counters: Counters,
+    /// User accounts (P11-ACCESS), by user ID.
+    #[serde(default)]
+    pub users: BTreeMap<String, User>,
 }
 
 impl PartialEq for State {
@@ -56,6 +60,7 @@ impl PartialEq for State {
             && self.holds == other.holds
             && self.tasks == other.tasks
             && self.counters == other.counters
+            && self.users == other.users
     }
 }
 
@@ -239,6 +244,10 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.counters.tasks += 1;
             state.tasks.insert(task.id.clone(), task.clone());
         }
+        Event::UserCreated { .. }
+        | Event::PasswordSet { .. }
+        | Event::UserDisabled { .. }
+        | Event::Signed { .. } => accounts::evolve(state, event),
     }
 }
 

@@ -5,8 +5,12 @@
 //! to be declared. Here the bytes are written by hand: object keys sorted by their UTF-16 code
 //! units (RFC 8785 §3.2.3), no whitespace, strings escaped as RFC 8785 requires (serde_json's
 //! string escaping is exactly that: `\b \t \n \f \r \" \\`, other controls as lowercase
-//! `\u00xx`, everything else literal). Numbers must be integers: nothing stored or hashed is
-//! a float (STYLE.md), and refusing them avoids the ECMAScript number-formatting rules.
+//! `\u00xx`, everything else literal). Integers are written as they are. A non-integer number
+//! (a screening's temperature, weight or haemoglobin, measured values the domain records as
+//! given) is written as RFC 8785 §3.2.2.3 says (ECMAScript's shortest round-trip form) where
+//! that form equals Rust's shortest round-trip `Display`: zero, and magnitudes from 1e-6 to
+//! below 1e21, integral values without a fraction (`80.0` is `80`). Numbers outside that range
+//! are refused, so that no formatting rule is ever guessed.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -18,7 +22,9 @@ pub enum CanonicalError {
     Serialize(String),
     #[error("the stored payload is not in canonical form: it was rewritten after it was hashed")]
     NotCanonical,
-    #[error("the number {0} at {1} is not an integer; ledger payloads hold integers only")]
+    #[error(
+        "the number {0} at {1} has no canonical form here; ledger payloads hold integers and decimals from 1e-6 to below 1e21"
+    )]
     NonInteger(String, String),
 }
 
@@ -27,6 +33,19 @@ pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Result<String, Canonica
     let value =
         serde_json::to_value(value).map_err(|e| CanonicalError::Serialize(e.to_string()))?;
     canonical_value(&value)
+}
+
+/// The ECMAScript form of `x` (RFC 8785 §3.2.2.3) where it equals Rust's shortest
+/// round-trip `Display`; `None` outside that range.
+fn ecmascript_number(x: f64) -> Option<String> {
+    if x == 0.0 {
+        return Some("0".to_owned());
+    }
+    let magnitude = x.abs();
+    if !x.is_finite() || !(1e-6..1e21).contains(&magnitude) {
+        return None;
+    }
+    Some(format!("{x}"))
 }
 
 /// The canonical JSON text of a JSON value.
@@ -44,7 +63,10 @@ fn write_value(value: &Value, out: &mut String, path: &mut String) -> Result<(),
             if n.is_i64() || n.is_u64() {
                 out.push_str(&n.to_string());
             } else {
-                return Err(CanonicalError::NonInteger(n.to_string(), path.clone()));
+                match n.as_f64().and_then(ecmascript_number) {
+                    Some(text) => out.push_str(&text),
+                    None => return Err(CanonicalError::NonInteger(n.to_string(), path.clone())),
+                }
             }
         }
         Value::String(s) => write_string(s, out),
@@ -128,12 +150,22 @@ mod tests {
     }
 
     #[test]
-    fn floats_are_refused_with_their_place() {
-        let err = canonical_value(&json!({"a": [1, 2.5]})).unwrap_err();
+    fn decimals_are_written_in_their_ecmascript_form() {
+        let value = json!({"t": 36.8, "w": 80.0, "z": -0.0, "hb": 12.5, "n": -0.000001});
+        assert_eq!(
+            canonical_value(&value).unwrap(),
+            r#"{"hb":12.5,"n":-0.000001,"t":36.8,"w":80,"z":0}"#
+        );
+    }
+
+    #[test]
+    fn numbers_without_a_sure_canonical_form_are_refused_with_their_place() {
+        let err = canonical_value(&json!({"a": [1, 1e-7]})).unwrap_err();
         assert_eq!(
             err,
-            CanonicalError::NonInteger("2.5".into(), "$.a[1]".into())
+            CanonicalError::NonInteger("1e-7".into(), "$.a[1]".into())
         );
+        assert!(canonical_value(&json!(1e21)).is_err());
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

@@ -108,6 +108,15 @@ impl<M: Model, S: Store> Ledger<M, S> {
         Ok(cache.state.clone())
     }
 
+    /// Runs `read` on the current state, caught up with the store, under the ledger's lock and
+    /// without copying the state: for screens and queries that read a small part of it. Keep
+    /// `read` short; commands wait while it runs.
+    pub async fn read<T>(&self, read: impl FnOnce(&M::State) -> T) -> Result<T, LedgerError> {
+        let mut cache = self.cache.lock().await;
+        self.catch_up(&mut cache).await?;
+        Ok(read(&cache.state))
+    }
+
     /// Decides `command` and records the outcome: its events (with their projection rows) or
     /// its refusal. A command ID already answered gets that answer, and nothing is appended.
     pub async fn execute(

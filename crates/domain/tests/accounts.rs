@@ -1,0 +1,234 @@
+//! User accounts and electronic signatures (P11-ACCESS, P11-SIGN).
+
+use hemaflow_domain::scenario::Centre;
+use hemaflow_domain::{Command, Event, Role, all_rows, rows_touched};
+
+const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+
+fn create(
+    centre: &mut Centre,
+    id: &str,
+    role: Role,
+) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
+    centre.run(
+        Role::Admin,
+        Command::CreateUser {
+            user_id: id.to_owned(),
+            name: format!("Pat {id}"),
+            role,
+            hospital: (role == Role::HospitalUser).then(|| "General Hospital".to_owned()),
+        },
+    )
+}
+
+#[test]
+fn p11_access_only_an_admin_manages_accounts() {
+    let mut centre = Centre::new();
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+        let refusal = centre
+            .run(
+                role,
+                Command::CreateUser {
+                    user_id: "intruder".to_owned(),
+                    name: "X".to_owned(),
+                    role: Role::Admin,
+                    hospital: None,
+                },
+            )
+            .expect_err("only an admin creates accounts");
+        assert_eq!(refusal.rule, "P11-ACCESS");
+    }
+    assert!(centre.state.users.is_empty());
+    create(&mut centre, "qa.one", Role::QualityAssurance).expect("admin may");
+    assert!(centre.state.users["qa.one"].enabled);
+}
+
+#[test]
+fn p11_access_a_hospital_user_is_bound_to_exactly_one_hospital() {
+    let mut centre = Centre::new();
+    let unbound = centre.run(
+        Role::Admin,
+        Command::CreateUser {
+            user_id: "hosp".to_owned(),
+            name: "H".to_owned(),
+            role: Role::HospitalUser,
+            hospital: None,
+        },
+    );
+    assert_eq!(unbound.expect_err("needs a hospital").rule, "P11-ACCESS");
+    let bound_lab = centre.run(
+        Role::Admin,
+        Command::CreateUser {
+            user_id: "lab".to_owned(),
+            name: "L".to_owned(),
+            role: Role::LabTechnologist,
+            hospital: Some("General".to_owned()),
+        },
+    );
+    assert_eq!(
+        bound_lab.expect_err("not a hospital user").rule,
+        "P11-ACCESS"
+    );
+    create(&mut centre, "hosp", Role::HospitalUser).expect("bound");
+    assert_eq!(
+        centre.state.users["hosp"].hospital.as_deref(),
+        Some("General Hospital")
+    );
+}
+
+#[test]
+fn p11_access_a_user_id_is_never_reused_and_a_disabled_account_stays_on_record() {
+    let mut centre = Centre::new();
+    create(&mut centre, "tech.a", Role::LabTechnologist).expect("new");
+    assert_eq!(
+        create(&mut centre, "tech.a", Role::Admin)
+            .expect_err("taken")
+            .rule,
+        "ACCOUNT-EXISTS"
+    );
+    centre
+        .run(
+            Role::Admin,
+            Command::DisableUser {
+                user_id: "tech.a".to_owned(),
+                reason: "left".to_owned(),
+            },
+        )
+        .expect("disable");
+    assert!(!centre.state.users["tech.a"].enabled);
+    assert_eq!(
+        create(&mut centre, "Bad Id!", Role::Admin)
+            .expect_err("bad id")
+            .rule,
+        "ACCOUNT-INPUT"
+    );
+}
+
+#[test]
+fn p11_sign_a_password_is_kept_only_as_an_argon2id_hash_and_never_in_a_row() {
+    let mut centre = Centre::new();
+    create(&mut centre, "qa.one", Role::QualityAssurance).expect("new");
+    let plain = centre.run(
+        Role::Admin,
+        Command::SetPassword {
+            user_id: "qa.one".to_owned(),
+            password_hash: "hunter22hunter22".to_owned(),
+        },
+    );
+    assert_eq!(plain.expect_err("not a hash").rule, "P11-SIGN");
+    let events = centre
+        .run(
+            Role::Admin,
+            Command::SetPassword {
+                user_id: "qa.one".to_owned(),
+                password_hash: HASH.to_owned(),
+            },
+        )
+        .expect("hash");
+    assert_eq!(
+        centre.state.users["qa.one"].password_hash.as_deref(),
+        Some(HASH)
+    );
+    let rows = all_rows(&centre.state);
+    let user_row = rows.iter().find(|r| r.kind == "user").expect("a user row");
+    assert_eq!(user_row.status.as_deref(), Some("enabled"));
+    assert_eq!(user_row.body["has_password"], true);
+    let all_text = serde_json::to_string(&rows).expect("json");
+    assert!(!all_text.contains("argon2"), "no hash in any row");
+    let touched = rows_touched(&centre.state, &events[0]);
+    assert_eq!(touched.len(), 1);
+    assert!(
+        !serde_json::to_string(&touched)
+            .expect("json")
+            .contains("argon2")
+    );
+}
+
+fn ready_unit(centre: &mut Centre) -> String {
+    let born = time::macros::date!(1980 - 01 - 01);
+    let (_, din) = centre
+        .walk_in(
+            "Signer",
+            born,
+            hemaflow_domain::eligibility::Procedure::WholeBlood,
+        )
+        .expect("walk in");
+    centre.all_negative(&din).expect("tests");
+    centre
+        .type_and_screen(
+            &din,
+            hemaflow_domain::testing::Abo::O,
+            hemaflow_domain::testing::RhD::Positive,
+        )
+        .expect("typed");
+    let recipe = "rbc_ffp";
+    let ids = centre.produce(&din, recipe).expect("produce");
+    let id = ids.into_iter().find(|id| {
+        centre
+            .component(id)
+            .is_some_and(|c| c.family == hemaflow_domain::components::Family::RedCells)
+    });
+    let id = id.expect("a red cell unit");
+    centre.verify_label(&id).expect("label");
+    id
+}
+
+#[test]
+fn p11_sign_a_signed_release_records_printed_name_time_and_meaning_before_the_release() {
+    let mut centre = Centre::new();
+    let id = ready_unit(&mut centre);
+    create(&mut centre, "qualityassurance", Role::QualityAssurance).expect("signer");
+    let release = Command::ReleaseComponent {
+        component: id.clone(),
+    };
+    let wrong = centre.run(
+        Role::QualityAssurance,
+        Command::Signed {
+            meaning: "approved by".to_owned(),
+            command: Box::new(release.clone()),
+        },
+    );
+    assert_eq!(wrong.expect_err("wrong meaning").rule, "P11-SIGN");
+    let events = centre
+        .run(
+            Role::QualityAssurance,
+            Command::Signed {
+                meaning: "released by".to_owned(),
+                command: Box::new(release),
+            },
+        )
+        .expect("signed release");
+    let Event::Signed { signature } = &events[0] else {
+        panic!("the signature comes first: {events:?}");
+    };
+    assert_eq!(signature.printed_name, "Pat qualityassurance");
+    assert_eq!(signature.meaning, "released by");
+    assert_eq!(signature.signed_at, centre.now);
+    assert!(matches!(events[1], Event::ComponentReleased { .. }));
+}
+
+#[test]
+fn p11_sign_no_account_no_signature_and_unsigned_commands_are_not_signed() {
+    let mut centre = Centre::new();
+    let id = ready_unit(&mut centre);
+    let release = Command::ReleaseComponent { component: id };
+    let no_account = centre.run(
+        Role::QualityAssurance,
+        Command::Signed {
+            meaning: "released by".to_owned(),
+            command: Box::new(release),
+        },
+    );
+    assert_eq!(no_account.expect_err("no account").rule, "P11-SIGN");
+    let needless = centre.run(
+        Role::Manufacturing,
+        Command::Signed {
+            meaning: "released by".to_owned(),
+            command: Box::new(Command::RecordBacterialControl {
+                component: "x".to_owned(),
+                method: "y".to_owned(),
+            }),
+        },
+    );
+    assert_eq!(needless.expect_err("not a signed command").rule, "P11-SIGN");
+}

@@ -1,0 +1,64 @@
+//! P11-ACCESS for pages and queries: which roles may open each bench. Commands are checked
+//! again by the domain (`roles::allowed_roles`); these lists only decide what a role may see.
+//! One list per bench, in one place, so that the route x role matrix test reads them.
+
+use hemaflow_domain::Role;
+use hemaflow_domain::Role::*;
+
+/// Every signed-in role: the home page and its unit look-up (a hospital user sees only the
+/// units shipped to their hospital).
+pub const ANY: &[Role] = &Role::ALL;
+/// Staff of the establishment: unit look-up and history.
+pub const STAFF: &[Role] = &[
+    CollectionStaff,
+    LabTechnologist,
+    Manufacturing,
+    QualityAssurance,
+    Distribution,
+    Admin,
+];
+pub const DONORS: &[Role] = &[CollectionStaff, QualityAssurance];
+pub const COLLECTION: &[Role] = &[CollectionStaff];
+pub const TESTING: &[Role] = &[LabTechnologist];
+pub const PRODUCTION: &[Role] = &[Manufacturing];
+pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
+pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
+pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
+pub const ADMIN: &[Role] = &[Admin];
+
+/// The benches a role sees in the navigation: (path, label, roles).
+pub const BENCHES: &[(&str, &str, &[Role])] = &[
+    ("/", "Unit look-up", ANY),
+    ("/donors", "Donors", DONORS),
+    ("/collection", "Screening and collection", COLLECTION),
+    ("/testing", "Test results", TESTING),
+    ("/production", "Production", PRODUCTION),
+    ("/labels", "Labels", LABELS),
+    ("/release", "Release queue", RELEASE),
+    ("/inventory", "Inventory", INVENTORY),
+    ("/admin/users", "Users", ADMIN),
+];
+
+/// Middleware state: the roles a route admits.
+pub type Admits = (crate::App, &'static [Role]);
+
+/// P11-ACCESS before anything else: a route's roles are checked before its body is read, so
+/// that a caller in the wrong role is told so (403) whatever they sent.
+pub async fn admit(
+    axum::extract::State((app, roles)): axum::extract::State<Admits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    use axum::response::IntoResponse;
+    let (mut parts, body) = request.into_parts();
+    let caller = match crate::auth::Caller::from_request_parts(&mut parts, &app).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal,
+    };
+    if let Err(problem) = caller.require(roles) {
+        return problem.into_response();
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}

@@ -1,0 +1,143 @@
+//! The signed-in caller of a request: a session cookie (browsers) or a bearer token (machine
+//! clients), resolved to an enabled account on the ledger at every request, so that disabling
+//! an account takes effect at once.
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use hemaflow_domain::accounts::User;
+use hemaflow_domain::{Context, Role};
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::auth::session;
+use crate::problem::Problem;
+
+/// A signed-in user and how they came.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    /// The session's CSRF token (forms and htmx send it back).
+    pub csrf: String,
+    /// Whether the request came for the JSON API (errors as problem details).
+    pub api: bool,
+}
+
+impl Caller {
+    /// P11-ACCESS: refuse a caller whose role may not open this bench.
+    pub fn require(&self, roles: &[Role]) -> Result<(), Problem> {
+        if roles.contains(&self.user.role) {
+            return Ok(());
+        }
+        let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        Err(Problem::refused(
+            "P11-ACCESS",
+            format!(
+                "{} may not open this; it needs: {}",
+                self.user.role.as_str(),
+                names.join(" or ")
+            ),
+        ))
+    }
+
+    /// The context of a command given now by this caller.
+    pub fn context(&self) -> Context {
+        Context {
+            actor: self.user.id.clone(),
+            role: self.user.role,
+            now: OffsetDateTime::now_utc(),
+        }
+    }
+}
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    cookie_from_headers(&parts.headers, name)
+}
+
+pub fn cookie_from_headers<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// The bearer token of an `Authorization` header.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    bearer_from_headers(&parts.headers)
+}
+
+pub fn bearer_from_headers(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Not signed in: pages go to the sign-in page, the API answers 401.
+pub struct SignInRequired {
+    api: bool,
+}
+
+impl IntoResponse for SignInRequired {
+    fn into_response(self) -> Response {
+        if self.api {
+            Problem::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "P11-ACCESS",
+                "Sign-in required",
+                "send a bearer token from POST /api/session, or sign in",
+            )
+            .into_response()
+        } else {
+            Redirect::to("/login").into_response()
+        }
+    }
+}
+
+/// Whether the request is for the JSON API. Inside the nested `/api` router the path has lost
+/// its prefix, so the original URI decides.
+pub fn is_api(parts: &Parts) -> bool {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or(&parts.uri, |original| &original.0)
+        .path()
+        .starts_with("/api/")
+}
+
+impl FromRequestParts<App> for Caller {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Caller, Response> {
+        let api = is_api(parts);
+        let refuse = || SignInRequired { api }.into_response();
+        let token = bearer(parts)
+            .or_else(|| cookie(parts, session::COOKIE))
+            .ok_or_else(refuse)?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let opened = app.sessions.touch(token, now).ok_or_else(refuse)?;
+        let user = app
+            .ledger
+            .read(|state| state.users.get(&opened.user_id).cloned())
+            .await
+            .map_err(|e| Problem::internal(e.to_string()).into_response())?
+            .filter(|user| user.enabled);
+        let Some(user) = user else {
+            app.sessions.close_all_of(&opened.user_id);
+            return Err(refuse());
+        };
+        Ok(Caller {
+            user,
+            csrf: opened.csrf,
+            api,
+        })
+    }
+}

@@ -1,0 +1,310 @@
+//! A small blood centre for demonstrations and the server's tests: an account for every role,
+//! and donations walked through the benches by domain commands on the ledger (so every record
+//! is as real as one made at a bench).
+
+use hemaflow_domain::collection::{Container, next_din};
+use hemaflow_domain::donor::Sex;
+use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::scenario::{healthy_screening, identity};
+use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::{Command, Context, Event, Role, TestResultInput, release::confirmed_group};
+use hemaflow_service::BloodLedger;
+use hemaflow_service::ledger::Outcome;
+use time::{Duration, OffsetDateTime};
+
+use crate::accounts::{AccountError, create_account};
+use crate::auth::token;
+
+/// The password of every demo account (printed by `hemaflow demo`; never for real use).
+pub const DEMO_PASSWORD: &str = "hemaflow-demo";
+
+/// The demo accounts: (user ID, printed name, role, hospital).
+pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin", "Ada Admin", Role::Admin, None),
+    ("collector", "Cole Collector", Role::CollectionStaff, None),
+    ("labtech", "Lena Labtech", Role::LabTechnologist, None),
+    ("maker", "Manu Maker", Role::Manufacturing, None),
+    ("quality", "Quinn Quality", Role::QualityAssurance, None),
+    ("shipper", "Dana Distribution", Role::Distribution, None),
+    (
+        "hospital",
+        "Hal Hospital",
+        Role::HospitalUser,
+        Some("General Hospital"),
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Ledger(#[from] hemaflow_service::ledger::LedgerError),
+    #[error("{rule}: {message}")]
+    Refused { rule: String, message: String },
+}
+
+/// Creates the demo accounts (an empty ledger's first admin creates the others).
+pub async fn accounts(ledger: &BloodLedger) -> Result<(), DemoError> {
+    let system = Context {
+        actor: "system".to_owned(),
+        role: Role::Admin,
+        now: OffsetDateTime::now_utc(),
+    };
+    for (user_id, name, role, hospital) in ACCOUNTS {
+        create_account(
+            ledger,
+            &system,
+            user_id,
+            name,
+            *role,
+            *hospital,
+            DEMO_PASSWORD,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn actor_of(role: Role) -> &'static str {
+    ACCOUNTS
+        .iter()
+        .find(|(_, _, r, _)| *r == role)
+        .map(|(id, ..)| *id)
+        .unwrap_or("system")
+}
+
+async fn run(ledger: &BloodLedger, role: Role, command: Command) -> Result<Vec<Event>, DemoError> {
+    let context = Context {
+        actor: actor_of(role).to_owned(),
+        role,
+        now: OffsetDateTime::now_utc(),
+    };
+    match ledger
+        .execute(&token::generate(), &command, &context)
+        .await?
+        .outcome
+    {
+        Outcome::Accepted { events } => Ok(events),
+        Outcome::Refused { rule, message } => Err(DemoError::Refused { rule, message }),
+    }
+}
+
+/// How far a demo donation goes through the benches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Collected; no test result yet.
+    Collected,
+    /// Tested, typed, components produced; labels not verified.
+    Produced,
+    /// Everything but the release: the units are ready for the release queue.
+    ReadyForRelease,
+}
+
+/// A donor walks in, gives whole blood, and the donation goes as far as `stop`; the DIN and
+/// the units made.
+pub async fn donation(
+    ledger: &BloodLedger,
+    family_name: &str,
+    group: (Abo, RhD),
+    stop: Stop,
+) -> Result<(String, Vec<String>), DemoError> {
+    let born = time::macros::date!(1985 - 06 - 15);
+    let events = run(
+        ledger,
+        Role::CollectionStaff,
+        Command::RegisterDonor {
+            identity: identity(family_name, "Alex", born, Sex::Male),
+        },
+    )
+    .await?;
+    let donor_id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::DonorRegistered { donor } => Some(donor.id.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let events = run(
+        ledger,
+        Role::CollectionStaff,
+        Command::RecordScreening {
+            donor_id: donor_id.clone(),
+            procedure: Procedure::WholeBlood,
+            input: healthy_screening(),
+        },
+    )
+    .await?;
+    let screening_id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ScreeningRecorded { screening } => Some(screening.id.clone()),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let now = OffsetDateTime::now_utc();
+    let year = (now.year() % 100) as u8;
+    let din = ledger
+        .read(|state| next_din(state, year).map(|d| d.as_str().to_owned()))
+        .await?
+        .unwrap_or_default();
+    run(
+        ledger,
+        Role::CollectionStaff,
+        Command::CollectDonation {
+            din: din.clone(),
+            donor_id,
+            screening_id,
+            container: Container {
+                catalogue_number: "BAG-450-AS1".to_owned(),
+                lot: "L2026-03".to_owned(),
+            },
+            started_at: now - Duration::minutes(12),
+            ended_at: now - Duration::minutes(2),
+            volume_ml: 475,
+            red_cell_loss_ml: 0,
+            phlebotomist: "collector".to_owned(),
+            adverse_reactions: Vec::new(),
+            collection_state: "TX".to_owned(),
+        },
+    )
+    .await?;
+    if stop == Stop::Collected {
+        return Ok((din, Vec::new()));
+    }
+    test_and_type(ledger, &din, group).await?;
+    let events = run(
+        ledger,
+        Role::Manufacturing,
+        Command::ProduceComponents {
+            din: din.clone(),
+            recipe: "rbc_ffp".to_owned(),
+        },
+    )
+    .await?;
+    let units: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ComponentProduced { component } => Some(component.id.clone()),
+            _ => None,
+        })
+        .collect();
+    if stop == Stop::ReadyForRelease {
+        for unit in &units {
+            verify_label(ledger, unit).await?;
+        }
+    }
+    Ok((din, units))
+}
+
+/// Every ordered marker nonreactive, two concordant groupings, a negative antibody screen.
+pub async fn test_and_type(
+    ledger: &BloodLedger,
+    din: &str,
+    (abo, rhd): (Abo, RhD),
+) -> Result<(), DemoError> {
+    let tests: Vec<String> = ledger
+        .read(|state| {
+            state
+                .donations
+                .get(din)
+                .map(|d| d.tests.keys().cloned().collect())
+                .unwrap_or_default()
+        })
+        .await?;
+    let results = tests
+        .into_iter()
+        .map(|test| TestResultInput {
+            din: din.to_owned(),
+            test,
+            stage: Stage::Initial,
+            reading: Reading::Nonreactive,
+        })
+        .collect();
+    run(
+        ledger,
+        Role::LabTechnologist,
+        Command::RecordTestResults { results },
+    )
+    .await?;
+    for _ in 0..2 {
+        run(
+            ledger,
+            Role::LabTechnologist,
+            Command::RecordBloodGroup {
+                din: din.to_owned(),
+                abo,
+                rhd,
+            },
+        )
+        .await?;
+    }
+    run(
+        ledger,
+        Role::LabTechnologist,
+        Command::RecordAntibodyScreen {
+            din: din.to_owned(),
+            positive: false,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The unit's own label scanned back (what a correct label reads).
+pub async fn verify_label(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> {
+    let command = ledger
+        .read(|state| {
+            let c = state.components.get(unit)?;
+            let (abo, rhd) = confirmed_group(state, c)?;
+            Some(Command::VerifyLabel {
+                component: unit.to_owned(),
+                din: c.din.clone(),
+                product_code: c.product_code.clone(),
+                abo,
+                rhd,
+            })
+        })
+        .await?;
+    let Some(command) = command else {
+        return Err(DemoError::Refused {
+            rule: "NOT-FOUND".to_owned(),
+            message: format!("no unit {unit} with a confirmed group"),
+        });
+    };
+    run(ledger, Role::Manufacturing, command).await?;
+    Ok(())
+}
+
+/// The demo centre: accounts for every role, two units ready for release, two blocked at
+/// label verification, and a donation waiting for its tests. Returns each donation's scan
+/// (`=` DIN flags) with what it shows.
+pub async fn seed(ledger: &BloodLedger) -> Result<Vec<(String, &'static str)>, DemoError> {
+    accounts(ledger).await?;
+    let walks = [
+        (
+            "Rivera",
+            (Abo::O, RhD::Negative),
+            Stop::ReadyForRelease,
+            "units ready for release",
+        ),
+        (
+            "Okafor",
+            (Abo::A, RhD::Positive),
+            Stop::Produced,
+            "units whose labels are not verified",
+        ),
+        (
+            "Lindqvist",
+            (Abo::B, RhD::Positive),
+            Stop::Collected,
+            "a donation waiting for its tests",
+        ),
+    ];
+    let mut scans = Vec::new();
+    for (family_name, group, stop, shows) in walks {
+        let (din, _) = donation(ledger, family_name, group, stop).await?;
+        scans.push((format!("={din}00"), shows));
+    }
+    Ok(scans)
+}

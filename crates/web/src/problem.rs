@@ -1,0 +1,117 @@
+//! Errors as RFC 9457 problem details for the API (`application/problem+json` with `type`,
+//! `title`, `status`, `detail` and the `rule` that refused), and as a page with the refusal
+//! for the browser.
+
+use axum::Json;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+/// A refusal or an error, said for the person at the bench.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The rule ID of the rule book, or a local ID (INPUT, NOT-FOUND, INTERNAL).
+    pub rule: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, rule: &str, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("urn:hemaflow:rule:{rule}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            rule: rule.to_owned(),
+        }
+    }
+
+    /// A refusal by a rule: 403 for access and signatures, 404 for what is not on record,
+    /// 422 for every other rule.
+    pub fn refused(rule: &str, message: impl Into<String>) -> Problem {
+        let (status, title) = match rule {
+            "P11-ACCESS" => (StatusCode::FORBIDDEN, "Not allowed for your role"),
+            "P11-SIGN" => (StatusCode::FORBIDDEN, "Signature refused"),
+            "NOT-FOUND" => (StatusCode::NOT_FOUND, "Not on record"),
+            _ => (StatusCode::UNPROCESSABLE_ENTITY, "Refused by a rule"),
+        };
+        Problem::new(status, rule, title, message)
+    }
+
+    pub fn input(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::BAD_REQUEST, "INPUT", "Invalid input", detail)
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "NOT-FOUND", "Not on record", detail)
+    }
+
+    /// Something failed that is not the caller's doing; the cause goes to the log only.
+    pub fn internal(cause: impl std::fmt::Display) -> Problem {
+        let incident = &crate::auth::token::generate()[..8];
+        tracing::error!(incident, %cause, "internal error");
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "Hemaflow could not do this",
+            format!("nothing was recorded; tell your administrator incident {incident}"),
+        )
+    }
+
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// A problem is answered as JSON; for a page or an htmx request [`render_for_browser`] turns
+/// it into HTML, so that handlers return `Problem` whoever asked.
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = self.status_code();
+        let mut response = (status, Json(&self)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Middleware: outside `/api`, a problem becomes a page (or, for htmx, the refusal fragment
+/// shown next to the field).
+pub async fn render_for_browser(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let htmx = request.headers().contains_key("hx-request");
+    let response = next.run(request).await;
+    if api {
+        return response;
+    }
+    let Some(problem) = response.extensions().get::<Problem>().cloned() else {
+        return response;
+    };
+    let html = if htmx {
+        crate::views::refusal_fragment(&problem)
+    } else {
+        crate::views::problem_page(&problem)
+    };
+    (problem.status_code(), Html(html)).into_response()
+}
+
+impl From<hemaflow_service::ledger::LedgerError> for Problem {
+    fn from(error: hemaflow_service::ledger::LedgerError) -> Problem {
+        Problem::internal(error)
+    }
+}
+
+impl From<askama::Error> for Problem {
+    fn from(error: askama::Error) -> Problem {
+        Problem::internal(error)
+    }
+}

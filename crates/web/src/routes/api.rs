@@ -1,0 +1,224 @@
+//! The JSON API: the same commands and queries as the pages, for machine clients (instruments,
+//! hospital systems) with a bearer token of an account with a role. Errors are RFC 9457
+//! problem details. The routes are listed in `/api/openapi.json` (see `openapi.rs`).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hemaflow_domain::accounts::required_meaning;
+use hemaflow_domain::{Command, Role, queries};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::units::unit_view;
+use super::{command_id, execute, execute_signed};
+use crate::App;
+use crate::access;
+use crate::accounts::{SignInError, authenticate};
+use crate::auth::caller::bearer_from_headers;
+use crate::auth::{Caller, session};
+use crate::problem::Problem;
+
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/session", post(open_session).delete(close_session))
+        .route("/me", get(me))
+        .route("/commands", post(post_command))
+        .route("/units/{din}", get(get_unit))
+        .route("/release-queue", get(get_release_queue))
+        .route("/donors", get(get_donors))
+        .route("/inventory", get(get_inventory))
+        .route("/openapi.json", get(super::openapi::get))
+        .fallback(not_found)
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such API route; see /api/openapi.json")
+}
+
+fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
+    body.map(|Json(value)| value)
+        .map_err(|rejection| Problem::input(rejection.body_text()))
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    user_id: String,
+    password: String,
+}
+
+/// Signs a machine client in: a bearer token for the account's role, with the same lockout
+/// and session limits as a browser.
+async fn open_session(
+    State(app): State<App>,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let credentials = json_body(body)?;
+    let user_id = credentials.user_id.trim().to_lowercase();
+    match authenticate(
+        &app.ledger,
+        &app.guard,
+        &user_id,
+        &credentials.password,
+        "API sign-in",
+    )
+    .await
+    {
+        Ok(user) => {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let (token, _) = app.sessions.open(&user.id, now);
+            Ok((
+                StatusCode::CREATED,
+                Json(json!({
+                    "token": token,
+                    "token_type": "Bearer",
+                    "user_id": user.id,
+                    "role": user.role,
+                    "idle_seconds": session::IDLE_SECONDS,
+                    "max_seconds": session::MAX_SECONDS,
+                })),
+            )
+                .into_response())
+        }
+        Err(SignInError::Ledger(cause)) => Err(Problem::internal(cause)),
+        Err(SignInError::Locked) => Err(Problem::new(
+            StatusCode::LOCKED,
+            "P11-ACCESS",
+            "Account locked",
+            SignInError::Locked.to_string(),
+        )),
+        Err(wrong) => Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "P11-ACCESS",
+            "Sign-in refused",
+            wrong.to_string(),
+        )),
+    }
+}
+
+async fn close_session(State(app): State<App>, headers: HeaderMap) -> StatusCode {
+    if let Some(token) = bearer_from_headers(&headers) {
+        app.sessions.close(token);
+    }
+    StatusCode::NO_CONTENT
+}
+
+async fn me(caller: Caller) -> Json<Value> {
+    Json(json!({"user": caller.user.view()}))
+}
+
+#[derive(Deserialize)]
+pub struct CommandRequest {
+    command_id: Option<String>,
+    command: Command,
+    /// P11-SIGN: the signer's password, required for release, discard and requalification.
+    signature_password: Option<String>,
+}
+
+/// Gives one domain command (the JSON of `Command`, `type` in snake_case). Commands that need
+/// a signature take the caller's password in `signature_password`; a `signed` command cannot
+/// be sent directly (the server signs after checking the password).
+async fn post_command(
+    caller: Caller,
+    State(app): State<App>,
+    body: Result<Json<CommandRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    let request = json_body(body)?;
+    let id = command_id(request.command_id.as_deref())?;
+    if matches!(request.command, Command::Signed { .. }) {
+        return Err(Problem::input(
+            "send the command itself with signature_password; the server signs it",
+        ));
+    }
+    if matches!(request.command, Command::SetPassword { .. }) {
+        return Err(Problem::input(
+            "passwords are set on the admin page, where the server hashes them",
+        ));
+    }
+    let events = if required_meaning(&request.command).is_some() {
+        let password = request.signature_password.unwrap_or_default();
+        execute_signed(&app, &caller, &id, &password, request.command).await?
+    } else {
+        execute(&app, &caller, &id, &request.command).await?
+    };
+    Ok((
+        StatusCode::OK,
+        Json(json!({"command_id": id, "outcome": "accepted", "events": events})),
+    )
+        .into_response())
+}
+
+async fn get_unit(
+    caller: Caller,
+    State(app): State<App>,
+    Path(din): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(access::ANY)?;
+    let din = crate::scan::din_in_path(&din)?;
+    let now = OffsetDateTime::now_utc();
+    let view = app
+        .ledger
+        .read(|records| unit_view(records, &din, &caller.user, now))
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
+        })?;
+    Ok(Json(json!(view)))
+}
+
+async fn get_release_queue(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+    caller.require(access::RELEASE)?;
+    let now = OffsetDateTime::now_utc();
+    let lines = app
+        .ledger
+        .read(|records| super::release::queue_lines(records, now))
+        .await?;
+    Ok(Json(json!({"units": lines})))
+}
+
+#[derive(Deserialize)]
+pub struct DonorQuery {
+    name: String,
+    date_of_birth: Option<String>,
+}
+
+async fn get_donors(
+    caller: Caller,
+    State(app): State<App>,
+    Query(query): Query<DonorQuery>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(access::DONORS)?;
+    let born = super::donors::parse_date(query.date_of_birth.as_deref())?;
+    if query.name.trim().len() < 2 {
+        return Err(Problem::input("give at least two letters of the name"));
+    }
+    let donors = app
+        .ledger
+        .read(|records| {
+            queries::search_donors(records, query.name.trim(), born)
+                .into_iter()
+                .map(|d| json!(d))
+                .collect::<Vec<_>>()
+        })
+        .await?;
+    Ok(Json(json!({"donors": donors})))
+}
+
+async fn get_inventory(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+    caller.require(access::INVENTORY)?;
+    let now = OffsetDateTime::now_utc();
+    let groups = app
+        .ledger
+        .read(|records| super::inventory::groups(records, now))
+        .await?;
+    Ok(Json(json!({"groups": groups})))
+}
+
+/// Roles listed for documentation of the API's role checks.
+pub fn role_names(roles: &[Role]) -> Vec<&'static str> {
+    roles.iter().map(|r| r.as_str()).collect()
+}

@@ -1,0 +1,69 @@
+//! `GET /api/openapi.json`: the API described by hand (OpenAPI 3.1), kept true by a test that
+//! calls every path it lists.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+/// The API's paths and methods, as the router serves them (the test checks both ways).
+pub const PATHS: &[(&str, &str)] = &[
+    ("/api/session", "post"),
+    ("/api/session", "delete"),
+    ("/api/me", "get"),
+    ("/api/commands", "post"),
+    ("/api/units/{din}", "get"),
+    ("/api/release-queue", "get"),
+    ("/api/donors", "get"),
+    ("/api/inventory", "get"),
+    ("/api/openapi.json", "get"),
+];
+
+fn operation(summary: &str, roles: &str) -> Value {
+    json!({
+        "summary": summary,
+        "description": format!("Roles: {roles}."),
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {}}},
+            "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        }
+    })
+}
+
+pub fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Hemaflow API", "version": env!("CARGO_PKG_VERSION")},
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/session": {
+                "post": {"summary": "Sign in: a bearer token for the account's role", "security": [],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["user_id", "password"], "properties": {"user_id": {"type": "string"}, "password": {"type": "string"}}}}}},
+                    "responses": {"201": {"description": "token"}, "401": {"description": "wrong user ID or password"}, "423": {"description": "locked"}}},
+                "delete": {"summary": "Sign out", "responses": {"204": {"description": "closed"}}}
+            },
+            "/api/me": {"get": operation("The signed-in account", "any")},
+            "/api/commands": {"post": {
+                "summary": "Give one domain command; release, discard and requalification need signature_password (P11-SIGN)",
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["command"], "properties": {
+                    "command_id": {"type": "string", "description": "idempotency key: a retry gets the first answer"},
+                    "command": {"type": "object", "description": "a Command, tagged by `type` in snake_case"},
+                    "signature_password": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "accepted, with its events"}, "default": {"description": "refused: problem details with the rule", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
+            }},
+            "/api/units/{din}": {"get": operation("A donation and its units, with what blocks release", "any (hospital users: units shipped to their hospital)")},
+            "/api/release-queue": {"get": operation("Quarantined units and what blocks each", "manufacturing, quality assurance")},
+            "/api/donors": {"get": operation("Donors by name (and date of birth)", "collection staff, quality assurance")},
+            "/api/inventory": {"get": operation("Stock by site, component, ABO/RhD and days to expiry", "manufacturing, quality assurance, distribution, admin")},
+            "/api/openapi.json": {"get": operation("This document", "any")}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status", "detail", "rule"], "properties": {
+                "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+                "detail": {"type": "string"}, "rule": {"type": "string", "description": "the rule ID that refused"}}}}
+        }
+    })
+}
+
+pub async fn get() -> Json<Value> {
+    Json(document())
+}

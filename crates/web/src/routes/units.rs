@@ -1,0 +1,288 @@
+//! The unit look-up (the home bench): scan a DIN, see the donation, its units, where each
+//! stands and what blocks its release; and a unit's full history from the ledger.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use hemaflow_domain::accounts::User;
+use hemaflow_domain::components::Status;
+use hemaflow_domain::{Role, State as Records, queries, release_blockers};
+use hemaflow_service::ledger::Store;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::App;
+use crate::access;
+use crate::auth::Caller;
+use crate::problem::Problem;
+use crate::scan;
+use crate::views::Page;
+
+/// A donation and its units as the benches show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnitView {
+    pub din: String,
+    pub donor_id: Option<String>,
+    pub collected_at: Option<String>,
+    pub blood_group: Option<String>,
+    pub unsuitable: Option<String>,
+    pub tests: Vec<(String, String)>,
+    pub components: Vec<ComponentLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComponentLine {
+    pub id: String,
+    pub din: String,
+    pub product_code: String,
+    pub name: String,
+    pub status: String,
+    pub expires_at: String,
+    pub label_verified: bool,
+    /// What stops release, each as "RULE: what to do" (empty when releasable or final).
+    pub blockers: Vec<Blocker>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Blocker {
+    pub rule: String,
+    pub message: String,
+}
+
+pub fn time_text(at: OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_default()
+}
+
+pub fn component_line(
+    records: &Records,
+    component: &hemaflow_domain::components::Component,
+    status: Status,
+    now: OffsetDateTime,
+) -> ComponentLine {
+    let blockers = if status == Status::Quarantined {
+        release_blockers(records, component, now)
+            .into_iter()
+            .map(|r| Blocker {
+                rule: r.rule.to_owned(),
+                message: r.message,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    ComponentLine {
+        id: component.id.clone(),
+        din: component.din.clone(),
+        product_code: component.product_code.clone(),
+        name: component.name.clone(),
+        status: status.as_str().to_owned(),
+        expires_at: time_text(component.expires_at),
+        label_verified: component.label_verified,
+        blockers,
+    }
+}
+
+/// What `user` may see of a DIN: everything for staff; for a hospital user only the units
+/// shipped to their hospital (and nothing of the donor). `None` when nothing is visible.
+pub fn unit_view(
+    records: &Records,
+    din: &str,
+    user: &User,
+    now: OffsetDateTime,
+) -> Option<UnitView> {
+    let hospital_scope = (user.role == Role::HospitalUser).then_some(user.hospital.as_deref());
+    let components: Vec<ComponentLine> = queries::components_of(records, din)
+        .into_iter()
+        .filter(|c| match hospital_scope {
+            None => true,
+            Some(hospital) => hospital.is_some() && c.consignee.as_deref() == hospital,
+        })
+        .map(|c| {
+            let status = if c.status.is_workable() && c.expires_at <= now {
+                Status::Expired
+            } else {
+                c.status
+            };
+            component_line(records, c, status, now)
+        })
+        .collect();
+    let donation = queries::donation(records, din).filter(|_| hospital_scope.is_none());
+    if donation.is_none() && components.is_empty() {
+        return None;
+    }
+    Some(UnitView {
+        din: din.to_owned(),
+        donor_id: donation.map(|d| d.donor_id.clone()),
+        collected_at: donation.map(|d| time_text(d.ended_at)),
+        blood_group: donation
+            .and_then(|d| {
+                d.resolved_group
+                    .or_else(|| d.determinations.last().map(|x| (x.abo, x.rhd)))
+            })
+            .map(|(abo, rhd)| {
+                format!(
+                    "{abo:?} {}",
+                    if rhd == hemaflow_domain::testing::RhD::Positive {
+                        "RhD positive"
+                    } else {
+                        "RhD negative"
+                    }
+                )
+            }),
+        unsuitable: donation.and_then(|d| d.unsuitable.clone()),
+        tests: donation
+            .map(|d| {
+                d.tests
+                    .iter()
+                    .map(|(test, status)| (test.clone(), status.describe().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        components,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    page: Page,
+}
+
+pub async fn home(caller: Caller) -> Result<Response, Problem> {
+    caller.require(access::ANY)?;
+    Ok(Html(
+        Home {
+            page: Page::of(&caller, "/"),
+        }
+        .render()?,
+    )
+    .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "unit_fragment.html")]
+struct UnitFragment {
+    unit: UnitView,
+    can_release: bool,
+}
+
+#[derive(Deserialize)]
+pub struct Lookup {
+    scan: String,
+}
+
+/// A DIN scanned into the look-up field: the unit at once (htmx), or its page.
+pub async fn lookup(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(query): Query<Lookup>,
+) -> Result<Response, Problem> {
+    caller.require(access::ANY)?;
+    let din = scan::din(&query.scan)?;
+    if !headers.contains_key("hx-request") {
+        return Ok(Redirect::to(&format!("/units/{din}")).into_response());
+    }
+    let now = OffsetDateTime::now_utc();
+    let unit = app
+        .ledger
+        .read(|records| unit_view(records, &din, &caller.user, now))
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
+        })?;
+    let fragment = UnitFragment {
+        unit,
+        can_release: access::RELEASE.contains(&caller.user.role),
+    };
+    Ok(Html(fragment.render()?).into_response())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryLine {
+    pub sequence: i64,
+    pub recorded_at: String,
+    pub actor: String,
+    pub role: String,
+    pub kind: String,
+    pub event_type: String,
+    pub payload: String,
+}
+
+/// Every ledger entry that names `din`, oldest first (events and refusals alike).
+pub async fn history(app: &App, din: &str) -> Result<Vec<HistoryLine>, Problem> {
+    const PAGE: u32 = 1000;
+    let mut after = 0;
+    let mut lines = Vec::new();
+    loop {
+        let entries = app
+            .ledger
+            .store()
+            .entries_after(after, PAGE)
+            .await
+            .map_err(Problem::internal)?;
+        let Some(last) = entries.last() else { break };
+        after = last.sequence;
+        lines.extend(
+            entries
+                .iter()
+                .filter(|e| e.payload.contains(din))
+                .map(|e| HistoryLine {
+                    sequence: e.sequence,
+                    recorded_at: e.recorded_at.to_string(),
+                    actor: e.actor.clone(),
+                    role: e.role.clone(),
+                    kind: e.kind.as_str().to_owned(),
+                    event_type: e.event_type.clone(),
+                    payload: e.payload.clone(),
+                }),
+        );
+        if entries.len() < PAGE as usize {
+            break;
+        }
+    }
+    Ok(lines)
+}
+
+#[derive(Template)]
+#[template(path = "unit.html")]
+struct UnitPage {
+    page: Page,
+    unit: UnitView,
+    can_release: bool,
+    history: Vec<HistoryLine>,
+}
+
+pub async fn page(
+    caller: Caller,
+    State(app): State<App>,
+    Path(din): Path<String>,
+) -> Result<Response, Problem> {
+    caller.require(access::ANY)?;
+    let din = scan::din_in_path(&din)?;
+    let now = OffsetDateTime::now_utc();
+    let unit = app
+        .ledger
+        .read(|records| unit_view(records, &din, &caller.user, now))
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
+        })?;
+    // The ledger's history names donors and staff: establishment staff only.
+    let history = if access::STAFF.contains(&caller.user.role) {
+        history(&app, &din).await?
+    } else {
+        Vec::new()
+    };
+    let page = UnitPage {
+        page: Page::of(&caller, "/"),
+        unit,
+        can_release: access::RELEASE.contains(&caller.user.role),
+        history,
+    };
+    Ok(Html(page.render()?).into_response())
+}

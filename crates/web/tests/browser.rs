@@ -1,0 +1,262 @@
+//! The browser test: real headless Chromium (Debian's `chromium` and `chromedriver`, installed by
+//! `scripts/install-browser.sh`) driven over WebDriver against the real server. It signs in and
+//! scans a DIN into the look-up field with Enter, as a scanner does, and saves screenshots under
+//! `target/screenshots/`. Without Chromium it fails with the install hint, unless
+//! `HEMAFLOW_SKIP_BROWSER_TESTS=1` says to skip it.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_web::demo::{self, Stop};
+use serde_json::{Value, json};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// WebDriver's key code for Enter, the end of every scan.
+const ENTER: &str = "\u{E007}";
+
+struct Driver {
+    process: Child,
+    base: String,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not answer");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800"]
+            }
+        }}});
+        let mut driver = Driver {
+            process,
+            base,
+            session: String::new(),
+            http,
+        };
+        let answer = driver.call("POST", "/session", capabilities).await;
+        driver.session = answer["sessionId"].as_str().expect("a session").to_owned();
+        driver
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = if path == "/session" {
+            format!("{}/session", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let request = match method {
+            "GET" => self.http.get(url),
+            _ => self.http.post(url).json(&body),
+        };
+        let answer: Value = request
+            .send()
+            .await
+            .expect("webdriver")
+            .json()
+            .await
+            .expect("json");
+        assert!(
+            answer["value"]["error"].is_null(),
+            "WebDriver {method} {path}: {answer}"
+        );
+        answer["value"].clone()
+    }
+
+    /// Ends the session, which closes Chromium; dropping the driver then stops chromedriver.
+    async fn quit(self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.http.delete(url).send().await;
+    }
+
+    async fn go(&self, url: &str) {
+        self.call("POST", "/url", json!({"url": url})).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let element = self
+            .call(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        element
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .expect("an element id")
+            .to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        self.call("GET", &format!("/element/{element}/text"), Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn active_element_id(&self) -> String {
+        let element = self.call("GET", "/element/active", Value::Null).await;
+        let id = element
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str);
+        id.unwrap_or_default().to_owned()
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let data = self.call("GET", "/screenshot", Value::Null).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .expect("a PNG");
+        let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+        std::fs::create_dir_all(&folder).expect("screenshot folder");
+        std::fs::write(folder.join(format!("{name}.png")), png).expect("screenshot");
+    }
+
+    /// Waits until `css` shows text containing `wanted`; the time it took.
+    async fn wait_for_text(&self, css: &str, wanted: &str) -> Duration {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if text.contains(wanted) {
+                return started.elapsed();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "{css} never showed {wanted:?}: {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn browser_available() -> bool {
+    if std::env::var("HEMAFLOW_SKIP_BROWSER_TESTS").as_deref() == Ok("1") {
+        eprintln!("HEMAFLOW_SKIP_BROWSER_TESTS=1: the browser test was NOT run");
+        return false;
+    }
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+        .into_iter()
+        .filter(|path| !std::path::Path::new(path).exists())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{missing:?} not installed: run `sh scripts/install-browser.sh` (apt-get install chromium chromium-driver), \
+         or set HEMAFLOW_SKIP_BROWSER_TESTS=1 to skip the browser test"
+    );
+    true
+}
+
+#[tokio::test]
+async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
+    if !browser_available() {
+        return;
+    }
+    let folder = tempfile::tempdir().expect("folder");
+    let url = format!("sqlite://{}", folder.path().join("browser.db").display());
+    let ledger = hemaflow_service::open(&url).await.expect("ledger");
+    demo::accounts(&ledger).await.expect("accounts");
+    let (din, _) = demo::donation(&ledger, "Browser", (Abo::O, RhD::Positive), Stop::Produced)
+        .await
+        .expect("a donation");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = hemaflow_web::App::new(ledger, false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hemaflow_web::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+
+    let driver = Driver::start().await;
+    driver.go(&format!("{base}/login")).await;
+    driver.screenshot("sign-in").await;
+    driver.type_into("#username", "maker").await;
+    driver
+        .type_into("#password", &format!("{}{ENTER}", demo::DEMO_PASSWORD))
+        .await;
+    driver.wait_for_text("header", "Manu Maker").await;
+    let scan_field = driver.find("#scan").await;
+    assert_eq!(
+        driver.active_element_id().await,
+        scan_field,
+        "the scan field has the focus"
+    );
+
+    // The scanner types the barcode and Enter.
+    driver.type_into("#scan", &format!("={din}00{ENTER}")).await;
+    let answered = driver.wait_for_text("#unit", &din).await;
+    eprintln!("scan to answer on screen: {answered:?}");
+    let unit = driver.text("#unit").await;
+    assert!(unit.contains("quarantined"), "{unit}");
+    assert!(
+        unit.contains("the final label has not been scanned"),
+        "{unit}"
+    );
+    driver.screenshot("unit-look-up").await;
+
+    // A product code scanned into the DIN field is refused next to it, and the field is ready
+    // for the next scan.
+    driver
+        .type_into("#scan", &format!("=<D2000V00{ENTER}"))
+        .await;
+    driver.wait_for_text("#unit", "is not a DIN").await;
+    assert_eq!(driver.active_element_id().await, driver.find("#scan").await);
+    driver.screenshot("scan-refused").await;
+
+    // The release queue says in words what blocks the unit.
+    driver.go(&format!("{base}/release")).await;
+    driver
+        .wait_for_text("main", "the final label has not been scanned")
+        .await;
+    driver.screenshot("release-queue").await;
+
+    driver.quit().await;
+    let _ = stop.send(());
+    let _ = server.await;
+}

@@ -1,0 +1,202 @@
+//! The test harness: the real server on a random port of 127.0.0.1 with a fresh database
+//! (SQLite in a temporary folder, or a schema of its own on PostgreSQL), the demo accounts,
+//! and clients signed in as a browser (cookie + CSRF token) or as a machine (bearer token).
+
+use hemaflow_domain::Role;
+use hemaflow_service::ledger::{Entry, Ledger, Store};
+use hemaflow_service::store::{AnyStore, PgStore};
+use hemaflow_web::{App, demo};
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = demo::DEMO_PASSWORD;
+
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    stop: Option<oneshot::Sender<()>>,
+    _folder: Option<tempfile::TempDir>,
+    pg: Option<(PgStore, String)>,
+}
+
+pub enum Database {
+    Sqlite,
+    Postgres(String),
+}
+
+/// The PostgreSQL URL of the test server, or a note that the PostgreSQL variant did not run.
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("HEMAFLOW_TEST_POSTGRES_URL").ok();
+    if url.is_none() {
+        eprintln!("HEMAFLOW_TEST_POSTGRES_URL is not set: the PostgreSQL variant was NOT run");
+    }
+    url
+}
+
+pub async fn spawn(database: Database) -> TestApp {
+    let (ledger, folder, pg) = match database {
+        Database::Sqlite => {
+            let folder = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite://{}", folder.path().join("web.db").display());
+            let ledger = hemaflow_service::open(&url)
+                .await
+                .expect("open sqlite ledger");
+            (ledger, Some(folder), None)
+        }
+        Database::Postgres(url) => {
+            let schema = format!(
+                "hemaflow_test_web_{}_{}",
+                std::process::id(),
+                &hemaflow_web::auth::token::generate()[..8]
+            );
+            let store = PgStore::connect_in_schema(&url, &schema)
+                .await
+                .expect("schema");
+            let ledger = Ledger::open(AnyStore::Postgres(store.clone()))
+                .await
+                .expect("open pg ledger");
+            (ledger, None, Some((store, schema)))
+        }
+    };
+    demo::accounts(&ledger).await.expect("demo accounts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let app = App::new(ledger, false);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = app.clone();
+    tokio::spawn(async move {
+        hemaflow_web::serve(listener, server, async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server");
+    });
+    TestApp {
+        base: format!("http://{address}"),
+        app,
+        stop: Some(stop),
+        _folder: folder,
+        pg,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some((store, schema)) = self.pg.take() {
+            store.drop_schema(&schema).await.expect("drop schema");
+        }
+    }
+
+    pub async fn entries(&self) -> Vec<Entry> {
+        self.app
+            .ledger
+            .store()
+            .entries_after(0, 100_000)
+            .await
+            .expect("entries")
+    }
+
+    /// A browser signed in as `user_id`: its client (cookies kept, redirects not followed)
+    /// and the session's CSRF token read from a page.
+    pub async fn browser(&self, user_id: &str) -> (reqwest::Client, String) {
+        let client = browser_client();
+        let response = self.sign_in(&client, user_id, PASSWORD).await;
+        assert_eq!(response.status(), 303, "sign-in of {user_id}");
+        let home = client.get(self.url("/")).send().await.expect("home");
+        let html = home.text().await.expect("html");
+        (client, csrf_of(&html))
+    }
+
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        user_id: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .expect("login page");
+        let form_token = csrf_of(&page.text().await.expect("html"));
+        client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf", form_token.as_str()),
+                ("username", user_id),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("sign in")
+    }
+
+    /// A bearer token for `user_id`.
+    pub async fn token(&self, user_id: &str) -> String {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/session"))
+            .json(&json!({"user_id": user_id, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("api sign-in");
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.expect("json");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// POST /api/commands as `token`.
+    pub async fn command(&self, token: &str, body: Value) -> (u16, Value, String) {
+        let response = reqwest::Client::new()
+            .post(self.url("/api/commands"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("command");
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (
+            status,
+            response.json().await.unwrap_or(Value::Null),
+            content_type,
+        )
+    }
+}
+
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The first `csrf` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+pub fn user_of(role: Role) -> &'static str {
+    demo::ACCOUNTS
+        .iter()
+        .find(|(_, _, r, _)| *r == role)
+        .map(|(id, ..)| *id)
+        .expect("a demo account per role")
+}

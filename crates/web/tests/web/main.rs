@@ -1,0 +1,509 @@
+//! Black-box tests of the server: each starts the real server on a random port with a fresh
+//! database and talks HTTP to it, as a browser (cookies, CSRF tokens, forms) or as a machine
+//! client (bearer token, JSON, problem details).
+
+mod helpers;
+mod matrix;
+mod skeleton;
+
+use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_service::ledger::EntryKind;
+use hemaflow_web::demo::{self, Stop};
+use hemaflow_web::routes::labels::expiry_scan;
+use hemaflow_web::scan::blood_group_scan;
+use serde_json::json;
+
+use helpers::{Database, TestApp, browser_client, postgres_url, spawn};
+
+#[tokio::test]
+async fn p11_access_sign_in_opens_a_session_with_a_strict_http_only_cookie() {
+    let app = spawn(Database::Sqlite).await;
+    let client = browser_client();
+    let response = app.sign_in(&client, "quality", helpers::PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hemaflow_session="))
+        .expect("a session cookie")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let home = client.get(app.url("/")).send().await.expect("home");
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.expect("html").contains("Quinn Quality"));
+    let anonymous = browser_client()
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(
+        anonymous.status(),
+        303,
+        "an anonymous browser goes to the sign-in page"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn p11_access_a_form_without_its_csrf_token_is_refused_and_changes_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let (client, csrf) = app.browser("admin").await;
+    let before = app.entries().await.len();
+    let form = [
+        ("user_id", "forged.user"),
+        ("name", "Forged"),
+        ("role", "admin"),
+        ("password", "long enough password"),
+    ];
+    let forged = client
+        .post(app.url("/admin/users"))
+        .form(&form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+    assert!(
+        forged
+            .text()
+            .await
+            .expect("html")
+            .contains("security token")
+    );
+    let mut wrong = form.to_vec();
+    wrong.push((
+        "csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ));
+    let forged = client
+        .post(app.url("/admin/users"))
+        .form(&wrong)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    let mut right = form.to_vec();
+    right.push(("csrf", csrf.as_str()));
+    let accepted = client
+        .post(app.url("/admin/users"))
+        .form(&right)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(accepted.status(), 303);
+    assert_eq!(
+        app.entries().await.len(),
+        before + 2,
+        "account and password recorded"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn p11_access_a_wrong_role_is_refused_with_problem_details() {
+    let app = spawn(Database::Sqlite).await;
+    let collector = app.token("collector").await;
+    let response = reqwest::Client::new()
+        .get(app.url("/api/release-queue"))
+        .bearer_auth(&collector)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 403);
+    assert_eq!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/problem+json")
+    );
+    let problem: serde_json::Value = response.json().await.expect("json");
+    assert_eq!(problem["rule"], "P11-ACCESS");
+    assert_eq!(problem["status"], 403);
+    assert!(
+        problem["type"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("P11-ACCESS"))
+    );
+    assert!(problem["title"].is_string() && problem["detail"].is_string());
+
+    // A command given in the wrong role is refused by the domain and the attempt recorded.
+    let before = app.entries().await.len();
+    let (status, problem, content_type) = app
+        .command(&collector, json!({"command": {"type": "create_user", "user_id": "sneaky", "name": "S", "role": "admin", "hospital": null}}))
+        .await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (403, "application/problem+json")
+    );
+    assert_eq!(problem["rule"], "P11-ACCESS");
+    let entries = app.entries().await;
+    assert_eq!(entries.len(), before + 1);
+    assert_eq!(entries[before].kind, EntryKind::Refusal);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn p11_access_the_fifth_wrong_password_locks_the_account_and_the_admin_sees_it() {
+    let app = spawn(Database::Sqlite).await;
+    let client = browser_client();
+    for attempt in 1..=5 {
+        let response = app.sign_in(&client, "labtech", "not the password").await;
+        let expected = if attempt < 5 { 401 } else { 423 };
+        assert_eq!(response.status(), expected, "attempt {attempt}");
+    }
+    let locked = app.sign_in(&client, "labtech", helpers::PASSWORD).await;
+    assert_eq!(
+        locked.status(),
+        423,
+        "the right password is refused while locked"
+    );
+    assert!(locked.text().await.expect("html").contains("locked"));
+    let api = reqwest::Client::new()
+        .post(app.url("/api/session"))
+        .json(&json!({"user_id": "labtech", "password": helpers::PASSWORD}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(api.status(), 423);
+    let (admin, _) = app.browser("admin").await;
+    let page = admin
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .expect("get");
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("labtech") && html.contains("locked"),
+        "failures listed"
+    );
+    app.stop().await;
+}
+
+/// The scans of a unit's correct label.
+async fn label_scans(app: &TestApp, unit: &str) -> String {
+    let (din, code, expires_at, group) = app
+        .app
+        .ledger
+        .read(|state| {
+            let c = &state.components[unit];
+            let group = hemaflow_domain::release::confirmed_group(state, c).expect("typed");
+            (c.din.clone(), c.product_code.clone(), c.expires_at, group)
+        })
+        .await
+        .expect("read");
+    format!(
+        "={din}00\n{}\n=<{code}\n{}\n",
+        blood_group_scan(group.0, group.1),
+        expiry_scan(expires_at)
+    )
+}
+
+async fn release_story(app: &TestApp) {
+    let (_, units) = demo::donation(
+        &app.app.ledger,
+        "Story",
+        (Abo::O, RhD::Negative),
+        Stop::Produced,
+    )
+    .await
+    .expect("a produced donation");
+    let unit = units[0].clone();
+    let quality = app.token("quality").await;
+    let release = json!({"type": "release_component", "component": unit});
+
+    // P11-SIGN: no signature, or a wrong password: refused, nothing appended.
+    let before = app.entries().await.len();
+    let (status, problem, _) = app.command(&quality, json!({"command": release})).await;
+    assert_eq!((status, problem["rule"].as_str()), (403, Some("P11-SIGN")));
+    let (status, problem, _) = app
+        .command(
+            &quality,
+            json!({"command": release, "signature_password": "wrong password!"}),
+        )
+        .await;
+    assert_eq!((status, problem["rule"].as_str()), (403, Some("P11-SIGN")));
+    assert_eq!(
+        app.entries().await.len(),
+        before,
+        "a refused signature records nothing"
+    );
+
+    // REL-GATE: the label is not verified; the blocking reason comes back, only the refusal
+    // is recorded.
+    let (status, problem, content_type) = app
+        .command(
+            &quality,
+            json!({"command": release, "signature_password": helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(problem["rule"], "REL-GATE");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("label")),
+        "{problem}"
+    );
+    let entries = app.entries().await;
+    assert_eq!(entries.len(), before + 1, "only the refusal");
+    assert_eq!(entries[before].kind, EntryKind::Refusal);
+    assert_eq!(entries[before].event_type, "REL-GATE");
+    let queue: serde_json::Value = reqwest::Client::new()
+        .get(app.url("/api/release-queue"))
+        .bearer_auth(&quality)
+        .send()
+        .await
+        .expect("queue")
+        .json()
+        .await
+        .expect("json");
+    let line = queue["units"]
+        .as_array()
+        .and_then(|units| units.iter().find(|u| u["id"] == unit.as_str()))
+        .expect("the unit is in the queue");
+    assert!(
+        line["blockers"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("label"))
+    );
+
+    // The label is scanned at the labels bench (manufacturing) and matches.
+    let (maker, csrf) = app.browser("maker").await;
+    let mut wrong_scans = label_scans(app, &unit).await;
+    wrong_scans = wrong_scans.replace(
+        blood_group_scan(Abo::O, RhD::Negative),
+        blood_group_scan(Abo::A, RhD::Positive),
+    );
+    let mismatch = maker
+        .post(app.url("/labels"))
+        .header("hx-request", "true")
+        .form(&[("csrf", csrf.as_str()), ("scans", wrong_scans.as_str())])
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(
+        mismatch.status(),
+        422,
+        "a label with the wrong group is refused"
+    );
+    let scans = label_scans(app, &unit).await;
+    let verified = maker
+        .post(app.url("/labels"))
+        .header("hx-request", "true")
+        .form(&[("csrf", csrf.as_str()), ("scans", scans.as_str())])
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(
+        verified.status(),
+        200,
+        "{}",
+        verified.text().await.unwrap_or_default()
+    );
+
+    // Now the signed release is accepted; the signature is in the ledger before the release.
+    let (status, body, _) = app
+        .command(
+            &quality,
+            json!({"command": release, "signature_password": helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let entries = app.entries().await;
+    let signed = entries
+        .iter()
+        .rev()
+        .find(|e| e.event_type == "signed")
+        .expect("a signature entry");
+    assert!(
+        signed
+            .payload
+            .contains("\"printed_name\":\"Quinn Quality\""),
+        "{}",
+        signed.payload
+    );
+    assert!(signed.payload.contains("\"meaning\":\"released by\""));
+    assert!(signed.payload.contains("\"signed_at\":"));
+    let last = entries.last().expect("entries");
+    assert_eq!(last.event_type, "component_released");
+    assert_eq!(
+        last.sequence,
+        signed.sequence + 1,
+        "signature and release in one batch"
+    );
+}
+
+#[tokio::test]
+async fn rel_gate_release_is_refused_with_its_reasons_then_accepted_signed_on_sqlite() {
+    let app = spawn(Database::Sqlite).await;
+    release_story(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rel_gate_release_is_refused_with_its_reasons_then_accepted_signed_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let app = spawn(Database::Postgres(url)).await;
+    release_story(&app).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn p11_sign_the_release_page_signs_with_the_password_and_shows_the_signature() {
+    let app = spawn(Database::Sqlite).await;
+    let (_, units) = demo::donation(
+        &app.app.ledger,
+        "Page",
+        (Abo::A, RhD::Positive),
+        Stop::ReadyForRelease,
+    )
+    .await
+    .expect("ready");
+    let (browser, csrf) = app.browser("quality").await;
+    let queue = browser
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("queue");
+    assert!(queue.text().await.expect("html").contains(&units[0]));
+    let path = format!("/release/{}", units[0]);
+    let refused = browser
+        .post(app.url(&path))
+        .header("hx-request", "true")
+        .form(&[("csrf", csrf.as_str()), ("password", "")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403);
+    assert!(refused.text().await.expect("html").contains("P11-SIGN"));
+    let released = browser
+        .post(app.url(&path))
+        .header("hx-request", "true")
+        .form(&[("csrf", csrf.as_str()), ("password", helpers::PASSWORD)])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(released.status(), 200);
+    let html = released.text().await.expect("html");
+    assert!(html.contains("released by Quinn Quality"), "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_scanned_din_answers_with_the_unit_and_a_product_code_in_the_din_field_is_refused() {
+    let app = spawn(Database::Sqlite).await;
+    let (din, _) = demo::donation(
+        &app.app.ledger,
+        "Scan",
+        (Abo::B, RhD::Positive),
+        Stop::Produced,
+    )
+    .await
+    .expect("produced");
+    let (browser, _) = app.browser("maker").await;
+    let scanned = format!("={din}00");
+    let started = std::time::Instant::now();
+    let answer = browser
+        .get(app.url("/units/lookup"))
+        .query(&[("scan", scanned.as_str())])
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("lookup");
+    let elapsed = started.elapsed();
+    assert_eq!(answer.status(), 200);
+    let html = answer.text().await.expect("html");
+    assert!(
+        html.contains(&din) && html.contains("quarantined"),
+        "{html}"
+    );
+    eprintln!("scan look-up answered in {elapsed:?}");
+    let wrong = browser
+        .get(app.url("/units/lookup"))
+        .query(&[("scan", "=<D2000V00")])
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("lookup");
+    assert_eq!(wrong.status(), 400);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("html")
+            .contains("class=\"refusal\"")
+    );
+    // A hospital user sees nothing of a unit not shipped to their hospital.
+    let hospital = app.token("hospital").await;
+    let hidden = reqwest::Client::new()
+        .get(app.url(&format!("/api/units/{din}")))
+        .bearer_auth(&hospital)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(hidden.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_json_and_unknown_commands_are_refused_with_problem_details_and_change_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let token = app.token("labtech").await;
+    let before = app.entries().await.len();
+    for body in ["{", "{\"command\": {\"type\": \"brew_coffee\"}}", "[]"] {
+        let response = reqwest::Client::new()
+            .post(app.url("/api/commands"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert!(response.status().is_client_error(), "{body}");
+        let problem: serde_json::Value = response.json().await.expect("problem");
+        assert_eq!(problem["rule"], "INPUT", "{body}");
+    }
+    assert_eq!(app.entries().await.len(), before);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_api_route_and_each_answers() {
+    let app = spawn(Database::Sqlite).await;
+    let document: serde_json::Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let paths = document["paths"].as_object().expect("paths");
+    for (path, method) in hemaflow_web::routes::openapi::PATHS {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "{method} {path}"
+        );
+        let concrete = path.replace("{din}", "W123426000001");
+        let request = reqwest::Client::new().request(
+            method.to_uppercase().parse().expect("method"),
+            app.url(&concrete),
+        );
+        let status = request.send().await.expect("send").status().as_u16();
+        assert!(
+            status != 404 && status != 405,
+            "{method} {path} answered {status}"
+        );
+    }
+    assert_eq!(
+        paths
+            .values()
+            .map(|p| p.as_object().map_or(0, |m| m.len()))
+            .sum::<usize>(),
+        hemaflow_web::routes::openapi::PATHS.len()
+    );
+    app.stop().await;
+}
