@@ -52,6 +52,8 @@ enum Command {
     Bench(commands::bench::Args),
     /// Print an ISBT 128 label (SVG, PNG, PDF or ZPL) from scanned values.
     Label(commands::label::Args),
+    /// Generate a national workload and drive it through the domain and the ledger.
+    Sim(commands::sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Label(args) => commands::label::run(args),
+        Command::Sim(args) => commands::sim::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

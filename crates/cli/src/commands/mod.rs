@@ -4,3 +4,4 @@ pub mod bench;
 pub mod isbt128;
 pub mod label;
 pub mod label_record;
+pub mod sim;
