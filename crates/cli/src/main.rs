@@ -56,6 +56,8 @@ enum Command {
     Serve(commands::serve::Args),
     /// Seed a fresh database with a small blood centre and demo accounts, then serve it.
     Demo(commands::serve::DemoArgs),
+    /// Generate a national workload and drive it through the domain and the ledger.
+    Sim(commands::sim::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +68,7 @@ fn main() -> ExitCode {
         Command::Label(args) => commands::label::run(args),
         Command::Serve(args) => commands::serve::run(args),
         Command::Demo(args) => commands::serve::run_demo(args),
+        Command::Sim(args) => commands::sim::run(args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -106,13 +106,11 @@ pub enum Command {
         component: String,
         method: String,
     },
-    /// The applied label was scanned: what the scans read.
+    /// LABEL-VERIFY: the applied label was scanned; every scan exactly as the scanner
+    /// delivered it (each linear barcode, pairs read together, or the Data Matrix once).
     VerifyLabel {
         component: String,
-        din: String,
-        product_code: String,
-        abo: Abo,
-        rhd: RhD,
+        scans: Vec<String>,
     },
     ReleaseComponent {
         component: String,
@@ -302,6 +300,9 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
+        /// The structures the verified label carries, as scanned.
+        #[serde(default)]
+        structures: Vec<String>,
     },
     ComponentReleased {
         id: String,

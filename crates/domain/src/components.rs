@@ -123,6 +123,9 @@ pub struct Component {
     pub thawed_at: Option<OffsetDateTime>,
     pub bacterial_control: Option<String>,
     pub label_verified: bool,
+    /// LABEL-VERIFY: the structures of the label verified on the unit, as scanned.
+    #[serde(default)]
+    pub verified_label: Vec<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub released_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -187,6 +190,7 @@ fn new_component(
         thawed_at: None,
         bacterial_control: None,
         label_verified: false,
+        verified_label: Vec::new(),
         released_at: None,
         shipped_at: None,
         consignee: None,

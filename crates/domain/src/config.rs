@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::components::{Attr, Family};
 use crate::eligibility::{DeferralKind, Procedure};
+use crate::label::LabelRules;
 use crate::refusal::{Refusal, refuse};
 use crate::testing::{Frequency, Method, TestSpec};
 
@@ -34,6 +35,9 @@ pub struct Config {
     pub modification: ModificationRules,
     /// TEST-BACT: days of platelet dating each bacterial risk-control method allows.
     pub bacterial_control_days: BTreeMap<String, u32>,
+    /// LABEL-FINAL: when final labels are printed, and the local time they carry.
+    #[serde(default)]
+    pub labels: LabelRules,
 }
 
 /// ELIG-AGE.
@@ -47,24 +51,40 @@ pub struct DonorRules {
 /// ELIG-WEIGHT, -TEMP, -BP, -PULSE, -HB-*, -2RBC, -PLT.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScreeningRules {
+    #[serde(with = "crate::decimal")]
     pub whole_blood_min_weight_kg: f64,
+    #[serde(with = "crate::decimal")]
     pub max_temperature_c: f64,
     pub systolic: (u16, u16),
     pub diastolic: (u16, u16),
     pub pulse: (u16, u16),
+    #[serde(with = "crate::decimal")]
     pub female_min_hb: f64,
+    #[serde(with = "crate::decimal")]
     pub female_min_hct: f64,
+    #[serde(with = "crate::decimal")]
     pub female_physician_min_hb: f64,
+    #[serde(with = "crate::decimal")]
     pub female_physician_min_hct: f64,
+    #[serde(with = "crate::decimal")]
     pub male_min_hb: f64,
+    #[serde(with = "crate::decimal")]
     pub male_min_hct: f64,
+    #[serde(with = "crate::decimal")]
     pub max_hb: f64,
+    #[serde(with = "crate::decimal")]
     pub max_hct: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_min_hct: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_min_hb: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_male_min_weight_kg: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_male_min_height_cm: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_female_min_weight_kg: f64,
+    #[serde(with = "crate::decimal")]
     pub double_red_female_min_height_cm: f64,
     pub platelet_min_count: u32,
     pub aspirin_free_days: u32,
@@ -196,6 +216,7 @@ impl Default for Config {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), *v))
             .collect(),
+            labels: LabelRules::default(),
         }
     }
 }
@@ -790,6 +811,7 @@ impl Config {
     /// CONFIG-VALID: a configuration is accepted only if it is complete and consistent, so that
     /// no later decision meets a missing table entry.
     pub fn validate(&self) -> Result<(), Refusal> {
+        self.labels.offset()?;
         if hemaflow_isbt128::Din::parse(&format!("{}26000001", self.facility)).is_err() {
             return refuse(
                 "CONFIG-VALID",

@@ -79,13 +79,8 @@ pub fn compare(existing: &Identity, new: &Identity) -> Match {
             return Match::Same;
         }
     }
-    let same_family = normalized(&existing.family_name) == normalized(&new.family_name);
-    let same_given = normalized(&existing.given_name) == normalized(&new.given_name);
     let (a, b) = (existing.date_of_birth, new.date_of_birth);
     let same_birth = a == b;
-    if same_family && same_given && same_birth {
-        return Match::Same;
-    }
     let fields_differing = [
         a.year() != b.year(),
         a.month() != b.month(),
@@ -97,6 +92,16 @@ pub fn compare(existing: &Identity, new: &Identity) -> Match {
     let swapped =
         a.year() == b.year() && u8::from(a.month()) == b.day() && a.day() == u8::from(b.month());
     let near_birth = fields_differing == 1 || swapped;
+    // Every match below needs a near or equal birth date: most pairs of a large register stop
+    // here, before the names are normalised (registration compares with every donor).
+    if !same_birth && !near_birth {
+        return Match::None;
+    }
+    let same_family = normalized(&existing.family_name) == normalized(&new.family_name);
+    let same_given = normalized(&existing.given_name) == normalized(&new.given_name);
+    if same_family && same_given && same_birth {
+        return Match::Same;
+    }
     if (same_birth && (same_family || same_given)) || (same_family && same_given && near_birth) {
         return Match::Near;
     }

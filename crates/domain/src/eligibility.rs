@@ -135,14 +135,19 @@ pub struct QuestionnaireFinding {
 pub struct ScreeningInput {
     pub answers: BTreeMap<String, String>,
     pub questionnaire: Vec<QuestionnaireFinding>,
+    #[serde(with = "crate::decimal")]
     pub temperature_c: f64,
     pub systolic: u16,
     pub diastolic: u16,
     pub pulse: u16,
     pub pulse_regular: bool,
+    #[serde(with = "crate::decimal")]
     pub weight_kg: f64,
+    #[serde(with = "crate::decimal::option")]
     pub height_cm: Option<f64>,
+    #[serde(with = "crate::decimal::option")]
     pub hemoglobin_g_dl: Option<f64>,
+    #[serde(with = "crate::decimal::option")]
     pub hematocrit_pct: Option<f64>,
     /// Pre-donation platelet count, x10^3/uL (plateletpheresis).
     pub platelet_count: Option<u32>,

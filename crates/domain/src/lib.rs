@@ -17,7 +17,9 @@
 //! - [`collection`]: donations, DINs, volume (COMP-WEIGHT), the ordered panel.
 //! - [`testing`]: the repeat-reactive algorithm, ABO/RhD twice, the antibody screen.
 //! - [`components`]: recipes, shelf lives, modifications, bacterial control, discard.
-//! - [`release`]: the release gate, labels, holds, post-donation information, expiry.
+//! - [`release`]: the release gate, holds, post-donation information, expiry.
+//! - [`label`]: the final label built from the record (LABEL-FINAL) and the check of an applied
+//!   label (LABEL-VERIFY).
 //! - [`compat`]: ABO/RhD compatibility tables.
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
@@ -45,7 +47,16 @@
 //!
 //! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
 //! SCREEN-INPUT, ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
-//! NOT-FOUND.
+//! NOT-FOUND, and two that make REL-GATE's "final label verified" precise:
+//! - LABEL-FINAL: a final label is printed only for a quarantined or available, in-date unit that
+//!   is not unsafe and whose ABO/RhD is confirmed; a site that labels at release
+//!   (`Config::labels.final_label_at`) also waits for every other release check.
+//! - LABEL-VERIFY: the applied label is scanned (each barcode, or the Data Matrix once) and
+//!   every structure must equal the one built from the record (DIN with flags `00`, ABO/RhD,
+//!   product code, expiry date and time in the site's local time, no special testing); any
+//!   mismatch is refused, and the refusal is recorded like every refusal. The unit is released
+//!   only after an exact match, and only while the record still says what the verified label
+//!   says (a later change of expiry or group asks for a new label).
 //!
 //! # Rules not yet enforced here
 //! - REL-URGENT, EMERG-RELEASE: emergency release belongs to the hospital-order issue.
@@ -77,6 +88,10 @@
 //! - Releasing a hold leaves its units quarantined: they pass the release gate again.
 //! - A unit under an open hold is not modified, divided or pooled (the hold would not follow).
 //! - Pools of mixed ABO/RhD cannot yet be label-verified (their label group is a later issue).
+//! - A refused label scan changes nothing (invariant 6), so it cannot place a hold; none is
+//!   needed: a unit is unreleasable until its label is verified, and a verification is kept
+//!   with the structures it verified, so a unit verified earlier is held again by the gate when
+//!   its record changes.
 //! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
 //!   licensed and a site configures its own.
 
@@ -86,9 +101,11 @@ pub mod command;
 pub mod compat;
 pub mod components;
 pub mod config;
+pub mod decimal;
 pub mod donor;
 pub mod eligibility;
 pub mod invariants;
+pub mod label;
 pub mod queries;
 pub mod records;
 pub mod refusal;
@@ -181,13 +198,7 @@ pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Eve
         Command::RecordBacterialControl { component, method } => {
             components::bacterial_control(state, component, method, ctx)
         }
-        Command::VerifyLabel {
-            component,
-            din,
-            product_code,
-            abo,
-            rhd,
-        } => release::verify_label(state, component, din, product_code, *abo, *rhd, ctx),
+        Command::VerifyLabel { component, scans } => label::verify(state, component, scans, ctx),
         Command::ReleaseComponent { component } => release::release(state, component, ctx),
         Command::DiscardComponent { component, reason } => {
             components::discard(state, component, reason, ctx)

@@ -15,6 +15,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::components::{self, Component, Family, Status};
 use crate::donor;
+use crate::label;
 use crate::refusal::{Refusal, refuse};
 use crate::state::State;
 use crate::testing::{self, Abo, RhD, Typing};
@@ -116,6 +117,33 @@ impl Ids {
 /// REL-GATE (invariant 1): every reason `component` may not be released at `now`, in words;
 /// empty means it may be released.
 pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTime) -> Vec<Refusal> {
+    let mut out = release_blockers_before_label(state, component, now);
+    if let Some(blocker) = label::label_blocker(state, component) {
+        out.push(blocker);
+    }
+    for hold in state
+        .holds
+        .values()
+        .filter(|h| h.is_open() && h.covers(component))
+    {
+        out.push(Refusal::new(
+            "REL-GATE",
+            format!(
+                "hold {} ({:?}) is open: {}",
+                hold.id, hold.kind, hold.reason
+            ),
+        ));
+    }
+    out
+}
+
+/// REL-GATE without the label and the holds: what must hold before a site that labels at
+/// release prints the final label (LABEL-FINAL).
+pub fn release_blockers_before_label(
+    state: &State,
+    component: &Component,
+    now: OffsetDateTime,
+) -> Vec<Refusal> {
     let mut out = Vec::new();
     let mut block = |rule: &'static str, message: String| out.push(Refusal::new(rule, message));
     match component.status {
@@ -191,25 +219,6 @@ pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTim
             "no bacterial risk-control step recorded for these platelets".to_owned(),
         );
     }
-    if !component.label_verified {
-        block(
-            "REL-GATE",
-            "the final label has not been scanned and verified".to_owned(),
-        );
-    }
-    for hold in state
-        .holds
-        .values()
-        .filter(|h| h.is_open() && h.covers(component))
-    {
-        block(
-            "REL-GATE",
-            format!(
-                "hold {} ({:?}) is open: {}",
-                hold.id, hold.kind, hold.reason
-            ),
-        );
-    }
     out
 }
 
@@ -226,70 +235,6 @@ pub fn confirmed_group(state: &State, component: &Component) -> Option<(Abo, RhD
     });
     let first = groups.next()??;
     groups.all(|g| g == Some(first)).then_some(first)
-}
-
-/// REL-GATE: the label on the unit was scanned; it must name this DIN, this product code and
-/// the confirmed ABO/RhD.
-pub(crate) fn verify_label(
-    state: &State,
-    id: &str,
-    din: &str,
-    product_code: &str,
-    abo: Abo,
-    rhd: RhD,
-    ctx: &Context,
-) -> Result<Vec<Event>, Refusal> {
-    let component = components::find(state, id)?;
-    if !component.status.is_workable() {
-        return refuse(
-            "REL-GATE",
-            format!(
-                "{} is {}; no label is verified",
-                id,
-                component.status.as_str()
-            ),
-        );
-    }
-    if din != component.din {
-        return refuse(
-            "REL-GATE",
-            format!(
-                "the label's DIN {din} is not this unit's {}; relabel",
-                component.din
-            ),
-        );
-    }
-    if product_code != component.product_code {
-        return refuse(
-            "MOD-CODE",
-            format!(
-                "the label's product code {product_code} is not this unit's {}; relabel",
-                component.product_code
-            ),
-        );
-    }
-    match confirmed_group(state, component) {
-        Some(group) if group == (abo, rhd) => {}
-        Some((a, r)) => {
-            return refuse(
-                "TEST-ABO-TWICE",
-                format!(
-                    "the label says {abo:?} {rhd:?} but the confirmed group is {a:?} {r:?}; relabel"
-                ),
-            );
-        }
-        None => {
-            return refuse(
-                "TEST-ABO-TWICE",
-                "the ABO/RhD of this unit is not confirmed; label after typing",
-            );
-        }
-    }
-    Ok(vec![Event::LabelVerified {
-        id: id.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
 }
 
 pub(crate) fn release(state: &State, id: &str, ctx: &Context) -> Result<Vec<Event>, Refusal> {

@@ -23,6 +23,9 @@ pub struct Centre {
     pub now: OffsetDateTime,
     /// Every event accepted so far, in order.
     pub log: Vec<Event>,
+    /// Every command accepted so far with its context, in order: replayed through a ledger,
+    /// it seeds a database with the same state.
+    pub journal: Vec<(Command, Context)>,
 }
 
 impl Default for Centre {
@@ -72,6 +75,7 @@ impl Centre {
             state: State::default(),
             now: datetime!(2026-03-02 08:00 UTC),
             log: Vec::new(),
+            journal: Vec::new(),
         }
     }
 
@@ -85,11 +89,13 @@ impl Centre {
 
     /// Decide and, if accepted, apply.
     pub fn run(&mut self, role: Role, command: Command) -> Result<Vec<Event>, Refusal> {
-        let events = decide(&self.state, &command, &self.context(role))?;
+        let context = self.context(role);
+        let events = decide(&self.state, &command, &context)?;
         for event in &events {
             evolve(&mut self.state, event);
         }
         self.log.extend(events.iter().cloned());
+        self.journal.push((command, context));
         Ok(events)
     }
 
@@ -266,21 +272,22 @@ impl Centre {
         self.state.components.get(id)
     }
 
-    /// Scan the unit's own label (DIN, product code, confirmed group).
+    /// Scan every barcode of the unit's own final label (as built from the record).
     pub fn verify_label(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
-        let Some(c) = self.state.components.get(id) else {
-            return Err(Refusal::new("NOT-FOUND", format!("no component {id}")));
-        };
-        let (abo, rhd) =
-            crate::release::confirmed_group(&self.state, c).unwrap_or((Abo::O, RhD::Positive));
-        let command = Command::VerifyLabel {
-            component: id.to_owned(),
-            din: c.din.clone(),
-            product_code: c.product_code.clone(),
-            abo,
-            rhd,
-        };
-        self.run(Role::Manufacturing, command)
+        let label = crate::label::final_label(&self.state, id, self.now)?;
+        let scans = label.scans().map(str::to_owned).to_vec();
+        self.scan_label(id, scans)
+    }
+
+    /// Scan a label applied to `id`: whatever the scanner read.
+    pub fn scan_label(&mut self, id: &str, scans: Vec<String>) -> Result<Vec<Event>, Refusal> {
+        self.run(
+            Role::Manufacturing,
+            Command::VerifyLabel {
+                component: id.to_owned(),
+                scans,
+            },
+        )
     }
 
     pub fn release(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {

@@ -22,7 +22,8 @@ use crate::decide;
 use crate::donor::Sex;
 use crate::eligibility::{Procedure, QuestionnaireFinding};
 use crate::invariants;
-use crate::release::{HoldKind, HoldTarget, confirmed_group};
+use crate::label::expected_structures;
+use crate::release::{HoldKind, HoldTarget};
 use crate::roles::{Role, allowed_roles};
 use crate::rows::{all_rows, rows_touched};
 use crate::scenario::{Centre, healthy_screening, identity};
@@ -580,22 +581,34 @@ fn bacterial(state: &State, rng: &mut Rng) -> Option<Command> {
     })
 }
 
+/// The unit's own label, mostly; sometimes a label with one wrong character, a missing
+/// barcode, or another unit's label (LABEL-VERIFY must refuse them).
 fn verify_label(state: &State, rng: &mut Rng) -> Option<Command> {
     let component = pick_where(&state.components, rng, |c| {
         c.status == Status::Quarantined && !c.label_verified
     })?;
-    let group = confirmed_group(state, component).unwrap_or(GROUPS[0]);
-    let (abo, rhd) = if rng.chance(5) {
-        *rng.pick(&GROUPS)?
+    let labelled = if rng.chance(3) {
+        pick_where(&state.components, rng, |_| true)?
     } else {
-        group
+        component
     };
+    let mut scans: Vec<String> = match expected_structures(state, labelled) {
+        Ok(structures) => structures.iter().map(|s| s.encode()).collect(),
+        Err(_) => vec![format!("={}00", labelled.din)],
+    };
+    if rng.chance(5) {
+        scans.remove(usize::try_from(rng.below(scans.len() as u64)).unwrap_or(0));
+    } else if rng.chance(5) {
+        let which = usize::try_from(rng.below(scans.len() as u64)).unwrap_or(0);
+        let mut chars: Vec<char> = scans[which].chars().collect();
+        if let Some(last) = chars.last_mut() {
+            *last = if *last == '1' { '2' } else { '1' };
+        }
+        scans[which] = chars.into_iter().collect();
+    }
     Some(Command::VerifyLabel {
         component: component.id.clone(),
-        din: component.din.clone(),
-        product_code: component.product_code.clone(),
-        abo,
-        rhd,
+        scans,
     })
 }
 

@@ -188,9 +188,10 @@ pub fn evolve(state: &mut State, event: &Event) {
                 c.expires_at = *expires_at;
             }
         }
-        Event::LabelVerified { id, .. } => {
+        Event::LabelVerified { id, structures, .. } => {
             if let Some(c) = state.components.get_mut(id) {
                 c.label_verified = true;
+                c.verified_label = structures.clone();
             }
         }
         Event::ComponentReleased { id, at, .. } => {

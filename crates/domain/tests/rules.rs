@@ -14,6 +14,15 @@ use hemaflow_domain::{Role, compat, queries};
 use time::Duration;
 use time::macros::date;
 
+/// The barcodes of the unit's correct final label, as a scanner reads them.
+fn label_scans(centre: &Centre, id: &str) -> Vec<String> {
+    hemaflow_domain::label::final_label(&centre.state, id, centre.now)
+        .unwrap()
+        .scans()
+        .map(str::to_owned)
+        .to_vec()
+}
+
 fn screened(
     centre: &mut Centre,
     sex: Sex,
@@ -943,6 +952,9 @@ fn test_bact_platelets_need_a_risk_control_step_and_a_24h_culture_dates_them_day
         .unwrap();
     let c = centre.component(&plt).unwrap();
     assert_eq!(c.expires_at, c.collected_at + Duration::days(3));
+    // The label verified before the culture says day 5: LABEL-VERIFY asks for a new one.
+    assert_eq!(centre.release(&plt).unwrap_err().rule, "LABEL-VERIFY");
+    centre.verify_label(&plt).unwrap();
     centre.release(&plt).unwrap();
     // A secondary culture on day 4 extends the dating to day 7.
     centre
@@ -992,17 +1004,11 @@ fn rel_gate_refuses_release_until_tests_typing_label_and_holds_allow() {
     assert_eq!(refusal.rule, "REL-GATE");
     assert!(refusal.message.contains("label"));
     // A label with the wrong group is refused.
-    let c = centre.component(&rbc).unwrap().clone();
-    let wrong = Command::VerifyLabel {
-        component: rbc.clone(),
-        din: c.din.clone(),
-        product_code: c.product_code.clone(),
-        abo: Abo::B,
-        rhd: RhD::Positive,
-    };
+    let mut scans = label_scans(&centre, &rbc);
+    scans[1] = "=%7300".into(); // B RhD positive
     assert_eq!(
-        centre.run(Role::Manufacturing, wrong).unwrap_err().rule,
-        "TEST-ABO-TWICE"
+        centre.scan_label(&rbc, scans).unwrap_err().rule,
+        "LABEL-VERIFY"
     );
     centre.verify_label(&rbc).unwrap();
     let hold = centre
@@ -1410,16 +1416,10 @@ fn mod_code_each_modification_gets_a_new_product_code_and_needs_a_new_label() {
     assert_eq!(new.status, Status::Quarantined);
     assert!(!new.label_verified);
     // The old label does not verify the new unit.
-    let stale = Command::VerifyLabel {
-        component: irradiated.clone(),
-        din: old.din.clone(),
-        product_code: old.product_code.clone(),
-        abo: Abo::O,
-        rhd: RhD::Positive,
-    };
+    let stale = old.verified_label.clone();
     assert_eq!(
-        centre.run(Role::Manufacturing, stale).unwrap_err().rule,
-        "MOD-CODE"
+        centre.scan_label(&irradiated, stale).unwrap_err().rule,
+        "LABEL-VERIFY"
     );
     assert!(hemaflow_isbt128::parse(&format!("=<{}", new.product_code)).is_ok());
 }

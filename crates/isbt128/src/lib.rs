@@ -10,6 +10,8 @@
 //!   data identifier first (ST-001 §2.2).
 //! * [`Din`] is a valid Donation Identification Number; [`Din::parse_keyed`] verifies the
 //!   keyboard entry check character; [`mod37`] is ISO 7064 MOD 37-2.
+//! * [`verify_scans`] compares the scans of an applied label with the structures it must
+//!   carry; any difference is a [`Mismatch`].
 //! * Every error is a [`ParseError`] with the position of the offending character and a
 //!   message for the technologist. No input panics.
 //!
@@ -36,6 +38,7 @@ pub mod product;
 mod scan;
 pub mod spec;
 mod structure;
+pub mod verify;
 
 pub use blood_group::{Abo, BloodGroup, IntendedUse, RhD};
 pub use date::{Date, DateTime, Time};
@@ -45,6 +48,7 @@ pub use fields::{FieldValue, Fields};
 pub use scan::{Form, Scan, parse, parse_as};
 pub use spec::Kind;
 pub use structure::{CompoundHeader, DataStructure, ProductCode, Raw};
+pub use verify::{Mismatch, verify_scans};
 
 /// Rebuild one structure of `kind` from its raw segment fields (as [`DataStructure::fields`]
 /// names them) and check it: the result is parsed like a scan, and every interpreted field

@@ -4,96 +4,17 @@
 //! This is the pure comparison. Recording the outcome, and holding the unit until a correct
 //! label is verified, belong to the domain that calls it.
 
-use hemaflow_isbt128::{DataStructure, Form, Kind, ParseError, parse};
-
 use crate::content::LabelContent;
 
-/// Why the scans do not match the label's expected content. Any mismatch is a hard stop.
-#[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
-pub enum Mismatch {
-    #[error("no barcode was scanned")]
-    NothingScanned,
-    #[error("scan {index} ('{scan}') is not a valid ISBT 128 barcode: {error}")]
-    Unreadable {
-        index: usize,
-        scan: String,
-        error: ParseError,
-    },
-    #[error(
-        "scan {index} ('{scan}') is a DIN keyed in by hand; a label is verified by scanning its barcodes"
-    )]
-    KeyedIn { index: usize, scan: String },
-    #[error("scan {index}: the label carries {} '{found}', but this unit's is '{expected}'", kind.title())]
-    Different {
-        index: usize,
-        kind: Kind,
-        expected: String,
-        found: String,
-    },
-    #[error("scan {index}: {} '{found}' is not on this unit's label", kind.title())]
-    Unexpected {
-        index: usize,
-        kind: Kind,
-        found: String,
-    },
-    #[error("{} '{expected}' was not scanned: every barcode on the label must be read", kind.title())]
-    Missing { kind: Kind, expected: String },
-}
+pub use hemaflow_isbt128::Mismatch;
 
 /// Compare scanned barcodes with the label's expected content. Each scan may be one linear
 /// barcode, two read together (concatenation), or the Data Matrix compound message. Accepted
 /// only when every structure read equals the expected one character for character and every
-/// expected structure was read at least once.
+/// expected structure was read at least once (the comparison is the codec's
+/// [`hemaflow_isbt128::verify_scans`], which the domain uses too).
 pub fn verify_scans(expected: &LabelContent, scans: &[&str]) -> Result<(), Mismatch> {
-    if scans.is_empty() {
-        return Err(Mismatch::NothingScanned);
-    }
-    let wanted: Vec<(Kind, String)> = expected
-        .structures()
-        .iter()
-        .map(|s| (s.kind(), s.encode()))
-        .collect();
-    let mut seen = vec![false; wanted.len()];
-    for (index, scan) in scans.iter().enumerate() {
-        let index = index + 1;
-        let parsed = parse(scan).map_err(|error| Mismatch::Unreadable {
-            index,
-            scan: (*scan).to_owned(),
-            error,
-        })?;
-        if parsed.form == Form::KeyedDin {
-            return Err(Mismatch::KeyedIn {
-                index,
-                scan: (*scan).to_owned(),
-            });
-        }
-        for structure in parsed.structures() {
-            if let DataStructure::Compound(_) = structure {
-                continue;
-            }
-            let kind = structure.kind();
-            let found = structure.encode();
-            let Some(position) = wanted.iter().position(|(k, _)| *k == kind) else {
-                return Err(Mismatch::Unexpected { index, kind, found });
-            };
-            if wanted[position].1 != found {
-                return Err(Mismatch::Different {
-                    index,
-                    kind,
-                    expected: wanted[position].1.clone(),
-                    found,
-                });
-            }
-            seen[position] = true;
-        }
-    }
-    match wanted.iter().zip(&seen).find(|(_, seen)| !**seen) {
-        Some(((kind, expected), _)) => Err(Mismatch::Missing {
-            kind: *kind,
-            expected: expected.clone(),
-        }),
-        None => Ok(()),
-    }
+    hemaflow_isbt128::verify_scans(&expected.structures(), scans)
 }
 
 #[cfg(test)]
@@ -102,6 +23,7 @@ mod tests {
     use super::*;
     use crate::content::LabelRequest;
     use crate::content::tests::request;
+    use hemaflow_isbt128::Kind;
 
     fn content() -> LabelContent {
         LabelContent::from_request(&request()).unwrap()

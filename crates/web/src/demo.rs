@@ -5,9 +5,10 @@
 use hemaflow_domain::collection::{Container, next_din};
 use hemaflow_domain::donor::Sex;
 use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::label::expected_structures;
 use hemaflow_domain::scenario::{healthy_screening, identity};
 use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
-use hemaflow_domain::{Command, Context, Event, Role, TestResultInput, release::confirmed_group};
+use hemaflow_domain::{Command, Context, Event, Role, TestResultInput};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
 use time::{Duration, OffsetDateTime};
@@ -255,14 +256,11 @@ pub async fn test_and_type(
 pub async fn verify_label(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> {
     let command = ledger
         .read(|state| {
-            let c = state.components.get(unit)?;
-            let (abo, rhd) = confirmed_group(state, c)?;
+            let component = state.components.get(unit)?;
+            let structures = expected_structures(state, component).ok()?;
             Some(Command::VerifyLabel {
                 component: unit.to_owned(),
-                din: c.din.clone(),
-                product_code: c.product_code.clone(),
-                abo,
-                rhd,
+                scans: structures.iter().map(|s| s.encode()).collect(),
             })
         })
         .await?;

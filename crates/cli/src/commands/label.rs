@@ -19,15 +19,20 @@ pub struct Args {
     /// character (`W1234 25 123456 O`).
     #[arg(long)]
     din: String,
-    /// The product code as scanned (`=<E0398V00`).
+    /// The product code as scanned (`=<E0398V00`); with --database also its 8 characters.
     #[arg(long, required_unless_present = "tube")]
     product: Option<String>,
     /// The blood group (ABO/RhD) as scanned (`=%5100`).
-    #[arg(long = "abo-rh", required_unless_present = "tube")]
+    #[arg(long = "abo-rh", required_unless_present_any = ["tube", "database"])]
     abo_rh: Option<String>,
     /// The expiry date and time (`&>0253652359`) or date (`=>025365`) as scanned.
-    #[arg(long, required_unless_present = "tube")]
+    #[arg(long, required_unless_present_any = ["tube", "database"])]
     expiry: Option<String>,
+    /// Print the final label of the unit --din --product on record in this database
+    /// (`sqlite://hemaflow.db`, `postgres://...`): ABO/RhD, expiry and description come from
+    /// the record, and a unit that may not have a final label is refused.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["abo_rh", "expiry", "special", "description", "tube"])]
+    database: Option<String>,
     /// A special testing structure as scanned (`&(N0001`, or 012/013/014).
     #[arg(long)]
     special: Option<String>,
@@ -72,15 +77,22 @@ The base label is 100 mm x 100 mm: DIN and collection facility (upper left), ABO
 Data Matrix with all structures (upper right), product (lower left), expiry and special
 testing (lower right). Code 128 symbols use a 0.254 mm module with 10-module quiet zones.
 
-Exit status: 0 when the label was written, 2 when a value was not valid, 1 when the file
-could not be written.
+With --database, the label is the final label of a unit on record: the DIN and product code
+name the unit (`W123426000001`, `D1000V00`, or as scanned), and everything else comes from
+the record. A unit that is unsafe, discarded, expired, not yet typed twice (or, where the site
+labels at release, not yet ready for release) is refused with the reason.
+
+Exit status: 0 when the label was written, 2 when a value was not valid or the unit may not
+be labelled, 1 when the file could not be written.
 
 Examples:
   hemaflow label --din '=W12342512345600' --product '=<E0398V00' --abo-rh '=%5100' \\
       --expiry '&>0253652359' --volume 300 --format png --out label.png
   hemaflow label --din '=W12342512345600' --product '=<E0398V00' --abo-rh '=%5100' \\
       --expiry '&>0253652359' --format zpl --dpi 203 --out label.zpl
-  hemaflow label --tube --din '=W12342512345607' --format svg --out tube.svg";
+  hemaflow label --tube --din '=W12342512345607' --format svg --out tube.svg
+  hemaflow label --database sqlite://hemaflow.db --din W123426000001 --product D2000V00 \\
+      --format pdf --out unit.pdf";
 
 /// A refusal of the given values: printed, and exit status 2.
 struct Refusal(String);
@@ -102,6 +114,21 @@ fn render(args: &Args) -> Result<Vec<u8>, Refusal> {
     let label = if args.tube {
         let donation = labels::parse_donation(&args.din).map_err(refusal)?;
         Label::tube(&donation).map_err(refusal)?
+    } else if let Some(database) = &args.database {
+        let product = args.product.as_deref().unwrap_or_default();
+        let record = super::label_record::load(database, &args.din, product).map_err(Refusal)?;
+        let request = LabelRequest {
+            din: &record.din,
+            product: &record.product,
+            blood_group: &record.blood_group,
+            expiry: &record.expiry,
+            special_testing: None,
+            description: Some(&record.description),
+            volume_ml: args.volume,
+            facility_name: args.facility_name.as_deref(),
+        };
+        let content = LabelContent::from_request(&request).map_err(refusal)?;
+        Label::base(&content).map_err(refusal)?
     } else {
         let request = LabelRequest {
             din: &args.din,

@@ -3,4 +3,6 @@
 pub mod bench;
 pub mod isbt128;
 pub mod label;
+pub mod label_record;
 pub mod serve;
+pub mod sim;

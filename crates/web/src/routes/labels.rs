@@ -7,9 +7,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::components::Component;
-use hemaflow_domain::release::confirmed_group;
+use hemaflow_domain::label::final_label;
 use hemaflow_domain::{Command, State as Records, queries};
+use hemaflow_isbt128::DataStructure;
 use hemaflow_labels::{Label, LabelContent, LabelRequest, ZplDpi};
 use serde::Deserialize;
 
@@ -21,47 +21,27 @@ use crate::problem::Problem;
 use crate::scan;
 use crate::views::Page;
 
-/// The expiry scan (data structure 005, `&>cyyjjjhhmm`) of an instant, in UTC.
-pub fn expiry_scan(at: time::OffsetDateTime) -> String {
-    let utc = at.to_offset(time::UtcOffset::UTC);
-    let year = utc.year();
-    // The century digit: 0 for 2000-2099 (ST-001 date structures).
-    let century = year / 100 - 20;
-    format!(
-        "&>{}{:02}{:03}{:02}{:02}",
-        century.clamp(0, 9),
-        year % 100,
-        utc.ordinal(),
-        utc.hour(),
-        utc.minute()
-    )
-}
-
-/// What the label of `component` must carry: its DIN, product code, confirmed ABO/RhD and
-/// expiry. A unit without a confirmed group gets no label (TEST-ABO-TWICE).
-pub fn expected_label(records: &Records, component: &Component) -> Result<LabelContent, Problem> {
-    let Some((abo, rhd)) = confirmed_group(records, component) else {
-        return Err(Problem::refused(
-            "TEST-ABO-TWICE",
-            format!(
-                "{} has no confirmed ABO/RhD yet; its label cannot be printed or verified",
-                component.id
-            ),
-        ));
-    };
-    let din = format!("={}00", component.din);
-    let product = format!("=<{}", component.product_code);
-    let expiry = expiry_scan(component.expires_at);
+/// What the final label of `component` carries, from the domain's record (LABEL-FINAL): the
+/// same structures that label verification later compares with, so that a printed label and
+/// its verification can never disagree.
+pub fn expected_label(
+    records: &Records,
+    component: &str,
+    now: time::OffsetDateTime,
+) -> Result<LabelContent, Problem> {
+    let label = final_label(records, component, now)
+        .map_err(|refusal| Problem::refused(refusal.rule, refusal.message))?;
     let request = LabelRequest {
-        din: &din,
-        product: &product,
-        blood_group: scan::blood_group_scan(abo, rhd),
-        expiry: &expiry,
-        description: Some(&component.name),
+        din: &label.din,
+        product: &label.product,
+        blood_group: &label.blood_group,
+        expiry: &label.expiry,
+        description: Some(&label.description),
         ..LabelRequest::default()
     };
-    LabelContent::from_request(&request)
-        .map_err(|error| Problem::refused("LABEL", format!("the label cannot be made: {error}")))
+    LabelContent::from_request(&request).map_err(|error| {
+        Problem::refused("LABEL-FINAL", format!("the label cannot be made: {error}"))
+    })
 }
 
 async fn label_for(app: &App, din: &str, product_code: &str) -> Result<Label, Problem> {
@@ -72,7 +52,7 @@ async fn label_for(app: &App, din: &str, product_code: &str) -> Result<Label, Pr
             let component = queries::component(records, &din, product_code).ok_or_else(|| {
                 Problem::not_found(format!("no unit {din} {product_code} is on record"))
             })?;
-            expected_label(records, component)
+            expected_label(records, &component.id, time::OffsetDateTime::now_utc())
         })
         .await??;
     Label::base(&content)
@@ -139,44 +119,22 @@ pub async fn verify(
         .map(str::trim)
         .filter(|line| !line.is_empty())
         .collect();
-    let din = scans
-        .iter()
-        .find_map(|s| scan::din(s).ok())
-        .ok_or_else(|| Problem::input("scan the label's DIN barcode first"))?;
-    let product_code = scans
-        .iter()
-        .find_map(|s| scan::product_code(s).ok())
-        .ok_or_else(|| Problem::input("scan the label's product code barcode"))?;
-    let (component_id, expected, group) = app
+    let (din, product_code) = unit_named_by(&scans)?;
+    let component_id = app
         .ledger
         .read(|records| {
-            let component = queries::component(records, &din, &product_code).ok_or_else(|| {
-                Problem::not_found(format!("no unit {din} {product_code} is on record"))
-            })?;
-            let expected = expected_label(records, component)?;
-            let group = confirmed_group(records, component);
-            Ok::<_, Problem>((component.id.clone(), expected, group))
+            queries::component(records, &din, &product_code)
+                .map(|component| component.id.clone())
+                .ok_or_else(|| {
+                    Problem::not_found(format!("no unit {din} {product_code} is on record"))
+                })
         })
         .await??;
-    if let Err(mismatch) = hemaflow_labels::verify_scans(&expected, &scans) {
-        return Err(Problem::refused(
-            "REL-GATE",
-            format!(
-                "label of {component_id} does not match the record: {mismatch}; relabel and scan again"
-            ),
-        ));
-    }
-    let Some((abo, rhd)) = group else {
-        return Err(Problem::internal(
-            "a verified label without a confirmed group",
-        ));
-    };
+    // The domain compares every scan with the record (LABEL-VERIFY); a mismatch is refused and
+    // the refusal recorded in the ledger like every refusal.
     let command = Command::VerifyLabel {
         component: component_id.clone(),
-        din,
-        product_code,
-        abo,
-        rhd,
+        scans: scans.iter().map(|scan| (*scan).to_owned()).collect(),
     };
     let id = command_id(form.command_id.as_deref())?;
     execute(&app, &caller, &id, &command).await?;
@@ -187,4 +145,31 @@ pub async fn verify(
         )),
     )
         .into_response())
+}
+
+/// The DIN and product code the scans name: from their own barcodes or from the Data Matrix
+/// (a compound message carries both), so that one scan of the Data Matrix is enough.
+fn unit_named_by(scans: &[&str]) -> Result<(String, String), Problem> {
+    let structures: Vec<DataStructure> = scans
+        .iter()
+        .filter_map(|scan| hemaflow_isbt128::parse(scan).ok())
+        .flat_map(|scan| scan.into_structures())
+        .collect();
+    let din = structures.iter().find_map(|structure| match structure {
+        DataStructure::Donation(number) => Some(number.din.as_str().to_owned()),
+        _ => None,
+    });
+    let product = structures.iter().find_map(|structure| match structure {
+        DataStructure::Product(code) => Some(code.as_str().to_owned()),
+        _ => None,
+    });
+    match (din, product) {
+        (Some(din), Some(product)) => Ok((din, product)),
+        (None, _) => Err(Problem::input(
+            "scan the label's DIN barcode (or its Data Matrix) first",
+        )),
+        (_, None) => Err(Problem::input(
+            "scan the label's product code barcode (or its Data Matrix)",
+        )),
+    }
 }

@@ -9,7 +9,6 @@ mod skeleton;
 use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;
 use hemaflow_web::demo::{self, Stop};
-use hemaflow_web::routes::labels::expiry_scan;
 use hemaflow_web::scan::blood_group_scan;
 use serde_json::json;
 
@@ -183,23 +182,20 @@ async fn p11_access_the_fifth_wrong_password_locks_the_account_and_the_admin_see
     app.stop().await;
 }
 
-/// The scans of a unit's correct label.
+/// The scans of a unit's correct label: the structures the domain expects of it.
 async fn label_scans(app: &TestApp, unit: &str) -> String {
-    let (din, code, expires_at, group) = app
-        .app
+    app.app
         .ledger
         .read(|state| {
-            let c = &state.components[unit];
-            let group = hemaflow_domain::release::confirmed_group(state, c).expect("typed");
-            (c.din.clone(), c.product_code.clone(), c.expires_at, group)
+            let component = &state.components[unit];
+            hemaflow_domain::label::expected_structures(state, component)
+                .expect("a typed unit has a label")
+                .iter()
+                .map(|structure| format!("{}\n", structure.encode()))
+                .collect::<String>()
         })
         .await
-        .expect("read");
-    format!(
-        "={din}00\n{}\n=<{code}\n{}\n",
-        blood_group_scan(group.0, group.1),
-        expiry_scan(expires_at)
-    )
+        .expect("read")
 }
 
 async fn release_story(app: &TestApp) {

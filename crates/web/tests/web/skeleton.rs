@@ -176,16 +176,23 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
     .await;
     assert_eq!(status, 200, "{html}");
     let unit = format!("{din}-D2000V00");
-    let expires_at = app
+    // The label as applied: the DIN as it was scanned at collection, then the other barcodes
+    // the domain expects of the unit's label.
+    let rest: String = app
         .app
         .ledger
-        .read(|s| s.components[&unit].expires_at)
+        .read(|state| {
+            let component = &state.components[&unit];
+            hemaflow_domain::label::expected_structures(state, component)
+                .expect("a typed unit has a label")
+                .iter()
+                .skip(1)
+                .map(|structure| format!("{}\n", structure.encode()))
+                .collect()
+        })
         .await
         .expect("read");
-    let scans = format!(
-        "{scanned}\n=%6200\n=<D2000V00\n{}\n",
-        hemaflow_web::routes::labels::expiry_scan(expires_at)
-    );
+    let scans = format!("{scanned}\n{rest}");
     let (status, html) = post(
         &app,
         &maker,

@@ -1,0 +1,85 @@
+//! Black-box test of `hemaflow sim generate --donations 1000 | hemaflow sim run` on SQLite
+//! (and on PostgreSQL when `HEMAFLOW_TEST_POSTGRES_URL` is set, in a fresh database schema).
+
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Command, Stdio};
+
+fn hemaflow() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hemaflow"))
+}
+
+/// `sim generate | sim run --database url`: the summary printed by run.
+fn pipe(url: &str, donations: &str) -> String {
+    let mut generate = hemaflow()
+        .args(["sim", "generate", "--donations", donations, "--seed", "11"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let run = hemaflow()
+        .args(["sim", "run", "--database", url])
+        .stdin(generate.stdout.take().unwrap())
+        .output()
+        .unwrap();
+    assert!(generate.wait().unwrap().success());
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert!(
+        run.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    stdout
+}
+
+fn figure(summary: &str, name: &str) -> u64 {
+    summary
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {summary}"))
+}
+
+fn check(summary: &str) {
+    let commands = figure(summary, "commands");
+    assert!(commands > 10_000, "{summary}");
+    assert_eq!(
+        figure(summary, "accepted") + figure(summary, "refused"),
+        commands
+    );
+    assert!(summary.contains("1000 donations"), "{summary}");
+    assert!(summary.contains("invariants hold"), "{summary}");
+    assert!(summary.contains("verified"), "{summary}");
+    assert!(summary.contains("commands/s"), "{summary}");
+}
+
+#[test]
+fn sim_generate_1000_donations_piped_into_sim_run_verifies_on_sqlite() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", folder.path().join("sim.db").display());
+    let summary = pipe(&url, "1000");
+    check(&summary);
+    assert!(summary.contains("database   "), "{summary}");
+    assert!(summary.contains(" MB"), "{summary}");
+}
+
+#[test]
+fn sim_run_on_postgres_in_a_fresh_schema() {
+    let Ok(url) = std::env::var("HEMAFLOW_TEST_POSTGRES_URL") else {
+        eprintln!("HEMAFLOW_TEST_POSTGRES_URL is not set: the PostgreSQL run was NOT made");
+        return;
+    };
+    use hemaflow_service::store::PgStore;
+    let schema = format!("hemaflow_test_sim_cli_{}", std::process::id());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let store = runtime
+        .block_on(PgStore::connect_in_schema(&url, &schema))
+        .unwrap();
+    // The binary takes a URL: the schema is chosen by the connection's search_path.
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let in_schema = format!("{url}{separator}options=-c%20search_path%3D{schema}");
+    let summary = pipe(&in_schema, "1000");
+    runtime.block_on(store.drop_schema(&schema)).unwrap();
+    check(&summary);
+    assert!(summary.contains("size not measured"), "{summary}");
+}

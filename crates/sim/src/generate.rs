@@ -1,0 +1,639 @@
+//! The workload generator: a blood establishment's days, as the stream of commands its staff
+//! would give. The generator keeps the domain's state in memory (through `decide` and
+//! `evolve`, like any caller) so that each command names donors, screenings and units that
+//! exist; the commands it emits are exactly those it decided, refused ones included, so
+//! `sim run` meets the same outcomes.
+
+use std::collections::VecDeque;
+
+use hemaflow_domain::collection::Container;
+use hemaflow_domain::command::{Command, Event, TestResultInput};
+use hemaflow_domain::components::{Family, Status};
+use hemaflow_domain::donor::{Identity, Sex};
+use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::label::final_label;
+use hemaflow_domain::scenario::healthy_screening;
+use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::testing::{Abo, Method, Reading, RhD, Stage};
+use hemaflow_domain::{Context, Refusal, Role, State, decide, evolve};
+use time::macros::datetime;
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::Step;
+use crate::figures::{self, Figures};
+
+/// What to generate.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Donations collected (successful collections) over the whole run.
+    pub donations: u64,
+    pub seed: u64,
+    /// Days the donations are spread over (collections weighted by weekday).
+    pub days: u32,
+}
+
+impl Workload {
+    /// `donations` over four weeks, or more days when a day would exceed
+    /// [`figures::MAX_DONATIONS_PER_DAY`].
+    pub fn new(donations: u64, seed: u64) -> Workload {
+        let days = donations.div_ceil(figures::MAX_DONATIONS_PER_DAY).max(28);
+        Workload {
+            donations,
+            seed,
+            days: u32::try_from(days).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// A donor the centre knows, and when they may come back.
+struct Known {
+    id: String,
+    sex: Sex,
+    group: (Abo, RhD),
+    /// Donors keep to their procedure (a platelet donor comes back for platelets).
+    procedure: Procedure,
+    next_visit: Date,
+}
+
+/// A collection under way: recorded when it ends.
+struct InChair {
+    ended: OffsetDateTime,
+    donor: usize,
+    din: String,
+    command: Command,
+}
+
+/// The generator's day-to-day memory (the domain state holds the rest).
+struct Generator<'a, E> {
+    figures: Figures,
+    rng: Rng,
+    state: State,
+    emit: &'a mut E,
+    sequence: u64,
+    donors: Vec<Known>,
+    next_din: u32,
+    /// Donations collected today, to be processed this afternoon and tested tomorrow.
+    collected_today: Vec<(String, usize)>,
+    /// Collections under way, in the order they end.
+    chairs: Vec<InChair>,
+    to_test: Vec<(String, usize)>,
+    /// Components produced, waiting for labelling and release the next morning.
+    to_release: Vec<String>,
+    /// Released units in shelf order (oldest expiry first, roughly).
+    shelf: VecDeque<String>,
+    collected: u64,
+}
+
+/// Generate the stream, calling `emit` for each step in order; the number of steps.
+pub fn generate<E>(workload: &Workload, emit: &mut E) -> std::io::Result<u64>
+where
+    E: FnMut(&Step) -> std::io::Result<()>,
+{
+    let mut generator = Generator {
+        figures: Figures::us(),
+        rng: Rng::new(workload.seed),
+        state: State::default(),
+        emit,
+        sequence: 0,
+        donors: Vec::new(),
+        next_din: 0,
+        collected_today: Vec::new(),
+        chairs: Vec::new(),
+        to_test: Vec::new(),
+        to_release: Vec::new(),
+        shelf: VecDeque::new(),
+        collected: 0,
+    };
+    let plan = daily_plan(workload);
+    for (day, donations) in plan.iter().enumerate() {
+        let morning = START + Duration::days(i64::try_from(day).unwrap_or(0));
+        generator.day(morning, *donations)?;
+    }
+    Ok(generator.sequence)
+}
+
+/// The first day of every run: Monday 5 January 2026, midnight UTC.
+const START: OffsetDateTime = datetime!(2026-01-05 00:00 UTC);
+
+/// How many donations each day collects: the total spread by the weekday weights, rounded so
+/// that the days add up to the total exactly.
+fn daily_plan(workload: &Workload) -> Vec<u64> {
+    let weights: Vec<u64> = (0..workload.days)
+        .map(|d| {
+            let weekday = (START + Duration::days(i64::from(d))).weekday();
+            figures::collection_weight(weekday)
+        })
+        .collect();
+    let total: u64 = weights.iter().sum::<u64>().max(1);
+    let mut plan = Vec::with_capacity(weights.len());
+    let mut cumulative = 0u64;
+    let mut given = 0u64;
+    for weight in weights {
+        cumulative += weight;
+        let due = u64::try_from(
+            u128::from(workload.donations) * u128::from(cumulative) / u128::from(total),
+        )
+        .unwrap_or(u64::MAX);
+        plan.push(due - given);
+        given = due;
+    }
+    plan
+}
+
+impl<E> Generator<'_, E>
+where
+    E: FnMut(&Step) -> std::io::Result<()>,
+{
+    /// Decide, apply if accepted, and emit the command whatever the outcome.
+    fn issue(
+        &mut self,
+        role: Role,
+        at: OffsetDateTime,
+        command: Command,
+    ) -> std::io::Result<Result<Vec<Event>, Refusal>> {
+        let context = Context {
+            actor: actor(role),
+            role,
+            now: at,
+        };
+        let outcome = decide(&self.state, &command, &context);
+        if let Ok(events) = &outcome {
+            for event in events {
+                evolve(&mut self.state, event);
+            }
+        }
+        self.sequence += 1;
+        let step = Step {
+            id: format!("sim-{:09}", self.sequence),
+            context,
+            command,
+        };
+        (self.emit)(&step)?;
+        Ok(outcome)
+    }
+
+    /// Give a command whose outcome the day's plan does not depend on (a refusal is part of
+    /// the workload and is recorded by `sim run` like any other).
+    fn give(&mut self, role: Role, at: OffsetDateTime, command: Command) -> std::io::Result<()> {
+        self.issue(role, at, command).map(drop)
+    }
+
+    fn day(&mut self, midnight: OffsetDateTime, donations: u64) -> std::io::Result<()> {
+        self.give(
+            Role::Manufacturing,
+            midnight + Duration::minutes(30),
+            Command::ExpireUnits {
+                as_of: midnight + Duration::minutes(30),
+            },
+        )?;
+        self.laboratory(midnight + Duration::hours(6))?;
+        self.label_and_release(midnight + Duration::hours(7))?;
+        self.collections(midnight + Duration::hours(8), donations)?;
+        self.processing(midnight + Duration::hours(16))?;
+        self.shipments(midnight + Duration::hours(18))?;
+        Ok(())
+    }
+
+    /// 08:00-14:00: donors arrive, are screened, and most give blood.
+    fn collections(&mut self, from: OffsetDateTime, donations: u64) -> std::io::Result<()> {
+        let mut collected = 0u64;
+        let mut visit = 0i64;
+        // Visits until the day's collections are reached; deferred visits collect nothing.
+        while collected < donations {
+            let spacing = (6 * 3600 * 1000) / i64::try_from(donations * 2).unwrap_or(1).max(1);
+            let at = from + Duration::milliseconds(spacing * visit);
+            visit += 1;
+            self.collections_ended(at)?;
+            if self.visit(at)? {
+                collected += 1;
+            }
+        }
+        // The last procedures (apheresis up to 90 minutes) end before 16:00.
+        self.collections_ended(from + Duration::hours(8))
+    }
+
+    /// One visit: a returning donor who may come back, or a new one; screening; collection.
+    fn visit(&mut self, at: OffsetDateTime) -> std::io::Result<bool> {
+        let today = at.date();
+        let returning = if self.rng.chance(self.figures.first_time_percent) {
+            None
+        } else {
+            self.pick_returning(today)
+        };
+        let index = match returning {
+            Some(index) => index,
+            None => match self.register(at)? {
+                Some(index) => index,
+                None => return Ok(false),
+            },
+        };
+        let procedure = self.donors[index].procedure;
+        let donor_id = self.donors[index].id.clone();
+        let sex = self.donors[index].sex;
+        let mut input = healthy_screening();
+        let deferral = self.figures.screening_deferral(&mut self.rng, sex);
+        deferral.apply(&mut input, sex);
+        let screened = self.issue(
+            Role::CollectionStaff,
+            at,
+            Command::RecordScreening {
+                donor_id: donor_id.clone(),
+                procedure,
+                input,
+            },
+        )?;
+        let screening = match screened {
+            Ok(events) => events.iter().find_map(|e| match e {
+                Event::ScreeningRecorded { screening } if screening.accepted => {
+                    Some(screening.id.clone())
+                }
+                _ => None,
+            }),
+            Err(_) => None,
+        };
+        let Some(screening_id) = screening else {
+            // Deferred (or too early): the donor comes back after the deferral, modelled as
+            // the whole-blood interval.
+            self.donors[index].next_visit = today + Duration::days(56);
+            return Ok(false);
+        };
+        let din = self.new_din(at);
+        let phlebotomist = format!("phleb-{}", 1 + self.rng.below(12));
+        let minutes = self.figures.procedure_minutes(procedure);
+        let started = at + Duration::minutes(5);
+        let ended = started + Duration::minutes(minutes);
+        let command = Command::CollectDonation {
+            din: din.clone(),
+            donor_id,
+            screening_id,
+            container: Container {
+                catalogue_number: figures::container(procedure).to_owned(),
+                lot: format!("L{}", at.date().year()),
+            },
+            started_at: started,
+            ended_at: ended,
+            volume_ml: figures::volume_ml(procedure),
+            red_cell_loss_ml: 0,
+            phlebotomist,
+            adverse_reactions: Vec::new(),
+            collection_state: "TX".to_owned(),
+        };
+        // Recorded when the procedure ends, after visits that began later but ended sooner.
+        let position = self.chairs.partition_point(|c| c.ended <= ended);
+        self.chairs.insert(
+            position,
+            InChair {
+                ended,
+                donor: index,
+                din,
+                command,
+            },
+        );
+        self.donors[index].next_visit = today + Duration::days(figures::return_days(procedure));
+        Ok(true)
+    }
+
+    /// Record every collection that ended by `until`, in the order they ended.
+    fn collections_ended(&mut self, until: OffsetDateTime) -> std::io::Result<()> {
+        let done = self.chairs.partition_point(|c| c.ended <= until);
+        let ended: Vec<InChair> = self.chairs.drain(..done).collect();
+        for chair in ended {
+            let outcome = self.issue(Role::CollectionStaff, chair.ended, chair.command)?;
+            if outcome.is_ok() {
+                self.collected += 1;
+                self.collected_today.push((chair.din, chair.donor));
+            }
+        }
+        Ok(())
+    }
+
+    fn pick_returning(&mut self, today: Date) -> Option<usize> {
+        // A few tries at random: a large register has many donors due back.
+        for _ in 0..8 {
+            let index = usize::try_from(self.rng.below(self.donors.len() as u64)).ok()?;
+            if self.donors.get(index)?.next_visit <= today {
+                return Some(index);
+            }
+        }
+        None
+    }
+
+    fn register(&mut self, at: OffsetDateTime) -> std::io::Result<Option<usize>> {
+        let sex = if self.rng.chance(self.figures.female_percent) {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
+        let n = self.donors.len() + 1;
+        let age_days = 365 * (18 + i64::try_from(self.rng.below(52)).unwrap_or(0))
+            + i64::try_from(self.rng.below(365)).unwrap_or(0);
+        let identity = Identity {
+            family_name: format!("Donor{n}"),
+            given_name: figures::given_name(n).to_owned(),
+            date_of_birth: at.date() - Duration::days(age_days),
+            sex,
+            national_id: None,
+            contact: None,
+            parental_consent: false,
+        };
+        let outcome = self.issue(
+            Role::CollectionStaff,
+            at,
+            Command::RegisterDonor { identity },
+        )?;
+        let Ok(events) = outcome else {
+            return Ok(None);
+        };
+        let id = events.iter().find_map(|e| match e {
+            Event::DonorRegistered { donor } => Some(donor.id.clone()),
+            _ => None,
+        });
+        let group = self.figures.blood_group(&mut self.rng);
+        let procedure = self.figures.procedure(&mut self.rng);
+        Ok(id.map(|id| {
+            self.donors.push(Known {
+                id,
+                sex,
+                group,
+                procedure,
+                next_visit: at.date(),
+            });
+            self.donors.len() - 1
+        }))
+    }
+
+    fn new_din(&mut self, at: OffsetDateTime) -> String {
+        self.next_din += 1;
+        format!(
+            "{}{:02}{:06}",
+            self.state.config.facility,
+            at.year() % 100,
+            self.next_din
+        )
+    }
+
+    /// 16:00: today's donations are processed into components (whole blood within 8 hours).
+    fn processing(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        let donations = std::mem::take(&mut self.collected_today);
+        for (din, donor) in &donations {
+            let Some(donation) = self.state.donations.get(din) else {
+                continue;
+            };
+            let recipe = self.figures.recipe(&mut self.rng, donation.procedure);
+            let outcome = self.issue(
+                Role::Manufacturing,
+                at,
+                Command::ProduceComponents {
+                    din: din.clone(),
+                    recipe: recipe.to_owned(),
+                },
+            )?;
+            if let Ok(events) = outcome {
+                self.to_release
+                    .extend(events.iter().filter_map(|e| match e {
+                        Event::ComponentProduced { component } => Some(component.id.clone()),
+                        _ => None,
+                    }));
+            }
+            self.to_test.push((din.clone(), *donor));
+        }
+        Ok(())
+    }
+
+    /// 06:00: yesterday's samples: the infectious-disease panel as one instrument batch,
+    /// ABO/RhD twice and the antibody screen.
+    fn laboratory(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        let samples = std::mem::take(&mut self.to_test);
+        for (din, donor) in samples {
+            let tests: Vec<String> = self
+                .state
+                .donations
+                .get(&din)
+                .map(|d| d.tests.keys().cloned().collect())
+                .unwrap_or_default();
+            let reactive = self
+                .rng
+                .chance_per_100k(self.figures.repeat_reactive_per_100k)
+                .then(|| self.serology_test(&tests))
+                .flatten();
+            let results = tests
+                .iter()
+                .map(|test| TestResultInput {
+                    din: din.clone(),
+                    test: test.clone(),
+                    stage: Stage::Initial,
+                    reading: if Some(test) == reactive.as_ref() {
+                        Reading::Reactive
+                    } else {
+                        Reading::Nonreactive
+                    },
+                })
+                .collect();
+            self.give(
+                Role::LabTechnologist,
+                at,
+                Command::RecordTestResults { results },
+            )?;
+            if let Some(test) = reactive {
+                // TEST-RR: both duplicate repeats reactive.
+                for _ in 0..2 {
+                    self.give(
+                        Role::LabTechnologist,
+                        at,
+                        Command::RecordTestResult {
+                            result: TestResultInput {
+                                din: din.clone(),
+                                test: test.clone(),
+                                stage: Stage::Repeat,
+                                reading: Reading::Reactive,
+                            },
+                        },
+                    )?;
+                }
+            }
+            let (abo, rhd) = self.donors[donor].group;
+            for _ in 0..2 {
+                self.give(
+                    Role::LabTechnologist,
+                    at,
+                    Command::RecordBloodGroup {
+                        din: din.clone(),
+                        abo,
+                        rhd,
+                    },
+                )?;
+            }
+            let positive = self
+                .rng
+                .chance_per_100k(self.figures.antibody_screen_positive_per_100k);
+            self.give(
+                Role::LabTechnologist,
+                at,
+                Command::RecordAntibodyScreen { din, positive },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn serology_test(&self, tests: &[String]) -> Option<String> {
+        tests
+            .iter()
+            .find(|code| {
+                self.state
+                    .config
+                    .tests
+                    .iter()
+                    .any(|t| t.code == **code && t.method == Method::Serology)
+            })
+            .cloned()
+    }
+
+    /// 07:00: units produced yesterday: bacterial risk control for platelets, the final label
+    /// scanned (now and then wrongly, then again), release; units that cannot be released
+    /// (reactive donations) are discarded.
+    fn label_and_release(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        let units = std::mem::take(&mut self.to_release);
+        for id in units {
+            let Some(unit) = self.state.components.get(&id) else {
+                continue;
+            };
+            if unit.status == Status::Unsafe {
+                self.give(
+                    Role::Manufacturing,
+                    at,
+                    Command::DiscardComponent {
+                        component: id.clone(),
+                        reason: "unsuitable on testing".to_owned(),
+                    },
+                )?;
+                continue;
+            }
+            if unit.family == Family::Platelets {
+                self.give(
+                    Role::Manufacturing,
+                    at,
+                    Command::RecordBacterialControl {
+                        component: id.clone(),
+                        method: "pathogen_reduction".to_owned(),
+                    },
+                )?;
+            }
+            let Ok(label) = final_label(&self.state, &id, at) else {
+                // Not labelled (e.g. a positive antibody screen made it unsafe); release is
+                // still attempted: the gate refuses and says why.
+                self.release(at, &id)?;
+                continue;
+            };
+            let mut scans: Vec<String> = label.scans().map(str::to_owned).to_vec();
+            if self
+                .rng
+                .chance_per_100k(self.figures.label_mismatch_per_100k)
+            {
+                let mut wrong = scans.clone();
+                wrong.swap_remove(1);
+                self.scan(at, &id, wrong)?;
+            }
+            scans.rotate_left(usize::try_from(self.rng.below(4)).unwrap_or(0));
+            self.scan(at, &id, scans)?;
+            self.release(at, &id)?;
+        }
+        Ok(())
+    }
+
+    fn scan(&mut self, at: OffsetDateTime, id: &str, scans: Vec<String>) -> std::io::Result<()> {
+        self.give(
+            Role::Manufacturing,
+            at,
+            Command::VerifyLabel {
+                component: id.to_owned(),
+                scans,
+            },
+        )?;
+        Ok(())
+    }
+
+    fn release(&mut self, at: OffsetDateTime, id: &str) -> std::io::Result<()> {
+        let released = self.issue(
+            Role::QualityAssurance,
+            at,
+            Command::ReleaseComponent {
+                component: id.to_owned(),
+            },
+        )?;
+        if released.is_ok() {
+            self.shelf.push_back(id.to_owned());
+        }
+        Ok(())
+    }
+
+    /// 18:00: hospital orders, heavier on weekdays; the oldest units on the shelf go first.
+    fn shipments(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        let demand = self.figures.shipments_today(at.weekday(), self.shelf.len());
+        let mut shipped = 0usize;
+        while shipped < demand {
+            let Some(id) = self.shelf.pop_front() else {
+                break;
+            };
+            let available = self
+                .state
+                .components
+                .get(&id)
+                .is_some_and(|c| c.status == Status::Available && c.expires_at > at);
+            if !available {
+                continue;
+            }
+            let hospital = figures::hospital(usize::try_from(self.rng.below(20)).unwrap_or(0));
+            self.give(
+                Role::Distribution,
+                at,
+                Command::ShipComponent {
+                    component: id,
+                    consignee: hospital,
+                },
+            )?;
+            shipped += 1;
+        }
+        Ok(())
+    }
+}
+
+fn actor(role: Role) -> String {
+    match role {
+        Role::CollectionStaff => "collection.desk",
+        Role::LabTechnologist => "lab.bench",
+        Role::Manufacturing => "components.lab",
+        Role::QualityAssurance => "qa.release",
+        Role::Distribution => "distribution",
+        Role::Admin => "admin",
+        Role::HospitalUser => "hospital",
+    }
+    .to_owned()
+}
+
+/// A whole number of chances in 100 000 (rates below one percent).
+trait Per100k {
+    fn chance_per_100k(&mut self, per_100k: u64) -> bool;
+}
+
+impl Per100k for Rng {
+    fn chance_per_100k(&mut self, per_100k: u64) -> bool {
+        self.below(100_000) < per_100k
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::Weekday;
+
+    #[test]
+    fn the_daily_plan_adds_up_and_follows_the_weekdays() {
+        let workload = Workload::new(1000, 1);
+        let plan = daily_plan(&workload);
+        assert_eq!(plan.iter().sum::<u64>(), 1000);
+        assert_eq!(plan.len(), 28);
+        // 5 January 2026 is a Monday: Sunday (index 6) collects less than Monday.
+        assert_eq!(START.weekday(), Weekday::Monday);
+        assert!(plan[6] < plan[0], "{plan:?}");
+    }
+}

@@ -1,0 +1,164 @@
+//! The driver: a stream of steps through the real domain and ledger, in batches (group
+//! commit), then `verify` and the invariants.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::time::{Duration, Instant};
+
+use hemaflow_domain::invariants;
+use hemaflow_service::ledger::{LedgerError, Outcome, StoreError, verify};
+use hemaflow_service::{Blood, BloodLedger, OpenError};
+
+use crate::Step;
+
+/// How to run a stream.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Commands per transaction.
+    pub batch: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions { batch: 256 }
+    }
+}
+
+/// Where a run stands, for a progress line.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub commands: u64,
+    /// Bytes of the stream read so far (for an ETA when its size is known).
+    pub bytes: u64,
+    pub elapsed: Duration,
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default)]
+pub struct RunReport {
+    pub commands: u64,
+    pub accepted: u64,
+    /// Refused commands by the rule that refused them.
+    pub refused: BTreeMap<String, u64>,
+    pub events: u64,
+    /// Entries in the ledger after the run (events and refusals, all runs).
+    pub entries: i64,
+    pub elapsed: Duration,
+    pub verify_elapsed: Duration,
+    /// Donors, donations and components in the state after the run.
+    pub donors: usize,
+    pub donations: usize,
+    pub components: usize,
+}
+
+impl RunReport {
+    pub fn refused_total(&self) -> u64 {
+        self.refused.values().sum()
+    }
+    pub fn commands_per_second(&self) -> f64 {
+        self.commands as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("line {line} of the stream cannot be read: {reason}")]
+    Input { line: u64, reason: String },
+    #[error("the database cannot be opened: {0}")]
+    Open(#[from] OpenError),
+    #[error("the ledger failed: {0}")]
+    Ledger(#[from] LedgerError),
+    #[error("the store failed: {0}")]
+    Store(#[from] StoreError),
+    #[error("the ledger does not verify after the run: {0}")]
+    Verify(String),
+    #[error("a domain invariant is broken after the run: {0}")]
+    Invariant(String),
+}
+
+/// Drive every step of `input` through `ledger`, `options.batch` commands a transaction;
+/// `progress` is called after each batch. Then verify the whole ledger and check the domain
+/// invariants on the final state.
+pub async fn run<R: BufRead>(
+    ledger: &BloodLedger,
+    input: R,
+    options: &RunOptions,
+    mut progress: impl FnMut(Progress),
+) -> Result<RunReport, RunError> {
+    let started = Instant::now();
+    let mut report = RunReport::default();
+    let mut batch: Vec<Step> = Vec::with_capacity(options.batch);
+    let mut bytes = 0u64;
+    for (number, line) in input.lines().enumerate() {
+        let line_number = number as u64 + 1;
+        let line = line.map_err(|e| RunError::Input {
+            line: line_number,
+            reason: e.to_string(),
+        })?;
+        bytes += line.len() as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let step: Step = serde_json::from_str(&line).map_err(|e| RunError::Input {
+            line: line_number,
+            reason: e.to_string(),
+        })?;
+        batch.push(step);
+        if batch.len() >= options.batch.max(1) {
+            execute(ledger, &batch, &mut report).await?;
+            batch.clear();
+            progress(Progress {
+                commands: report.commands,
+                bytes,
+                elapsed: started.elapsed(),
+            });
+        }
+    }
+    if !batch.is_empty() {
+        execute(ledger, &batch, &mut report).await?;
+        progress(Progress {
+            commands: report.commands,
+            bytes,
+            elapsed: started.elapsed(),
+        });
+    }
+    report.elapsed = started.elapsed();
+
+    let verifying = Instant::now();
+    let verified = verify::<Blood, _>(ledger.store()).await?;
+    if let Some(problem) = &verified.problem {
+        return Err(RunError::Verify(format!("{problem:?}")));
+    }
+    report.entries = verified.entries;
+    let state = ledger.state().await?;
+    invariants::check(&state).map_err(|v| RunError::Invariant(format!("{v:?}")))?;
+    report.verify_elapsed = verifying.elapsed();
+    report.donors = state.donors.len();
+    report.donations = state.donations.len();
+    report.components = state.components.len();
+    Ok(report)
+}
+
+async fn execute(
+    ledger: &BloodLedger,
+    batch: &[Step],
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    let commands: Vec<_> = batch
+        .iter()
+        .map(|s| (s.id.as_str(), &s.command, &s.context))
+        .collect();
+    for answer in ledger.execute_batch(&commands).await? {
+        let receipt = answer?;
+        report.commands += 1;
+        match receipt.outcome {
+            Outcome::Accepted { events } => {
+                report.accepted += 1;
+                report.events += events.len() as u64;
+            }
+            Outcome::Refused { rule, .. } => *report.refused.entry(rule).or_default() += 1,
+        }
+    }
+    Ok(())
+}
