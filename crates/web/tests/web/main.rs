@@ -336,6 +336,14 @@ async fn release_story(app: &TestApp) {
         signed.sequence + 1,
         "signature and release in one batch"
     );
+
+    // Invariant 5: the ledger the server wrote (accounts, screenings with decimals, refusals,
+    // signatures) verifies: every hash, the replay, the command records, the projection rows.
+    let store = app.app.ledger.store();
+    let report = hemaflow_service::ledger::verify::<hemaflow_service::Blood, _>(store)
+        .await
+        .expect("verify");
+    assert!(report.is_ok(), "{report}");
 }
 
 #[tokio::test]
