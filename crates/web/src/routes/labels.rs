@@ -159,6 +159,22 @@ pub async fn verify(
         })
         .await??;
     if let Err(mismatch) = hemaflow_labels::verify_scans(&expected, &scans) {
+        // A label whose group differs from the record is given to the domain as scanned, so
+        // that the refused scan is kept in the ledger (DESIGN: refusals are recorded).
+        let scanned_group = scans.iter().find_map(|s| scan::blood_group(s).ok());
+        if let (Some((abo, rhd)), Some(confirmed)) = (scanned_group, group)
+            && (abo, rhd) != confirmed
+        {
+            let command = Command::VerifyLabel {
+                component: component_id.clone(),
+                din: din.clone(),
+                product_code: product_code.clone(),
+                abo,
+                rhd,
+            };
+            let id = command_id(form.command_id.as_deref())?;
+            execute(&app, &caller, &id, &command).await?;
+        }
         return Err(Problem::refused(
             "REL-GATE",
             format!(

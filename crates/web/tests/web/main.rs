@@ -291,6 +291,10 @@ async fn release_story(app: &TestApp) {
         422,
         "a label with the wrong group is refused"
     );
+    let entries = app.entries().await;
+    let kept = entries.last().expect("entries");
+    assert_eq!(kept.kind, EntryKind::Refusal, "the refused scan is kept");
+    assert!(kept.payload.contains("\"abo\":\"A\""), "{}", kept.payload);
     let scans = label_scans(app, &unit).await;
     let verified = maker
         .post(app.url("/labels"))
