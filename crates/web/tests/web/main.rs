@@ -287,6 +287,12 @@ async fn release_story(app: &TestApp) {
         422,
         "a label with the wrong group is refused"
     );
+    let entries = app.entries().await;
+    let kept = entries.last().expect("entries");
+    assert_eq!(kept.kind, EntryKind::Refusal, "the refused scan is kept");
+    assert_eq!(kept.event_type, "LABEL-VERIFY");
+    let wrong_group = blood_group_scan(Abo::A, RhD::Positive);
+    assert!(kept.payload.contains(wrong_group), "{}", kept.payload);
     let scans = label_scans(app, &unit).await;
     let verified = maker
         .post(app.url("/labels"))
@@ -332,6 +338,14 @@ async fn release_story(app: &TestApp) {
         signed.sequence + 1,
         "signature and release in one batch"
     );
+
+    // Invariant 5: the ledger the server wrote (accounts, screenings with decimals, refusals,
+    // signatures) verifies: every hash, the replay, the command records, the projection rows.
+    let store = app.app.ledger.store();
+    let report = hemaflow_service::ledger::verify::<hemaflow_service::Blood, _>(store)
+        .await
+        .expect("verify");
+    assert!(report.is_ok(), "{report}");
 }
 
 #[tokio::test]
