@@ -1,5 +1,9 @@
 //! One module per top-level command.
 
+pub mod audit;
 pub mod bench;
+pub mod database;
+pub mod demo;
 pub mod isbt128;
 pub mod label;
+pub mod transfer;
