@@ -162,7 +162,36 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
     assert_eq!(tampered.status.code(), Some(1));
     let message = text(&tampered.stderr);
     assert!(message.contains("does NOT verify"), "{message}");
-    assert!(message.contains("120"), "{message}");
+    assert!(message.contains("entry 120"), "{message}");
+
+    // A rewritten payload, a deleted entry and two entries swapped, each on a fresh copy.
+    let tamperings = [
+        (
+            "UPDATE entries SET payload = replace(payload, ':', ': ') WHERE sequence = 300",
+            "entry 300",
+        ),
+        (
+            "DELETE FROM entries WHERE sequence = 200",
+            "entry 200 is missing",
+        ),
+        (
+            "UPDATE entries SET payload = CASE sequence WHEN 150 THEN (SELECT payload FROM entries WHERE sequence = 151) ELSE (SELECT payload FROM entries WHERE sequence = 150) END WHERE sequence IN (150, 151)",
+            "entry 150 was altered",
+        ),
+    ];
+    for (index, (sql, named)) in tamperings.into_iter().enumerate() {
+        let url = sqlite_url(dir.path(), &format!("tampered{index}.db"));
+        let import = hemaflow(&["import", "--database", &url], &export.stdout);
+        assert_eq!(import.status.code(), Some(0), "{}", text(&import.stderr));
+        runtime.block_on(async {
+            let store = hemaflow_service::store::connect(&url).await.unwrap();
+            assert!(TestDb::execute(&store, sql).await > 0, "{sql}");
+        });
+        let tampered = verify(&url);
+        let message = text(&tampered.stderr);
+        assert_eq!(tampered.status.code(), Some(1), "{sql}: {message}");
+        assert!(message.contains(named), "{sql}: {message}");
+    }
 
     // A projection row changed behind the ledger's back is named too.
     runtime.block_on(async {
