@@ -40,6 +40,11 @@ impl From<Exit> for ExitCode {
         1 when Hemaflow itself could not do the work."
 )]
 struct Cli {
+    /// The database holding the ledger: sqlite://FILE or postgres://USER@HOST/DATABASE.
+    /// Default: the SQLite file hemaflow.db in the user's data directory
+    /// ($XDG_DATA_HOME/hemaflow or ~/.local/share/hemaflow), created on first use.
+    #[arg(long, global = true, env = "HEMAFLOW_DATABASE_URL", value_name = "URL")]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,21 +59,32 @@ enum Command {
     Label(commands::label::Args),
     /// Serve the benches and the JSON API over HTTP.
     Serve(commands::serve::Args),
-    /// Seed a fresh database with a small blood centre and demo accounts, then serve it.
-    Demo(commands::serve::DemoArgs),
     /// Generate a national workload and drive it through the domain and the ledger.
     Sim(commands::sim::Args),
+    /// Check the ledger's integrity and read a unit's story from it.
+    Audit(commands::audit::Args),
+    /// Write the whole ledger to stdout as JSON lines (one entry per line).
+    Export(commands::transfer::ExportArgs),
+    /// Read an export from stdin into an EMPTY database; it is replayed and verified, and
+    /// nothing is written unless all of it checks.
+    Import(commands::transfer::ImportArgs),
+    /// A demo blood centre: `--seed-only` creates and seeds a new database and exits.
+    Demo(commands::demo::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let database = cli.database.as_deref();
     let result = match cli.command {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
-        Command::Label(args) => commands::label::run(args),
-        Command::Serve(args) => commands::serve::run(args),
-        Command::Demo(args) => commands::serve::run_demo(args),
-        Command::Sim(args) => commands::sim::run(args),
+        Command::Label(args) => commands::label::run(args, database),
+        Command::Serve(args) => commands::serve::run(args, database),
+        Command::Sim(args) => commands::sim::run(args, database),
+        Command::Audit(args) => commands::audit::run(args, database),
+        Command::Export(args) => commands::transfer::run_export(args, database),
+        Command::Import(args) => commands::transfer::run_import(args, database),
+        Command::Demo(args) => commands::demo::run(args, database),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -32,7 +32,7 @@ fn demo_seed_only_prints_every_role_and_refuses_a_database_that_is_not_empty() {
         assert!(out.contains(role), "{role} missing from:\n{out}");
     }
     assert!(
-        out.contains("hemaflow-demo") && out.contains("=W1234"),
+        out.contains("hemaflow-demo") && out.contains("W123426"),
         "{out}"
     );
     let second = run();

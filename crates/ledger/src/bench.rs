@@ -152,6 +152,8 @@ fn prepare<M: Model>(
         let command_json = to_canonical(command)?;
         let command_hash = crate::engine::sha256_hex(&command_json);
         let (drafts, rows, refused) = match M::decide(&state, command, context) {
+            // Accepted with nothing to record: the engine writes nothing for it either.
+            Ok(events) if events.is_empty() => continue,
             Ok(events) => {
                 let mut drafts = Vec::new();
                 for event in &events {

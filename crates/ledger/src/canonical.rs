@@ -5,12 +5,10 @@
 //! to be declared. Here the bytes are written by hand: object keys sorted by their UTF-16 code
 //! units (RFC 8785 §3.2.3), no whitespace, strings escaped as RFC 8785 requires (serde_json's
 //! string escaping is exactly that: `\b \t \n \f \r \" \\`, other controls as lowercase
-//! `\u00xx`, everything else literal). Integers are written as they are. A non-integer number
-//! (a screening's temperature, weight or haemoglobin, measured values the domain records as
-//! given) is written as RFC 8785 §3.2.2.3 says (ECMAScript's shortest round-trip form) where
-//! that form equals Rust's shortest round-trip `Display`: zero, and magnitudes from 1e-6 to
-//! below 1e21, integral values without a fraction (`80.0` is `80`). Numbers outside that range
-//! are refused, so that no formatting rule is ever guessed.
+//! `\u00xx`, everything else literal). Integers are written as they are; other numbers as
+//! RFC 8785 §3.2.2.3 says, by ECMAScript's Number-to-String rules over the shortest digits
+//! that read back to the same double (the domain records measured values such as a
+//! temperature of 36.8 °C or a height of 165.0 cm, which is written `165`).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -22,9 +20,7 @@ pub enum CanonicalError {
     Serialize(String),
     #[error("the stored payload is not in canonical form: it was rewritten after it was hashed")]
     NotCanonical,
-    #[error(
-        "the number {0} at {1} has no canonical form here; ledger payloads hold integers and decimals from 1e-6 to below 1e21"
-    )]
+    #[error("the number {0} at {1} has no JSON form (not finite)")]
     NonInteger(String, String),
 }
 
@@ -33,19 +29,6 @@ pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Result<String, Canonica
     let value =
         serde_json::to_value(value).map_err(|e| CanonicalError::Serialize(e.to_string()))?;
     canonical_value(&value)
-}
-
-/// The ECMAScript form of `x` (RFC 8785 §3.2.2.3) where it equals Rust's shortest
-/// round-trip `Display`; `None` outside that range.
-fn ecmascript_number(x: f64) -> Option<String> {
-    if x == 0.0 {
-        return Some("0".to_owned());
-    }
-    let magnitude = x.abs();
-    if !x.is_finite() || !(1e-6..1e21).contains(&magnitude) {
-        return None;
-    }
-    Some(format!("{x}"))
 }
 
 /// The canonical JSON text of a JSON value.
@@ -63,8 +46,8 @@ fn write_value(value: &Value, out: &mut String, path: &mut String) -> Result<(),
             if n.is_i64() || n.is_u64() {
                 out.push_str(&n.to_string());
             } else {
-                match n.as_f64().and_then(ecmascript_number) {
-                    Some(text) => out.push_str(&text),
+                match n.as_f64().filter(|f| f.is_finite()) {
+                    Some(f) => write_double(f, n, out),
                     None => return Err(CanonicalError::NonInteger(n.to_string(), path.clone())),
                 }
             }
@@ -105,6 +88,58 @@ fn write_value(value: &Value, out: &mut String, path: &mut String) -> Result<(),
     Ok(())
 }
 
+/// ECMAScript's Number::toString (ECMA-262 §6.1.6.1.20) of a finite double, from the shortest
+/// round-trip digits that serde_json (ryu) prints for it, as RFC 8785 requires.
+fn write_double(f: f64, n: &serde_json::Number, out: &mut String) {
+    if f == 0.0 {
+        out.push('0'); // -0 too
+        return;
+    }
+    let text = n.to_string();
+    let (text, negative) = match text.strip_prefix('-') {
+        Some(rest) => (rest.to_owned(), true),
+        None => (text, false),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => (text.as_str(), 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = format!("{whole}{fraction}");
+    // The decimal point sits after `point` digits: value = 0.digits x 10^point.
+    let mut point = whole.len() as i32 + exponent;
+    let leading = digits.len() - digits.trim_start_matches('0').len();
+    digits.drain(..leading);
+    point -= leading as i32;
+    digits.truncate(digits.trim_end_matches('0').len());
+    let k = digits.len() as i32;
+    if negative {
+        out.push('-');
+    }
+    if k <= point && point <= 21 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat_n('0', (point - k) as usize));
+    } else if 0 < point && point <= 21 {
+        out.push_str(&digits[..point as usize]);
+        out.push('.');
+        out.push_str(&digits[point as usize..]);
+    } else if -6 < point && point <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat_n('0', (-point) as usize));
+        out.push_str(&digits);
+    } else {
+        out.push_str(&digits[..1]);
+        if k > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let e = point - 1;
+        out.push('e');
+        out.push(if e < 0 { '-' } else { '+' });
+        out.push_str(&e.abs().to_string());
+    }
+}
+
 fn write_string(s: &str, out: &mut String) {
     // serde_json's escaping of a string is RFC 8785's; serialising a &str cannot fail.
     match serde_json::to_string(s) {
@@ -119,6 +154,44 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn doubles_are_written_as_ecmascript_writes_them() {
+        let cases: [(f64, &str); 12] = [
+            (165.0, "165"),
+            (36.8, "36.8"),
+            (-0.5, "-0.5"),
+            (-0.0, "0"),
+            (0.000001, "0.000001"),
+            (1e-7, "1e-7"),
+            (1.5e-7, "1.5e-7"),
+            (1e21, "1e+21"),
+            (1.23e22, "1.23e+22"),
+            (1e20, "100000000000000000000"),
+            (123456.789, "123456.789"),
+            (5e-324, "5e-324"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(
+                canonical_value(&json!(value)).unwrap(),
+                expected,
+                "{value:e}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_canonical_double_reads_back_to_the_same_double(bits in any::<u64>()) {
+            let value = f64::from_bits(bits);
+            prop_assume!(value.is_finite());
+            let text = canonical_value(&json!(value)).unwrap();
+            let back: f64 = text.parse().unwrap();
+            prop_assert_eq!(back, value);
+            let again = canonical_value(&serde_json::from_str::<Value>(&text).unwrap()).unwrap();
+            prop_assert_eq!(again, text);
+        }
+    }
 
     #[test]
     fn keys_are_sorted_and_whitespace_is_gone() {
@@ -150,22 +223,11 @@ mod tests {
     }
 
     #[test]
-    fn decimals_are_written_in_their_ecmascript_form() {
-        let value = json!({"t": 36.8, "w": 80.0, "z": -0.0, "hb": 12.5, "n": -0.000001});
+    fn measured_values_are_hashed_in_their_shortest_form() {
         assert_eq!(
-            canonical_value(&value).unwrap(),
-            r#"{"hb":12.5,"n":-0.000001,"t":36.8,"w":80,"z":0}"#
+            canonical_value(&json!({"a": [1, 2.5, 80.0]})).unwrap(),
+            r#"{"a":[1,2.5,80]}"#
         );
-    }
-
-    #[test]
-    fn numbers_without_a_sure_canonical_form_are_refused_with_their_place() {
-        let err = canonical_value(&json!({"a": [1, 1e-7]})).unwrap_err();
-        assert_eq!(
-            err,
-            CanonicalError::NonInteger("1e-7".into(), "$.a[1]".into())
-        );
-        assert!(canonical_value(&json!(1e21)).is_err());
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

@@ -62,6 +62,19 @@ pub enum LedgerError {
 struct Cache<S> {
     state: S,
     head: ChainHead,
+    /// True while `state` holds events of a group not yet committed. If the future appending
+    /// a group is dropped (a cancelled request), the flag is still set when the next call
+    /// takes the lock, and the state is rebuilt from the ledger.
+    stale: bool,
+}
+
+impl<S: Default> Cache<S> {
+    /// Forgets the state; the next catch-up replays every entry.
+    fn reset(&mut self) {
+        self.state = S::default();
+        self.head = ChainHead::EMPTY;
+        self.stale = false;
+    }
 }
 
 /// The ledger of one domain on one store. Keeps the state in memory and catches up on what
@@ -81,6 +94,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
             cache: Mutex::new(Cache {
                 state: M::State::default(),
                 head: ChainHead::EMPTY,
+                stale: false,
             }),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
         };
@@ -101,20 +115,18 @@ impl<M: Model, S: Store> Ledger<M, S> {
         &self.store
     }
 
-    /// A copy of the current state, caught up with the store.
+    /// A copy of the current state, caught up with the store. This copies the whole state:
+    /// prefer [`Ledger::read`] for a query.
     pub async fn state(&self) -> Result<M::State, LedgerError> {
-        let mut cache = self.cache.lock().await;
-        self.catch_up(&mut cache).await?;
-        Ok(cache.state.clone())
+        self.read(|state| state.clone()).await
     }
 
-    /// Runs `read` on the current state, caught up with the store, under the ledger's lock and
-    /// without copying the state: for screens and queries that read a small part of it. Keep
-    /// `read` short; commands wait while it runs.
-    pub async fn read<T>(&self, read: impl FnOnce(&M::State) -> T) -> Result<T, LedgerError> {
+    /// Answers `query` from the current state, caught up with the store, without copying it.
+    /// Commands wait while the query runs: keep it short.
+    pub async fn read<R>(&self, query: impl FnOnce(&M::State) -> R) -> Result<R, LedgerError> {
         let mut cache = self.cache.lock().await;
         self.catch_up(&mut cache).await?;
-        Ok(read(&cache.state))
+        Ok(query(&cache.state))
     }
 
     /// Decides `command` and records the outcome: its events (with their projection rows) or
@@ -167,6 +179,11 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 .map(|record| (record.command_id.clone(), record))
                 .collect();
             let mut group = Group::<M>::new(cache.head);
+            // The group evolves the cached state in place as it accepts commands (no copy of
+            // the whole state per command); from here until the append commits, the cache is
+            // ahead of the store and is marked stale, so that any way out of this attempt
+            // other than a commit makes the next catch-up replay the ledger from the start.
+            let cache = &mut *cache;
             let mut answers = Vec::with_capacity(commands.len());
             // The first position of each command ID in the batch, with its command's hash.
             let mut first_seen: HashMap<&str, (usize, &str)> = HashMap::new();
@@ -188,7 +205,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                     }
                 } else {
                     first_seen.insert(command_id, (index, hash));
-                    group.decide(&cache, command_id, command, json, hash, context)
+                    group.decide(cache, command_id, command, json, hash, context)
                 };
                 answers.push(answer);
             }
@@ -196,17 +213,21 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 return Ok(with_attempts(answers, attempt + 1));
             }
             let head = group.head;
-            let (batch, state) = group.into_batch(cache.head.sequence);
-            match self.store.append(batch).await {
+            let batch = group.into_batch(cache.head.sequence);
+            let appended = self.store.append(batch).await;
+            cache.stale = false;
+            match appended {
                 Ok(()) => {
-                    if let Some(state) = state {
-                        cache.state = state;
-                    }
                     cache.head = head;
                     return Ok(with_attempts(answers, attempt + 1));
                 }
-                Err(e) if e.is_retryable() => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    // The state holds events the store refused: start again from the ledger.
+                    cache.reset();
+                    if !e.is_retryable() {
+                        return Err(e.into());
+                    }
+                }
             }
         }
         Err(LedgerError::Contention {
@@ -217,6 +238,9 @@ impl<M: Model, S: Store> Ledger<M, S> {
 
     /// Reads and applies every entry appended since the cache's head.
     async fn catch_up(&self, cache: &mut Cache<M::State>) -> Result<(), LedgerError> {
+        if cache.stale {
+            cache.reset();
+        }
         loop {
             let entries = self
                 .store
@@ -364,30 +388,29 @@ fn with_attempts<E>(
 
 /// The entries, rows and command records of one transaction being built.
 struct Group<M: Model> {
-    /// The state after the accepted commands so far; `None` until one is accepted (the
-    /// cache's state is cloned only then, and kept until the append has committed).
-    state: Option<M::State>,
     head: ChainHead,
     entries: Vec<Entry>,
     rows: BTreeMap<(String, String), Row>,
     commands: Vec<CommandRecord>,
+    model: std::marker::PhantomData<M>,
 }
 
 impl<M: Model> Group<M> {
     fn new(head: ChainHead) -> Self {
         Group {
-            state: None,
             head,
             entries: Vec::new(),
             rows: BTreeMap::new(),
             commands: Vec::new(),
+            model: std::marker::PhantomData,
         }
     }
 
-    /// Decides one command against the state so far and adds what it records.
+    /// Decides one command against the state so far (the cache's state, with the group's
+    /// accepted events already applied) and adds what it records.
     fn decide(
         &mut self,
-        cache: &Cache<M::State>,
+        cache: &mut Cache<M::State>,
         command_id: &str,
         command: &M::Command,
         command_json: &str,
@@ -396,8 +419,7 @@ impl<M: Model> Group<M> {
     ) -> Result<Receipt<M::Event>, LedgerError> {
         let meta = M::entry_meta(context);
         let first = self.head.sequence + 1;
-        let current = self.state.as_ref().unwrap_or(&cache.state);
-        let (drafts, outcome) = match M::decide(current, command, context) {
+        let (drafts, outcome) = match M::decide(&cache.state, command, context) {
             Ok(events) if events.is_empty() => {
                 return Ok(Receipt {
                     command_id: command_id.to_owned(),
@@ -443,11 +465,11 @@ impl<M: Model> Group<M> {
             entries.push(entry);
         }
         if let Outcome::Accepted { events } = &outcome {
-            let state = self.state.get_or_insert_with(|| cache.state.clone());
+            cache.stale = true;
             for event in events {
-                M::evolve(state, event);
+                M::evolve(&mut cache.state, event);
             }
-            for row in rows_after::<M>(state, events) {
+            for row in rows_after::<M>(&cache.state, events) {
                 self.rows.insert((row.kind.clone(), row.id.clone()), row);
             }
         }
@@ -471,16 +493,13 @@ impl<M: Model> Group<M> {
         })
     }
 
-    fn into_batch(self, expected_last: i64) -> (AppendBatch, Option<M::State>) {
-        (
-            AppendBatch {
-                expected_last,
-                entries: self.entries,
-                rows: self.rows.into_values().collect(),
-                commands: self.commands,
-            },
-            self.state,
-        )
+    fn into_batch(self, expected_last: i64) -> AppendBatch {
+        AppendBatch {
+            expected_last,
+            entries: self.entries,
+            rows: self.rows.into_values().collect(),
+            commands: self.commands,
+        }
     }
 }
 

@@ -2,11 +2,14 @@
 //! evolves and projects, and [`open`] gives the ledger of a database URL. Every front end (the
 //! command line, the server) goes through here, so that there is one way to record a command.
 
-use hemaflow_domain as domain;
 use hemaflow_ledger::StoreError;
 use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row};
 use hemaflow_store::AnyStore;
 
+pub mod demo;
+pub mod history;
+
+pub use hemaflow_domain as domain;
 pub use hemaflow_ledger as ledger;
 pub use hemaflow_store as store;
 

@@ -4,7 +4,7 @@
 use hemaflow_ledger::{
     AppendBatch, ChainHead, CommandRecord, Entry, Row, Store, StoreError, StoredRow,
 };
-pub use hemaflow_store_postgres::PgStore;
+pub use hemaflow_store_postgres::{PgStore, redact};
 pub use hemaflow_store_sqlite::SqliteStore;
 
 /// The default database: a SQLite file in the working directory, created on first run.

@@ -2,6 +2,7 @@
 //! the ratio means something on a noisy machine.
 
 mod isbt128_bench;
+mod ledger_bench;
 
 use clap::{Args as ClapArgs, Subcommand};
 
@@ -18,10 +19,15 @@ enum Command {
     /// ISBT 128 parsing: structures per second on one core, against splitting the same
     /// input into lines.
     Isbt128(isbt128_bench::Args),
+    /// The ledger: commands per second through domain + ledger + projections, against raw
+    /// batched inserts of the same rows with the SHA-256 chain (SQLite, and PostgreSQL when
+    /// --database-url is given); and the cost per command at 1x and 10x the data.
+    Ledger(ledger_bench::Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
     match args.command {
         Command::Isbt128(args) => isbt128_bench::run(args),
+        Command::Ledger(args) => ledger_bench::run(args),
     }
 }

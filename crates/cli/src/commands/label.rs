@@ -28,11 +28,6 @@ pub struct Args {
     /// The expiry date and time (`&>0253652359`) or date (`=>025365`) as scanned.
     #[arg(long, required_unless_present_any = ["tube", "database"])]
     expiry: Option<String>,
-    /// Print the final label of the unit --din --product on record in this database
-    /// (`sqlite://hemaflow.db`, `postgres://...`): ABO/RhD, expiry and description come from
-    /// the record, and a unit that may not have a final label is refused.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["abo_rh", "expiry", "special", "description", "tube"])]
-    database: Option<String>,
     /// A special testing structure as scanned (`&(N0001`, or 012/013/014).
     #[arg(long)]
     special: Option<String>,
@@ -97,8 +92,9 @@ Examples:
 /// A refusal of the given values: printed, and exit status 2.
 struct Refusal(String);
 
-pub fn run(args: Args) -> anyhow::Result<Exit> {
-    let bytes = match render(&args) {
+/// With the global `--database`, the label is the final label of the unit on record.
+pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+    let bytes = match render(&args, database) {
         Ok(bytes) => bytes,
         Err(Refusal(message)) => {
             eprintln!("hemaflow label: {message}");
@@ -110,11 +106,14 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn render(args: &Args) -> Result<Vec<u8>, Refusal> {
+fn render(args: &Args, database: Option<&str>) -> Result<Vec<u8>, Refusal> {
+    if database.is_some() && !args.tube {
+        refuse_values_beside_the_record(args)?;
+    }
     let label = if args.tube {
         let donation = labels::parse_donation(&args.din).map_err(refusal)?;
         Label::tube(&donation).map_err(refusal)?
-    } else if let Some(database) = &args.database {
+    } else if let Some(database) = database {
         let product = args.product.as_deref().unwrap_or_default();
         let record = super::label_record::load(database, &args.din, product).map_err(Refusal)?;
         let request = LabelRequest {
@@ -214,4 +213,25 @@ fn write_whole(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = fs::remove_file(&temporary);
     }
     result
+}
+
+/// A label for a unit on record takes its values from the record only: values given beside
+/// `--database` would silently disagree with it, so they are refused.
+fn refuse_values_beside_the_record(args: &Args) -> Result<(), Refusal> {
+    let given: Vec<&str> = [
+        ("--abo-rh", args.abo_rh.is_some()),
+        ("--expiry", args.expiry.is_some()),
+        ("--special", args.special.is_some()),
+        ("--description", args.description.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, present)| present.then_some(name))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    Err(Refusal(format!(
+        "{} cannot be given with --database: the label of a unit on record takes its values from the record",
+        given.join(", ")
+    )))
 }

@@ -1,8 +1,12 @@
 //! One module per top-level command.
 
+pub mod audit;
 pub mod bench;
+pub mod database;
+pub mod demo;
 pub mod isbt128;
 pub mod label;
 pub mod label_record;
 pub mod serve;
 pub mod sim;
+pub mod transfer;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use hemaflow_web::{App, demo};
+use hemaflow_web::App;
 
 use crate::Exit;
 
@@ -13,22 +13,6 @@ pub struct Args {
     /// Address to listen on; anything but loopback needs TLS in front (cookies are Secure).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
-    /// The database: sqlite://FILE or postgres://...
-    #[arg(long, env = "HEMAFLOW_DATABASE_URL", default_value = hemaflow_service::store::DEFAULT_DATABASE_URL)]
-    pub database: String,
-}
-
-#[derive(clap::Args)]
-pub struct DemoArgs {
-    /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// A database to seed; it must be empty. Default: a new SQLite file in a temporary folder.
-    #[arg(long)]
-    pub database: Option<String>,
-    /// Seed the database and exit without serving.
-    #[arg(long)]
-    pub seed_only: bool,
 }
 
 fn init_tracing() {
@@ -39,19 +23,21 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
 }
 
-pub fn run(args: Args) -> anyhow::Result<Exit> {
-    init_tracing();
+/// Serves the database named by the global `--database` (default: the SQLite file in the
+/// user's data directory).
+pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+    let url = super::database::resolve(database)?;
     runtime()?.block_on(async {
-        let ledger = hemaflow_service::open(&args.database)
+        let ledger = hemaflow_service::open(&url)
             .await
-            .with_context(|| format!("cannot open the ledger at {}", redact(&args.database)))?;
+            .with_context(|| format!("cannot open the ledger at {}", redact(&url)))?;
         let password = hemaflow_web::auth::token::generate();
         if hemaflow_web::bootstrap_admin(&ledger, "admin", "Administrator", &password).await? {
             eprintln!(
@@ -63,56 +49,11 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
     })
 }
 
-pub fn run_demo(args: DemoArgs) -> anyhow::Result<Exit> {
+pub async fn serve(
+    ledger: hemaflow_service::BloodLedger,
+    bind: SocketAddr,
+) -> anyhow::Result<Exit> {
     init_tracing();
-    let (database, _folder) = match args.database {
-        Some(url) => (url, None),
-        None => {
-            let folder = tempfile::Builder::new()
-                .prefix("hemaflow-demo-")
-                .tempdir()
-                .context("cannot make a folder for the demo database")?;
-            let url = format!("sqlite://{}", folder.path().join("demo.db").display());
-            (url, Some(folder))
-        }
-    };
-    runtime()?.block_on(async {
-        let ledger = hemaflow_service::open(&database)
-            .await
-            .with_context(|| format!("cannot open the ledger at {}", redact(&database)))?;
-        if !ledger
-            .read(|state| state.users.is_empty() && state.donors.is_empty())
-            .await?
-        {
-            anyhow::bail!(
-                "the demo seeds an empty database; {} is not empty",
-                redact(&database)
-            );
-        }
-        let scans = demo::seed(&ledger)
-            .await
-            .context("cannot seed the demo centre")?;
-        println!("Hemaflow demo database: {}", redact(&database));
-        println!("DIN barcodes to scan into the look-up field:");
-        for (scan, shows) in &scans {
-            println!("  {scan}  {shows}");
-        }
-        println!(
-            "Demo accounts (password `{}` for each):",
-            demo::DEMO_PASSWORD
-        );
-        for (user_id, name, role, hospital) in demo::ACCOUNTS {
-            let scope = hospital.map(|h| format!(", {h}")).unwrap_or_default();
-            println!("  {user_id:<10} {name} ({}{scope})", role.as_str());
-        }
-        if args.seed_only {
-            return Ok(Exit::Success);
-        }
-        serve(ledger, args.bind).await
-    })
-}
-
-async fn serve(ledger: hemaflow_service::BloodLedger, bind: SocketAddr) -> anyhow::Result<Exit> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -35,10 +35,6 @@ enum SimCommand {
     /// Drive a workload read from standard input through the domain and the ledger.
     #[command(after_help = RUN_HELP)]
     Run {
-        /// The database (`sqlite://FILE`, `postgres://...`); default $HEMAFLOW_DATABASE_URL,
-        /// else sqlite://hemaflow.db.
-        #[arg(long, value_name = "URL")]
-        database: Option<String>,
         /// Commands recorded per transaction (group commit).
         #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         batch: u64,
@@ -61,14 +57,15 @@ terminal.
 Exit status: 0 when the run completed and verified, 2 when the stream is not valid, 1 when
 the database failed or did not verify.";
 
-pub fn run(args: Args) -> anyhow::Result<Exit> {
+/// `sim run` records into the global `--database`.
+pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
     match args.command {
         SimCommand::Generate {
             donations,
             seed,
             days,
         } => generate(donations, seed, days),
-        SimCommand::Run { database, batch } => drive(database, batch),
+        SimCommand::Run { batch } => drive(database, batch),
     }
 }
 
@@ -96,10 +93,8 @@ fn generate(donations: u64, seed: u64, days: Option<u32>) -> anyhow::Result<Exit
     }
 }
 
-fn drive(database: Option<String>, batch: u64) -> anyhow::Result<Exit> {
-    let url = database
-        .or_else(|| std::env::var("HEMAFLOW_DATABASE_URL").ok())
-        .unwrap_or_else(|| hemaflow_service::store::DEFAULT_DATABASE_URL.to_owned());
+fn drive(database: Option<&str>, batch: u64) -> anyhow::Result<Exit> {
+    let url = super::database::resolve(database)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

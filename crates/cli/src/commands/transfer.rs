@@ -1,0 +1,61 @@
+//! `hemaflow export` and `hemaflow import`: the ledger as JSON lines, one entry per line, so
+//! that a site can move from SQLite to PostgreSQL without losing a line.
+
+use std::io::{BufWriter, Write};
+
+use anyhow::Context;
+use clap::Args as ClapArgs;
+use hemaflow_service::Blood;
+use hemaflow_service::ledger::{TransferError, export, import};
+
+use super::database;
+use crate::Exit;
+
+#[derive(ClapArgs)]
+pub struct ExportArgs {}
+
+#[derive(ClapArgs)]
+pub struct ImportArgs {}
+
+/// Writes every entry of the ledger to stdout.
+pub fn run_export(_args: ExportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
+    let url = database::resolve(database)?;
+    database::runtime()?.block_on(async {
+        let store = database::store(&url).await?;
+        let stdout = std::io::stdout();
+        let mut out = BufWriter::new(stdout.lock());
+        let count = export(&store, &mut out)
+            .await
+            .context("the export stopped")?;
+        out.flush().context("cannot write the export")?;
+        eprintln!("exported {count} entries from {}", database::redact(&url));
+        Ok(Exit::Success)
+    })
+}
+
+/// Reads an export from stdin into an empty database; nothing is written unless all of it
+/// checks, replays and verifies.
+pub fn run_import(_args: ImportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
+    let url = database::resolve(database)?;
+    database::runtime()?.block_on(async {
+        let store = database::store(&url).await?;
+        let stdin = std::io::stdin();
+        match import::<Blood, _, _>(&store, stdin.lock()).await {
+            Ok(report) => {
+                println!("imported into {}: {report}", database::redact(&url));
+                Ok(Exit::Success)
+            }
+            Err(e) => {
+                eprintln!("hemaflow: import refused: {e}");
+                Ok(match e {
+                    TransferError::BadLine { .. }
+                    | TransferError::Chain { .. }
+                    | TransferError::BadEvent { .. }
+                    | TransferError::SplitCommand { .. }
+                    | TransferError::Read { .. } => Exit::InvalidInput,
+                    _ => Exit::Failure,
+                })
+            }
+        }
+    })
+}

@@ -1,0 +1,360 @@
+//! The story of a unit from the ledger (REC-TRACE, 21 CFR 606.160): every entry that concerns
+//! a DIN, its donation, its components (and the pools and DINs they went into), its donor, and
+//! the holds, tasks, screenings and deferrals opened for them; refusals included.
+//!
+//! An entry concerns the unit when one of the string values of its payload equals one of the
+//! unit's identifiers. The identifiers are found from the entries themselves (a collection
+//! names the donor; a production names the components; a hold names its id), repeated until
+//! no new one appears, so the story is read from the ledger alone, not from projections.
+
+use std::collections::BTreeSet;
+
+use hemaflow_domain::command::Event;
+use hemaflow_domain::release::HoldTarget;
+use hemaflow_isbt128::{DataStructure, Din, Kind, ParseError, parse_as};
+use hemaflow_ledger::{Entry, EntryKind, Store, StoreError};
+use serde::Serialize;
+
+const PAGE: u32 = 1000;
+/// More rounds than any chain of identifiers needs (DIN -> donor -> hold -> ...); a bound so
+/// that the search always ends.
+const MAX_ROUNDS: usize = 8;
+
+/// A DIN as scanned (`=W12342512345600`) or keyed in with its check character
+/// (`W1234 25 123456 R`), read with the ISBT 128 codec.
+pub fn parse_din(input: &str) -> Result<Din, ParseError> {
+    match parse_as(input.trim(), &[Kind::DonationIdentificationNumber])? {
+        DataStructure::Donation(number) => Ok(number.din),
+        DataStructure::KeyedDin(din) => Ok(din),
+        // parse_as answers only with the kinds it was asked for.
+        other => unreachable!("parse_as returned {other:?} for a DIN prompt"),
+    }
+}
+
+/// One line of the story.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistoryLine {
+    pub sequence: i64,
+    /// RFC 3339, UTC.
+    pub recorded_at: String,
+    pub actor: String,
+    pub role: String,
+    pub command_id: String,
+    /// `event` or `refusal`.
+    pub kind: &'static str,
+    /// The event's name, or the rule ID of a refusal.
+    pub event_type: String,
+    pub summary: String,
+}
+
+/// The story of one DIN.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct History {
+    pub din: String,
+    /// The donor of the donation, when the ledger holds its collection.
+    pub donor_id: Option<String>,
+    /// Every identifier the story followed (DINs, component, donor, hold, task ids...).
+    pub identifiers: Vec<String>,
+    pub lines: Vec<HistoryLine>,
+}
+
+/// The story of `din`, or `None` when no entry of the ledger mentions it.
+pub async fn history<S: Store>(store: &S, din: &Din) -> Result<Option<History>, StoreError> {
+    let mut ids: BTreeSet<String> = BTreeSet::from([din.as_str().to_owned()]);
+    let mut donor_id = None;
+    for _ in 0..MAX_ROUNDS {
+        let before = ids.len();
+        for_each_entry(store, |entry| {
+            if let Some(event) = concerning(entry, &ids) {
+                if let Some(Event::DonationCollected { donation }) = &event
+                    && donation.din == din.as_str()
+                {
+                    donor_id = Some(donation.donor_id.clone());
+                }
+                if let Some(event) = &event {
+                    ids.extend(identifiers_made_by(event));
+                }
+            }
+        })
+        .await?;
+        if ids.len() == before {
+            break;
+        }
+    }
+    let mut lines = Vec::new();
+    for_each_entry(store, |entry| {
+        if let Some(event) = concerning(entry, &ids) {
+            lines.push(line(entry, event.as_ref()));
+        }
+    })
+    .await?;
+    if lines.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(History {
+        din: din.as_str().to_owned(),
+        donor_id,
+        identifiers: ids.into_iter().collect(),
+        lines,
+    }))
+}
+
+async fn for_each_entry<S: Store>(
+    store: &S,
+    mut visit: impl FnMut(&Entry),
+) -> Result<(), StoreError> {
+    let mut after = 0;
+    loop {
+        let entries = store.entries_after(after, PAGE).await?;
+        let Some(last) = entries.last() else {
+            return Ok(());
+        };
+        after = last.sequence;
+        entries.iter().for_each(&mut visit);
+    }
+}
+
+/// `Some(event)` (`Some(None)` for a refusal) when the entry mentions one of `ids`.
+fn concerning(entry: &Entry, ids: &BTreeSet<String>) -> Option<Option<Event>> {
+    let payload: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
+    if !mentions(&payload, ids) {
+        return None;
+    }
+    Some(match entry.kind {
+        EntryKind::Event => serde_json::from_value(payload).ok(),
+        EntryKind::Refusal => None,
+    })
+}
+
+fn mentions(value: &serde_json::Value, ids: &BTreeSet<String>) -> bool {
+    match value {
+        serde_json::Value::String(s) => ids.contains(s),
+        serde_json::Value::Array(items) => items.iter().any(|v| mentions(v, ids)),
+        serde_json::Value::Object(fields) => fields.values().any(|v| mentions(v, ids)),
+        _ => false,
+    }
+}
+
+/// The identifiers an event gives to things of the unit's story, which later entries name.
+fn identifiers_made_by(event: &Event) -> Vec<String> {
+    match event {
+        Event::DonorRegistered { donor } => vec![donor.id.clone()],
+        Event::ScreeningRecorded { screening } => vec![screening.id.clone()],
+        Event::DonorDeferred { deferral } => vec![deferral.id.clone()],
+        Event::DonationCollected { donation } => {
+            vec![donation.din.clone(), donation.donor_id.clone()]
+        }
+        // A pool made of the unit gets its own DIN: its story continues the unit's.
+        Event::ComponentProduced { component } => {
+            vec![component.id.clone(), component.din.clone()]
+        }
+        Event::ComponentProcessed { into, .. } => into.clone(),
+        Event::HoldPlaced { hold } => vec![hold.id.clone()],
+        Event::TaskOpened { task } => vec![task.id.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn line(entry: &Entry, event: Option<&Event>) -> HistoryLine {
+    let summary = match (entry.kind, event) {
+        (EntryKind::Event, Some(event)) => summary(event),
+        (EntryKind::Event, None) => format!("{} (payload not readable)", entry.event_type),
+        (EntryKind::Refusal, _) => refusal_summary(&entry.payload),
+    };
+    HistoryLine {
+        sequence: entry.sequence,
+        recorded_at: entry.recorded_at.to_string(),
+        actor: entry.actor.clone(),
+        role: entry.role.clone(),
+        command_id: entry.command_id.clone(),
+        kind: entry.kind.as_str(),
+        event_type: entry.event_type.clone(),
+        summary,
+    }
+}
+
+fn refusal_summary(payload: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    let rule = value["rule"].as_str().unwrap_or("?");
+    let message = value["message"].as_str().unwrap_or("");
+    format!("refused ({rule}): {message}")
+}
+
+fn group(abo: &hemaflow_domain::testing::Abo, rhd: &hemaflow_domain::testing::RhD) -> String {
+    let sign = match rhd {
+        hemaflow_domain::testing::RhD::Positive => "+",
+        hemaflow_domain::testing::RhD::Negative => "-",
+    };
+    format!("{abo:?}{sign}")
+}
+
+/// One readable line per event, as a supervisor reading the record would say it.
+pub fn summary(event: &Event) -> String {
+    match event {
+        Event::Configured { by, .. } => format!("site configuration changed by {by}"),
+        Event::DonorRegistered { donor } => format!(
+            "donor {} registered: {}, {} (born {})",
+            donor.id,
+            donor.identity.family_name,
+            donor.identity.given_name,
+            donor.identity.date_of_birth
+        ),
+        Event::ScreeningRecorded { screening } => {
+            let verdict = if screening.accepted {
+                "accepted".to_owned()
+            } else {
+                let rules: Vec<&str> = screening.findings.iter().map(|f| f.rule.as_str()).collect();
+                format!("not accepted ({})", rules.join(", "))
+            };
+            format!(
+                "screening {} for {:?}: {verdict}",
+                screening.id, screening.procedure
+            )
+        }
+        Event::DonorDeferred { deferral } => format!(
+            "donor {} deferred: {} ({:?}, from {}{})",
+            deferral.donor_id,
+            deferral.description,
+            deferral.kind,
+            deferral.starts,
+            deferral
+                .ends
+                .map(|d| format!(" until {d}"))
+                .unwrap_or_default()
+        ),
+        Event::DonorRequalified {
+            deferral_id,
+            reason,
+            ..
+        } => format!("deferral {deferral_id} lifted: {reason}"),
+        Event::DonationCollected { donation } => format!(
+            "{:?} donation {} collected from donor {}: {} mL ({:?}) in {}",
+            donation.procedure,
+            donation.din,
+            donation.donor_id,
+            donation.volume_ml,
+            donation.volume_status,
+            donation.collection_state
+        ),
+        Event::TestsOrdered { din, tests } => {
+            format!(
+                "{} tests ordered for {din}: {}",
+                tests.len(),
+                tests.join(", ")
+            )
+        }
+        Event::TestResultRecorded {
+            din,
+            test,
+            stage,
+            reading,
+            status,
+            ..
+        } => format!("{din} {test} {stage:?}: {reading:?} -> {}", marker(status)),
+        Event::DonationUnsuitable { din, reason, .. } => {
+            format!("donation {din} unsuitable: {reason}")
+        }
+        Event::BloodGroupDetermined { din, abo, rhd, .. } => {
+            format!("{din} ABO/RhD determined: {}", group(abo, rhd))
+        }
+        Event::BloodGroupResolved {
+            din,
+            abo,
+            rhd,
+            reason,
+            ..
+        } => format!("{din} ABO/RhD resolved as {}: {reason}", group(abo, rhd)),
+        Event::DonorBloodGroupConfirmed {
+            donor_id, abo, rhd, ..
+        } => format!(
+            "donor {donor_id} blood group confirmed: {}",
+            group(abo, rhd)
+        ),
+        Event::AntibodyScreenRecorded { din, positive, .. } => format!(
+            "{din} antibody screen {}",
+            if *positive { "POSITIVE" } else { "negative" }
+        ),
+        Event::ComponentProduced { component } => format!(
+            "component {} produced: {} ({}), expires {}",
+            component.id,
+            component.name,
+            component.status.as_str(),
+            rfc3339(component.expires_at)
+        ),
+        Event::ComponentProcessed { id, into, .. } => {
+            format!("component {id} processed into {}", into.join(", "))
+        }
+        Event::BacterialControlRecorded {
+            id,
+            method,
+            expires_at,
+            ..
+        } => format!(
+            "{id} bacterial control {method}: expiry now {}",
+            rfc3339(*expires_at)
+        ),
+        Event::LabelVerified { id, by, .. } => format!("label of {id} verified by {by}"),
+        Event::UserCreated { user } => {
+            format!(
+                "user {} ({}) created as {}",
+                user.id,
+                user.name,
+                user.role.as_str()
+            )
+        }
+        Event::PasswordSet { user_id, by, .. } => format!("password of {user_id} set by {by}"),
+        Event::UserDisabled {
+            user_id,
+            reason,
+            by,
+            ..
+        } => format!("user {user_id} disabled by {by}: {reason}"),
+        Event::Signed { signature } => format!(
+            "{} by {} ({}) at {}",
+            signature.signed, signature.printed_name, signature.meaning, signature.signed_at
+        ),
+        Event::ComponentReleased { id, by, .. } => format!("{id} released by {by}"),
+        Event::ComponentQuarantined { id, hold_id, .. } => {
+            format!("{id} quarantined by hold {hold_id}")
+        }
+        Event::ComponentMarkedUnsafe { id, reason, .. } => format!("{id} UNSAFE: {reason}"),
+        Event::ComponentDiscarded { id, reason, by, .. } => {
+            format!("{id} discarded by {by}: {reason}")
+        }
+        Event::ComponentExpired { id, .. } => format!("{id} expired"),
+        Event::ComponentShipped { id, consignee, .. } => format!("{id} shipped to {consignee}"),
+        Event::HoldPlaced { hold } => {
+            let target = match &hold.target {
+                HoldTarget::Donation { din } => format!("donation {din}"),
+                HoldTarget::Component { id } => format!("component {id}"),
+            };
+            format!(
+                "hold {} ({:?}) placed on {target}: {}",
+                hold.id, hold.kind, hold.reason
+            )
+        }
+        Event::HoldReleased {
+            hold_id, reason, ..
+        } => format!("hold {hold_id} released: {reason}"),
+        Event::TaskOpened { task } => {
+            format!("task {} ({:?}): {}", task.id, task.kind, task.reason)
+        }
+    }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| at.to_string())
+}
+
+fn marker(status: &hemaflow_domain::testing::MarkerStatus) -> &'static str {
+    use hemaflow_domain::testing::MarkerStatus::*;
+    match status {
+        Pending => "pending",
+        InitialReactive { .. } => "initial reactive, repeat in duplicate",
+        MinipoolReactive => "minipool reactive",
+        Negative => "negative",
+        RepeatReactive { .. } => "REPEAT REACTIVE",
+        Reactive { .. } => "REACTIVE",
+    }
+}
