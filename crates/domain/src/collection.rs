@@ -102,13 +102,25 @@ pub(crate) fn check_new_din(state: &State, din: &str) -> Result<Din, Refusal> {
             ),
         );
     }
-    if state.donations.contains_key(din) || state.components.values().any(|c| c.din == din) {
+    if state.donations.contains_key(din) || din_has_components(state, din) {
         return refuse(
             "COLL-DIN",
             format!("DIN {din} is already used; take a new DIN label set"),
         );
     }
     Ok(parsed)
+}
+
+/// Whether any component carries `din` (a pool's DIN has components and no donation).
+/// Component ids are `{DIN}-{product code}` (`components::component_id`), so the ids of a
+/// DIN's components are one range of the ordered map: a look-up, not a scan of every unit.
+fn din_has_components(state: &State, din: &str) -> bool {
+    let prefix = format!("{din}-");
+    state
+        .components
+        .range(prefix.clone()..)
+        .take_while(|(id, _)| id.starts_with(&prefix))
+        .any(|(_, c)| c.din == din)
 }
 
 /// COMP-WEIGHT: the volume class of a collection.

@@ -400,8 +400,8 @@ where
         Ok(())
     }
 
-    /// 06:00: yesterday's samples: the infectious-disease panel as one instrument batch,
-    /// ABO/RhD twice and the antibody screen.
+    /// 06:00: yesterday's samples: the infectious-disease panel, ABO/RhD twice and the
+    /// antibody screen.
     fn laboratory(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
         let samples = std::mem::take(&mut self.to_test);
         for (din, donor) in samples {
@@ -416,24 +416,28 @@ where
                 .chance_per_100k(self.figures.repeat_reactive_per_100k)
                 .then(|| self.serology_test(&tests))
                 .flatten();
-            let results = tests
-                .iter()
-                .map(|test| TestResultInput {
-                    din: din.clone(),
-                    test: test.clone(),
-                    stage: Stage::Initial,
-                    reading: if Some(test) == reactive.as_ref() {
-                        Reading::Reactive
-                    } else {
-                        Reading::Nonreactive
+            // One message per result, as an instrument interface sends them. (The batch
+            // command `RecordTestResults` copies the whole state to decide, which makes a
+            // large run quadratic; see the crate docs.)
+            for test in &tests {
+                let reading = if Some(test) == reactive.as_ref() {
+                    Reading::Reactive
+                } else {
+                    Reading::Nonreactive
+                };
+                self.give(
+                    Role::LabTechnologist,
+                    at,
+                    Command::RecordTestResult {
+                        result: TestResultInput {
+                            din: din.clone(),
+                            test: test.clone(),
+                            stage: Stage::Initial,
+                            reading,
+                        },
                     },
-                })
-                .collect();
-            self.give(
-                Role::LabTechnologist,
-                at,
-                Command::RecordTestResults { results },
-            )?;
+                )?;
+            }
             if let Some(test) = reactive {
                 // TEST-RR: both duplicate repeats reactive.
                 for _ in 0..2 {
