@@ -137,9 +137,12 @@ fn print_summary(summary: &DemoSummary, url: &str) {
             member.works_at
         );
     }
-    println!("\nA unit at each stage (try `hemaflow audit history =DIN00`):");
+    println!(
+        "\nA unit at each stage (scan it into the look-up field, or `hemaflow audit history` it):"
+    );
+    // Printed as the DIN barcode reads (flags 00), so it can be typed into any scan field.
     for (stage, din) in &summary.examples {
-        println!("  {din}  {stage}");
+        println!("  ={din}00  {stage}");
     }
 }
 
