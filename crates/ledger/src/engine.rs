@@ -57,6 +57,42 @@ pub enum LedgerError {
     Unreadable { sequence: i64, reason: String },
     #[error("cannot encode the command or its events: {0}")]
     Encode(#[from] CanonicalError),
+    /// A record the command changes was changed since the version its user saw: nothing was
+    /// recorded (a lost update refused, not a rule of the domain refusing).
+    #[error("{0}")]
+    Stale(Box<Stale>),
+}
+
+/// The version of a projection row a change was made against: the sequence of the entry that
+/// last wrote it (`StoredRow::updated_seq`), as its user saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+}
+
+/// Who changed a record since the version a command was made against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub kind: String,
+    pub id: String,
+    pub seen: i64,
+    /// The row's version now; 0 when the row no longer exists.
+    pub current: i64,
+    /// The actor and time of the entry that wrote the current version.
+    pub changed_by: String,
+    pub changed_at: jiff::Timestamp,
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} was changed by {} at {} (version {}, you saw {}); look again",
+            self.kind, self.id, self.changed_by, self.changed_at, self.current, self.seen
+        )
+    }
 }
 
 struct Cache<S> {
@@ -145,6 +181,56 @@ impl<M: Model, S: Store> Ledger<M, S> {
             .unwrap_or_else(|| unreachable!("execute_batch answers every command it is given"))
     }
 
+    /// As [`Ledger::execute`], but only if every record in `expected` is still at the version
+    /// its user saw; otherwise [`LedgerError::Stale`] and nothing is recorded. The check is made
+    /// after catching up, under the same lock as the decision, and the append names the chain
+    /// head it was made at: a change by another process in between makes the append conflict,
+    /// and the retry checks again. A command ID already answered gets its answer unchecked.
+    pub async fn execute_expecting(
+        &self,
+        command_id: &str,
+        command: &M::Command,
+        context: &M::Context,
+        expected: &[Expected],
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        let mut answers = self
+            .execute_group(&[(command_id, command, context)], expected)
+            .await?;
+        answers
+            .pop()
+            .unwrap_or_else(|| unreachable!("execute_group answers every command it is given"))
+    }
+
+    /// The first record of `expected` changed since its version, with who changed it.
+    async fn first_stale(&self, expected: &[Expected]) -> Result<Option<Stale>, LedgerError> {
+        for wanted in expected {
+            let current = self
+                .store
+                .row(&wanted.kind, &wanted.id)
+                .await?
+                .map_or(0, |stored| stored.updated_seq);
+            if current == wanted.version {
+                continue;
+            }
+            let writer = match current {
+                0 => None,
+                sequence => self.store.entries_after(sequence - 1, 1).await?.pop(),
+            };
+            return Ok(Some(Stale {
+                kind: wanted.kind.clone(),
+                id: wanted.id.clone(),
+                seen: wanted.version,
+                current,
+                changed_by: writer.as_ref().map_or_else(
+                    || "nobody (it no longer exists)".to_owned(),
+                    |e| e.actor.clone(),
+                ),
+                changed_at: writer.map_or(jiff::Timestamp::UNIX_EPOCH, |e| e.recorded_at),
+            }));
+        }
+        Ok(None)
+    }
+
     /// Decides several commands in order, each against the state the previous ones left, and
     /// records all their outcomes in one transaction (group commit): one answer per command,
     /// as [`Ledger::execute`] would give it. A command ID repeated within the batch gets the
@@ -153,6 +239,15 @@ impl<M: Model, S: Store> Ledger<M, S> {
     pub async fn execute_batch(
         &self,
         commands: &[(&str, &M::Command, &M::Context)],
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        self.execute_group(commands, &[]).await
+    }
+
+    /// `execute_batch` with versions checked before deciding (see `execute_expecting`).
+    async fn execute_group(
+        &self,
+        commands: &[(&str, &M::Command, &M::Context)],
+        expected: &[Expected],
     ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
         let encoded: Vec<Result<(String, String), CanonicalError>> = commands
             .iter()
@@ -178,6 +273,12 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 .into_iter()
                 .map(|record| (record.command_id.clone(), record))
                 .collect();
+            if !expected.is_empty()
+                && recorded.len() < commands.len()
+                && let Some(stale) = self.first_stale(expected).await?
+            {
+                return Err(LedgerError::Stale(Box::new(stale)));
+            }
             let mut group = Group::<M>::new(cache.head);
             // The group evolves the cached state in place as it accepts commands (no copy of
             // the whole state per command); from here until the append commits, the cache is

@@ -24,7 +24,7 @@ pub mod verify;
 
 pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
-pub use engine::{DEFAULT_MAX_ATTEMPTS, Ledger, LedgerError, Outcome, Receipt};
+pub use engine::{DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, Receipt, Stale};
 pub use entry::{
     ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind, EntryMeta, verify_chain,
 };

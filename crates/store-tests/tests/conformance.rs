@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use hemaflow_ledger::{
-    ChainError, ChainHead, EntryKind, Ledger, LedgerError, Outcome, Problem, Store, TransferError,
-    export, import, rebuild_projections, verify, verify_chain,
+    ChainError, ChainHead, EntryKind, Expected, Ledger, LedgerError, Outcome, Problem, Store,
+    TransferError, export, import, rebuild_projections, verify, verify_chain,
 };
 use hemaflow_store::AnyStore;
 use hemaflow_store_tests::accounts::{Accounts, Command, Context, Event, random_commands};
@@ -57,6 +57,8 @@ on_every_backend!(
     import_into_a_non_empty_database_is_refused,
     import_of_a_broken_export_writes_nothing,
     projections_rebuilt_from_the_ledger_equal_the_stored_ones,
+    a_change_made_against_an_old_version_is_refused_and_writes_nothing,
+    two_writers_racing_on_one_version_one_wins_one_is_told_who,
 );
 
 fn open_cmd(account: &str) -> Command {
@@ -727,4 +729,94 @@ async fn random_streams_replay_to_the_stored_projections(db: &TestDb) {
         .filter(|e| e.kind == EntryKind::Refusal)
         .count();
     assert!(refusals > 0, "the streams include refused commands");
+}
+
+fn expecting(account: &str, version: i64) -> Vec<Expected> {
+    vec![Expected {
+        kind: "account".into(),
+        id: account.into(),
+        version,
+    }]
+}
+
+async fn version_of(store: &AnyStore, account: &str) -> i64 {
+    store
+        .row("account", account)
+        .await
+        .unwrap()
+        .expect("the account's row")
+        .updated_seq
+}
+
+/// No lost updates: a change made against a version someone else has since replaced is
+/// refused with who changed it, and nothing at all is appended (not even a refusal entry).
+async fn a_change_made_against_an_old_version_is_refused_and_writes_nothing(db: &TestDb) {
+    let l = standard_ledger(db).await;
+    let seen = version_of(l.store(), "a").await;
+    let bob = Context::new("bob");
+    l.execute_expecting("d1", &deposit("a", 7), &bob, &expecting("a", seen))
+        .await
+        .expect("the version the user saw is current");
+    let head = l.store().head().await.unwrap();
+    let error = l
+        .execute_expecting(
+            "d2",
+            &deposit("a", 9),
+            &Context::new("ann"),
+            &expecting("a", seen),
+        )
+        .await
+        .unwrap_err();
+    let LedgerError::Stale(stale) = error else {
+        panic!("a stale version, got {error:?}");
+    };
+    assert_eq!((stale.seen, stale.current), (seen, head.sequence));
+    assert_eq!(stale.changed_by, "bob");
+    assert!(stale.to_string().ends_with("look again"), "{stale}");
+    assert_eq!(
+        l.store().head().await.unwrap(),
+        head,
+        "nothing was appended"
+    );
+    assert!(l.store().command("d2").await.unwrap().is_none());
+    let retried = l
+        .execute_expecting("d1", &deposit("a", 7), &bob, &expecting("a", seen))
+        .await
+        .expect("a retry of an answered command gets its answer");
+    assert!(retried.repeated);
+    assert_verifies(l.store()).await;
+}
+
+/// Two writers (two connection pools, like two server processes) change one record, both
+/// against the version they saw: exactly one is recorded, the other is told who won.
+async fn two_writers_racing_on_one_version_one_wins_one_is_told_who(db: &TestDb) {
+    let first = Arc::new(standard_ledger(db).await);
+    let second = Arc::new(ledger(db).await);
+    let seen = version_of(first.store(), "a").await;
+    let race = |l: Arc<AccountsLedger>, actor: &'static str| {
+        tokio::spawn(async move {
+            l.execute_expecting(
+                actor,
+                &deposit("a", 1),
+                &Context::new(actor),
+                &expecting("a", seen),
+            )
+            .await
+        })
+    };
+    let (ann, bob) = tokio::join!(race(first.clone(), "ann"), race(second.clone(), "bob"));
+    let answers = [ann.unwrap(), bob.unwrap()];
+    let winners: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let loser = answers.iter().find_map(|a| a.as_ref().err()).unwrap();
+    let LedgerError::Stale(stale) = loser else {
+        panic!("the loser is told the record changed, got {loser:?}");
+    };
+    assert_eq!(stale.changed_by, winners[0].command_id);
+    let balance = first
+        .read(|state| state.accounts["a"].balance)
+        .await
+        .unwrap();
+    assert_eq!(balance, 72, "one deposit of 1 on top of 71");
+    assert_verifies(first.store()).await;
 }
