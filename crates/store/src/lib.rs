@@ -120,29 +120,6 @@ impl Store for AnyStore {
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_scheme_picks_the_backend() {
-        assert_eq!(backend_of("sqlite://hemaflow.db").unwrap(), Backend::Sqlite);
-        assert_eq!(backend_of("sqlite::memory:").unwrap(), Backend::Sqlite);
-        assert_eq!(backend_of("postgres://h/db").unwrap(), Backend::Postgres);
-        assert_eq!(backend_of("PostgreSQL://h/db").unwrap(), Backend::Postgres);
-    }
-
-    #[test]
-    fn an_unknown_scheme_is_named_without_the_password() {
-        let err = backend_of("mysql://ann:pw@h/db").unwrap_err().to_string();
-        assert!(err.contains("\"mysql\""), "{err}");
-        assert!(!err.contains("pw"), "{err}");
-        let err = backend_of("hemaflow.db").unwrap_err().to_string();
-        assert!(err.contains("not a database URL"), "{err}");
-    }
-}
-
 impl SessionStore for AnyStore {
     async fn open_session(
         &self,
@@ -175,5 +152,28 @@ impl SessionStore for AnyStore {
         limits: SessionLimits,
     ) -> Result<u64, StoreError> {
         delegate!(self, s => s.remove_expired_sessions(now, limits))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert_eq!(backend_of("sqlite://hemaflow.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgres://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("PostgreSQL://h/db").unwrap(), Backend::Postgres);
+    }
+
+    #[test]
+    fn an_unknown_scheme_is_named_without_the_password() {
+        let err = backend_of("mysql://ann:pw@h/db").unwrap_err().to_string();
+        assert!(err.contains("\"mysql\""), "{err}");
+        assert!(!err.contains("pw"), "{err}");
+        let err = backend_of("hemaflow.db").unwrap_err().to_string();
+        assert!(err.contains("not a database URL"), "{err}");
     }
 }
