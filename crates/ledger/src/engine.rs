@@ -63,13 +63,15 @@ pub enum LedgerError {
     Stale(Box<Stale>),
 }
 
-/// The version of a projection row a change was made against: the sequence of the entry that
-/// last wrote it (`StoredRow::updated_seq`), as its user saw it.
+/// A record as the user saw it before changing it: the projection row `kind`/`id` must not
+/// have been written after ledger entry `seen`. `seen` is either the row's own version (its
+/// `StoredRow::updated_seq`) or the ledger's head when the user's view was read
+/// ([`Ledger::read_at`]); both say "unchanged since what I saw".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
     pub kind: String,
     pub id: String,
-    pub version: i64,
+    pub seen: i64,
 }
 
 /// Who changed a record since the version a command was made against.
@@ -78,7 +80,7 @@ pub struct Stale {
     pub kind: String,
     pub id: String,
     pub seen: i64,
-    /// The row's version now; 0 when the row no longer exists.
+    /// The row's version now (the sequence that last wrote it).
     pub current: i64,
     /// The actor and time of the entry that wrote the current version.
     pub changed_by: String,
@@ -165,6 +167,17 @@ impl<M: Model, S: Store> Ledger<M, S> {
         Ok(query(&cache.state))
     }
 
+    /// As [`Ledger::read`], with the sequence of the last entry the answer reflects: the
+    /// `seen` of a change the user then makes from it (see [`Expected`]).
+    pub async fn read_at<R>(
+        &self,
+        query: impl FnOnce(&M::State) -> R,
+    ) -> Result<(R, i64), LedgerError> {
+        let mut cache = self.cache.lock().await;
+        self.catch_up(&mut cache).await?;
+        Ok((query(&cache.state), cache.head.sequence))
+    }
+
     /// Decides `command` and records the outcome: its events (with their projection rows) or
     /// its refusal. A command ID already answered gets that answer, and nothing is appended.
     pub async fn execute(
@@ -181,7 +194,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
             .unwrap_or_else(|| unreachable!("execute_batch answers every command it is given"))
     }
 
-    /// As [`Ledger::execute`], but only if every record in `expected` is still at the version
+    /// As [`Ledger::execute`], but only if no record in `expected` was written after the entry
     /// its user saw; otherwise [`LedgerError::Stale`] and nothing is recorded. The check is made
     /// after catching up, under the same lock as the decision, and the append names the chain
     /// head it was made at: a change by another process in between makes the append conflict,
@@ -204,28 +217,32 @@ impl<M: Model, S: Store> Ledger<M, S> {
     /// The first record of `expected` changed since its version, with who changed it.
     async fn first_stale(&self, expected: &[Expected]) -> Result<Option<Stale>, LedgerError> {
         for wanted in expected {
-            let current = self
-                .store
-                .row(&wanted.kind, &wanted.id)
-                .await?
-                .map_or(0, |stored| stored.updated_seq);
-            if current == wanted.version {
+            // A record not on record is left to the domain, which refuses it by name.
+            let Some(stored) = self.store.row(&wanted.kind, &wanted.id).await? else {
+                continue;
+            };
+            let current = stored.updated_seq;
+            if current <= wanted.seen {
                 continue;
             }
-            let writer = match current {
-                0 => None,
-                sequence => self.store.entries_after(sequence - 1, 1).await?.pop(),
-            };
+            let writer = self
+                .store
+                .entries_after(current - 1, 1)
+                .await?
+                .pop()
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "row {} {} names entry {current}, which is not in the ledger",
+                        wanted.kind, wanted.id
+                    ))
+                })?;
             return Ok(Some(Stale {
                 kind: wanted.kind.clone(),
                 id: wanted.id.clone(),
-                seen: wanted.version,
+                seen: wanted.seen,
                 current,
-                changed_by: writer.as_ref().map_or_else(
-                    || "nobody (it no longer exists)".to_owned(),
-                    |e| e.actor.clone(),
-                ),
-                changed_at: writer.map_or(jiff::Timestamp::UNIX_EPOCH, |e| e.recorded_at),
+                changed_by: writer.actor,
+                changed_at: writer.recorded_at,
             }));
         }
         Ok(None)

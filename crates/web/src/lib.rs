@@ -19,7 +19,7 @@ use std::sync::Arc;
 use hemaflow_service::BloodLedger;
 use tokio::net::TcpListener;
 
-pub use accounts::{SignInFailure, bootstrap_admin, create_account};
+pub use accounts::{bootstrap_admin, create_account};
 
 /// Everything a request handler needs, shared by every request.
 #[derive(Clone)]
@@ -42,9 +42,10 @@ impl std::ops::Deref for App {
 
 impl App {
     pub fn new(ledger: BloodLedger, secure_cookies: bool) -> App {
+        let sessions = auth::session::Sessions::new(ledger.store().clone());
         App(Arc::new(Inner {
             ledger,
-            sessions: auth::session::Sessions::default(),
+            sessions,
             guard: accounts::Guard::default(),
             secure_cookies,
         }))

@@ -8,7 +8,7 @@ use crate::helpers::{Database, spawn, user_of};
 const EVERY_ROLE: &[Role] = &Role::ALL;
 
 /// (path, roles that may open it).
-const ROUTES: &[(&str, &[Role])] = &[
+pub const ROUTES: &[(&str, &[Role])] = &[
     ("/", EVERY_ROLE),
     ("/donors", &[CollectionStaff, QualityAssurance]),
     ("/collection", &[CollectionStaff]),
