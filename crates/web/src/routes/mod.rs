@@ -11,6 +11,7 @@ pub mod inventory;
 pub mod labels;
 pub mod login;
 pub mod openapi;
+pub mod production;
 pub mod release;
 pub mod tokens;
 pub mod units;
@@ -105,9 +106,25 @@ pub fn router(app: App) -> Router {
             "/production",
             guarded(
                 &app,
-                get(benches::production).post(benches::post_produce),
+                get(production::page).post(benches::post_produce),
                 access::PRODUCTION,
             ),
+        )
+        .route(
+            "/production/modify",
+            guarded(&app, post(production::post_modify), access::PRODUCTION),
+        )
+        .route(
+            "/production/divide",
+            guarded(&app, post(production::post_divide), access::PRODUCTION),
+        )
+        .route(
+            "/production/pool",
+            guarded(&app, post(production::post_pool), access::PRODUCTION),
+        )
+        .route(
+            "/production/bacterial-control",
+            guarded(&app, post(production::post_bacterial), access::PRODUCTION),
         )
         .route("/inventory", get(inventory::page))
         .route(

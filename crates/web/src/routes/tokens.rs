@@ -67,6 +67,9 @@ pub async fn issue(app: &App, caller: &Caller, request: &NewToken) -> Result<Iss
 
 async fn revoke(app: &App, caller: &Caller, token_id: &str, reason: &str) -> Result<(), Problem> {
     caller.require(access::ADMIN)?;
+    if reason.trim().is_empty() {
+        return Err(Problem::input("say why the token is revoked"));
+    }
     let command = Command::RevokeApiToken {
         token_id: token_id.to_owned(),
         reason: reason.to_owned(),

@@ -4,6 +4,7 @@
 
 mod helpers;
 mod matrix;
+mod production;
 mod server;
 mod skeleton;
 

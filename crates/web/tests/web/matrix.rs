@@ -85,7 +85,13 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/testing", &[LabTechnologist]),
     ("/testing/csv", &[LabTechnologist]),
     ("/production", &[Manufacturing]),
+    ("/production/modify", &[Manufacturing]),
+    ("/production/divide", &[Manufacturing]),
+    ("/production/pool", &[Manufacturing]),
+    ("/production/bacterial-control", &[Manufacturing]),
     ("/admin/users", &[Admin]),
+    ("/admin/tokens", &[Admin]),
+    ("/admin/tokens/0123456789abcdef/revoke", &[Admin]),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
 ];
