@@ -225,7 +225,7 @@ pub fn pooled_units(scans: &str) -> Result<Vec<String>, Problem> {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
-    if lines.len() % 2 != 0 {
+    if !lines.len().is_multiple_of(2) {
         return Err(Problem::input(format!(
             "units: {} scans; each unit takes two (its DIN, then its product code)",
             lines.len()
@@ -322,9 +322,9 @@ mod tests {
         let units = pooled_units("=W12342600000100\n=<E0869V00\n\n=W12342600000200\n=<E0869V00\n")
             .expect("two units");
         assert_eq!(units, ["W123426000001-E0869V00", "W123426000002-E0869V00"]);
-        let odd = pooled_units("=W12342600000100\n=<E0869V00\n=W12342600000200").unwrap_err();
+        let odd = pooled_units("=W12342600000100\n=<E0869V00\n=W12342600000200").expect_err("odd");
         assert!(odd.detail.contains("3 scans"), "{}", odd.detail);
-        let swapped = pooled_units("=<E0869V00\n=W12342600000100").unwrap_err();
+        let swapped = pooled_units("=<E0869V00\n=W12342600000100").expect_err("swapped");
         assert!(
             swapped.detail.starts_with("units, unit 1:"),
             "{}",
