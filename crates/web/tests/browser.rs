@@ -13,6 +13,13 @@ use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 
+/// A user ID, the name the header shows once signed in, and (path, screenshot name) pairs.
+type SignedInPages = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// WebDriver's key code for Enter, the end of every scan.
@@ -329,7 +336,7 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
 
     // Every main page at 1280x800 and on a tablet held upright (768x1024): nothing wider than
     // the screen. Screenshots of both sizes.
-    let pages: &[(&str, &str, &[(&str, &str)])] = &[
+    let pages: &[SignedInPages] = &[
         (
             "maker",
             "Manu Maker",
