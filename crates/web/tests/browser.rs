@@ -348,7 +348,11 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
                 ("/inventory", "inventory"),
             ],
         ),
-        ("quality", "Quinn Quality", &[("/donors?name=Br", "donors")]),
+        (
+            "quality",
+            "Quinn Quality",
+            &[("/donors?name=Br", "donors"), ("/quality", "quality")],
+        ),
         (
             "collector",
             "Cole Collector",

@@ -12,6 +12,7 @@ pub mod labels;
 pub mod login;
 pub mod openapi;
 pub mod production;
+pub mod quality;
 pub mod release;
 pub mod tokens;
 pub mod units;
@@ -138,6 +139,22 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/users/{user_id}/password",
             guarded(&app, post(admin::set_password), access::ADMIN),
+        )
+        .route(
+            "/quality",
+            guarded(&app, get(quality::page), access::QUALITY),
+        )
+        .route(
+            "/quality/holds",
+            guarded(&app, post(quality::post_place), access::QUALITY),
+        )
+        .route(
+            "/quality/holds/release",
+            guarded(&app, post(quality::post_release_hold), access::QUALITY),
+        )
+        .route(
+            "/quality/resolve",
+            guarded(&app, post(quality::post_resolve), access::QUALITY),
         )
         .route(
             "/admin/tokens",

@@ -5,6 +5,7 @@
 mod helpers;
 mod matrix;
 mod production;
+mod quality;
 mod server;
 mod skeleton;
 

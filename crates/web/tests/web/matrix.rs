@@ -16,6 +16,7 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/production", &[Manufacturing]),
     ("/labels", &[Manufacturing, QualityAssurance]),
     ("/release", &[Manufacturing, QualityAssurance]),
+    ("/quality", &[QualityAssurance]),
     (
         "/inventory",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
@@ -91,6 +92,9 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/production/bacterial-control", &[Manufacturing]),
     ("/admin/users", &[Admin]),
     ("/admin/tokens", &[Admin]),
+    ("/quality/holds", &[QualityAssurance]),
+    ("/quality/holds/release", &[QualityAssurance]),
+    ("/quality/resolve", &[QualityAssurance]),
     ("/admin/tokens/0123456789abcdef/revoke", &[Admin]),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
