@@ -77,6 +77,17 @@ impl Driver {
     }
 
     async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let answer = self.call_raw(method, path, body).await;
+        assert!(
+            answer["value"]["error"].is_null(),
+            "WebDriver {method} {path}: {answer}"
+        );
+        answer["value"].clone()
+    }
+
+    /// A WebDriver call whose error is the caller's to judge (an element gone stale while a
+    /// page loads).
+    async fn call_raw(&self, method: &str, path: &str, body: Value) -> Value {
         let url = if path == "/session" {
             format!("{}/session", self.base)
         } else {
@@ -86,18 +97,33 @@ impl Driver {
             "GET" => self.http.get(url),
             _ => self.http.post(url).json(&body),
         };
-        let answer: Value = request
+        request
             .send()
             .await
             .expect("webdriver")
             .json()
             .await
-            .expect("json");
-        assert!(
-            answer["value"]["error"].is_null(),
-            "WebDriver {method} {path}: {answer}"
-        );
-        answer["value"].clone()
+            .expect("json")
+    }
+
+    /// The text of `css`, or `None` while the page is changing under it.
+    async fn try_text(&self, css: &str) -> Option<String> {
+        let found = self
+            .call_raw(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let element = found["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)?
+            .to_owned();
+        let text = self
+            .call_raw("GET", &format!("/element/{element}/text"), Value::Null)
+            .await;
+        text["value"].as_str().map(str::to_owned)
     }
 
     /// Ends the session, which closes Chromium; dropping the driver then stops chromedriver.
@@ -208,7 +234,7 @@ impl Driver {
     async fn wait_for_text(&self, css: &str, wanted: &str) -> Duration {
         let started = Instant::now();
         loop {
-            let text = self.text(css).await;
+            let text = self.try_text(css).await.unwrap_or_default();
             if text.contains(wanted) {
                 return started.elapsed();
             }
