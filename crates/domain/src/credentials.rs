@@ -240,6 +240,16 @@ pub enum SignInOutcome {
     Locked,
 }
 
+/// The failed sign-ins in a row of one user ID (as typed), since its last success: what the
+/// server's lockout (P11-ACCESS, 11.300(d)) reads, so that a restart or another server process
+/// sees the same count.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailedRun {
+    pub consecutive: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_at: OffsetDateTime,
+}
+
 /// One access attempt as recorded: who was tried, through what, how it ended. Never the
 /// password.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,10 +304,27 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
             }
         }
         Event::SignInRecorded { attempt } => {
+            count_failures(state, attempt);
             push_bounded(&mut state.recent_sign_ins, attempt.clone());
         }
         _ => {}
     }
+}
+
+fn count_failures(state: &mut State, attempt: &SignInAttempt) {
+    if attempt.outcome == SignInOutcome::Succeeded {
+        state.failed_sign_ins.remove(&attempt.user_id);
+        return;
+    }
+    let run = state
+        .failed_sign_ins
+        .entry(attempt.user_id.clone())
+        .or_insert(FailedRun {
+            consecutive: 0,
+            last_at: attempt.at,
+        });
+    run.consecutive += 1;
+    run.last_at = attempt.at;
 }
 
 fn push_bounded(list: &mut VecDeque<SignInAttempt>, attempt: SignInAttempt) {

@@ -11,7 +11,7 @@ use crate::collection::{Determination, Donation};
 use crate::command::Event;
 use crate::components::{Component, Status};
 use crate::config::Config;
-use crate::credentials::{self, ApiToken, SignInAttempt};
+use crate::credentials::{self, ApiToken, FailedRun, SignInAttempt};
 use crate::donor::Donor;
 use crate::eligibility::{Deferral, Requalification, Screening};
 use crate::release::{Hold, HoldRelease, Task};
@@ -54,6 +54,9 @@ pub struct State {
     /// ledger), oldest first.
     #[serde(default)]
     pub recent_sign_ins: VecDeque<SignInAttempt>,
+    /// Failed sign-ins in a row per user ID as typed (the lockout's count), until a success.
+    #[serde(default)]
+    pub failed_sign_ins: BTreeMap<String, FailedRun>,
 }
 
 impl PartialEq for State {
@@ -71,6 +74,7 @@ impl PartialEq for State {
             && self.users == other.users
             && self.api_tokens == other.api_tokens
             && self.recent_sign_ins == other.recent_sign_ins
+            && self.failed_sign_ins == other.failed_sign_ins
     }
 }
 

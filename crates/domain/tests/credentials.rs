@@ -125,3 +125,26 @@ fn p11_audit_a_sign_in_attempt_is_recorded_with_its_outcome_and_never_a_password
         ["type", "attempt"]
     );
 }
+
+#[test]
+fn p11_access_failed_sign_ins_are_counted_in_a_row_until_a_success() {
+    let mut centre = Centre::new();
+    let attempt = |outcome| Command::RecordSignIn {
+        user_id: "labtech".into(),
+        channel: "sign-in".into(),
+        outcome,
+    };
+    for _ in 0..3 {
+        centre
+            .run(Role::Admin, attempt(SignInOutcome::Failed))
+            .unwrap();
+    }
+    centre
+        .run(Role::Admin, attempt(SignInOutcome::Locked))
+        .unwrap();
+    assert_eq!(centre.state.failed_sign_ins["labtech"].consecutive, 4);
+    centre
+        .run(Role::Admin, attempt(SignInOutcome::Succeeded))
+        .unwrap();
+    assert!(centre.state.failed_sign_ins.is_empty());
+}

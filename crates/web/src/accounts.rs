@@ -2,9 +2,6 @@
 //! after repeated failures (21 CFR 11.300(d)), and every attempt recorded on the ledger
 //! (11.10(e): access attempts are part of the audit record; never the password).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use hemaflow_domain::accounts::User;
 use hemaflow_domain::credentials::SignInOutcome;
 use hemaflow_domain::{Command, Context, Role};
@@ -18,12 +15,6 @@ use crate::auth::{password, token};
 /// The channel of a signature's password re-entry: its success is the `signed` event itself,
 /// so only its failures are recorded as attempts.
 pub const SIGNATURE: &str = "signature";
-
-/// Lockout counters per user ID (known or not, so that a guess of a user ID learns nothing).
-#[derive(Default)]
-pub struct Guard {
-    attempts: Mutex<HashMap<String, Attempts>>,
-}
 
 /// Why a sign-in or a signature was refused. The message never says whether the user ID
 /// exists.
@@ -39,32 +30,17 @@ pub enum SignInError {
     Ledger(String),
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Each change under this lock is one map call: a panic elsewhere cannot leave it
-    // half-written, so a poisoned lock is still sound.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-impl Guard {
-    fn is_locked(&self, user_id: &str, now: i64) -> bool {
-        lock(&self.attempts)
-            .get(user_id)
-            .is_some_and(|a| a.is_locked(now))
-    }
-
-    /// Counts a failure; whether the account is locked after it.
-    fn fail(&self, user_id: &str, now: i64) -> bool {
-        let mut attempts = lock(&self.attempts);
-        let entry = attempts.entry(user_id.to_owned()).or_default();
-        *entry = entry.after_failure(now);
-        entry.is_locked(now)
-    }
-
-    fn succeed(&self, user_id: &str) {
-        lock(&self.attempts).remove(user_id);
-    }
+/// The lockout record of `user_id` (known or not, so that a guess of a user ID learns
+/// nothing): its failed sign-ins in a row, counted by the ledger's state from the recorded
+/// attempts, so that a restart or another server process sees the same lock.
+async fn attempts_of(ledger: &BloodLedger, user_id: &str) -> Result<Attempts, SignInError> {
+    let run = ledger
+        .read(|state| state.failed_sign_ins.get(user_id).cloned())
+        .await
+        .map_err(|e| SignInError::Ledger(e.to_string()))?;
+    Ok(run.map_or_else(Attempts::default, |run| {
+        Attempts::from_run(run.consecutive, run.last_at.unix_timestamp())
+    }))
 }
 
 /// P11-AUDIT: records an access attempt on the ledger, as `system` in the admin role (nobody is
@@ -104,13 +80,13 @@ async fn record_attempt(
 /// every attempt is recorded (a signature's success is recorded by its `signed` event).
 pub async fn authenticate(
     ledger: &BloodLedger,
-    guard: &Guard,
     user_id: &str,
     password: &str,
     channel: &'static str,
 ) -> Result<User, SignInError> {
     let now = OffsetDateTime::now_utc();
-    if guard.is_locked(user_id, now.unix_timestamp()) {
+    let attempts = attempts_of(ledger, user_id).await?;
+    if attempts.is_locked(now.unix_timestamp()) {
         record_attempt(ledger, user_id, channel, SignInOutcome::Locked, now).await?;
         return Err(SignInError::Locked);
     }
@@ -130,14 +106,17 @@ pub async fn authenticate(
         .unwrap_or(false);
     match user {
         Some(user) if matches && user.enabled && user.password_hash.is_some() => {
+            // A signature's success is its `signed` event; it does not clear a run of failed
+            // sign-ins (only a sign-in does).
             if channel != SIGNATURE {
                 record_attempt(ledger, user_id, channel, SignInOutcome::Succeeded, now).await?;
             }
-            guard.succeed(user_id);
             Ok(user)
         }
         _ => {
-            let locked = guard.fail(user_id, now.unix_timestamp());
+            let locked = attempts
+                .after_failure(now.unix_timestamp())
+                .is_locked(now.unix_timestamp());
             let outcome = if locked {
                 SignInOutcome::Locked
             } else {

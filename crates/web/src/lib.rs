@@ -28,7 +28,6 @@ pub struct App(Arc<Inner>);
 pub struct Inner {
     pub ledger: BloodLedger,
     pub sessions: auth::session::Sessions,
-    pub guard: accounts::Guard,
     /// Send cookies only over HTTPS (true unless the server listens on loopback).
     pub secure_cookies: bool,
 }
@@ -46,7 +45,6 @@ impl App {
         App(Arc::new(Inner {
             ledger,
             sessions,
-            guard: accounts::Guard::default(),
             secure_cookies,
         }))
     }

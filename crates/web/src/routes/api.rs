@@ -64,15 +64,7 @@ async fn open_session(
 ) -> Result<Response, Problem> {
     let credentials = json_body(body)?;
     let user_id = credentials.user_id.trim().to_lowercase();
-    match authenticate(
-        &app.ledger,
-        &app.guard,
-        &user_id,
-        &credentials.password,
-        "API sign-in",
-    )
-    .await
-    {
+    match authenticate(&app.ledger, &user_id, &credentials.password, "API sign-in").await {
         Ok(user) => {
             let now = OffsetDateTime::now_utc().unix_timestamp();
             let (token, _) = app

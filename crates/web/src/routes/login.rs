@@ -61,7 +61,7 @@ pub struct SignIn {
 
 pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response {
     let user_id = form.username.trim().to_lowercase();
-    match authenticate(&app.ledger, &app.guard, &user_id, &form.password, "sign-in").await {
+    match authenticate(&app.ledger, &user_id, &form.password, "sign-in").await {
         Ok(user) => {
             let now = OffsetDateTime::now_utc().unix_timestamp();
             let session_token = match app.sessions.open(&user.id, now).await {

@@ -280,15 +280,7 @@ pub async fn execute_signed(
             ),
         ));
     }
-    match authenticate(
-        &app.ledger,
-        &app.guard,
-        &caller.user.id,
-        password,
-        "signature",
-    )
-    .await
-    {
+    match authenticate(&app.ledger, &caller.user.id, password, "signature").await {
         Ok(_) => {}
         Err(SignInError::Ledger(cause)) => return Err(Problem::internal(cause)),
         Err(refused) => {

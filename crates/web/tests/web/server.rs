@@ -485,3 +485,25 @@ async fn p11_audit_sign_ins_are_on_the_ledger_and_the_users_page() {
     assert!(report.is_ok(), "{report}");
     app.stop().await;
 }
+
+/// The lockout is counted on the ledger: five failures on one server lock the account on
+/// another server process of the same database (and after a restart).
+#[tokio::test]
+async fn p11_access_a_lockout_holds_on_every_server_process_of_the_database() {
+    let app = spawn(Database::Sqlite).await;
+    let client = browser_client();
+    for _ in 0..5 {
+        app.sign_in(&client, "collector", "wrong password!").await;
+    }
+    let second = app.another_server().await;
+    let refused = second
+        .sign_in(&browser_client(), "collector", helpers::PASSWORD)
+        .await;
+    assert_eq!(refused.status(), 423, "locked on the other server too");
+    let unknown = second
+        .sign_in(&browser_client(), "collector2", helpers::PASSWORD)
+        .await;
+    assert_eq!(unknown.status(), 401, "another user ID is not locked");
+    second.stop().await;
+    app.stop().await;
+}
