@@ -8,6 +8,7 @@ use crate::accounts::{Signature, User};
 use crate::collection::{Container, Donation};
 use crate::components::{Attr, Component};
 use crate::config::Config;
+use crate::credentials::{ApiToken, SignInAttempt, SignInOutcome};
 use crate::donor::{Donor, Identity};
 use crate::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
 use crate::release::{Hold, HoldKind, HoldTarget, Task};
@@ -156,6 +157,25 @@ pub enum Command {
         user_id: String,
         reason: String,
     },
+    /// An API token for a machine client (P11-ACCESS): the SHA-256 digest of a secret the
+    /// server drew and showed once; never the secret.
+    IssueApiToken {
+        token_id: String,
+        name: String,
+        role: Role,
+        hospital: Option<String>,
+        digest: String,
+    },
+    RevokeApiToken {
+        token_id: String,
+        reason: String,
+    },
+    /// An access attempt (P11-AUDIT), recorded by the server; never the password.
+    RecordSignIn {
+        user_id: String,
+        channel: String,
+        outcome: SignInOutcome,
+    },
     /// A command given with an electronic signature of the actor (P11-SIGN).
     Signed {
         meaning: String,
@@ -194,6 +214,9 @@ impl Command {
             Command::CreateUser { .. } => "create a user account",
             Command::SetPassword { .. } => "set a password",
             Command::DisableUser { .. } => "disable a user account",
+            Command::IssueApiToken { .. } => "issue an API token",
+            Command::RevokeApiToken { .. } => "revoke an API token",
+            Command::RecordSignIn { .. } => "record a sign-in attempt",
             Command::Signed { command, .. } => command.describe(),
         }
     }
@@ -374,6 +397,19 @@ pub enum Event {
     Signed {
         signature: Signature,
     },
+    ApiTokenIssued {
+        token: ApiToken,
+    },
+    ApiTokenRevoked {
+        token_id: String,
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    SignInRecorded {
+        attempt: SignInAttempt,
+    },
 }
 
 impl Event {
@@ -410,6 +446,9 @@ impl Event {
             Event::PasswordSet { .. } => "password_set",
             Event::UserDisabled { .. } => "user_disabled",
             Event::Signed { .. } => "signed",
+            Event::ApiTokenIssued { .. } => "api_token_issued",
+            Event::ApiTokenRevoked { .. } => "api_token_revoked",
+            Event::SignInRecorded { .. } => "sign_in_recorded",
         }
     }
 }

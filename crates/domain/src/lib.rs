@@ -23,6 +23,8 @@
 //! - [`compat`]: ABO/RhD compatibility tables.
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
+//! - [`credentials`]: API tokens of machine clients (P11-ACCESS) and the record of sign-in
+//!   attempts (P11-AUDIT).
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
 //! - [`records`]: retention, report deadlines, recall classes, the lookback window.
@@ -101,6 +103,7 @@ pub mod command;
 pub mod compat;
 pub mod components;
 pub mod config;
+pub mod credentials;
 pub mod decimal;
 pub mod donor;
 pub mod eligibility;
@@ -233,6 +236,29 @@ pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Eve
         Command::DisableUser { user_id, reason } => {
             accounts::disable_user(state, user_id, reason, ctx)
         }
+        Command::IssueApiToken {
+            token_id,
+            name,
+            role,
+            hospital,
+            digest,
+        } => credentials::issue_token(
+            state,
+            token_id,
+            name,
+            *role,
+            hospital.as_deref(),
+            digest,
+            ctx,
+        ),
+        Command::RevokeApiToken { token_id, reason } => {
+            credentials::revoke_token(state, token_id, reason, ctx)
+        }
+        Command::RecordSignIn {
+            user_id,
+            channel,
+            outcome,
+        } => credentials::record_sign_in(user_id, channel, *outcome, ctx),
         Command::Signed { meaning, command } => accounts::signed(state, meaning, command, ctx),
     }
 }

@@ -73,6 +73,9 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         Command::CreateUser { .. } | Command::SetPassword { .. } | Command::DisableUser { .. } => {
             &[Admin]
         }
+        Command::IssueApiToken { .. } | Command::RevokeApiToken { .. } => &[Admin],
+        // Recorded by the server as `system` in the admin role (nobody is signed in yet).
+        Command::RecordSignIn { .. } => &[Admin],
         // A signature adds nothing to who may give the command it signs.
         Command::Signed { command, .. } => allowed_roles(command),
     }

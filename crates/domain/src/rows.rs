@@ -9,7 +9,7 @@ use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
-    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task" | "user"
+    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task" | "user" | "api_token"
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
@@ -79,6 +79,14 @@ fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
                 body(&u.view()),
             )
         }
+        // Never the digest: the row says what the token may do, not how to recognise it.
+        "api_token" => {
+            let t = state.api_tokens.get(id)?;
+            (
+                Some(if t.is_active() { "active" } else { "revoked" }.to_owned()),
+                body(&t.view()),
+            )
+        }
         _ => return None,
     };
     Some(Row {
@@ -133,8 +141,11 @@ fn keys(event: &Event) -> Vec<(&'static str, String)> {
         Event::PasswordSet { user_id, .. } | Event::UserDisabled { user_id, .. } => {
             vec![("user", user_id.clone())]
         }
-        // A signature is in the ledger beside the events it signs; it has no row of its own.
-        Event::Signed { .. } => vec![],
+        Event::ApiTokenIssued { token } => vec![("api_token", token.id.clone())],
+        Event::ApiTokenRevoked { token_id, .. } => vec![("api_token", token_id.clone())],
+        // A signature is in the ledger beside the events it signs, a sign-in attempt is the
+        // entry itself: neither has a row of its own.
+        Event::Signed { .. } | Event::SignInRecorded { .. } => vec![],
     }
 }
 
@@ -188,5 +199,11 @@ pub fn all_rows(state: &State) -> Vec<Row> {
     out.extend(state.holds.keys().filter_map(|id| row(state, "hold", id)));
     out.extend(state.tasks.keys().filter_map(|id| row(state, "task", id)));
     out.extend(state.users.keys().filter_map(|id| row(state, "user", id)));
+    out.extend(
+        state
+            .api_tokens
+            .keys()
+            .filter_map(|id| row(state, "api_token", id)),
+    );
     out
 }

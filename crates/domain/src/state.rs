@@ -1,7 +1,7 @@
 //! The state `decide` reads and `evolve` writes. Deterministic (ordered maps only) and built
 //! only by replaying events.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use crate::collection::{Determination, Donation};
 use crate::command::Event;
 use crate::components::{Component, Status};
 use crate::config::Config;
+use crate::credentials::{self, ApiToken, FailedRun, SignInAttempt};
 use crate::donor::Donor;
 use crate::eligibility::{Deferral, Requalification, Screening};
 use crate::release::{Hold, HoldRelease, Task};
@@ -46,6 +47,16 @@ pub struct State {
     /// User accounts (P11-ACCESS), by user ID.
     #[serde(default)]
     pub users: BTreeMap<String, User>,
+    /// API tokens of machine clients (P11-ACCESS), by token ID.
+    #[serde(default)]
+    pub api_tokens: BTreeMap<String, ApiToken>,
+    /// The newest sign-in attempts (at most `credentials::SIGN_INS_KEPT`; all are on the
+    /// ledger), oldest first.
+    #[serde(default)]
+    pub recent_sign_ins: VecDeque<SignInAttempt>,
+    /// Failed sign-ins in a row per user ID as typed (the lockout's count), until a success.
+    #[serde(default)]
+    pub failed_sign_ins: BTreeMap<String, FailedRun>,
 }
 
 impl PartialEq for State {
@@ -61,6 +72,9 @@ impl PartialEq for State {
             && self.tasks == other.tasks
             && self.counters == other.counters
             && self.users == other.users
+            && self.api_tokens == other.api_tokens
+            && self.recent_sign_ins == other.recent_sign_ins
+            && self.failed_sign_ins == other.failed_sign_ins
     }
 }
 
@@ -249,6 +263,9 @@ pub fn evolve(state: &mut State, event: &Event) {
         | Event::PasswordSet { .. }
         | Event::UserDisabled { .. }
         | Event::Signed { .. } => accounts::evolve(state, event),
+        Event::ApiTokenIssued { .. }
+        | Event::ApiTokenRevoked { .. }
+        | Event::SignInRecorded { .. } => credentials::evolve(state, event),
     }
 }
 

@@ -57,6 +57,44 @@ pub enum LedgerError {
     Unreadable { sequence: i64, reason: String },
     #[error("cannot encode the command or its events: {0}")]
     Encode(#[from] CanonicalError),
+    /// A record the command changes was changed since the version its user saw: nothing was
+    /// recorded (a lost update refused, not a rule of the domain refusing).
+    #[error("{0}")]
+    Stale(Box<Stale>),
+}
+
+/// A record as the user saw it before changing it: the projection row `kind`/`id` must not
+/// have been written after ledger entry `seen`. `seen` is either the row's own version (its
+/// `StoredRow::updated_seq`) or the ledger's head when the user's view was read
+/// ([`Ledger::read_at`]); both say "unchanged since what I saw".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub kind: String,
+    pub id: String,
+    pub seen: i64,
+}
+
+/// Who changed a record since the version a command was made against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub kind: String,
+    pub id: String,
+    pub seen: i64,
+    /// The row's version now (the sequence that last wrote it).
+    pub current: i64,
+    /// The actor and time of the entry that wrote the current version.
+    pub changed_by: String,
+    pub changed_at: jiff::Timestamp,
+}
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} was changed by {} at {} (version {}, you saw {}); look again",
+            self.kind, self.id, self.changed_by, self.changed_at, self.current, self.seen
+        )
+    }
 }
 
 struct Cache<S> {
@@ -129,6 +167,17 @@ impl<M: Model, S: Store> Ledger<M, S> {
         Ok(query(&cache.state))
     }
 
+    /// As [`Ledger::read`], with the sequence of the last entry the answer reflects: the
+    /// `seen` of a change the user then makes from it (see [`Expected`]).
+    pub async fn read_at<R>(
+        &self,
+        query: impl FnOnce(&M::State) -> R,
+    ) -> Result<(R, i64), LedgerError> {
+        let mut cache = self.cache.lock().await;
+        self.catch_up(&mut cache).await?;
+        Ok((query(&cache.state), cache.head.sequence))
+    }
+
     /// Decides `command` and records the outcome: its events (with their projection rows) or
     /// its refusal. A command ID already answered gets that answer, and nothing is appended.
     pub async fn execute(
@@ -145,6 +194,60 @@ impl<M: Model, S: Store> Ledger<M, S> {
             .unwrap_or_else(|| unreachable!("execute_batch answers every command it is given"))
     }
 
+    /// As [`Ledger::execute`], but only if no record in `expected` was written after the entry
+    /// its user saw; otherwise [`LedgerError::Stale`] and nothing is recorded. The check is made
+    /// after catching up, under the same lock as the decision, and the append names the chain
+    /// head it was made at: a change by another process in between makes the append conflict,
+    /// and the retry checks again. A command ID already answered gets its answer unchecked.
+    pub async fn execute_expecting(
+        &self,
+        command_id: &str,
+        command: &M::Command,
+        context: &M::Context,
+        expected: &[Expected],
+    ) -> Result<Receipt<M::Event>, LedgerError> {
+        let mut answers = self
+            .execute_group(&[(command_id, command, context)], expected)
+            .await?;
+        answers
+            .pop()
+            .unwrap_or_else(|| unreachable!("execute_group answers every command it is given"))
+    }
+
+    /// The first record of `expected` changed since its version, with who changed it.
+    async fn first_stale(&self, expected: &[Expected]) -> Result<Option<Stale>, LedgerError> {
+        for wanted in expected {
+            // A record not on record is left to the domain, which refuses it by name.
+            let Some(stored) = self.store.row(&wanted.kind, &wanted.id).await? else {
+                continue;
+            };
+            let current = stored.updated_seq;
+            if current <= wanted.seen {
+                continue;
+            }
+            let writer = self
+                .store
+                .entries_after(current - 1, 1)
+                .await?
+                .pop()
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "row {} {} names entry {current}, which is not in the ledger",
+                        wanted.kind, wanted.id
+                    ))
+                })?;
+            return Ok(Some(Stale {
+                kind: wanted.kind.clone(),
+                id: wanted.id.clone(),
+                seen: wanted.seen,
+                current,
+                changed_by: writer.actor,
+                changed_at: writer.recorded_at,
+            }));
+        }
+        Ok(None)
+    }
+
     /// Decides several commands in order, each against the state the previous ones left, and
     /// records all their outcomes in one transaction (group commit): one answer per command,
     /// as [`Ledger::execute`] would give it. A command ID repeated within the batch gets the
@@ -153,6 +256,15 @@ impl<M: Model, S: Store> Ledger<M, S> {
     pub async fn execute_batch(
         &self,
         commands: &[(&str, &M::Command, &M::Context)],
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        self.execute_group(commands, &[]).await
+    }
+
+    /// `execute_batch` with versions checked before deciding (see `execute_expecting`).
+    async fn execute_group(
+        &self,
+        commands: &[(&str, &M::Command, &M::Context)],
+        expected: &[Expected],
     ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
         let encoded: Vec<Result<(String, String), CanonicalError>> = commands
             .iter()
@@ -178,6 +290,12 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 .into_iter()
                 .map(|record| (record.command_id.clone(), record))
                 .collect();
+            if !expected.is_empty()
+                && recorded.len() < commands.len()
+                && let Some(stale) = self.first_stale(expected).await?
+            {
+                return Err(LedgerError::Stale(Box::new(stale)));
+            }
             let mut group = Group::<M>::new(cache.head);
             // The group evolves the cached state in place as it accepts commands (no copy of
             // the whole state per command); from here until the append commits, the cache is

@@ -6,6 +6,7 @@
 //! - [`Model`]: what a domain provides (decide, evolve, projection rows).
 //! - [`Store`]: what a database provides (append in one transaction, read back); one
 //!   implementation per backend in the `store-*` crates.
+//! - [`SessionStore`]: signed-in sessions beside the ledger (token digests only).
 //! - [`Ledger`]: the engine (catch up, idempotency, decide, optimistic append, bounded retry).
 //! - [`verify()`], [`export`], [`import`], [`rebuild_projections`]: whole-ledger operations.
 //! - [`bench_ledger`]: the engine against raw inserts of the same rows.
@@ -18,17 +19,19 @@ pub mod canonical;
 pub mod engine;
 pub mod entry;
 pub mod model;
+pub mod sessions;
 pub mod store;
 pub mod transfer;
 pub mod verify;
 
 pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
-pub use engine::{DEFAULT_MAX_ATTEMPTS, Ledger, LedgerError, Outcome, Receipt};
+pub use engine::{DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, Receipt, Stale};
 pub use entry::{
     ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind, EntryMeta, verify_chain,
 };
 pub use model::{Model, Row};
+pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
 pub use transfer::{TransferError, export, import};
 pub use verify::{Problem, VerifyReport, rebuild_projections, verify};

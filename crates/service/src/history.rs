@@ -309,6 +309,23 @@ pub fn summary(event: &Event) -> String {
             by,
             ..
         } => format!("user {user_id} disabled by {by}: {reason}"),
+        Event::ApiTokenIssued { token } => format!(
+            "API token {} ({}) issued as {} by {}",
+            token.id,
+            token.name,
+            token.role.as_str(),
+            token.issued_by
+        ),
+        Event::ApiTokenRevoked {
+            token_id,
+            reason,
+            by,
+            ..
+        } => format!("API token {token_id} revoked by {by}: {reason}"),
+        Event::SignInRecorded { attempt } => format!(
+            "{} of {}: {:?}",
+            attempt.channel, attempt.user_id, attempt.outcome
+        ),
         Event::Signed { signature } => format!(
             "{} by {} ({}) at {}",
             signature.signed, signature.printed_name, signature.meaning, signature.signed_at

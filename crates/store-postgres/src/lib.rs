@@ -7,6 +7,8 @@
 //! catches up and decides again. Projection bodies are JSONB (queryable); entry payloads stay
 //! TEXT, byte for byte what was hashed.
 
+mod sessions;
+
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;

@@ -5,6 +5,8 @@
 //! primary key on the entry's sequence number: a writer whose chain head is stale fails its
 //! insert and gets [`StoreError::Conflict`].
 
+mod sessions;
+
 use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;

@@ -7,8 +7,9 @@
 use std::sync::Arc;
 
 use hemaflow_ledger::{
-    ChainError, ChainHead, EntryKind, Ledger, LedgerError, Outcome, Problem, Store, TransferError,
-    export, import, rebuild_projections, verify, verify_chain,
+    ChainError, ChainHead, EntryKind, Expected, Ledger, LedgerError, Outcome, Problem,
+    SessionLimits, SessionStore, Store, StoredSession, TransferError, export, import,
+    rebuild_projections, verify, verify_chain,
 };
 use hemaflow_store::AnyStore;
 use hemaflow_store_tests::accounts::{Accounts, Command, Context, Event, random_commands};
@@ -57,6 +58,11 @@ on_every_backend!(
     import_into_a_non_empty_database_is_refused,
     import_of_a_broken_export_writes_nothing,
     projections_rebuilt_from_the_ledger_equal_the_stored_ones,
+    a_change_made_against_an_old_version_is_refused_and_writes_nothing,
+    two_writers_racing_on_one_version_one_wins_one_is_told_who,
+    a_session_outlives_a_restart_and_is_shared_by_processes,
+    a_session_ends_when_idle_or_too_old_and_its_row_is_removed,
+    closing_sessions_removes_them,
 );
 
 fn open_cmd(account: &str) -> Command {
@@ -727,4 +733,227 @@ async fn random_streams_replay_to_the_stored_projections(db: &TestDb) {
         .filter(|e| e.kind == EntryKind::Refusal)
         .count();
     assert!(refusals > 0, "the streams include refused commands");
+}
+
+fn expecting(account: &str, seen: i64) -> Vec<Expected> {
+    vec![Expected {
+        kind: "account".into(),
+        id: account.into(),
+        seen,
+    }]
+}
+
+async fn version_of(store: &AnyStore, account: &str) -> i64 {
+    store
+        .row("account", account)
+        .await
+        .unwrap()
+        .expect("the account's row")
+        .updated_seq
+}
+
+/// No lost updates: a change made against a version someone else has since replaced is
+/// refused with who changed it, and nothing at all is appended (not even a refusal entry).
+async fn a_change_made_against_an_old_version_is_refused_and_writes_nothing(db: &TestDb) {
+    let l = standard_ledger(db).await;
+    let seen = version_of(l.store(), "a").await;
+    let bob = Context::new("bob");
+    l.execute_expecting("d1", &deposit("a", 7), &bob, &expecting("a", seen))
+        .await
+        .expect("the version the user saw is current");
+    let head = l.store().head().await.unwrap();
+    let error = l
+        .execute_expecting(
+            "d2",
+            &deposit("a", 9),
+            &Context::new("ann"),
+            &expecting("a", seen),
+        )
+        .await
+        .unwrap_err();
+    let LedgerError::Stale(stale) = error else {
+        panic!("a stale version, got {error:?}");
+    };
+    assert_eq!((stale.seen, stale.current), (seen, head.sequence));
+    assert_eq!(stale.changed_by, "bob");
+    assert!(stale.to_string().ends_with("look again"), "{stale}");
+    assert_eq!(
+        l.store().head().await.unwrap(),
+        head,
+        "nothing was appended"
+    );
+    assert!(l.store().command("d2").await.unwrap().is_none());
+    let retried = l
+        .execute_expecting("d1", &deposit("a", 7), &bob, &expecting("a", seen))
+        .await
+        .expect("a retry of an answered command gets its answer");
+    assert!(retried.repeated);
+    assert_verifies(l.store()).await;
+}
+
+/// Two writers (two connection pools, like two server processes) change one record, both
+/// against the version they saw: exactly one is recorded, the other is told who won.
+async fn two_writers_racing_on_one_version_one_wins_one_is_told_who(db: &TestDb) {
+    let first = Arc::new(standard_ledger(db).await);
+    let second = Arc::new(ledger(db).await);
+    // Both users read the ledger at its head (a page), and change account a from it.
+    let (_, seen) = second.read_at(|state| state.accounts.len()).await.unwrap();
+    first
+        .execute("unrelated", &deposit("b", 2), &Context::new("cy"))
+        .await
+        .unwrap();
+    let race = |l: Arc<AccountsLedger>, actor: &'static str| {
+        tokio::spawn(async move {
+            l.execute_expecting(
+                actor,
+                &deposit("a", 1),
+                &Context::new(actor),
+                &expecting("a", seen),
+            )
+            .await
+        })
+    };
+    let (ann, bob) = tokio::join!(race(first.clone(), "ann"), race(second.clone(), "bob"));
+    let answers = [ann.unwrap(), bob.unwrap()];
+    let winners: Vec<_> = answers.iter().filter_map(|a| a.as_ref().ok()).collect();
+    assert_eq!(winners.len(), 1, "{answers:?}");
+    let loser = answers.iter().find_map(|a| a.as_ref().err()).unwrap();
+    let LedgerError::Stale(stale) = loser else {
+        panic!("the loser is told the record changed, got {loser:?}");
+    };
+    assert_eq!(stale.changed_by, winners[0].command_id);
+    let balance = first
+        .read(|state| state.accounts["a"].balance)
+        .await
+        .unwrap();
+    assert_eq!(balance, 72, "one deposit of 1 on top of 71");
+    assert_verifies(first.store()).await;
+}
+
+const LIMITS: SessionLimits = SessionLimits {
+    idle: 30 * 60,
+    max: 12 * 60 * 60,
+};
+
+fn session(digest: &str, user_id: &str, started: i64) -> StoredSession {
+    StoredSession {
+        digest: digest.into(),
+        user_id: user_id.into(),
+        csrf: format!("csrf of {digest}"),
+        started,
+        last_seen: started,
+    }
+}
+
+async fn session_count(store: &AnyStore) -> i64 {
+    let sql = "SELECT COUNT(*) FROM sessions";
+    match store {
+        AnyStore::Sqlite(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
+        AnyStore::Postgres(s) => sqlx::query_scalar(sql).fetch_one(s.pool()).await.unwrap(),
+    }
+}
+
+/// A session opened through one connection pool is found by another (another process, or the
+/// same server after a restart), and its last request is seen by both.
+async fn a_session_outlives_a_restart_and_is_shared_by_processes(db: &TestDb) {
+    let first = db.open().await;
+    first
+        .open_session(&session("d1", "ann", 1_000), LIMITS)
+        .await
+        .unwrap();
+    drop(first);
+    let second = db.open().await;
+    let third = db.open().await;
+    let touched = second.touch_session("d1", 1_500, LIMITS).await.unwrap();
+    assert_eq!(
+        touched,
+        Some(StoredSession {
+            last_seen: 1_500,
+            ..session("d1", "ann", 1_000)
+        })
+    );
+    let seen = third
+        .touch_session("d1", 1_500 + LIMITS.idle - 1, LIMITS)
+        .await
+        .unwrap();
+    assert!(seen.is_some(), "the other process's request kept it alive");
+    assert_eq!(
+        third.touch_session("other", 1_600, LIMITS).await.unwrap(),
+        None
+    );
+}
+
+/// 30 idle minutes or 12 hours after sign-in end a session; the expired row is deleted, and
+/// opening a session sweeps every expired one.
+async fn a_session_ends_when_idle_or_too_old_and_its_row_is_removed(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .open_session(&session("idle", "ann", 0), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .touch_session("idle", LIMITS.idle, LIMITS)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(session_count(&store).await, 0, "the expired row is removed");
+    store
+        .open_session(&session("busy", "ann", 0), LIMITS)
+        .await
+        .unwrap();
+    let mut now = 0;
+    while now + 600 < LIMITS.max {
+        now += 600;
+        assert!(
+            store
+                .touch_session("busy", now, LIMITS)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    assert_eq!(
+        store
+            .touch_session("busy", LIMITS.max, LIMITS)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .open_session(&session("old", "bob", 0), LIMITS)
+        .await
+        .unwrap();
+    store
+        .open_session(&session("new", "bob", LIMITS.idle + 1), LIMITS)
+        .await
+        .unwrap();
+    assert_eq!(
+        session_count(&store).await,
+        1,
+        "opening swept the idle session"
+    );
+    assert_eq!(
+        store
+            .remove_expired_sessions(LIMITS.max * 2, LIMITS)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn closing_sessions_removes_them(db: &TestDb) {
+    let store = db.open().await;
+    for (digest, user) in [("a1", "ann"), ("a2", "ann"), ("b1", "bob")] {
+        store
+            .open_session(&session(digest, user, 10), LIMITS)
+            .await
+            .unwrap();
+    }
+    store.close_session("b1").await.unwrap();
+    assert_eq!(store.touch_session("b1", 11, LIMITS).await.unwrap(), None);
+    assert_eq!(store.close_sessions_of("ann").await.unwrap(), 2);
+    assert_eq!(store.touch_session("a1", 11, LIMITS).await.unwrap(), None);
+    assert_eq!(session_count(&store).await, 0);
 }

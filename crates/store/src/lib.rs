@@ -2,7 +2,8 @@
 //! `postgres:`/`postgresql:`. The only place that knows every backend.
 
 use hemaflow_ledger::{
-    AppendBatch, ChainHead, CommandRecord, Entry, Row, Store, StoreError, StoredRow,
+    AppendBatch, ChainHead, CommandRecord, Entry, Row, SessionLimits, SessionStore, Store,
+    StoreError, StoredRow, StoredSession,
 };
 pub use hemaflow_store_postgres::{PgStore, redact};
 pub use hemaflow_store_sqlite::SqliteStore;
@@ -116,6 +117,41 @@ impl Store for AnyStore {
 
     async fn import(&self, batch: AppendBatch) -> Result<(), StoreError> {
         delegate!(self, s => s.import(batch))
+    }
+}
+
+impl SessionStore for AnyStore {
+    async fn open_session(
+        &self,
+        session: &StoredSession,
+        limits: SessionLimits,
+    ) -> Result<(), StoreError> {
+        delegate!(self, s => s.open_session(session, limits))
+    }
+
+    async fn touch_session(
+        &self,
+        digest: &str,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        delegate!(self, s => s.touch_session(digest, now, limits))
+    }
+
+    async fn close_session(&self, digest: &str) -> Result<(), StoreError> {
+        delegate!(self, s => s.close_session(digest))
+    }
+
+    async fn close_sessions_of(&self, user_id: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.close_sessions_of(user_id))
+    }
+
+    async fn remove_expired_sessions(
+        &self,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<u64, StoreError> {
+        delegate!(self, s => s.remove_expired_sessions(now, limits))
     }
 }
 

@@ -23,6 +23,7 @@ pub const TESTING: &[Role] = &[LabTechnologist];
 pub const PRODUCTION: &[Role] = &[Manufacturing];
 pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
 pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
+pub const QUALITY: &[Role] = &[QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 pub const ADMIN: &[Role] = &[Admin];
 
@@ -35,6 +36,7 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/production", "Production", PRODUCTION),
     ("/labels", "Labels", LABELS),
     ("/release", "Release queue", RELEASE),
+    ("/quality", "Holds and discrepancies", QUALITY),
     ("/inventory", "Inventory", INVENTORY),
     ("/admin/users", "Users", ADMIN),
 ];

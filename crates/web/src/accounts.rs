@@ -1,39 +1,20 @@
 //! Signing in and signing: the password check against the account on the ledger, the lockout
-//! after repeated failures (21 CFR 11.300(d)), and the record of failures an admin reviews.
-
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+//! after repeated failures (21 CFR 11.300(d)), and every attempt recorded on the ledger
+//! (11.10(e): access attempts are part of the audit record; never the password).
 
 use hemaflow_domain::accounts::User;
+use hemaflow_domain::credentials::SignInOutcome;
 use hemaflow_domain::{Command, Context, Role};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::auth::lockout::Attempts;
 use crate::auth::{password, token};
 
-/// How many sign-in failures the admin page keeps (the newest).
-const FAILURES_KEPT: usize = 500;
-
-/// One failed sign-in or signature, for the admin's review.
-#[derive(Clone, Debug, Serialize)]
-pub struct SignInFailure {
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub user_id: String,
-    pub reason: &'static str,
-    pub locked: bool,
-}
-
-/// Lockout counters per user ID (known or not, so that a guess of a user ID learns nothing)
-/// and the failures seen since the server started.
-#[derive(Default)]
-pub struct Guard {
-    attempts: Mutex<HashMap<String, Attempts>>,
-    failures: Mutex<VecDeque<SignInFailure>>,
-}
+/// The channel of a signature's password re-entry: its success is the `signed` event itself,
+/// so only its failures are recorded as attempts.
+pub const SIGNATURE: &str = "signature";
 
 /// Why a sign-in or a signature was refused. The message never says whether the user ID
 /// exists.
@@ -45,67 +26,68 @@ pub enum SignInError {
         "this account is locked after repeated failed sign-ins; try again in 15 minutes or ask an admin"
     )]
     Locked,
-    #[error("the ledger could not be read: {0}")]
+    #[error("the ledger could not be read or written: {0}")]
     Ledger(String),
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // Each change under these locks is one map or queue call: a panic elsewhere cannot leave
-    // them half-written, so a poisoned lock is still sound.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The lockout record of `user_id` (known or not, so that a guess of a user ID learns
+/// nothing): its failed sign-ins in a row, counted by the ledger's state from the recorded
+/// attempts, so that a restart or another server process sees the same lock.
+async fn attempts_of(ledger: &BloodLedger, user_id: &str) -> Result<Attempts, SignInError> {
+    let run = ledger
+        .read(|state| state.failed_sign_ins.get(user_id).cloned())
+        .await
+        .map_err(|e| SignInError::Ledger(e.to_string()))?;
+    Ok(run.map_or_else(Attempts::default, |run| {
+        Attempts::from_run(run.consecutive, run.last_at.unix_timestamp())
+    }))
 }
 
-impl Guard {
-    pub fn failures(&self) -> Vec<SignInFailure> {
-        lock(&self.failures).iter().rev().cloned().collect()
-    }
-
-    fn is_locked(&self, user_id: &str, now: i64) -> bool {
-        lock(&self.attempts)
-            .get(user_id)
-            .is_some_and(|a| a.is_locked(now))
-    }
-
-    fn fail(&self, user_id: &str, reason: &'static str, now: OffsetDateTime) {
-        let after = {
-            let mut attempts = lock(&self.attempts);
-            let entry = attempts.entry(user_id.to_owned()).or_default();
-            *entry = entry.after_failure(now.unix_timestamp());
-            *entry
-        };
-        let locked = after.is_locked(now.unix_timestamp());
-        tracing::warn!(user_id, reason, locked, "sign-in failure");
-        let mut failures = lock(&self.failures);
-        if failures.len() >= FAILURES_KEPT {
-            failures.pop_front();
+/// P11-AUDIT: records an access attempt on the ledger, as `system` in the admin role (nobody is
+/// signed in yet to give it). A sign-in whose attempt cannot be recorded does not happen.
+async fn record_attempt(
+    ledger: &BloodLedger,
+    user_id: &str,
+    channel: &str,
+    outcome: SignInOutcome,
+    now: OffsetDateTime,
+) -> Result<(), SignInError> {
+    let command = Command::RecordSignIn {
+        user_id: user_id.to_owned(),
+        channel: channel.to_owned(),
+        outcome,
+    };
+    let system = Context {
+        actor: "system".to_owned(),
+        role: Role::Admin,
+        now,
+    };
+    tracing::info!(user_id, channel, ?outcome, "sign-in attempt");
+    let receipt = ledger
+        .execute(&token::generate(), &command, &system)
+        .await
+        .map_err(|e| SignInError::Ledger(e.to_string()))?;
+    match receipt.outcome {
+        Outcome::Accepted { .. } => Ok(()),
+        Outcome::Refused { rule, message } => {
+            Err(SignInError::Ledger(format!("{rule}: {message}")))
         }
-        failures.push_back(SignInFailure {
-            at: now,
-            user_id: user_id.to_owned(),
-            reason,
-            locked,
-        });
-    }
-
-    fn succeed(&self, user_id: &str) {
-        lock(&self.attempts).remove(user_id);
     }
 }
 
 /// Checks `password` for `user_id` (sign-in, or re-entry for a signature): the account must
-/// exist, be enabled, have a password, and not be locked. A failure counts towards the lockout.
+/// exist, be enabled, have a password, and not be locked. A failure counts towards the lockout;
+/// every attempt is recorded (a signature's success is recorded by its `signed` event).
 pub async fn authenticate(
     ledger: &BloodLedger,
-    guard: &Guard,
     user_id: &str,
     password: &str,
-    reason: &'static str,
+    channel: &'static str,
 ) -> Result<User, SignInError> {
     let now = OffsetDateTime::now_utc();
-    if guard.is_locked(user_id, now.unix_timestamp()) {
-        guard.fail(user_id, "locked account", now);
+    let attempts = attempts_of(ledger, user_id).await?;
+    if attempts.is_locked(now.unix_timestamp()) {
+        record_attempt(ledger, user_id, channel, SignInOutcome::Locked, now).await?;
         return Err(SignInError::Locked);
     }
     let user = ledger
@@ -124,16 +106,28 @@ pub async fn authenticate(
         .unwrap_or(false);
     match user {
         Some(user) if matches && user.enabled && user.password_hash.is_some() => {
-            guard.succeed(user_id);
+            // A signature's success is its `signed` event; it does not clear a run of failed
+            // sign-ins (only a sign-in does).
+            if channel != SIGNATURE {
+                record_attempt(ledger, user_id, channel, SignInOutcome::Succeeded, now).await?;
+            }
             Ok(user)
         }
         _ => {
-            guard.fail(user_id, reason, now);
-            if guard.is_locked(user_id, now.unix_timestamp()) {
-                Err(SignInError::Locked)
+            let locked = attempts
+                .after_failure(now.unix_timestamp())
+                .is_locked(now.unix_timestamp());
+            let outcome = if locked {
+                SignInOutcome::Locked
             } else {
-                Err(SignInError::Wrong)
-            }
+                SignInOutcome::Failed
+            };
+            record_attempt(ledger, user_id, channel, outcome, now).await?;
+            Err(if locked {
+                SignInError::Locked
+            } else {
+                SignInError::Wrong
+            })
         }
     }
 }

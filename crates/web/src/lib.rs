@@ -19,7 +19,7 @@ use std::sync::Arc;
 use hemaflow_service::BloodLedger;
 use tokio::net::TcpListener;
 
-pub use accounts::{SignInFailure, bootstrap_admin, create_account};
+pub use accounts::{bootstrap_admin, create_account};
 
 /// Everything a request handler needs, shared by every request.
 #[derive(Clone)]
@@ -28,7 +28,6 @@ pub struct App(Arc<Inner>);
 pub struct Inner {
     pub ledger: BloodLedger,
     pub sessions: auth::session::Sessions,
-    pub guard: accounts::Guard,
     /// Send cookies only over HTTPS (true unless the server listens on loopback).
     pub secure_cookies: bool,
 }
@@ -42,10 +41,10 @@ impl std::ops::Deref for App {
 
 impl App {
     pub fn new(ledger: BloodLedger, secure_cookies: bool) -> App {
+        let sessions = auth::session::Sessions::new(ledger.store().clone());
         App(Arc::new(Inner {
             ledger,
-            sessions: auth::session::Sessions::default(),
-            guard: accounts::Guard::default(),
+            sessions,
             secure_cookies,
         }))
     }

@@ -13,6 +13,13 @@ use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 
+/// A user ID, the name the header shows once signed in, and (path, screenshot name) pairs.
+type SignedInPages = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// WebDriver's key code for Enter, the end of every scan.
@@ -70,6 +77,17 @@ impl Driver {
     }
 
     async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let answer = self.call_raw(method, path, body).await;
+        assert!(
+            answer["value"]["error"].is_null(),
+            "WebDriver {method} {path}: {answer}"
+        );
+        answer["value"].clone()
+    }
+
+    /// A WebDriver call whose error is the caller's to judge (an element gone stale while a
+    /// page loads).
+    async fn call_raw(&self, method: &str, path: &str, body: Value) -> Value {
         let url = if path == "/session" {
             format!("{}/session", self.base)
         } else {
@@ -79,18 +97,33 @@ impl Driver {
             "GET" => self.http.get(url),
             _ => self.http.post(url).json(&body),
         };
-        let answer: Value = request
+        request
             .send()
             .await
             .expect("webdriver")
             .json()
             .await
-            .expect("json");
-        assert!(
-            answer["value"]["error"].is_null(),
-            "WebDriver {method} {path}: {answer}"
-        );
-        answer["value"].clone()
+            .expect("json")
+    }
+
+    /// The text of `css`, or `None` while the page is changing under it.
+    async fn try_text(&self, css: &str) -> Option<String> {
+        let found = self
+            .call_raw(
+                "POST",
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let element = found["value"]
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)?
+            .to_owned();
+        let text = self
+            .call_raw("GET", &format!("/element/{element}/text"), Value::Null)
+            .await;
+        text["value"].as_str().map(str::to_owned)
     }
 
     /// Ends the session, which closes Chromium; dropping the driver then stops chromedriver.
@@ -157,11 +190,51 @@ impl Driver {
         std::fs::write(folder.join(format!("{name}.png")), png).expect("screenshot");
     }
 
+    /// Sizes the window (the viewport of a 1280x800 screen, or a tablet held upright).
+    async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// Signs in through the form, as a person does.
+    async fn sign_in(&self, base: &str, user_id: &str, name: &str) {
+        self.go(&format!("{base}/login")).await;
+        self.type_into("#username", user_id).await;
+        self.type_into("#password", &format!("{}{ENTER}", demo::DEMO_PASSWORD))
+            .await;
+        self.wait_for_text("header", name).await;
+    }
+
+    /// The page has no horizontal overflow: its scroll width fits the viewport.
+    async fn assert_fits(&self, what: &str) {
+        let widths = self
+            .script("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        let (scroll, viewport) = (widths[0].as_i64(), widths[1].as_i64());
+        assert!(
+            matches!((scroll, viewport), (Some(s), Some(v)) if s <= v),
+            "{what}: the page is {scroll:?} px wide in a {viewport:?} px viewport"
+        );
+    }
+
     /// Waits until `css` shows text containing `wanted`; the time it took.
     async fn wait_for_text(&self, css: &str, wanted: &str) -> Duration {
         let started = Instant::now();
         loop {
-            let text = self.text(css).await;
+            let text = self.try_text(css).await.unwrap_or_default();
             if text.contains(wanted) {
                 return started.elapsed();
             }
@@ -200,9 +273,14 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
     let url = format!("sqlite://{}", folder.path().join("browser.db").display());
     let ledger = hemaflow_service::open(&url).await.expect("ledger");
     demo::accounts(&ledger).await.expect("accounts");
-    let (din, _) = demo::donation(&ledger, "Browser", (Abo::O, RhD::Positive), Stop::Produced)
+    let (din, units) = demo::donation(&ledger, "Browser", (Abo::O, RhD::Positive), Stop::Produced)
         .await
         .expect("a donation");
+    let red_cells = units
+        .iter()
+        .find(|u| u.contains("-D2"))
+        .expect("red cells")
+        .clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -255,6 +333,77 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
         .wait_for_text("main", "the final label has not been scanned")
         .await;
     driver.screenshot("release-queue").await;
+
+    // Production: the unit's two barcodes scanned into the modification form, Enter after
+    // each; the new unit is named next to the form.
+    driver.go(&format!("{base}/production")).await;
+    let (unit_din, code) = red_cells.split_once('-').expect("DIN-code");
+    driver
+        .type_into("#modify-din", &format!("={unit_din}00{ENTER}"))
+        .await;
+    assert_eq!(
+        driver.active_element_id().await,
+        driver.find("#modify-product").await,
+        "Enter after the DIN moves to the product code"
+    );
+    driver
+        .type_into("#modify-product", &format!("=<{code}{ENTER}"))
+        .await;
+    driver.wait_for_text("#modified", "Irradiated").await;
+    driver.screenshot("production-modify").await;
+    // The same form again from the page as it was: the unit changed meanwhile.
+    driver
+        .type_into("#modify-din", &format!("={unit_din}00{ENTER}"))
+        .await;
+    driver
+        .type_into("#modify-product", &format!("=<{code}{ENTER}"))
+        .await;
+    driver.wait_for_text("#modified", "look again").await;
+
+    // Every main page at 1280x800 and on a tablet held upright (768x1024): nothing wider than
+    // the screen. Screenshots of both sizes.
+    let pages: &[SignedInPages] = &[
+        (
+            "maker",
+            "Manu Maker",
+            &[
+                ("/", "home"),
+                ("/production", "production"),
+                ("/labels", "labels"),
+                ("/release", "release-queue"),
+                ("/inventory", "inventory"),
+            ],
+        ),
+        (
+            "quality",
+            "Quinn Quality",
+            &[("/donors?name=Br", "donors"), ("/quality", "quality")],
+        ),
+        (
+            "collector",
+            "Cole Collector",
+            &[("/collection", "collection")],
+        ),
+        ("labtech", "Lena Labtech", &[("/testing", "testing")]),
+        ("admin", "Ada Admin", &[("/admin/users", "users")]),
+    ];
+    for (user_id, name, paths) in pages {
+        driver.resize(1280, 800).await;
+        driver.sign_in(&base, user_id, name).await;
+        for (path, shot) in *paths {
+            for (width, height, size) in [(1280, 800, "desktop"), (768, 1024, "tablet")] {
+                driver.resize(width, height).await;
+                driver.go(&format!("{base}{path}")).await;
+                driver.wait_for_text("header", name).await;
+                driver.assert_fits(&format!("{path} at {size}")).await;
+                driver.screenshot(&format!("{shot}-{size}")).await;
+            }
+        }
+    }
+    driver.resize(768, 1024).await;
+    driver.go(&format!("{base}/login")).await;
+    driver.assert_fits("/login at tablet").await;
+    driver.screenshot("sign-in-tablet").await;
 
     driver.quit().await;
     let _ = stop.send(());

@@ -3,15 +3,15 @@
 //! an account takes effect at once.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hemaflow_domain::accounts::User;
 use hemaflow_domain::{Context, Role};
 use time::OffsetDateTime;
 
 use crate::App;
-use crate::auth::session;
+use crate::auth::{session, token};
 use crate::problem::Problem;
 
 /// A signed-in user and how they came.
@@ -118,12 +118,20 @@ impl FromRequestParts<App> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Caller, Response> {
         let api = is_api(parts);
+        if let Some(secret) = bearer(parts).filter(|b| b.starts_with(token::API_TOKEN_PREFIX)) {
+            return token_caller(app, secret, api).await;
+        }
         let refuse = || SignInRequired { api }.into_response();
         let token = bearer(parts)
             .or_else(|| cookie(parts, session::COOKIE))
             .ok_or_else(refuse)?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let opened = app.sessions.touch(token, now).ok_or_else(refuse)?;
+        let opened = app
+            .sessions
+            .touch(token, now)
+            .await
+            .map_err(|e| Problem::internal(e).into_response())?
+            .ok_or_else(refuse)?;
         let user = app
             .ledger
             .read(|state| state.users.get(&opened.user_id).cloned())
@@ -131,7 +139,10 @@ impl FromRequestParts<App> for Caller {
             .map_err(|e| Problem::internal(e.to_string()).into_response())?
             .filter(|user| user.enabled);
         let Some(user) = user else {
-            app.sessions.close_all_of(&opened.user_id);
+            app.sessions
+                .close_all_of(&opened.user_id)
+                .await
+                .map_err(|e| Problem::internal(e).into_response())?;
             return Err(refuse());
         };
         Ok(Caller {
@@ -140,4 +151,57 @@ impl FromRequestParts<App> for Caller {
             api,
         })
     }
+}
+
+/// The caller of an API token (P11-ACCESS): the token's role and hospital, acting as
+/// `token:<id>`; it has no password, so it can never sign. A revoked or unknown token is
+/// refused with 401, saying which.
+async fn token_caller(app: &App, secret: &str, api: bool) -> Result<Caller, Response> {
+    let digest = token::digest(secret);
+    let found = app
+        .ledger
+        .read(|state| {
+            state
+                .api_tokens
+                .values()
+                .find(|t| token::same(&t.digest, &digest))
+                .cloned()
+        })
+        .await
+        .map_err(|e| Problem::internal(e).into_response())?;
+    let unauthorized = |detail: String| {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "P11-ACCESS",
+            "API token refused",
+            detail,
+        )
+        .into_response()
+    };
+    let Some(api_token) = found else {
+        return Err(unauthorized(
+            "this API token is not known; ask an admin for one".to_owned(),
+        ));
+    };
+    if let Some(revoked) = &api_token.revoked {
+        return Err(unauthorized(format!(
+            "API token {} ({}) was revoked by {}: {}",
+            api_token.id, api_token.name, revoked.by, revoked.reason
+        )));
+    }
+    Ok(Caller {
+        user: User {
+            id: api_token.actor(),
+            name: format!("API token {}", api_token.name),
+            role: api_token.role,
+            hospital: api_token.hospital.clone(),
+            enabled: true,
+            password_hash: None,
+            created_at: api_token.issued_at,
+            created_by: api_token.issued_by.clone(),
+            password_set_at: None,
+        },
+        csrf: String::new(),
+        api,
+    })
 }

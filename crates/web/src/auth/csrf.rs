@@ -39,7 +39,10 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
         cookie(&parts, LOGIN_COOKIE).map(str::to_owned)
     } else if let Some(session_token) = session_cookie {
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        app.sessions.touch(session_token, now).map(|s| s.csrf)
+        match app.sessions.touch(session_token, now).await {
+            Ok(session) => session.map(|s| s.csrf),
+            Err(error) => return Problem::internal(error).into_response(),
+        }
     } else {
         // No credential at all: the handler refuses (401 or the sign-in page), or it is the
         // API's sign-in, which takes the password in its body.

@@ -34,6 +34,15 @@ impl Attempts {
         }
     }
 
+    /// The record of `consecutive` failures in a row, the last at `last_at` (Unix seconds):
+    /// locked for [`LOCK_SECONDS`] after the last one once there are enough.
+    pub fn from_run(consecutive: u32, last_at: i64) -> Attempts {
+        Attempts {
+            consecutive_failures: consecutive,
+            locked_until: (consecutive >= FAILURES_BEFORE_LOCK).then_some(last_at + LOCK_SECONDS),
+        }
+    }
+
     /// The record after a successful sign-in: the count starts again.
     pub fn after_success(self) -> Attempts {
         Attempts::default()
@@ -55,6 +64,15 @@ mod tests {
         assert!(attempts.is_locked(1_000));
         assert!(attempts.is_locked(1_000 + LOCK_SECONDS - 1));
         assert!(!attempts.is_locked(1_000 + LOCK_SECONDS));
+    }
+
+    #[test]
+    fn p11_access_a_run_of_five_failures_locks_from_the_last_one() {
+        assert!(!Attempts::from_run(4, 1_000).is_locked(1_000));
+        let locked = Attempts::from_run(5, 1_000);
+        assert!(locked.is_locked(1_000 + LOCK_SECONDS - 1));
+        assert!(!locked.is_locked(1_000 + LOCK_SECONDS));
+        assert_eq!(locked, Attempts::from_run(4, 0).after_failure(1_000));
     }
 
     #[test]

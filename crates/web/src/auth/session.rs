@@ -1,16 +1,23 @@
-//! Signed-in sessions, held in the server's memory: a restart signs everyone out, which is the
-//! safe direction. The cookie carries a random token; the server keeps only its SHA-256.
+//! Signed-in sessions, kept in the database beside the ledger (`SessionStore`), so that a
+//! restart signs nobody out and several server processes on one database share them. The
+//! cookie (or an API client's bearer header) carries a random token; the database keeps only
+//! its SHA-256.
 //!
 //! A session ends after [`IDLE_SECONDS`] without a request or [`MAX_SECONDS`] after sign-in,
-//! whichever comes first (21 CFR 11.200(a)(1)(i): a continuous period of controlled access).
+//! whichever comes first (21 CFR 11.200(a)(1)(i): a continuous period of controlled access);
+//! expired rows are removed when they are next presented and whenever a session opens.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use hemaflow_service::ledger::{SessionLimits, SessionStore, StoreError, StoredSession};
+use hemaflow_service::store::AnyStore;
 
 use super::token;
 
 pub const IDLE_SECONDS: i64 = 30 * 60;
 pub const MAX_SECONDS: i64 = 12 * 60 * 60;
+pub const LIMITS: SessionLimits = SessionLimits {
+    idle: IDLE_SECONDS,
+    max: MAX_SECONDS,
+};
 pub const COOKIE: &str = "hemaflow_session";
 
 /// Who a session belongs to, and its CSRF token for forms.
@@ -18,65 +25,58 @@ pub const COOKIE: &str = "hemaflow_session";
 pub struct Session {
     pub user_id: String,
     pub csrf: String,
-    started: i64,
-    last_seen: i64,
 }
 
-impl Session {
-    fn is_live(&self, now: i64) -> bool {
-        now - self.last_seen < IDLE_SECONDS && now - self.started < MAX_SECONDS
-    }
-}
-
-#[derive(Default)]
+/// The sessions of the server's database.
+#[derive(Clone)]
 pub struct Sessions {
-    by_digest: Mutex<HashMap<String, Session>>,
+    store: AnyStore,
 }
 
 impl Sessions {
-    /// Opens a session for `user_id` at `now`; returns the cookie token and the session.
-    pub fn open(&self, user_id: &str, now: i64) -> (String, Session) {
+    pub fn new(store: AnyStore) -> Sessions {
+        Sessions { store }
+    }
+
+    /// Opens a session for `user_id` at `now` (Unix seconds); returns the token to hand out.
+    pub async fn open(&self, user_id: &str, now: i64) -> Result<(String, Session), StoreError> {
         let token = token::generate();
-        let session = Session {
+        let stored = StoredSession {
+            digest: token::digest(&token),
             user_id: user_id.to_owned(),
             csrf: token::generate(),
             started: now,
             last_seen: now,
         };
-        let mut map = self.lock();
-        map.retain(|_, existing| existing.is_live(now));
-        map.insert(token::digest(&token), session.clone());
-        (token, session)
+        self.store.open_session(&stored, LIMITS).await?;
+        Ok((
+            token,
+            Session {
+                user_id: stored.user_id,
+                csrf: stored.csrf,
+            },
+        ))
     }
 
-    /// The live session of a cookie token, refreshed; an idle or old one is closed.
-    pub fn touch(&self, cookie_token: &str, now: i64) -> Option<Session> {
-        let digest = token::digest(cookie_token);
-        let mut map = self.lock();
-        let session = map.get_mut(&digest)?;
-        if !session.is_live(now) {
-            map.remove(&digest);
-            return None;
-        }
-        session.last_seen = now;
-        Some(session.clone())
+    /// The live session of a token, refreshed; an idle or old one is closed.
+    pub async fn touch(&self, token: &str, now: i64) -> Result<Option<Session>, StoreError> {
+        let stored = self
+            .store
+            .touch_session(&token::digest(token), now, LIMITS)
+            .await?;
+        Ok(stored.map(|s| Session {
+            user_id: s.user_id,
+            csrf: s.csrf,
+        }))
     }
 
-    pub fn close(&self, cookie_token: &str) {
-        self.lock().remove(&token::digest(cookie_token));
+    pub async fn close(&self, token: &str) -> Result<(), StoreError> {
+        self.store.close_session(&token::digest(token)).await
     }
 
     /// Closes every session of a user (password changed, account disabled).
-    pub fn close_all_of(&self, user_id: &str) {
-        self.lock().retain(|_, session| session.user_id != user_id);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        // A panic while holding this lock cannot leave a half-written map (every change is one
-        // HashMap call), so a poisoned lock is still safe to use.
-        self.by_digest
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub async fn close_all_of(&self, user_id: &str) -> Result<(), StoreError> {
+        self.store.close_sessions_of(user_id).await.map(|_| ())
     }
 }
 
@@ -85,45 +85,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn p11_access_a_session_ends_after_thirty_idle_minutes() {
-        let sessions = Sessions::default();
-        let (token, opened) = sessions.open("u1", 0);
-        assert_eq!(
-            sessions.touch(&token, IDLE_SECONDS - 1),
-            Some(opened.clone()).map(|s| Session {
-                last_seen: IDLE_SECONDS - 1,
-                ..s
-            })
-        );
-        assert!(sessions.touch(&token, 2 * IDLE_SECONDS).is_none());
-        assert!(
-            sessions.touch(&token, 2 * IDLE_SECONDS - 2).is_none(),
-            "closed for good"
-        );
-    }
-
-    #[test]
-    fn p11_access_a_session_ends_twelve_hours_after_sign_in_even_when_busy() {
-        let sessions = Sessions::default();
-        let (token, _) = sessions.open("u1", 0);
-        let mut now = 0;
-        while now < MAX_SECONDS - 60 {
-            now += 60;
-            assert!(sessions.touch(&token, now).is_some());
-        }
-        assert!(sessions.touch(&token, MAX_SECONDS).is_none());
-    }
-
-    #[test]
-    fn a_closed_session_and_an_unknown_token_open_nothing() {
-        let sessions = Sessions::default();
-        let (token, _) = sessions.open("u1", 0);
-        sessions.close(&token);
-        assert!(sessions.touch(&token, 1).is_none());
-        assert!(sessions.touch("forged", 1).is_none());
-        let (a, _) = sessions.open("u2", 0);
-        let (b, _) = sessions.open("u2", 0);
-        sessions.close_all_of("u2");
-        assert!(sessions.touch(&a, 1).is_none() && sessions.touch(&b, 1).is_none());
+    fn p11_access_sessions_live_thirty_idle_minutes_and_twelve_hours_at_most() {
+        assert!(LIMITS.is_live(0, 0, IDLE_SECONDS - 1));
+        assert!(!LIMITS.is_live(0, 0, IDLE_SECONDS));
+        assert!(LIMITS.is_live(0, MAX_SECONDS - 60, MAX_SECONDS - 1));
+        assert!(!LIMITS.is_live(0, MAX_SECONDS - 60, MAX_SECONDS));
     }
 }

@@ -11,6 +11,15 @@ pub fn generate() -> String {
     hex(&bytes)
 }
 
+/// The prefix of an API token's secret, so that a leaked one is recognised (secret scanners)
+/// and told apart from a session token at once.
+pub const API_TOKEN_PREFIX: &str = "hfat_";
+
+/// A fresh API token secret: the prefix and 64 hex characters.
+pub fn generate_api_secret() -> String {
+    format!("{API_TOKEN_PREFIX}{}", generate())
+}
+
 /// What the store keeps of a session token.
 pub fn digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -1,18 +1,19 @@
-//! The admin page: accounts (create with a role, set a password, disable) as commands on the
-//! ledger, and the sign-in failures seen since the server started.
+//! The admin page: accounts (create with a role, set a password, disable) and API tokens
+//! (issue, revoke) as commands on the ledger, and the latest sign-in attempts from the ledger.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
+use hemaflow_domain::credentials::SignInOutcome;
 use hemaflow_domain::{Command, Role};
 use serde::Deserialize;
 
 use super::{command_id, execute};
 use crate::App;
 use crate::access;
-use crate::accounts::{AccountError, SignInFailure, create_account};
+use crate::accounts::{AccountError, create_account};
 use crate::auth::{Caller, password};
 use crate::problem::Problem;
 use crate::routes::units::time_text;
@@ -26,13 +27,41 @@ pub struct AccountLine {
     pub enabled: bool,
 }
 
+pub struct TokenLine {
+    pub id: String,
+    pub name: String,
+    pub role: &'static str,
+    pub hospital: String,
+    pub issued: String,
+    /// "active", or who revoked it, when and why.
+    pub state: String,
+    pub active: bool,
+}
+
+pub struct AttemptLine {
+    pub at: String,
+    pub user_id: String,
+    pub channel: String,
+    pub outcome: &'static str,
+}
+
+/// What the admin page reads from the records, in one read.
+struct Records {
+    accounts: Vec<AccountLine>,
+    tokens: Vec<TokenLine>,
+    attempts: Vec<AttemptLine>,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
     page: Page,
     accounts: Vec<AccountLine>,
-    failures: Vec<(String, SignInFailure)>,
+    tokens: Vec<TokenLine>,
+    attempts: Vec<AttemptLine>,
     roles: Vec<(String, &'static str)>,
+    /// A token just issued: its ID and the secret, shown this once.
+    issued: Option<(String, String)>,
 }
 
 pub fn role_key(role: Role) -> String {
@@ -42,39 +71,85 @@ pub fn role_key(role: Role) -> String {
         .unwrap_or_default()
 }
 
-pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
-    caller.require(access::ADMIN)?;
-    let accounts = app
-        .ledger
-        .read(|records| {
-            records
-                .users
-                .values()
-                .map(|u| AccountLine {
-                    id: u.id.clone(),
-                    name: u.name.clone(),
-                    role: u.role.as_str(),
-                    hospital: u.hospital.clone().unwrap_or_default(),
-                    enabled: u.enabled,
-                })
-                .collect()
+fn outcome_text(outcome: SignInOutcome) -> &'static str {
+    match outcome {
+        SignInOutcome::Succeeded => "signed in",
+        SignInOutcome::Failed => "wrong user ID or password",
+        SignInOutcome::Locked => "locked out",
+    }
+}
+
+fn read_records(state: &hemaflow_domain::State) -> Records {
+    let accounts = state
+        .users
+        .values()
+        .map(|u| AccountLine {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            role: u.role.as_str(),
+            hospital: u.hospital.clone().unwrap_or_default(),
+            enabled: u.enabled,
         })
-        .await?;
-    let page = AdminPage {
-        page: Page::of(&caller, "/admin/users"),
+        .collect();
+    let tokens = state
+        .api_tokens
+        .values()
+        .map(|t| TokenLine {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            role: t.role.as_str(),
+            hospital: t.hospital.clone().unwrap_or_default(),
+            issued: format!("{} by {}", time_text(t.issued_at), t.issued_by),
+            state: t.revoked.as_ref().map_or_else(
+                || "active".to_owned(),
+                |r| format!("revoked {} by {}: {}", time_text(r.at), r.by, r.reason),
+            ),
+            active: t.is_active(),
+        })
+        .collect();
+    let attempts = state
+        .recent_sign_ins
+        .iter()
+        .rev()
+        .take(100)
+        .map(|a| AttemptLine {
+            at: time_text(a.at),
+            user_id: a.user_id.clone(),
+            channel: a.channel.clone(),
+            outcome: outcome_text(a.outcome),
+        })
+        .collect();
+    Records {
         accounts,
-        failures: app
-            .guard
-            .failures()
-            .into_iter()
-            .map(|f| (time_text(f.at), f))
-            .collect(),
+        tokens,
+        attempts,
+    }
+}
+
+/// The admin page; `issued` shows a token's secret once, right after it was issued.
+pub async fn render(
+    caller: &Caller,
+    app: &App,
+    issued: Option<(String, String)>,
+) -> Result<Response, Problem> {
+    let records = app.ledger.read(read_records).await?;
+    let page = AdminPage {
+        page: Page::of(caller, "/admin/users"),
+        accounts: records.accounts,
+        tokens: records.tokens,
+        attempts: records.attempts,
         roles: Role::ALL
             .iter()
             .map(|r| (role_key(*r), r.as_str()))
             .collect(),
+        issued,
     };
     Ok(Html(page.render()?).into_response())
+}
+
+pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
+    caller.require(access::ADMIN)?;
+    render(&caller, &app, None).await
 }
 
 #[derive(Deserialize)]
@@ -148,7 +223,10 @@ pub async fn disable(
         reason: form.reason,
     };
     execute(&app, &caller, &command_id(None)?, &command).await?;
-    app.sessions.close_all_of(&user_id);
+    app.sessions
+        .close_all_of(&user_id)
+        .await
+        .map_err(Problem::internal)?;
     Ok(Redirect::to("/admin/users").into_response())
 }
 
@@ -174,6 +252,9 @@ pub async fn set_password(
         password_hash: hash,
     };
     execute(&app, &caller, &command_id(None)?, &command).await?;
-    app.sessions.close_all_of(&user_id);
+    app.sessions
+        .close_all_of(&user_id)
+        .await
+        .map_err(Problem::internal)?;
     Ok(Redirect::to("/admin/users").into_response())
 }

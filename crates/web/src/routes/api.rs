@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::units::unit_view;
-use super::{command_id, execute, execute_signed};
+use super::{command_id, execute_signed};
 use crate::App;
 use crate::access;
 use crate::accounts::{SignInError, authenticate};
@@ -32,6 +32,11 @@ pub fn router() -> Router<App> {
         .route("/release-queue", get(get_release_queue))
         .route("/donors", get(get_donors))
         .route("/inventory", get(get_inventory))
+        .route(
+            "/tokens",
+            get(super::tokens::api_list).post(super::tokens::api_issue),
+        )
+        .route("/tokens/{token_id}/revoke", post(super::tokens::api_revoke))
         .route("/openapi.json", get(super::openapi::get))
         .fallback(not_found)
 }
@@ -59,18 +64,14 @@ async fn open_session(
 ) -> Result<Response, Problem> {
     let credentials = json_body(body)?;
     let user_id = credentials.user_id.trim().to_lowercase();
-    match authenticate(
-        &app.ledger,
-        &app.guard,
-        &user_id,
-        &credentials.password,
-        "API sign-in",
-    )
-    .await
-    {
+    match authenticate(&app.ledger, &user_id, &credentials.password, "API sign-in").await {
         Ok(user) => {
             let now = OffsetDateTime::now_utc().unix_timestamp();
-            let (token, _) = app.sessions.open(&user.id, now);
+            let (token, _) = app
+                .sessions
+                .open(&user.id, now)
+                .await
+                .map_err(Problem::internal)?;
             Ok((
                 StatusCode::CREATED,
                 Json(json!({
@@ -100,11 +101,11 @@ async fn open_session(
     }
 }
 
-async fn close_session(State(app): State<App>, headers: HeaderMap) -> StatusCode {
+async fn close_session(State(app): State<App>, headers: HeaderMap) -> Result<StatusCode, Problem> {
     if let Some(token) = bearer_from_headers(&headers) {
-        app.sessions.close(token);
+        app.sessions.close(token).await.map_err(Problem::internal)?;
     }
-    StatusCode::NO_CONTENT
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(caller: Caller) -> Json<Value> {
@@ -117,6 +118,18 @@ pub struct CommandRequest {
     command: Command,
     /// P11-SIGN: the signer's password, required for release, discard and requalification.
     signature_password: Option<String>,
+    /// No lost updates: the records this change was made from, each unchanged since ledger
+    /// entry `seen` (the `ledger_sequence` of the read the client made, or the record's own
+    /// version); otherwise 409 and nothing is recorded.
+    #[serde(default)]
+    records_seen: Vec<RecordSeen>,
+}
+
+#[derive(Deserialize)]
+pub struct RecordSeen {
+    kind: String,
+    id: String,
+    seen: i64,
 }
 
 /// Gives one domain command (the JSON of `Command`, `type` in snake_case). Commands that need
@@ -139,11 +152,26 @@ async fn post_command(
             "passwords are set on the admin page, where the server hashes them",
         ));
     }
+    if matches!(request.command, Command::IssueApiToken { .. }) {
+        return Err(Problem::input(
+            "tokens are issued with POST /api/tokens, where the server draws the secret",
+        ));
+    }
+    if matches!(request.command, Command::RecordSignIn { .. }) {
+        return Err(Problem::input(
+            "sign-in attempts are recorded by the server itself",
+        ));
+    }
+    let seen: Vec<_> = request
+        .records_seen
+        .iter()
+        .map(|r| super::seen(&r.kind, &r.id, r.seen))
+        .collect();
     let events = if required_meaning(&request.command).is_some() {
         let password = request.signature_password.unwrap_or_default();
-        execute_signed(&app, &caller, &id, &password, request.command).await?
+        execute_signed(&app, &caller, &id, &password, request.command, &seen).await?
     } else {
-        execute(&app, &caller, &id, &request.command).await?
+        super::execute_seen(&app, &caller, &id, &request.command, &seen).await?
     };
     Ok((
         StatusCode::OK,
@@ -160,24 +188,26 @@ async fn get_unit(
     caller.require(access::ANY)?;
     let din = crate::scan::din_in_path(&din)?;
     let now = OffsetDateTime::now_utc();
-    let view = app
+    let (view, sequence) = app
         .ledger
-        .read(|records| unit_view(records, &din, &caller.user, now))
-        .await?
-        .ok_or_else(|| {
-            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
-        })?;
-    Ok(Json(json!(view)))
+        .read_at(|records| unit_view(records, &din, &caller.user, now))
+        .await?;
+    let view = view.ok_or_else(|| {
+        Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
+    })?;
+    let mut body = json!(view);
+    body["ledger_sequence"] = json!(sequence);
+    Ok(Json(body))
 }
 
 async fn get_release_queue(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::RELEASE)?;
     let now = OffsetDateTime::now_utc();
-    let lines = app
+    let (lines, sequence) = app
         .ledger
-        .read(|records| super::release::queue_lines(records, now))
+        .read_at(|records| super::release::queue_lines(records, now))
         .await?;
-    Ok(Json(json!({"units": lines})))
+    Ok(Json(json!({"units": lines, "ledger_sequence": sequence})))
 }
 
 #[derive(Deserialize)]

@@ -22,7 +22,7 @@ use crate::problem::Problem;
 use crate::scan;
 use crate::views::Page;
 
-fn accepted(message: String) -> Response {
+pub(crate) fn accepted(message: String) -> Response {
     Html(format!(
         "<p class=\"accepted\" role=\"status\">{}</p>",
         escape(&message)
@@ -320,28 +320,6 @@ pub async fn post_results(
     let what = command.describe();
     execute(&app, &caller, &id, &command).await?;
     Ok(accepted(format!("{din}: recorded ({what}).")))
-}
-
-#[derive(Template)]
-#[template(path = "production.html")]
-struct ProductionPage {
-    page: Page,
-    recipes: Vec<String>,
-    command_id: String,
-}
-
-pub async fn production(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
-    caller.require(access::PRODUCTION)?;
-    let recipes = app
-        .ledger
-        .read(|state| state.config.recipes.keys().cloned().collect())
-        .await?;
-    let page = ProductionPage {
-        page: Page::of(&caller, "/production"),
-        recipes,
-        command_id: token::generate(),
-    };
-    Ok(Html(page.render()?).into_response())
 }
 
 #[derive(Deserialize)]

@@ -75,6 +75,8 @@ struct DonorsPage {
     registered: Option<String>,
     command_id: String,
     can_requalify: bool,
+    /// The ledger entry the search results reflect: the `seen` of a deferral removal.
+    seen: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -93,28 +95,32 @@ pub async fn page(
     let born = parse_date(query.date_of_birth.as_deref())?;
     let name = query.name.trim().to_owned();
     let today = OffsetDateTime::now_utc().date();
-    let results = if name.len() >= 2 {
-        Some(
-            app.ledger
-                .read(|records| {
-                    queries::search_donors(records, &name, born)
-                        .into_iter()
-                        .map(|d| donor_line(records, d, today))
-                        .collect()
-                })
-                .await?,
-        )
+    let (results, seen) = if name.len() >= 2 {
+        let (found, seen) = app
+            .ledger
+            .read_at(|records| {
+                queries::search_donors(records, &name, born)
+                    .into_iter()
+                    .map(|d| donor_line(records, d, today))
+                    .collect()
+            })
+            .await?;
+        (Some(found), seen)
     } else {
-        None
+        (None, 0)
     };
-    render(
-        &caller,
-        name,
-        results,
-        Vec::new(),
-        RegisterForm::default(),
-        None,
-    )
+    let page = DonorsPage {
+        seen,
+        ..donors_page(
+            &caller,
+            name,
+            results,
+            Vec::new(),
+            RegisterForm::default(),
+            None,
+        )
+    };
+    Ok(Html(page.render()?).into_response())
 }
 
 fn render(
@@ -125,7 +131,19 @@ fn render(
     form: RegisterForm,
     registered: Option<String>,
 ) -> Result<Response, Problem> {
-    let page = DonorsPage {
+    let page = donors_page(caller, query, results, matches, form, registered);
+    Ok(Html(page.render()?).into_response())
+}
+
+fn donors_page(
+    caller: &Caller,
+    query: String,
+    results: Option<Vec<DonorLine>>,
+    matches: Vec<DonorLine>,
+    form: RegisterForm,
+    registered: Option<String>,
+) -> DonorsPage {
+    DonorsPage {
         page: Page::of(caller, "/donors"),
         query,
         results,
@@ -134,8 +152,8 @@ fn render(
         form,
         registered,
         can_requalify: caller.user.role == hemaflow_domain::Role::QualityAssurance,
-    };
-    Ok(Html(page.render()?).into_response())
+        seen: 0,
+    }
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -219,6 +237,9 @@ pub struct RequalifyForm {
     #[serde(default)]
     password: String,
     command_id: Option<String>,
+    /// The ledger entry the page showed (no lost updates).
+    #[serde(default)]
+    seen: Option<i64>,
 }
 
 /// DEF-* + P11-SIGN: a deferral removed (the donor requalified) by quality assurance, signed
@@ -237,7 +258,12 @@ pub async fn requalify(
         deferral_id: form.deferral_id.trim().to_owned(),
         reason: form.reason.trim().to_owned(),
     };
-    let events = execute_signed(&app, &caller, &id, &form.password, command).await?;
+    let seen = [super::seen(
+        "deferral",
+        form.deferral_id.trim(),
+        super::required_seen(form.seen)?,
+    )];
+    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     let signature = events.iter().find_map(|e| match e {
         Event::Signed { signature } => Some(signature),
         _ => None,

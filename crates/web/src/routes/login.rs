@@ -61,10 +61,13 @@ pub struct SignIn {
 
 pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response {
     let user_id = form.username.trim().to_lowercase();
-    match authenticate(&app.ledger, &app.guard, &user_id, &form.password, "sign-in").await {
+    match authenticate(&app.ledger, &user_id, &form.password, "sign-in").await {
         Ok(user) => {
             let now = OffsetDateTime::now_utc().unix_timestamp();
-            let (session_token, _) = app.sessions.open(&user.id, now);
+            let session_token = match app.sessions.open(&user.id, now).await {
+                Ok((session_token, _)) => session_token,
+                Err(error) => return Problem::internal(error).into_response(),
+            };
             tracing::info!(user_id = %user.id, "signed in");
             let set = format!(
                 "{}={session_token}; {}",
@@ -94,8 +97,10 @@ pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response 
 }
 
 pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let Some(session_token) = cookie_from_headers(&headers, session::COOKIE) {
-        app.sessions.close(session_token);
+    if let Some(session_token) = cookie_from_headers(&headers, session::COOKIE)
+        && let Err(error) = app.sessions.close(session_token).await
+    {
+        return Problem::internal(error).into_response();
     }
     let clear = format!(
         "{}=; Max-Age=0; {}",

@@ -11,7 +11,10 @@ pub mod inventory;
 pub mod labels;
 pub mod login;
 pub mod openapi;
+pub mod production;
+pub mod quality;
 pub mod release;
+pub mod tokens;
 pub mod units;
 
 use axum::Router;
@@ -19,7 +22,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use hemaflow_domain::accounts::required_meaning;
 use hemaflow_domain::{Command, Event};
-use hemaflow_service::ledger::Outcome;
+use hemaflow_service::ledger::{Expected, LedgerError, Outcome, Stale};
 use tower_http::trace::TraceLayer;
 
 use crate::App;
@@ -104,9 +107,25 @@ pub fn router(app: App) -> Router {
             "/production",
             guarded(
                 &app,
-                get(benches::production).post(benches::post_produce),
+                get(production::page).post(benches::post_produce),
                 access::PRODUCTION,
             ),
+        )
+        .route(
+            "/production/modify",
+            guarded(&app, post(production::post_modify), access::PRODUCTION),
+        )
+        .route(
+            "/production/divide",
+            guarded(&app, post(production::post_divide), access::PRODUCTION),
+        )
+        .route(
+            "/production/pool",
+            guarded(&app, post(production::post_pool), access::PRODUCTION),
+        )
+        .route(
+            "/production/bacterial-control",
+            guarded(&app, post(production::post_bacterial), access::PRODUCTION),
         )
         .route("/inventory", get(inventory::page))
         .route(
@@ -120,6 +139,30 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/users/{user_id}/password",
             guarded(&app, post(admin::set_password), access::ADMIN),
+        )
+        .route(
+            "/quality",
+            guarded(&app, get(quality::page), access::QUALITY),
+        )
+        .route(
+            "/quality/holds",
+            guarded(&app, post(quality::post_place), access::QUALITY),
+        )
+        .route(
+            "/quality/holds/release",
+            guarded(&app, post(quality::post_release_hold), access::QUALITY),
+        )
+        .route(
+            "/quality/resolve",
+            guarded(&app, post(quality::post_resolve), access::QUALITY),
+        )
+        .route(
+            "/admin/tokens",
+            guarded(&app, post(tokens::post_issue), access::ADMIN),
+        )
+        .route(
+            "/admin/tokens/{token_id}/revoke",
+            guarded(&app, post(tokens::post_revoke), access::ADMIN),
         )
         .nest("/api", api::router())
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))
@@ -149,16 +192,52 @@ pub async fn execute(
     command_id: &str,
     command: &Command,
 ) -> Result<Vec<Event>, Problem> {
+    execute_seen(app, caller, command_id, command, &[]).await
+}
+
+/// The record `kind`/`id` as its user saw it: unchanged since ledger entry `seen` (the
+/// `seen` field of a form, read with the page; see [`Seen`]).
+pub fn seen(kind: &str, id: &str, seen: i64) -> Expected {
+    Expected {
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        seen,
+    }
+}
+
+/// The `seen` field of a form that changes an existing record: required, so that no page can
+/// change a record without saying what it showed.
+pub fn required_seen(seen: Option<i64>) -> Result<i64, Problem> {
+    seen.filter(|s| *s >= 0).ok_or_else(|| {
+        Problem::input(
+            "the form does not say which version of the record you saw (field seen); reload the page and try again",
+        )
+    })
+}
+
+/// As [`execute`], refused with 409 and nothing recorded when a record of `seen` was changed
+/// after the user read it (no lost updates); the check is the ledger's, atomic with the append.
+pub async fn execute_seen(
+    app: &App,
+    caller: &Caller,
+    command_id: &str,
+    command: &Command,
+    seen: &[Expected],
+) -> Result<Vec<Event>, Problem> {
     let receipt = app
         .ledger
-        .execute(command_id, command, &caller.context())
-        .await
-        .map_err(|error| match error {
-            hemaflow_service::ledger::LedgerError::CommandIdReused { .. } => {
-                Problem::input(error.to_string())
-            }
-            other => Problem::internal(other),
-        })?;
+        .execute_expecting(command_id, command, &caller.context(), seen)
+        .await;
+    let receipt = match receipt {
+        Ok(receipt) => receipt,
+        Err(LedgerError::CommandIdReused { .. }) => {
+            return Err(Problem::input(
+                receipt.err().map(|e| e.to_string()).unwrap_or_default(),
+            ));
+        }
+        Err(LedgerError::Stale(stale)) => return Err(stale_problem(app, &stale).await),
+        Err(other) => return Err(Problem::internal(other)),
+    };
     match receipt.outcome {
         Outcome::Accepted { events } => Ok(events),
         Outcome::Refused { rule, message } => Err(Problem::refused(&rule, message)),
@@ -174,10 +253,24 @@ pub async fn execute_signed(
     command_id: &str,
     password: &str,
     command: Command,
+    seen: &[Expected],
 ) -> Result<Vec<Event>, Problem> {
     let Some(meaning) = required_meaning(&command) else {
-        return execute(app, caller, command_id, &command).await;
+        return execute_seen(app, caller, command_id, &command, seen).await;
     };
+    if caller
+        .user
+        .id
+        .starts_with(hemaflow_domain::credentials::TOKEN_ACTOR_PREFIX)
+    {
+        return Err(Problem::refused(
+            "P11-SIGN",
+            format!(
+                "an API token cannot sign: {} needs a person's signature (user ID and password)",
+                command.describe()
+            ),
+        ));
+    }
     if password.is_empty() {
         return Err(Problem::refused(
             "P11-SIGN",
@@ -187,15 +280,7 @@ pub async fn execute_signed(
             ),
         ));
     }
-    match authenticate(
-        &app.ledger,
-        &app.guard,
-        &caller.user.id,
-        password,
-        "signature",
-    )
-    .await
-    {
+    match authenticate(&app.ledger, &caller.user.id, password, "signature").await {
         Ok(_) => {}
         Err(SignInError::Ledger(cause)) => return Err(Problem::internal(cause)),
         Err(refused) => {
@@ -209,5 +294,36 @@ pub async fn execute_signed(
         meaning: meaning.to_owned(),
         command: Box::new(command),
     };
-    execute(app, caller, command_id, &signed).await
+    execute_seen(app, caller, command_id, &signed, seen).await
+}
+
+/// 409: "changed by <name> at <time>; look again", naming the person (or token) who changed
+/// the record since the user read it.
+async fn stale_problem(app: &App, stale: &Stale) -> Problem {
+    let actor = stale.changed_by.clone();
+    let name = app
+        .ledger
+        .read(|state| {
+            state.users.get(&actor).map(|u| u.name.clone()).or_else(|| {
+                state
+                    .api_tokens
+                    .values()
+                    .find(|t| t.actor() == actor)
+                    .map(|t| format!("API token {}", t.name))
+            })
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(actor);
+    let at = stale.changed_at.strftime("%Y-%m-%d %H:%M:%S UTC");
+    Problem::new(
+        axum::http::StatusCode::CONFLICT,
+        "STALE",
+        "Changed since you looked",
+        format!(
+            "{} {} was changed by {name} at {at}; look again (nothing was recorded)",
+            stale.kind, stale.id
+        ),
+    )
 }

@@ -14,6 +14,9 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/api/release-queue", "get"),
     ("/api/donors", "get"),
     ("/api/inventory", "get"),
+    ("/api/tokens", "get"),
+    ("/api/tokens", "post"),
+    ("/api/tokens/{token_id}/revoke", "post"),
     ("/api/openapi.json", "get"),
 ];
 
@@ -46,17 +49,29 @@ pub fn document() -> Value {
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["command"], "properties": {
                     "command_id": {"type": "string", "description": "idempotency key: a retry gets the first answer"},
                     "command": {"type": "object", "description": "a Command, tagged by `type` in snake_case"},
-                    "signature_password": {"type": "string"}}}}}},
+                    "signature_password": {"type": "string"},
+                    "records_seen": {"type": "array", "description": "no lost updates: each record this change was made from, unchanged since ledger entry `seen` (the `ledger_sequence` of the read); otherwise 409 STALE, naming who changed it and when, and nothing is recorded",
+                        "items": {"type": "object", "required": ["kind", "id", "seen"], "properties": {"kind": {"type": "string", "enum": ["component", "donation", "deferral", "hold", "donor"]}, "id": {"type": "string"}, "seen": {"type": "integer"}}}}}}}}},
                 "responses": {"200": {"description": "accepted, with its events"}, "default": {"description": "refused: problem details with the rule", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
             }},
             "/api/units/{din}": {"get": operation("A donation and its units, with what blocks release", "any (hospital users: units shipped to their hospital)")},
             "/api/release-queue": {"get": operation("Quarantined units and what blocks each", "manufacturing, quality assurance")},
             "/api/donors": {"get": operation("Donors by name (and date of birth)", "collection staff, quality assurance")},
             "/api/inventory": {"get": operation("Stock by site, component, ABO/RhD and days to expiry", "manufacturing, quality assurance, distribution, admin")},
+            "/api/tokens": {
+                "get": operation("API tokens of machine clients (never a secret or digest)", "admin"),
+                "post": {"summary": "Issue an API token with a role (and hospital for a hospital-user token); the secret is in this answer only",
+                    "description": "Roles: admin (signed in with POST /api/session; a token cannot be admin). Send the secret as `Authorization: Bearer <token>`.",
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "role"], "properties": {"name": {"type": "string"}, "role": {"type": "string"}, "hospital": {"type": "string"}}}}}},
+                    "responses": {"201": {"description": "token_id and token (the secret, shown once)"}, "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}
+            },
+            "/api/tokens/{token_id}/revoke": {"post": {"summary": "Revoke an API token: it is refused (401) from then on", "description": "Roles: admin.",
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "revoked"}, "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
             "/api/openapi.json": {"get": operation("This document", "any")}
         },
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "a session token from POST /api/session, or an API token (hfat_...) issued by an admin"}},
             "schemas": {"Problem": {"type": "object", "required": ["type", "title", "status", "detail", "rule"], "properties": {
                 "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
                 "detail": {"type": "string"}, "rule": {"type": "string", "description": "the rule ID that refused"}}}}

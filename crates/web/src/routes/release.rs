@@ -12,7 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::units::{ComponentLine, component_line, time_text};
-use super::{command_id, execute_signed};
+use super::{command_id, execute_signed, required_seen, seen};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -36,17 +36,23 @@ struct QueuePage {
     page: Page,
     lines: Vec<(ComponentLine, String)>,
     signer: String,
+    /// The ledger entry the queue reflects: the `seen` of its release and discard forms.
+    seen: i64,
 }
 
 pub async fn queue(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::RELEASE)?;
     let now = OffsetDateTime::now_utc();
-    let lines = app.ledger.read(|records| queue_lines(records, now)).await?;
+    let (lines, seen) = app
+        .ledger
+        .read_at(|records| queue_lines(records, now))
+        .await?;
     let page = QueuePage {
         page: Page::of(&caller, "/release"),
         // Each form carries its own command ID: a double submit gets the first answer.
         lines: lines.into_iter().map(|l| (l, token::generate())).collect(),
         signer: caller.user.name.clone(),
+        seen,
     };
     Ok(Html(page.render()?).into_response())
 }
@@ -59,6 +65,9 @@ pub struct SignedForm {
     password: String,
     #[serde(default)]
     reason: String,
+    /// The ledger entry the page showed (no lost updates).
+    #[serde(default)]
+    seen: Option<i64>,
 }
 
 #[derive(Template)]
@@ -106,7 +115,8 @@ pub async fn post_release(
     let command = Command::ReleaseComponent {
         component: component.clone(),
     };
-    let events = execute_signed(&app, &caller, &id, &form.password, command).await?;
+    let seen = [seen("component", &component, required_seen(form.seen)?)];
+    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     answer(&events, &format!("{component} released"), &headers)
 }
 
@@ -127,6 +137,7 @@ pub async fn post_discard(
         component: component.clone(),
         reason: form.reason.trim().to_owned(),
     };
-    let events = execute_signed(&app, &caller, &id, &form.password, command).await?;
+    let seen = [seen("component", &component, required_seen(form.seen)?)];
+    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     answer(&events, &format!("{component} discarded"), &headers)
 }

@@ -18,6 +18,14 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     _folder: Option<tempfile::TempDir>,
     pg: Option<(PgStore, String)>,
+    /// How to open the same database again (another process, or after a restart).
+    reopen: Reopen,
+}
+
+#[derive(Clone)]
+enum Reopen {
+    Sqlite(String),
+    Postgres { url: String, schema: String },
 }
 
 pub enum Database {
@@ -35,14 +43,14 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn(database: Database) -> TestApp {
-    let (ledger, folder, pg) = match database {
+    let (ledger, folder, pg, reopen) = match database {
         Database::Sqlite => {
             let folder = tempfile::tempdir().expect("temporary folder");
             let url = format!("sqlite://{}", folder.path().join("web.db").display());
             let ledger = hemaflow_service::open(&url)
                 .await
                 .expect("open sqlite ledger");
-            (ledger, Some(folder), None)
+            (ledger, Some(folder), None, Reopen::Sqlite(url))
         }
         Database::Postgres(url) => {
             let schema = format!(
@@ -56,10 +64,23 @@ pub async fn spawn(database: Database) -> TestApp {
             let ledger = Ledger::open(AnyStore::Postgres(store.clone()))
                 .await
                 .expect("open pg ledger");
-            (ledger, None, Some((store, schema)))
+            let reopen = Reopen::Postgres {
+                url,
+                schema: schema.clone(),
+            };
+            (ledger, None, Some((store, schema)), reopen)
         }
     };
     demo::accounts(&ledger).await.expect("demo accounts");
+    serve_on(ledger, folder, pg, reopen).await
+}
+
+async fn serve_on(
+    ledger: hemaflow_service::BloodLedger,
+    folder: Option<tempfile::TempDir>,
+    pg: Option<(PgStore, String)>,
+    reopen: Reopen,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -80,12 +101,30 @@ pub async fn spawn(database: Database) -> TestApp {
         stop: Some(stop),
         _folder: folder,
         pg,
+        reopen,
     }
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Another server process on the same database (its own ledger and connection pool).
+    /// It must be stopped before this one (which owns the database's clean-up).
+    pub async fn another_server(&self) -> TestApp {
+        let store = match &self.reopen {
+            Reopen::Sqlite(url) => hemaflow_service::store::connect(url)
+                .await
+                .expect("reopen sqlite"),
+            Reopen::Postgres { url, schema } => AnyStore::Postgres(
+                PgStore::connect_in_schema(url, schema)
+                    .await
+                    .expect("reopen schema"),
+            ),
+        };
+        let ledger = Ledger::open(store).await.expect("open the ledger again");
+        serve_on(ledger, None, None, self.reopen.clone()).await
     }
 
     pub async fn stop(mut self) {
@@ -97,7 +136,16 @@ impl TestApp {
         }
     }
 
+    /// The entries of the ledger but the sign-in attempts (every sign-in of a test client
+    /// records one): what the commands under test recorded.
     pub async fn entries(&self) -> Vec<Entry> {
+        let mut entries = self.all_entries().await;
+        entries.retain(|e| e.event_type != "sign_in_recorded");
+        entries
+    }
+
+    /// Every entry of the ledger.
+    pub async fn all_entries(&self) -> Vec<Entry> {
         self.app
             .ledger
             .store()
@@ -184,6 +232,14 @@ pub fn browser_client() -> reqwest::Client {
         .redirect(Policy::none())
         .build()
         .expect("client")
+}
+
+/// The `seen` field of a page's forms: the ledger entry the page showed.
+pub fn seen_of(html: &str) -> String {
+    let marker = "name=\"seen\" value=\"";
+    let start = html.find(marker).expect("a seen field") + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
 }
 
 /// The first `csrf` hidden field of a page.

@@ -4,6 +4,9 @@
 
 mod helpers;
 mod matrix;
+mod production;
+mod quality;
+mod server;
 mod skeleton;
 
 use hemaflow_domain::testing::{Abo, RhD};
@@ -176,8 +179,34 @@ async fn p11_access_the_fifth_wrong_password_locks_the_account_and_the_admin_see
         .expect("get");
     let html = page.text().await.expect("html");
     assert!(
-        html.contains("labtech") && html.contains("locked"),
+        html.contains("labtech") && html.contains("locked out"),
         "failures listed"
+    );
+    // P11-AUDIT: every attempt is on the ledger with its outcome, never the password.
+    let attempts: Vec<_> = app
+        .all_entries()
+        .await
+        .into_iter()
+        .filter(|e| e.event_type == "sign_in_recorded" && e.payload.contains("\"labtech\""))
+        .collect();
+    let outcomes: Vec<&str> = attempts
+        .iter()
+        .map(|e| {
+            ["\"succeeded\"", "\"failed\"", "\"locked\""]
+                .into_iter()
+                .find(|o| e.payload.contains(o))
+                .expect("an outcome")
+        })
+        .collect();
+    // Four failures, the fifth that locks, then the right password twice while locked.
+    let mut expected = vec!["\"failed\""; 4];
+    expected.extend(["\"locked\""; 3]);
+    assert_eq!(outcomes, expected);
+    assert!(
+        attempts
+            .iter()
+            .all(|e| !e.payload.contains(helpers::PASSWORD)
+                && !e.payload.contains("not the password"))
     );
     app.stop().await;
 }
@@ -225,7 +254,14 @@ async fn release_story(app: &TestApp) {
     assert_eq!(
         app.entries().await.len(),
         before,
-        "a refused signature records nothing"
+        "a refused signature records nothing but the failed attempt"
+    );
+    let attempt = app.all_entries().await.pop().expect("an entry");
+    assert_eq!(attempt.event_type, "sign_in_recorded");
+    assert!(
+        attempt.payload.contains("\"signature\"") && attempt.payload.contains("\"failed\""),
+        "{}",
+        attempt.payload
     );
 
     // REL-GATE: the label is not verified; the blocking reason comes back, only the refusal
@@ -379,13 +415,17 @@ async fn p11_sign_the_release_page_signs_with_the_password_and_shows_the_signatu
         .get(app.url("/release"))
         .send()
         .await
-        .expect("queue");
-    assert!(queue.text().await.expect("html").contains(&units[0]));
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    assert!(queue.contains(&units[0]));
+    let seen = helpers::seen_of(&queue);
     let path = format!("/release/{}", units[0]);
     let refused = browser
         .post(app.url(&path))
         .header("hx-request", "true")
-        .form(&[("csrf", csrf.as_str()), ("password", "")])
+        .form(&[("csrf", csrf.as_str()), ("password", ""), ("seen", &seen)])
         .send()
         .await
         .expect("post");
@@ -394,7 +434,11 @@ async fn p11_sign_the_release_page_signs_with_the_password_and_shows_the_signatu
     let released = browser
         .post(app.url(&path))
         .header("hx-request", "true")
-        .form(&[("csrf", csrf.as_str()), ("password", helpers::PASSWORD)])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", helpers::PASSWORD),
+            ("seen", &seen),
+        ])
         .send()
         .await
         .expect("post");

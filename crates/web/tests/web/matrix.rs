@@ -8,7 +8,7 @@ use crate::helpers::{Database, spawn, user_of};
 const EVERY_ROLE: &[Role] = &Role::ALL;
 
 /// (path, roles that may open it).
-const ROUTES: &[(&str, &[Role])] = &[
+pub const ROUTES: &[(&str, &[Role])] = &[
     ("/", EVERY_ROLE),
     ("/donors", &[CollectionStaff, QualityAssurance]),
     ("/collection", &[CollectionStaff]),
@@ -16,6 +16,7 @@ const ROUTES: &[(&str, &[Role])] = &[
     ("/production", &[Manufacturing]),
     ("/labels", &[Manufacturing, QualityAssurance]),
     ("/release", &[Manufacturing, QualityAssurance]),
+    ("/quality", &[QualityAssurance]),
     (
         "/inventory",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
@@ -85,7 +86,16 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/testing", &[LabTechnologist]),
     ("/testing/csv", &[LabTechnologist]),
     ("/production", &[Manufacturing]),
+    ("/production/modify", &[Manufacturing]),
+    ("/production/divide", &[Manufacturing]),
+    ("/production/pool", &[Manufacturing]),
+    ("/production/bacterial-control", &[Manufacturing]),
     ("/admin/users", &[Admin]),
+    ("/admin/tokens", &[Admin]),
+    ("/quality/holds", &[QualityAssurance]),
+    ("/quality/holds/release", &[QualityAssurance]),
+    ("/quality/resolve", &[QualityAssurance]),
+    ("/admin/tokens/0123456789abcdef/revoke", &[Admin]),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
 ];

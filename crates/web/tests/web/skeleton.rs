@@ -203,11 +203,24 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
     assert_eq!(status, 200, "{html}");
 
     let (quality, csrf) = app.browser("quality").await;
+    let queue = quality
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    let seen = crate::helpers::seen_of(&queue);
     let (status, html) = post(
         &app,
         &quality,
         &format!("/release/{unit}"),
-        &[("csrf", &csrf), ("password", crate::helpers::PASSWORD)],
+        &[
+            ("csrf", &csrf),
+            ("password", crate::helpers::PASSWORD),
+            ("seen", &seen),
+        ],
     )
     .await;
     assert_eq!(status, 200, "{html}");
@@ -317,6 +330,7 @@ async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assur
         page.contains(&format!("Remove deferral {deferral}")),
         "{page}"
     );
+    let seen = crate::helpers::seen_of(&page);
     let before = app.entries().await.len();
     let (status, html) = post(
         &app,
@@ -327,6 +341,7 @@ async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assur
             ("deferral_id", &deferral),
             ("reason", "retested"),
             ("password", "not my password"),
+            ("seen", &seen),
         ],
     )
     .await;
@@ -341,6 +356,7 @@ async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assur
             ("deferral_id", &deferral),
             ("reason", "retested"),
             ("password", crate::helpers::PASSWORD),
+            ("seen", &seen),
         ],
     )
     .await;

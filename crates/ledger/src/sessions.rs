@@ -1,0 +1,72 @@
+//! The sessions boundary: signed-in sessions kept in the database beside the ledger, so that a
+//! restart signs nobody out and several server processes on one database share them. Not part
+//! of the ledger (a session is not a record of the establishment); it lives here because this
+//! crate is where the storage traits are, and only the `store-*` crates hold SQL.
+//!
+//! Only the SHA-256 digest of a session token is stored: a copy of the database opens no
+//! session. The policy (how long a session lives) is the caller's, given with each call.
+
+use std::future::Future;
+
+use crate::store::StoreError;
+
+/// A session as stored. Times are Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    /// SHA-256 (hex) of the token the cookie or bearer header carries.
+    pub digest: String,
+    pub user_id: String,
+    /// The session's CSRF token, sent back by its forms.
+    pub csrf: String,
+    pub started: i64,
+    pub last_seen: i64,
+}
+
+/// How long a session lives: `idle` seconds without a request, `max` seconds after sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: i64,
+    pub max: i64,
+}
+
+impl SessionLimits {
+    /// Whether a session started at `started` and last seen at `last_seen` is live at `now`.
+    pub fn is_live(&self, started: i64, last_seen: i64, now: i64) -> bool {
+        now - last_seen < self.idle && now - started < self.max
+    }
+}
+
+/// Sessions in a database. Every method is one statement or one transaction.
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session, and removes the expired ones of every user.
+    fn open_session(
+        &self,
+        session: &StoredSession,
+        limits: SessionLimits,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The live session of `digest`, its `last_seen` moved to `now`; an expired one is removed
+    /// and `None` returned. One atomic update: two processes cannot revive an expired session.
+    fn touch_session(
+        &self,
+        digest: &str,
+        now: i64,
+        limits: SessionLimits,
+    ) -> impl Future<Output = Result<Option<StoredSession>, StoreError>> + Send;
+
+    /// Removes one session (sign-out).
+    fn close_session(&self, digest: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Removes every session of a user (password changed, account disabled); how many.
+    fn close_sessions_of(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Removes every session expired at `now`; how many.
+    fn remove_expired_sessions(
+        &self,
+        now: i64,
+        limits: SessionLimits,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}

@@ -1,0 +1,100 @@
+//! `SessionStore` on SQLite: the `sessions` table (token digests only).
+
+use hemaflow_ledger::{SessionLimits, SessionStore, StoreError, StoredSession};
+use sqlx::Row as _;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{SqliteStore, read_error};
+
+fn session_from(row: &SqliteRow) -> Result<StoredSession, StoreError> {
+    Ok(StoredSession {
+        digest: row.try_get("digest").map_err(read_error)?,
+        user_id: row.try_get("user_id").map_err(read_error)?,
+        csrf: row.try_get("csrf").map_err(read_error)?,
+        started: row.try_get("started").map_err(read_error)?,
+        last_seen: row.try_get("last_seen").map_err(read_error)?,
+    })
+}
+
+impl SessionStore for SqliteStore {
+    async fn open_session(
+        &self,
+        session: &StoredSession,
+        limits: SessionLimits,
+    ) -> Result<(), StoreError> {
+        self.remove_expired_sessions(session.started, limits)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (digest, user_id, csrf, started, last_seen) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&session.digest)
+        .bind(&session.user_id)
+        .bind(&session.csrf)
+        .bind(session.started)
+        .bind(session.last_seen)
+        .execute(self.pool())
+        .await
+        .map_err(read_error)?;
+        Ok(())
+    }
+
+    async fn touch_session(
+        &self,
+        digest: &str,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<Option<StoredSession>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE sessions SET last_seen = ?1
+             WHERE digest = ?2 AND ?1 - last_seen < ?3 AND ?1 - started < ?4
+             RETURNING digest, user_id, csrf, started, last_seen",
+        )
+        .bind(now)
+        .bind(digest)
+        .bind(limits.idle)
+        .bind(limits.max)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(read_error)?;
+        match row {
+            Some(row) => session_from(&row).map(Some),
+            None => {
+                self.close_session(digest).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn close_session(&self, digest: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE digest = ?")
+            .bind(digest)
+            .execute(self.pool())
+            .await
+            .map_err(read_error)?;
+        Ok(())
+    }
+
+    async fn close_sessions_of(&self, user_id: &str) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(self.pool())
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(read_error)
+    }
+
+    async fn remove_expired_sessions(
+        &self,
+        now: i64,
+        limits: SessionLimits,
+    ) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE ?1 - last_seen >= ?2 OR ?1 - started >= ?3")
+            .bind(now)
+            .bind(limits.idle)
+            .bind(limits.max)
+            .execute(self.pool())
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(read_error)
+    }
+}
