@@ -25,6 +25,9 @@ pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
 pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 pub const ADMIN: &[Role] = &[Admin];
+/// Daily reports (collections, production, shipments, discards): the establishment's
+/// management and distribution; never a hospital.
+pub const REPORTS: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 
 /// The benches a role sees in the navigation: (path, label, roles).
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
@@ -36,6 +39,7 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/labels", "Labels", LABELS),
     ("/release", "Release queue", RELEASE),
     ("/inventory", "Inventory", INVENTORY),
+    ("/reports", "Reports", REPORTS),
     ("/admin/users", "Users", ADMIN),
 ];
 

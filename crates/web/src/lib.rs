@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod demo;
 pub mod problem;
+pub mod reports;
 pub mod routes;
 pub mod scan;
 pub mod views;

@@ -32,6 +32,7 @@ pub fn router() -> Router<App> {
         .route("/release-queue", get(get_release_queue))
         .route("/donors", get(get_donors))
         .route("/inventory", get(get_inventory))
+        .route("/reports/{report}", get(super::reports::api))
         .route("/openapi.json", get(super::openapi::get))
         .fallback(not_found)
 }

@@ -12,6 +12,7 @@ pub mod labels;
 pub mod login;
 pub mod openapi;
 pub mod release;
+pub mod reports;
 pub mod units;
 
 use axum::Router;
@@ -109,6 +110,18 @@ pub fn router(app: App) -> Router {
             ),
         )
         .route("/inventory", get(inventory::page))
+        .route(
+            "/reports",
+            guarded(&app, get(reports::index), access::REPORTS),
+        )
+        .route(
+            "/reports/{report}",
+            guarded(&app, get(reports::page), access::REPORTS),
+        )
+        .route(
+            "/reports/{report}/{format}",
+            guarded(&app, get(reports::download), access::REPORTS),
+        )
         .route(
             "/admin/users",
             guarded(&app, get(admin::page).post(admin::create), access::ADMIN),

@@ -14,6 +14,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/api/release-queue", "get"),
     ("/api/donors", "get"),
     ("/api/inventory", "get"),
+    ("/api/reports/{report}", "get"),
     ("/api/openapi.json", "get"),
 ];
 
@@ -26,6 +27,19 @@ fn operation(summary: &str, roles: &str) -> Value {
             "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
     })
+}
+
+/// A daily report: the path names it, `day` (YYYY-MM-DD, the site's local day) picks the day.
+fn report_operation() -> Value {
+    let mut operation = operation(
+        "A daily report (collections, production, shipments, discards): columns and rows",
+        "manufacturing, quality assurance, distribution, admin",
+    );
+    operation["parameters"] = json!([
+        {"name": "report", "in": "path", "required": true, "schema": {"type": "string", "enum": ["collections", "production", "shipments", "discards"]}},
+        {"name": "day", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}, "description": "the site's local day; today when absent"}
+    ]);
+    operation
 }
 
 pub fn document() -> Value {
@@ -53,6 +67,7 @@ pub fn document() -> Value {
             "/api/release-queue": {"get": operation("Quarantined units and what blocks each", "manufacturing, quality assurance")},
             "/api/donors": {"get": operation("Donors by name (and date of birth)", "collection staff, quality assurance")},
             "/api/inventory": {"get": operation("Stock by site, component, ABO/RhD and days to expiry", "manufacturing, quality assurance, distribution, admin")},
+            "/api/reports/{report}": {"get": report_operation()},
             "/api/openapi.json": {"get": operation("This document", "any")}
         },
         "components": {

@@ -4,6 +4,7 @@
 
 mod helpers;
 mod matrix;
+mod reports;
 mod skeleton;
 
 use hemaflow_domain::testing::{Abo, RhD};
@@ -497,7 +498,9 @@ async fn the_openapi_document_lists_every_api_route_and_each_answers() {
             paths.get(*path).and_then(|p| p.get(*method)).is_some(),
             "{method} {path}"
         );
-        let concrete = path.replace("{din}", "W123426000001");
+        let concrete = path
+            .replace("{din}", "W123426000001")
+            .replace("{report}", "collections");
         let request = reqwest::Client::new().request(
             method.to_uppercase().parse().expect("method"),
             app.url(&concrete),

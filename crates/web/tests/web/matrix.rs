@@ -21,11 +21,23 @@ const ROUTES: &[(&str, &[Role])] = &[
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
     ("/admin/users", &[Admin]),
+    (
+        "/reports",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
+    (
+        "/reports/discards/csv",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
     ("/api/me", EVERY_ROLE),
     ("/api/release-queue", &[Manufacturing, QualityAssurance]),
     ("/api/donors?name=ri", &[CollectionStaff, QualityAssurance]),
     (
         "/api/inventory",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
+    (
+        "/api/reports/collections",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
 ];
