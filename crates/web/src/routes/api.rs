@@ -212,11 +212,16 @@ async fn get_donors(
 async fn get_inventory(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::INVENTORY)?;
     let now = OffsetDateTime::now_utc();
-    let groups = app
+    let (groups, expiring) = app
         .ledger
-        .read(|records| super::inventory::groups(records, now))
+        .read(|records| {
+            (
+                super::inventory::groups(records, now),
+                super::inventory::expiring_soon(records, now),
+            )
+        })
         .await?;
-    Ok(Json(json!({"groups": groups})))
+    Ok(Json(json!({"groups": groups, "expiring_soon": expiring})))
 }
 
 /// Roles listed for documentation of the API's role checks.

@@ -140,3 +140,64 @@ async fn a_report_refuses_a_bad_day_an_unknown_report_and_a_hospital_user() {
     assert_eq!(refused.status(), 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_inventory_draws_charts_and_lists_units_expiring_within_two_days_soonest_first() {
+    let app = spawn(Database::Sqlite).await;
+    let (_, units) = demo::donation(
+        &app.app.ledger,
+        "Chart",
+        (Abo::A, RhD::Positive),
+        Stop::Produced,
+    )
+    .await
+    .expect("produced");
+    let (browser, _) = app.browser("shipper").await;
+    let html = browser
+        .get(app.url("/inventory"))
+        .send()
+        .await
+        .expect("inventory")
+        .text()
+        .await
+        .expect("html");
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 4, "{html}");
+    assert!(html.contains("aria-label=\"Units by ABO/RhD\""));
+    let name = app
+        .app
+        .ledger
+        .read(|state| state.components[&units[0]].name.clone())
+        .await
+        .expect("read");
+    assert!(
+        html.contains(&format!(">{}</text>", name.replace('>', "&gt;"))),
+        "the component chart names {name}"
+    );
+
+    // The query itself: the state as it is, with two units' expiries brought close.
+    let now = time::OffsetDateTime::now_utc();
+    let mut state = app.app.ledger.state().await.expect("state");
+    assert!(hemaflow_web::routes::inventory::expiring_soon(&state, now).is_empty());
+    state
+        .components
+        .get_mut(&units[0])
+        .expect("unit")
+        .expires_at = now + time::Duration::hours(30);
+    state
+        .components
+        .get_mut(&units[1])
+        .expect("unit")
+        .expires_at = now + time::Duration::hours(3);
+    let expiring = hemaflow_web::routes::inventory::expiring_soon(&state, now);
+    let ids: Vec<&str> = expiring.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, [units[1].as_str(), units[0].as_str()], "soonest first");
+    assert_eq!(expiring[0].hours_left, 3);
+    state
+        .components
+        .get_mut(&units[1])
+        .expect("unit")
+        .expires_at = now - time::Duration::hours(1);
+    let expiring = hemaflow_web::routes::inventory::expiring_soon(&state, now);
+    assert_eq!(expiring.len(), 1, "an expired unit is not 'expiring soon'");
+    app.stop().await;
+}
