@@ -195,16 +195,22 @@ fn row(
                 consignee,
                 at,
                 by,
+                ..
             },
         ) => {
             let (din, code) = din_and_code(id);
             made(*at, vec![din, code, consignee.clone(), by.clone()])
         }
-        (ReportKind::Discards, Event::ComponentDiscarded { id, reason, at, by }) => {
+        (
+            ReportKind::Discards,
+            Event::ComponentDiscarded {
+                id, reason, at, by, ..
+            },
+        ) => {
             let (din, code) = din_and_code(id);
             made(*at, vec![din, code, reason.clone(), by.clone()])
         }
-        (ReportKind::Discards, Event::ComponentExpired { id, at }) => {
+        (ReportKind::Discards, Event::ComponentExpired { id, at, .. }) => {
             let (din, code) = din_and_code(id);
             made(
                 *at,
