@@ -11,6 +11,7 @@ pub mod problem;
 pub mod reports;
 pub mod routes;
 pub mod scan;
+pub mod supply;
 pub mod views;
 
 use std::future::Future;

@@ -278,6 +278,7 @@ mod tests {
             consignee: "General, \"North\"".to_owned(),
             at,
             by: "shipper".to_owned(),
+            shipment: None,
         }
     }
 

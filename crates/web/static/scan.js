@@ -31,3 +31,11 @@
     focusFirstScan();
   });
 })();
+// Two scans for one unit (DIN, then product code): Enter in a field marked
+// data-scan-next="ID" moves to that field instead of sending the form half-filled.
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || !field.dataset || !field.dataset.scanNext) { return; }
+  var next = document.getElementById(field.dataset.scanNext);
+  if (next) { event.preventDefault(); next.focus(); next.select(); }
+});

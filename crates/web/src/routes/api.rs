@@ -34,6 +34,7 @@ pub fn router() -> Router<App> {
         .route("/inventory", get(get_inventory))
         .route("/reports/{report}", get(super::reports::api))
         .route("/openapi.json", get(super::openapi::get))
+        .merge(super::supply_api::router())
         .fallback(not_found)
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 mod matrix;
 mod reports;
 mod skeleton;
+mod supply;
 
 use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;
@@ -500,7 +501,9 @@ async fn the_openapi_document_lists_every_api_route_and_each_answers() {
         );
         let concrete = path
             .replace("{din}", "W123426000001")
-            .replace("{report}", "collections");
+            .replace("{report}", "collections")
+            .replace("{order_id}", "ORD-NONE")
+            .replace("{shipment_id}", "SHP-NONE");
         let request = reqwest::Client::new().request(
             method.to_uppercase().parse().expect("method"),
             app.url(&concrete),

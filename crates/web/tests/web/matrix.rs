@@ -29,6 +29,10 @@ const ROUTES: &[(&str, &[Role])] = &[
         "/reports/discards/csv",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
+    ("/portal", &[HospitalUser]),
+    ("/distribution", &[Distribution]),
+    ("/distribution/transfers", &[Distribution]),
+    ("/returns", &[QualityAssurance]),
     ("/api/me", EVERY_ROLE),
     ("/api/release-queue", &[Manufacturing, QualityAssurance]),
     ("/api/donors?name=ri", &[CollectionStaff, QualityAssurance]),
@@ -40,6 +44,16 @@ const ROUTES: &[(&str, &[Role])] = &[
         "/api/reports/collections",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
+    (
+        "/api/orders",
+        &[HospitalUser, Distribution, QualityAssurance, Admin],
+    ),
+    (
+        "/api/shipments",
+        &[HospitalUser, Distribution, QualityAssurance, Admin],
+    ),
+    ("/api/returns", &[QualityAssurance, Distribution]),
+    ("/api/hospital-inventory", &[HospitalUser]),
 ];
 
 #[tokio::test]
@@ -98,6 +112,20 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/testing/csv", &[LabTechnologist]),
     ("/production", &[Manufacturing]),
     ("/admin/users", &[Admin]),
+    ("/portal/orders", &[HospitalUser]),
+    ("/portal/standing-orders", &[HospitalUser]),
+    ("/portal/shipments/SHP-X/receive", &[HospitalUser]),
+    ("/portal/returns", &[HospitalUser]),
+    ("/orders/ORD-X/cancel", &[HospitalUser, Distribution]),
+    ("/orders/ORD-X/allocate", &[Distribution]),
+    ("/orders/ORD-X/pick", &[Distribution]),
+    ("/shipments/SHP-X/ship", &[Distribution]),
+    ("/distribution/transfers", &[Distribution]),
+    ("/distribution/transfers/receive", &[Distribution]),
+    (
+        "/returns/W123426000001-D2000V00/review",
+        &[QualityAssurance],
+    ),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
 ];
