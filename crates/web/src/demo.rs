@@ -283,6 +283,23 @@ pub async fn donation(
     Ok((din, units))
 }
 
+/// Releases a unit ready for release, signed "released by" the demo quality account (the
+/// server checks a signer's password; demos and tests give the signed command directly).
+pub async fn release(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> {
+    run(
+        ledger,
+        Role::QualityAssurance,
+        Command::Signed {
+            meaning: "released by".to_owned(),
+            command: Box::new(Command::ReleaseComponent {
+                component: unit.to_owned(),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Every ordered marker nonreactive, two concordant groupings, a negative antibody screen.
 pub async fn test_and_type(
     ledger: &BloodLedger,

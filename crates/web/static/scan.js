@@ -27,7 +27,7 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.querySelector(".refusal")) { beep(); }
-    document.querySelectorAll("input[data-scan][data-clear-after]").forEach(function (f) { f.value = ""; });
+    document.querySelectorAll("input[data-clear-after]").forEach(function (f) { f.value = ""; });
     focusFirstScan();
   });
 })();
