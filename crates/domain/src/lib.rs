@@ -152,6 +152,13 @@ pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Eve
 
 fn decide_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
     match command {
+        Command::ModifyComponent { component, .. } | Command::DivideComponent { component, .. } => {
+            sites::check_at_a_site(state, std::slice::from_ref(component))?;
+        }
+        Command::PoolComponents { components, .. } => sites::check_at_a_site(state, components)?,
+        _ => {}
+    }
+    match command {
         Command::Configure { config } => {
             config.validate()?;
             Ok(vec![Event::Configured {

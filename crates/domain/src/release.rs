@@ -435,6 +435,18 @@ pub(crate) fn ship(
     if consignee.trim().is_empty() {
         return refuse("REC-TRACE", "a shipment needs its consignee");
     }
+    if !matches!(
+        component.location,
+        crate::sites::Location::Site { .. } | crate::sites::Location::Unplaced
+    ) {
+        return refuse(
+            "DIST-TRANSFER",
+            format!(
+                "{id} is {}; it ships from one of our sites",
+                component.location.describe()
+            ),
+        );
+    }
     if let Some(order) = state.allocations.get(id) {
         return refuse(
             "DIST-PICK",

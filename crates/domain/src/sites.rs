@@ -633,6 +633,17 @@ pub(crate) fn receive_transfer(
             ),
         );
     }
+    let in_this_transfer = matches!(&component.location, Location::InTransit { transfer, .. } if transfer == transfer_id);
+    if !in_this_transfer {
+        return refuse(
+            "DIST-TRANSFER",
+            format!(
+                "{id} is {} ({}); it cannot be received",
+                component.location.describe(),
+                component.status.as_str()
+            ),
+        );
+    }
     Ok(vec![Event::TransferReceived {
         transfer_id: transfer_id.to_owned(),
         id: id.to_owned(),
@@ -687,4 +698,26 @@ pub fn production_location(state: &State) -> Location {
             site: s.id.clone(),
             storage: None,
         })
+}
+
+/// DIST-TRANSFER: units are made into others only where they are, at one of our sites (a unit
+/// in transit or at a hospital is not at the bench).
+pub(crate) fn check_at_a_site(state: &State, ids: &[String]) -> Result<(), Refusal> {
+    for id in ids {
+        if let Some(c) = state.components.get(id)
+            && matches!(
+                c.location,
+                Location::InTransit { .. } | Location::Hospital { .. }
+            )
+        {
+            return refuse(
+                "DIST-TRANSFER",
+                format!(
+                    "{id} is {}; it is processed only at one of our sites",
+                    c.location.describe()
+                ),
+            );
+        }
+    }
+    Ok(())
 }

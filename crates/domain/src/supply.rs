@@ -196,9 +196,13 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                     "returned by {}: {}",
                     unit_return.hospital, unit_return.reason
                 ));
-                c.location = Location::Site {
-                    site: unit_return.site.clone(),
-                    storage: None,
+                c.location = if unit_return.site.is_empty() {
+                    Location::Unplaced
+                } else {
+                    Location::Site {
+                        site: unit_return.site.clone(),
+                        storage: None,
+                    }
                 };
             }
             state
