@@ -18,14 +18,17 @@ pub enum ReportKind {
     Production,
     Shipments,
     Discards,
+    /// Units shipped against units ordered, per hospital, for the orders due that day.
+    FillRate,
 }
 
 impl ReportKind {
-    pub const ALL: [ReportKind; 4] = [
+    pub const ALL: [ReportKind; 5] = [
         ReportKind::Collections,
         ReportKind::Production,
         ReportKind::Shipments,
         ReportKind::Discards,
+        ReportKind::FillRate,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -34,6 +37,7 @@ impl ReportKind {
             ReportKind::Production => "production",
             ReportKind::Shipments => "shipments",
             ReportKind::Discards => "discards",
+            ReportKind::FillRate => "fill-rate",
         }
     }
 
@@ -43,6 +47,7 @@ impl ReportKind {
             ReportKind::Production => "Production",
             ReportKind::Shipments => "Shipments",
             ReportKind::Discards => "Discards and expiries",
+            ReportKind::FillRate => "Fill rate per hospital",
         }
     }
 
@@ -63,6 +68,13 @@ impl ReportKind {
             ReportKind::Production => &["Time", "DIN", "Product code", "Component", "Made by"],
             ReportKind::Shipments => &["Time", "DIN", "Product code", "Consignee", "Shipped by"],
             ReportKind::Discards => &["Time", "DIN", "Product code", "Reason", "By"],
+            ReportKind::FillRate => &[
+                "Hospital",
+                "Orders due",
+                "Units ordered",
+                "Units shipped",
+                "Fill rate",
+            ],
         }
     }
 
@@ -73,6 +85,8 @@ impl ReportKind {
             ReportKind::Production => &["component_produced"],
             ReportKind::Shipments => &["component_shipped"],
             ReportKind::Discards => &["component_discarded", "component_expired"],
+            // Read from the orders on record, not from events.
+            ReportKind::FillRate => &[],
         }
     }
 
@@ -83,6 +97,7 @@ impl ReportKind {
             ReportKind::Production => "No component made on this day.",
             ReportKind::Shipments => "No unit shipped on this day.",
             ReportKind::Discards => "No unit discarded or expired on this day.",
+            ReportKind::FillRate => "No order was due on this day.",
         }
     }
 }
@@ -224,6 +239,37 @@ fn row(
         }
         _ => None,
     }
+}
+
+/// Fill rate per hospital for the orders due on the report's day (not cancelled): units
+/// shipped against units ordered, as a percentage with one decimal.
+pub fn fill_rate(records: &hemaflow_domain::State, day: Date, offset: UtcOffset) -> Report {
+    let mut report = Report::new(ReportKind::FillRate, day);
+    let daily = hemaflow_domain::queries::daily_report(records, day, offset);
+    report.rows = daily
+        .fill_rates
+        .iter()
+        .map(|row| {
+            let name = records
+                .hospitals
+                .get(&row.hospital)
+                .map_or_else(|| row.hospital.clone(), |h| h.name.clone());
+            let rate = if row.ordered_units == 0 {
+                "-".to_owned()
+            } else {
+                let tenths = u64::from(row.shipped_units) * 1000 / u64::from(row.ordered_units);
+                format!("{}.{} %", tenths / 10, tenths % 10)
+            };
+            vec![
+                name,
+                row.orders.to_string(),
+                row.ordered_units.to_string(),
+                row.shipped_units.to_string(),
+                rate,
+            ]
+        })
+        .collect();
+    report
 }
 
 /// The report as CSV (RFC 4180, CRLF line ends, a header row). A cell a spreadsheet would

@@ -23,7 +23,7 @@ use crate::views::Page;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Group {
-    /// The collection facility (the DIN's FIN): one site per facility until sites are records.
+    /// The site the units are at (or in transit to), `unplaced` before any site is recorded.
     pub site: String,
     pub component: String,
     pub status: String,
@@ -44,14 +44,15 @@ fn days_band(days: i64) -> &'static str {
 
 pub fn groups(records: &Records, now: OffsetDateTime) -> Vec<Group> {
     let mut counts: BTreeMap<(String, String, String, String, String), u32> = BTreeMap::new();
-    for (component, status) in queries::inventory(records, None, now) {
+    for unit in queries::stock(records, now) {
+        let (component, status) = (unit.component, unit.status);
         if !matches!(status, Status::Available | Status::Quarantined) {
             continue;
         }
         let group = group_name(records, component);
         let days = (component.expires_at - now).whole_days();
         let key = (
-            component.din.chars().take(5).collect(),
+            unit.site.unwrap_or("unplaced").to_owned(),
             component.name.clone(),
             status.as_str().to_owned(),
             group,
@@ -74,11 +75,12 @@ pub fn groups(records: &Records, now: OffsetDateTime) -> Vec<Group> {
         .collect()
 }
 
-/// Units expire "soon" within this many hours: two days, the horizon in which a unit can
-/// still be offered to a hospital and used.
-pub const EXPIRING_SOON_HOURS: i64 = 48;
+/// Units expire "soon" within the configuration's `distribution.expiring_soon_hours`.
+pub fn expiring_soon_hours(records: &Records) -> i64 {
+    i64::from(records.config.distribution.expiring_soon_hours)
+}
 
-/// A unit that expires within [`EXPIRING_SOON_HOURS`].
+/// A unit in stock that expires within [`expiring_soon_hours`].
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Expiring {
     pub id: String,
@@ -90,6 +92,7 @@ pub struct Expiring {
     /// RFC 3339, UTC.
     pub expires_at: String,
     pub hours_left: i64,
+    pub site: String,
 }
 
 fn group_name(records: &Records, component: &hemaflow_domain::components::Component) -> String {
@@ -103,16 +106,18 @@ fn group_name(records: &Records, component: &hemaflow_domain::components::Compon
         .unwrap_or_else(|| "not confirmed".to_owned())
 }
 
-/// Units in stock (available or quarantined) that expire after `now` and within
-/// [`EXPIRING_SOON_HOURS`], soonest first.
+/// Units in stock (available or quarantined, at our sites) that expire after `now` and within
+/// [`expiring_soon_hours`], soonest first.
 pub fn expiring_soon(records: &Records, now: OffsetDateTime) -> Vec<Expiring> {
-    let horizon = now + time::Duration::hours(EXPIRING_SOON_HOURS);
-    let mut units: Vec<Expiring> = queries::inventory(records, None, now)
+    let horizon = now + time::Duration::hours(expiring_soon_hours(records));
+    let mut units: Vec<Expiring> = queries::stock(records, now)
         .into_iter()
-        .filter(|(c, status)| {
-            matches!(status, Status::Available | Status::Quarantined) && c.expires_at <= horizon
+        .filter(|unit| {
+            matches!(unit.status, Status::Available | Status::Quarantined)
+                && unit.component.expires_at <= horizon
         })
-        .map(|(c, status)| Expiring {
+        .map(|unit| (unit.component, unit.status, unit.site))
+        .map(|(c, status, site)| Expiring {
             id: c.id.clone(),
             din: c.din.clone(),
             product_code: c.product_code.clone(),
@@ -124,6 +129,7 @@ pub fn expiring_soon(records: &Records, now: OffsetDateTime) -> Vec<Expiring> {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
             hours_left: (c.expires_at - now).whole_hours(),
+            site: site.unwrap_or("unplaced").to_owned(),
         })
         .collect();
     units.sort_by(|a, b| a.expires_at.cmp(&b.expires_at).then(a.id.cmp(&b.id)));
@@ -180,16 +186,22 @@ struct InventoryPage {
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::INVENTORY)?;
     let now = OffsetDateTime::now_utc();
-    let (groups, expiring) = app
+    let (groups, expiring, soon_hours) = app
         .ledger
-        .read(|records| (groups(records, now), expiring_soon(records, now)))
+        .read(|records| {
+            (
+                groups(records, now),
+                expiring_soon(records, now),
+                expiring_soon_hours(records),
+            )
+        })
         .await?;
     let page = InventoryPage {
         page: Page::of(&caller, "/inventory"),
         charts: charts(&groups),
         groups,
         expiring,
-        soon_hours: EXPIRING_SOON_HOURS,
+        soon_hours,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -44,11 +44,11 @@ fn with_parameters(mut operation: Value, parameters: Value) -> Value {
 /// A daily report: the path names it, `day` (YYYY-MM-DD, the site's local day) picks the day.
 fn report_operation() -> Value {
     let mut operation = operation(
-        "A daily report (collections, production, shipments, discards): columns and rows",
+        "A daily report (collections, production, shipments, discards, fill rate per hospital): columns and rows",
         "manufacturing, quality assurance, distribution, admin",
     );
     operation["parameters"] = json!([
-        {"name": "report", "in": "path", "required": true, "schema": {"type": "string", "enum": ["collections", "production", "shipments", "discards"]}},
+        {"name": "report", "in": "path", "required": true, "schema": {"type": "string", "enum": ["collections", "production", "shipments", "discards", "fill-rate"]}},
         {"name": "day", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}, "description": "the site's local day; today when absent"}
     ]);
     operation

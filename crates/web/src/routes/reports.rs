@@ -70,6 +70,12 @@ pub async fn build(
     day: Date,
     offset: UtcOffset,
 ) -> Result<Report, Problem> {
+    if kind == ReportKind::FillRate {
+        return Ok(app
+            .ledger
+            .read(|records| crate::reports::fill_rate(records, day, offset))
+            .await?);
+    }
     let mut report = Report::new(kind, day);
     let store = app.ledger.store();
     let mut after = 0;

@@ -142,7 +142,7 @@ async fn a_report_refuses_a_bad_day_an_unknown_report_and_a_hospital_user() {
 }
 
 #[tokio::test]
-async fn the_inventory_draws_charts_and_lists_units_expiring_within_two_days_soonest_first() {
+async fn the_inventory_draws_charts_by_site_and_lists_units_expiring_soon_soonest_first() {
     let app = spawn(Database::Sqlite).await;
     let (_, units) = demo::donation(
         &app.app.ledger,
@@ -163,6 +163,10 @@ async fn the_inventory_draws_charts_and_lists_units_expiring_within_two_days_soo
         .expect("html");
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 4, "{html}");
     assert!(html.contains("aria-label=\"Units by ABO/RhD\""));
+    assert!(
+        html.contains(&format!(">{}</text>", demo::SITE.0)),
+        "units counted at the site production put them"
+    );
     let name = app
         .app
         .ledger
