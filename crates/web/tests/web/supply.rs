@@ -310,3 +310,288 @@ async fn dist_pick_a_quarantined_held_or_expired_unit_is_refused_with_the_reason
     );
     app.stop().await;
 }
+
+/// A released red cell unit of `group` shipped to the hospital of `hospital_user` and received.
+async fn shipped_and_received(app: &TestApp, group: (Abo, RhD), order_id: &str) -> String {
+    let units = released_units(app, order_id, group).await;
+    let unit = red_cells(app, &units).await;
+    let hospital_id = hospital_of(app, "hospital").await;
+    let hospital = app.token("hospital").await;
+    let shipper = app.token("shipper").await;
+    let mut place = order(order_id, &hospital_id);
+    place["command"]["lines"][0]["abo"] = serde_json::to_value(group.0).expect("abo");
+    place["command"]["lines"][0]["rhd"] = serde_json::to_value(group.1).expect("rhd");
+    let shipment = format!("SHP-{order_id}");
+    for (token, command) in [
+        (&hospital, place),
+        (
+            &shipper,
+            json!({"command": {"type": "allocate_order", "order_id": order_id, "units": [{"line": 0, "component": unit}]}}),
+        ),
+        (
+            &shipper,
+            json!({"command": {"type": "pick_unit", "shipment_id": shipment, "order_id": order_id, "component": unit}}),
+        ),
+        (
+            &shipper,
+            json!({"command": {"type": "ship_shipment", "shipment_id": shipment, "box_id": "B", "temperature_range": {"min_c": "1", "max_c": "10"}, "courier": "C"}}),
+        ),
+        (
+            &hospital,
+            json!({"command": {"type": "confirm_receipt", "shipment_id": shipment, "component": unit}}),
+        ),
+    ] {
+        let (status, body, _) = app.command(token, command).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    unit
+}
+
+fn scans(unit: &str) -> (String, String) {
+    (format!("={}00", &unit[..13]), format!("=<{}", &unit[14..]))
+}
+
+#[tokio::test]
+async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_review() {
+    let app = spawn(Database::Sqlite).await;
+    let unit = shipped_and_received(&app, (Abo::B, RhD::Positive), "ORD-RET").await;
+    let (din, code) = scans(&unit);
+    let (hospital, csrf) = app.browser("hospital").await;
+    let bad = hospital
+        .post(app.url("/portal/returns"))
+        .header("hx-request", "true")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("din", &din),
+            ("product_code", &code),
+            ("minutes_out_of_storage", "forty"),
+            ("reason", "not needed"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.expect("html").contains("forty"));
+    let returned = hospital
+        .post(app.url("/portal/returns"))
+        .header("hx-request", "true")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("din", &din),
+            ("product_code", &code),
+            ("minutes_out_of_storage", "45"),
+            ("reason", "patient discharged"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(returned.status(), 200);
+    assert!(
+        returned
+            .text()
+            .await
+            .expect("html")
+            .contains("waits for review")
+    );
+
+    let (quality, qcsrf) = app.browser("quality").await;
+    let page = quality
+        .get(app.url("/returns"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&unit) && page.contains("45 min out of controlled storage"),
+        "{page}"
+    );
+    let path = format!("/returns/{unit}/review");
+    let accept = quality
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", qcsrf.as_str()),
+            ("decision", "accept"),
+            ("reason", "looks fine"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(accept.status(), 422, "DIST-RETURN refuses to take it back");
+    assert!(accept.text().await.expect("html").contains("DIST-RETURN"));
+    let reject = quality
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", qcsrf.as_str()),
+            ("decision", "reject"),
+            ("reason", "out of storage 45 min"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(reject.status(), 303);
+    let status = app
+        .app
+        .ledger
+        .read(|state| state.components[&unit].status)
+        .await
+        .expect("read");
+    assert_eq!(status, hemaflow_domain::components::Status::Discarded);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dist_transfer_units_scanned_out_of_one_site_and_in_at_another_through_the_pages() {
+    let app = spawn(Database::Sqlite).await;
+    let admin = app.token("admin").await;
+    let (status, body, _) = app
+        .command(&admin, json!({"command": {"type": "register_site", "site_id": "north", "name": "North depot", "kind": "distribution", "address": "9 North Road"}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let units = released_units(&app, "Transfer", (Abo::O, RhD::Positive)).await;
+    let unit = red_cells(&app, &units).await;
+    let (din, code) = scans(&unit);
+    let (shipper, csrf) = app.browser("shipper").await;
+    let lone = shipper
+        .post(app.url("/distribution/transfers"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("transfer_id", "TRF-1"),
+            ("from", demo::SITE.0),
+            ("to", "north"),
+            ("scans", &din),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(lone.status(), 400, "a DIN without its product code");
+    let out = shipper
+        .post(app.url("/distribution/transfers"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("transfer_id", "TRF-1"),
+            ("from", demo::SITE.0),
+            ("to", "north"),
+            ("scans", &format!("{din}\n{code}\n")),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(out.status(), 303);
+    let page = shipper
+        .get(app.url("/distribution/transfers"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("TRF-1") && page.contains("0 of 1"), "{page}");
+    let received = shipper
+        .post(app.url("/distribution/transfers/receive"))
+        .header("hx-request", "true")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("transfer_id", "TRF-1"),
+            ("din", &din),
+            ("product_code", &code),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(received.status(), 200);
+    let site = app
+        .app
+        .ledger
+        .read(|state| state.components[&unit].location.site().map(str::to_owned))
+        .await
+        .expect("read");
+    assert_eq!(site.as_deref(), Some("north"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn order_clock_the_portal_places_orders_and_standing_orders_and_lists_them_due_first() {
+    let app = spawn(Database::Sqlite).await;
+    let (hospital, csrf) = app.browser("hospital").await;
+    let before = app.entries().await.len();
+    let bad = hospital
+        .post(app.url("/portal/orders"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("component_type", "red_cells"),
+            ("abo", "O"),
+            ("rhd", "negative"),
+            ("quantity", "two"),
+            ("priority", "stat"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(bad.status(), 400);
+    let html = bad.text().await.expect("html");
+    assert!(
+        html.contains("quantity") && html.contains("two") && html.contains("whole number"),
+        "{html}"
+    );
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    for (priority, quantity) in [("routine", "3"), ("stat", "1")] {
+        let placed = hospital
+            .post(app.url("/portal/orders"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("component_type", "platelets"),
+                ("abo", "A"),
+                ("rhd", "positive"),
+                ("quantity", quantity),
+                ("priority", priority),
+                ("irradiated", "on"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(placed.status(), 303);
+    }
+    let standing = hospital
+        .post(app.url("/portal/standing-orders"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("component_type", "red_cells"),
+            ("abo", "O"),
+            ("rhd", "positive"),
+            ("quantity", "4"),
+            ("priority", "routine"),
+            ("weekday", "monday"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(standing.status(), 303);
+    let page = hospital
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    let stat = page.find("STAT").expect("the STAT order listed");
+    let routine = page.find("routine</td>").expect("the routine order listed");
+    assert!(stat < routine, "the order due first is listed first");
+    assert!(page.contains("1 x platelets A pos, irradiated"), "{page}");
+    let standing_orders = app
+        .app
+        .ledger
+        .read(|state| {
+            state
+                .standing_orders
+                .values()
+                .map(|s| (s.weekday, s.lines[0].quantity))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .expect("read");
+    assert_eq!(standing_orders, [(time::Weekday::Monday, 4)]);
+    app.stop().await;
+}
