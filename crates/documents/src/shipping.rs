@@ -115,7 +115,7 @@ fn header(page: &mut Page, document: &ShippingDocument, symbol: &Code128Symbol) 
     let width = symbol.total_modules() as f64 * MODULE;
     page.code128(symbol, A4.0 - MARGIN - width, MARGIN - 2.0, MODULE, 12.0);
     page.text(
-        A4.0 - MARGIN - width / 2.0 + 0.0,
+        A4.0 - MARGIN - width / 2.0 - Font::Mono.width(&document.shipment_id, 3.5) / 2.0,
         MARGIN + 13.5,
         3.5,
         Font::Mono,
@@ -172,9 +172,9 @@ const COLUMNS: [(&str, f64); 6] = [
     ("#", 8.0),
     ("DIN", 38.0),
     ("Product", 26.0),
-    ("Description", 58.0),
+    ("Description", 50.0),
     ("ABO/RhD", 18.0),
-    ("Expires", 32.0),
+    ("Expires", 40.0),
 ];
 
 fn unit_rows(page: &mut Page, mut y: f64, units: &[ShippedUnit], before: usize) -> f64 {
@@ -307,14 +307,9 @@ pub fn shipping_label_svg(document: &ShippingDocument) -> Result<String, Documen
         false,
     );
     y += 7.0;
-    page.text(
-        5.0,
-        y,
-        3.5,
-        Font::Sans,
-        "HUMAN BLOOD FOR TRANSFUSION · HANDLE WITH CARE",
-        false,
-    );
+    let care = "HUMAN BLOOD FOR TRANSFUSION · HANDLE WITH CARE";
+    let care_size = hemaflow_labels::fonts::fit(Font::Sans, care, inner, 3.5);
+    page.text(5.0, y, care_size, Font::Sans, care, false);
     y += 8.0;
     let count = document.units.len();
     let facts = format!(
