@@ -31,7 +31,7 @@ pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         "hospital",
         "Hal Hospital",
         Role::HospitalUser,
-        Some("General Hospital"),
+        Some("mercy"),
     ),
 ];
 
