@@ -21,6 +21,10 @@
 //! - [`label`]: the final label built from the record (LABEL-FINAL) and the check of an applied
 //!   label (LABEL-VERIFY).
 //! - [`compat`]: ABO/RhD compatibility tables.
+//! - [`sites`]: our sites, storage, where each unit is, transfers, hospitals.
+//! - [`orders`]: hospital orders, standing orders, the priority clock.
+//! - [`allocation`]: the proposal of units for an order and the allocation command.
+//! - [`shipping`]: pick, ship, receipt, returns and their QA review.
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
 //! - [`config`]: the site's rules and tables, US defaults.
@@ -47,6 +51,8 @@
 //!
 //! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
 //! SCREEN-INPUT, ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
+//! DIST-INPUT (a malformed supply command), DIST-EXISTS (an ID already used), ORDER-STATE (an
+//! order past the step the command needs),
 //! NOT-FOUND, and two that make REL-GATE's "final label verified" precise:
 //! - LABEL-FINAL: a final label is printed only for a quarantined or available, in-date unit that
 //!   is not unsafe and whose ABO/RhD is confirmed; a site that labels at release
@@ -59,7 +65,9 @@
 //!   says (a later change of expiry or group asks for a new label).
 //!
 //! # Rules not yet enforced here
-//! - REL-URGENT, EMERG-RELEASE: emergency release belongs to the hospital-order issue.
+//! - REL-URGENT, EMERG-RELEASE: an order of priority `emergency` runs on the STAT clock, but
+//!   emergency release of untested or uncrossmatched units (with the physician's request) is
+//!   the transfusion service's and is not a command here.
 //! - XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE: crossmatch belongs to the transfusion-service issue.
 //! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS as workflows: no command yet
 //!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
@@ -92,6 +100,12 @@
 //!   needed: a unit is unreleasable until its label is verified, and a verification is kept
 //!   with the structures it verified, so a unit verified earlier is held again by the gate when
 //!   its record changes.
+//! - Hospital supply: RhD-positive red cells are never allocated to an RhD-negative line (the
+//!   physician's approval COMPAT-RHD asks for is not part of an order); CMV-safe is met by
+//!   leukoreduced units; HLA-matched and antigen-negative lines stay short (no typing is
+//!   kept); returned red cells may have been out of controlled storage 30 min (AABB practice),
+//!   platelets 24 h, frozen products not at all, unless they travelled in a validated
+//!   container; an accepted return goes back to available stock at the site it shipped from.
 //! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
 //!   licensed and a site configures its own.
 

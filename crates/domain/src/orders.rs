@@ -148,6 +148,9 @@ pub struct Order {
     pub allocated_at: Option<OffsetDateTime>,
     pub allocated_by: Option<String>,
     pub cancelled: Option<Cancellation>,
+    /// The shipments opened for it, in order.
+    #[serde(default)]
+    pub shipments: Vec<String>,
 }
 
 /// The steps of an order, in order.
@@ -382,6 +385,7 @@ fn new_order(
         allocated_at: None,
         allocated_by: None,
         cancelled: None,
+        shipments: Vec::new(),
     }
 }
 

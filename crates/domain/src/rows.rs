@@ -180,30 +180,25 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
         Event::StandingOrderCancelled {
             standing_order_id, ..
         } => vec![("standing_order", standing_order_id.clone())],
-        // Cancelling drops the order's open shipments: their rows go with them.
-        Event::OrderCancelled { order_id, .. } => {
+        // Cancelling, allocating again or withdrawing a unit changes the order's open boxes.
+        Event::OrderCancelled { order_id, .. }
+        | Event::AllocationWithdrawn { order_id, .. }
+        | Event::OrderAllocated { order_id, .. } => {
             let mut k = vec![("order", order_id.clone())];
             k.extend(
                 state
-                    .shipments
-                    .values()
-                    .filter(|s| s.order_id == *order_id && s.dispatch.is_none())
-                    .map(|s| ("shipment", s.id.clone())),
+                    .orders
+                    .get(order_id)
+                    .into_iter()
+                    .flat_map(|o| o.shipments.iter())
+                    .map(|s| ("shipment", s.clone())),
             );
             k
         }
-        Event::AllocationWithdrawn { order_id, .. } | Event::OrderAllocated { order_id, .. } => {
-            let mut k = vec![("order", order_id.clone())];
-            k.extend(
-                state
-                    .shipments
-                    .values()
-                    .filter(|s| s.order_id == *order_id && s.dispatch.is_none())
-                    .map(|s| ("shipment", s.id.clone())),
-            );
-            k
-        }
-        Event::ShipmentOpened { shipment } => vec![("shipment", shipment.id.clone())],
+        Event::ShipmentOpened { shipment } => vec![
+            ("shipment", shipment.id.clone()),
+            ("order", shipment.order_id.clone()),
+        ],
         Event::UnitPicked {
             shipment_id,
             order_id,
@@ -250,13 +245,19 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     }
 }
 
-/// The order row a unit's shipment changes.
+/// The order row a unit's shipment changes (none for `ShipComponent`).
 fn order_of(state: &State, id: &str) -> Option<(&'static str, String)> {
+    let crate::sites::Location::Hospital {
+        shipment: Some(shipment),
+        ..
+    } = &state.components.get(id)?.location
+    else {
+        return None;
+    };
     state
-        .orders
-        .values()
-        .find(|o| o.units.iter().any(|u| u.allocated.component == id))
-        .map(|o| ("order", o.id.clone()))
+        .shipments
+        .get(shipment)
+        .map(|s| ("order", s.order_id.clone()))
 }
 
 /// The rows `event` changed, as they are after `evolve` applied it.

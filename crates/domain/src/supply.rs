@@ -84,13 +84,11 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
             cancellation,
         } => {
             state.allocations.retain(|_, o| o != order_id);
-            for s in state
-                .shipments
-                .values_mut()
-                .filter(|s| s.order_id == *order_id && s.dispatch.is_none())
-            {
-                s.components.clear();
-                s.cancelled = true;
+            for id in open_shipments(state, order_id) {
+                if let Some(s) = state.shipments.get_mut(&id) {
+                    s.components.clear();
+                    s.cancelled = true;
+                }
             }
             if let Some(order) = state.orders.get_mut(order_id) {
                 order.cancelled = Some(cancellation.clone());
@@ -110,12 +108,10 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                     .insert(unit.component.clone(), order_id.clone());
             }
             let kept = |c: &str| units.iter().any(|u| u.component == c);
-            for s in state
-                .shipments
-                .values_mut()
-                .filter(|s| s.order_id == *order_id && s.dispatch.is_none())
-            {
-                s.components.retain(|c| kept(c));
+            for id in open_shipments(state, order_id) {
+                if let Some(s) = state.shipments.get_mut(&id) {
+                    s.components.retain(|c| kept(c));
+                }
             }
             if let Some(order) = state.orders.get_mut(order_id) {
                 let picked = |c: &str| {
@@ -143,15 +139,16 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
             if let Some(order) = state.orders.get_mut(order_id) {
                 order.units.retain(|u| u.allocated.component != *id);
             }
-            for s in state
-                .shipments
-                .values_mut()
-                .filter(|s| s.dispatch.is_none())
-            {
-                s.components.retain(|c| c != id);
+            for shipment in open_shipments(state, order_id) {
+                if let Some(s) = state.shipments.get_mut(&shipment) {
+                    s.components.retain(|c| c != id);
+                }
             }
         }
         Event::ShipmentOpened { shipment } => {
+            if let Some(order) = state.orders.get_mut(&shipment.order_id) {
+                order.shipments.push(shipment.id.clone());
+            }
             state
                 .shipments
                 .insert(shipment.id.clone(), shipment.clone());
@@ -224,6 +221,26 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
         }
         _ => {}
     }
+}
+
+/// The shipments of an order still being packed.
+pub(crate) fn open_shipments(state: &State, order_id: &str) -> Vec<String> {
+    state
+        .orders
+        .get(order_id)
+        .map(|o| {
+            o.shipments
+                .iter()
+                .filter(|id| {
+                    state
+                        .shipments
+                        .get(*id)
+                        .is_some_and(|s| s.dispatch.is_none())
+                })
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn set_location(state: &mut State, id: &str, location: Location) {
