@@ -18,7 +18,7 @@ use hemaflow_domain::{Command, Role, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{command_id, execute};
+use super::{command_id, execute, execute_seen, required_seen, seen};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -100,6 +100,8 @@ struct OrderPage {
     page: Page,
     order: OrderView,
     form_id: String,
+    /// The ledger entry the page reflects: the `seen` of its allocate, ship and cancel forms.
+    seen: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -305,17 +307,18 @@ pub async fn page(
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
     let now = OffsetDateTime::now_utc();
-    let order = app
+    let (order, seen) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             let order = visible_order(records, &scope, &order_id)?;
             order_view(records, &caller, order, query.site.as_deref(), now)
         })
-        .await??;
+        .await?;
     let html = OrderPage {
         page: Page::of(&caller, "/orders"),
-        order,
+        order: order?,
         form_id: token::generate(),
+        seen,
     }
     .render()?;
     Ok(Html(html).into_response())
@@ -361,7 +364,8 @@ fn line_unit(text: &str, from_one: bool) -> Result<LineUnit, Problem> {
 }
 
 /// `POST /orders/{id}/allocate`: the proposal's ticked units, plus any added in the change
-/// field (`line:unit`, one a line). ALLOC-* are checked again by the domain for each.
+/// field (`line:unit`, one a line). ALLOC-* are checked again by the domain for each; the
+/// order must be as the page showed it (`seen`: no allocation over a change or cancellation).
 pub async fn allocate(
     caller: Caller,
     State(app): State<App>,
@@ -387,15 +391,22 @@ pub async fn allocate(
             "no unit chosen: tick the proposed units or add units to allocate",
         ));
     }
+    let seen_at = first(&pairs, "seen").map(|s| {
+        s.trim()
+            .parse::<i64>()
+            .map_err(|_| Problem::input(format!("seen '{s}' is not a ledger position")))
+    });
+    let seen_at = required_seen(seen_at.transpose()?)?;
     let command = Command::AllocateOrder {
         order_id: order_id.clone(),
         units,
     };
-    execute(
+    execute_seen(
         &app,
         &caller,
         &command_id(first(&pairs, "command_id"))?,
         &command,
+        &[seen("order", &order_id, seen_at)],
     )
     .await?;
     Ok(Redirect::to(&format!("/orders/{order_id}")).into_response())
@@ -410,7 +421,10 @@ pub struct PickForm {
     pub product_code: String,
 }
 
-/// `POST /orders/{id}/pick`: DIST-PICK, one unit scanned (DIN, then product code).
+/// `POST /orders/{id}/pick`: DIST-PICK, one unit scanned (DIN, then product code). No `seen`:
+/// the scan names the unit, and the domain checks it and the order as they are now; a page
+/// picks many units without reloading. The answer moves the ship form's `seen` on to the
+/// shipment with this pick, so that the picker's own scans do not make their ship stale.
 pub async fn pick(
     caller: Caller,
     State(app): State<App>,
@@ -436,9 +450,9 @@ pub async fn pick(
     if !headers.contains_key("hx-request") {
         return Ok(Redirect::to(&format!("/orders/{order_id}")).into_response());
     }
-    let (picked, allocated) = app
+    let ((picked, allocated), seen_now) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             let picked = records
                 .shipments
                 .get(&shipment_id)
@@ -448,7 +462,7 @@ pub async fn pick(
         })
         .await?;
     Ok(Html(format!(
-        "<p class=\"accepted\" role=\"status\">{} picked into {} ({picked} of {allocated} allocated). <a href=\"/orders/{}\">Refresh the order</a></p>",
+        "<p class=\"accepted\" role=\"status\">{} picked into {} ({picked} of {allocated} allocated). <a href=\"/orders/{}\">Refresh the order</a></p><input type=\"hidden\" id=\"ship-seen\" name=\"seen\" value=\"{seen_now}\" hx-swap-oob=\"true\">",
         escape(&component),
         escape(&shipment_id),
         escape(&order_id)
@@ -460,13 +474,15 @@ pub async fn pick(
 #[serde(default)]
 pub struct ShipForm {
     pub command_id: Option<String>,
+    pub seen: Option<i64>,
     pub box_id: String,
     /// A key of [`shipping_ranges`].
     pub temperature: String,
     pub courier: String,
 }
 
-/// `POST /shipments/{id}/ship`: DIST-SHIP, with box, temperature range and courier.
+/// `POST /shipments/{id}/ship`: DIST-SHIP, with box, temperature range and courier; the
+/// shipment must hold what the page showed (`seen`).
 pub async fn ship(
     caller: Caller,
     State(app): State<App>,
@@ -489,17 +505,19 @@ pub async fn ship(
                 form.temperature.trim()
             ))
         })?;
+    let seen_at = required_seen(form.seen)?;
     let command = Command::ShipShipment {
         shipment_id: shipment_id.clone(),
         box_id: form.box_id.trim().to_owned(),
         temperature_range: range,
         courier: form.courier.trim().to_owned(),
     };
-    execute(
+    execute_seen(
         &app,
         &caller,
         &command_id(form.command_id.as_deref())?,
         &command,
+        &[seen("shipment", &shipment_id, seen_at)],
     )
     .await?;
     Ok(Redirect::to(&format!("/shipments/{shipment_id}")).into_response())
@@ -509,10 +527,12 @@ pub async fn ship(
 #[serde(default)]
 pub struct CancelForm {
     pub command_id: Option<String>,
+    pub seen: Option<i64>,
     pub reason: String,
 }
 
-/// `POST /orders/{id}/cancel`: an order not yet shipped, by its hospital or distribution.
+/// `POST /orders/{id}/cancel`: an order not yet shipped, by its hospital or distribution, as
+/// the page showed it (`seen`).
 pub async fn cancel(
     caller: Caller,
     State(app): State<App>,
@@ -527,15 +547,17 @@ pub async fn cancel(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the order is cancelled"));
     }
+    let seen_at = required_seen(form.seen)?;
     let command = Command::CancelOrder {
         order_id: order_id.clone(),
         reason: form.reason.trim().to_owned(),
     };
-    execute(
+    execute_seen(
         &app,
         &caller,
         &command_id(form.command_id.as_deref())?,
         &command,
+        &[seen("order", &order_id, seen_at)],
     )
     .await?;
     Ok(Redirect::to(&format!("/orders/{order_id}")).into_response())

@@ -10,7 +10,7 @@ use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{command_id, execute};
+use super::{command_id, execute_seen, required_seen, seen};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -36,6 +36,8 @@ struct ReturnsPage {
     page: Page,
     returns: Vec<PendingReturn>,
     form_id: String,
+    /// The ledger entry the page reflects: the `seen` of its review forms.
+    seen: i64,
 }
 
 pub fn pending(records: &hemaflow_domain::State, now: OffsetDateTime) -> Vec<PendingReturn> {
@@ -60,11 +62,12 @@ pub fn pending(records: &hemaflow_domain::State, now: OffsetDateTime) -> Vec<Pen
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::RETURNS_REVIEW)?;
     let now = OffsetDateTime::now_utc();
-    let returns = app.ledger.read(|records| pending(records, now)).await?;
+    let (returns, seen) = app.ledger.read_at(|records| pending(records, now)).await?;
     let html = ReturnsPage {
         page: Page::of(&caller, "/returns"),
         returns,
         form_id: token::generate(),
+        seen,
     }
     .render()?;
     Ok(Html(html).into_response())
@@ -74,12 +77,14 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
 #[serde(default)]
 pub struct ReviewForm {
     pub command_id: Option<String>,
+    pub seen: Option<i64>,
     /// `accept` or `reject`.
     pub decision: String,
     pub reason: String,
 }
 
-/// `POST /returns/{component}/review`.
+/// `POST /returns/{component}/review`: the unit must be as the reviewer saw it (`seen`): a
+/// decision is made on the criteria the page showed.
 pub async fn review(
     caller: Caller,
     State(app): State<App>,
@@ -99,16 +104,19 @@ pub async fn review(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the return is accepted or rejected"));
     }
+    let seen_at = required_seen(form.seen)?;
+    let expected = [seen("component", &component, seen_at)];
     let command = Command::ReviewReturn {
         component,
         accept,
         reason: form.reason.trim().to_owned(),
     };
-    execute(
+    execute_seen(
         &app,
         &caller,
         &command_id(form.command_id.as_deref())?,
         &command,
+        &expected,
     )
     .await?;
     Ok(Redirect::to("/returns").into_response())

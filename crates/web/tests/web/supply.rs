@@ -8,7 +8,7 @@ use hemaflow_service::ledger::Outcome;
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 
-use crate::helpers::{Database, PASSWORD, TestApp, postgres_url, spawn};
+use crate::helpers::{Database, PASSWORD, TestApp, postgres_url, seen_of, spawn};
 
 /// Units of a new donation of `group`, released by quality with a signature.
 pub async fn released_units(app: &TestApp, family: &str, group: (Abo, RhD)) -> Vec<String> {
@@ -407,11 +407,24 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
         page.contains(&unit) && page.contains("45 min out of controlled storage"),
         "{page}"
     );
+    let seen = seen_of(&page);
     let path = format!("/returns/{unit}/review");
+    let unseen = quality
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", qcsrf.as_str()),
+            ("decision", "reject"),
+            ("reason", "out of storage 45 min"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(unseen.status(), 400, "a review must say what it saw");
     let accept = quality
         .post(app.url(&path))
         .form(&[
             ("csrf", qcsrf.as_str()),
+            ("seen", seen.as_str()),
             ("decision", "accept"),
             ("reason", "looks fine"),
         ])
@@ -424,6 +437,7 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
         .post(app.url(&path))
         .form(&[
             ("csrf", qcsrf.as_str()),
+            ("seen", seen.as_str()),
             ("decision", "reject"),
             ("reason", "out of storage 45 min"),
         ])
@@ -593,5 +607,125 @@ async fn order_clock_the_portal_places_orders_and_standing_orders_and_lists_them
         .await
         .expect("read");
     assert_eq!(standing_orders, [(time::Weekday::Monday, 4)]);
+    app.stop().await;
+}
+
+/// A hospital system with an API token of its hospital orders for it, and only for it, and
+/// sees only its orders; an order placed by the token is recorded as the token's.
+#[tokio::test]
+async fn p11_access_a_hospital_api_token_orders_and_reads_only_for_its_own_hospital() {
+    let app = spawn(Database::Sqlite).await;
+    let mercy = hospital_of(&app, "hospital").await;
+    let other = hospital_of(&app, "hospital2").await;
+    let admin = app.token("admin").await;
+    let issued: Value = reqwest::Client::new()
+        .post(app.url("/api/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Mercy LIS", "role": "hospital_user", "hospital": mercy}))
+        .send()
+        .await
+        .expect("issue")
+        .json()
+        .await
+        .expect("json");
+    let lis = issued["token"].as_str().expect("secret").to_owned();
+    let token_id = issued["token_id"].as_str().expect("id").to_owned();
+
+    let (status, problem, _) = app.command(&lis, order("ORD-LIS-X", &other)).await;
+    assert_eq!(
+        (status, problem["rule"].as_str()),
+        (403, Some("P11-ACCESS")),
+        "{problem}"
+    );
+    let (status, body, _) = app.command(&lis, order("ORD-LIS-1", &mercy)).await;
+    assert_eq!(status, 200, "{body}");
+    let stlukes = app.token("hospital2").await;
+    let (status, body, _) = app.command(&stlukes, order("ORD-SL-1", &other)).await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, list) = get(&app, &lis, "/api/orders").await;
+    assert_eq!(status, 200, "{list}");
+    let ids: Vec<&str> = list["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .filter_map(|o| o["id"].as_str().or(o["order"]["id"].as_str()))
+        .collect();
+    assert_eq!(ids, ["ORD-LIS-1"], "{list}");
+    let (status, _) = get(&app, &lis, "/api/orders/ORD-SL-1").await;
+    assert_eq!(
+        status, 404,
+        "another hospital's order is not on record for it"
+    );
+    let placed_by = app
+        .app
+        .ledger
+        .read(|state| state.orders["ORD-LIS-1"].placed_by.clone())
+        .await
+        .expect("read");
+    assert_eq!(placed_by, format!("token:{token_id}"));
+    app.stop().await;
+}
+
+/// No lost update on the order page: a cancel made from a page read before distribution
+/// allocated the order is refused with who changed it, and nothing is recorded; from a page
+/// read after, it is cancelled.
+#[tokio::test]
+async fn no_lost_update_an_order_cancelled_from_an_old_page_is_refused_with_409() {
+    let app = spawn(Database::Sqlite).await;
+    let units = released_units(&app, "Stale", (Abo::O, RhD::Negative)).await;
+    let unit = red_cells(&app, &units).await;
+    let mercy = hospital_of(&app, "hospital").await;
+    let hospital_token = app.token("hospital").await;
+    let (status, body, _) = app.command(&hospital_token, order("ORD-OLD", &mercy)).await;
+    assert_eq!(status, 200, "{body}");
+    let (hospital, csrf) = app.browser("hospital").await;
+    let read_page = || async {
+        hospital
+            .get(app.url("/orders/ORD-OLD"))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("html")
+    };
+    let old_seen = seen_of(&read_page().await);
+
+    let shipper = app.token("shipper").await;
+    let (status, body, _) = app
+        .command(&shipper, json!({"command": {"type": "allocate_order", "order_id": "ORD-OLD", "units": [{"line": 0, "component": unit}]}}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let before = app.entries().await.len();
+    let cancel = |seen: String| {
+        hospital
+            .post(app.url("/orders/ORD-OLD/cancel"))
+            .form(&[
+                ("csrf", csrf.clone()),
+                ("seen", seen),
+                ("reason", "patient transferred".to_owned()),
+            ])
+            .send()
+    };
+    let stale = cancel(old_seen).await.expect("post");
+    assert_eq!(stale.status(), 409);
+    let text = stale.text().await.expect("html");
+    assert!(
+        text.contains("look again") && text.contains("Dana Distribution"),
+        "{text}"
+    );
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+
+    let fresh = cancel(seen_of(&read_page().await)).await.expect("post");
+    assert_eq!(fresh.status(), 303);
+    let status = app
+        .app
+        .ledger
+        .read(|state| state.orders["ORD-OLD"].status())
+        .await
+        .expect("read");
+    assert_eq!(status, hemaflow_domain::orders::OrderStatus::Cancelled);
     app.stop().await;
 }
