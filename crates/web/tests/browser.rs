@@ -372,12 +372,26 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
                 ("/labels", "labels"),
                 ("/release", "release-queue"),
                 ("/inventory", "inventory"),
+                ("/reports", "reports"),
             ],
         ),
         (
             "quality",
             "Quinn Quality",
-            &[("/donors?name=Br", "donors"), ("/quality", "quality")],
+            &[
+                ("/donors?name=Br", "donors"),
+                ("/quality", "quality"),
+                ("/returns", "returns"),
+            ],
+        ),
+        ("hospital", "Hal Hospital", &[("/portal", "portal")]),
+        (
+            "shipper",
+            "Dana Distribution",
+            &[
+                ("/distribution", "distribution"),
+                ("/distribution/transfers", "transfers"),
+            ],
         ),
         (
             "collector",
