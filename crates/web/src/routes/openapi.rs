@@ -96,10 +96,10 @@ pub fn document() -> Value {
                 "responses": {"200": {"description": "revoked"}, "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
             "/api/reports/{report}": {"get": report_operation()},
             "/api/orders": {"get": operation("Orders: pending first by due time (ORDER-CLOCK), with status and at_risk; place one with the command place_order", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
-            "/api/orders/{order_id}": {"get": operation("An order with its status at every step, its lines' progress and its shipments", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/orders/{order_id}": {"get": operation("An order with its status at every step, its lines' progress and its shipments, and the ledger_sequence it was read at (the seen of records_seen)", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
             "/api/orders/{order_id}/proposal": {"get": with_parameters(operation("The units Hemaflow proposes for each line (ALLOC-FEFO, ALLOC-SUBST, substitutions shown, shortfall stated); confirm or change with the command allocate_order", "distribution"), json!([{"name": "site", "in": "query", "required": true, "schema": {"type": "string"}}]))},
             "/api/shipments": {"get": operation("Shipments, latest first, with status; pick_unit, ship_shipment and confirm_receipt are commands", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
-            "/api/shipments/{shipment_id}": {"get": operation("One shipment: units, dispatch (box, temperature range, courier), receipts", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/shipments/{shipment_id}": {"get": operation("One shipment: units, dispatch (box, temperature range, courier), receipts, and the ledger_sequence it was read at (the seen of records_seen)", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
             "/api/returns": {"get": operation("Returned units waiting for review, with the return criteria each fails (DIST-RETURN)", "quality assurance, distribution")},
             "/api/hospital-inventory": {"get": operation("The units at the caller's hospital (shipped there, not returned)", "hospital user")},
             "/api/openapi.json": {"get": operation("This document", "any")}

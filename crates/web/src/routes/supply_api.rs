@@ -39,9 +39,9 @@ async fn orders(caller: Caller, State(app): State<App>) -> Result<Json<Value>, P
     caller.require(access::ORDERS)?;
     Scope::of(&caller)?;
     let now = OffsetDateTime::now_utc();
-    let orders = app
+    let (orders, sequence) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             queries::visible_orders(records, caller.user.role, &caller.user.id)
                 .into_iter()
                 .map(|order| {
@@ -56,11 +56,14 @@ async fn orders(caller: Caller, State(app): State<App>) -> Result<Json<Value>, P
                 })
                 .collect::<Result<Vec<Value>, Problem>>()
         })
-        .await??;
-    Ok(Json(json!({ "orders": orders })))
+        .await?;
+    Ok(Json(
+        json!({ "orders": orders?, "ledger_sequence": sequence }),
+    ))
 }
 
-/// `GET /api/orders/{id}`: the order with its status at every step, lines and shipments.
+/// `GET /api/orders/{id}`: the order with its status at every step, lines and shipments, and
+/// the `ledger_sequence` it was read at (the `seen` of a change made from it: `records_seen`).
 async fn order(
     caller: Caller,
     State(app): State<App>,
@@ -69,15 +72,17 @@ async fn order(
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
     let now = OffsetDateTime::now_utc();
-    let detail = app
+    let (detail, sequence) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             visible_order(records, &scope, &order_id)?;
             let detail = queries::order_detail(records, &order_id, now)
                 .ok_or_else(|| Problem::not_found(format!("no order {order_id}")))?;
             to_json(detail)
         })
-        .await??;
+        .await?;
+    let mut detail = detail?;
+    detail["ledger_sequence"] = json!(sequence);
     Ok(Json(detail))
 }
 
@@ -94,15 +99,17 @@ async fn proposal(
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| Problem::input("give the site to allocate from: ?site=ID"))?;
     let now = OffsetDateTime::now_utc();
-    let proposal = app
+    let (proposal, sequence) = app
         .ledger
-        .read(
+        .read_at(
             |records| match propose_allocation(records, &order_id, &site, now) {
                 Ok(proposal) => to_json(proposal),
                 Err(refusal) => Err(Problem::refused(refusal.rule, refusal.message)),
             },
         )
-        .await??;
+        .await?;
+    let mut proposal = proposal?;
+    proposal["ledger_sequence"] = json!(sequence);
     Ok(Json(proposal))
 }
 
@@ -110,9 +117,9 @@ async fn proposal(
 async fn shipments(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let shipments = app
+    let (shipments, sequence) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             queries::shipments(records, scope.hospital())
                 .into_iter()
                 .map(|s| {
@@ -122,8 +129,10 @@ async fn shipments(caller: Caller, State(app): State<App>) -> Result<Json<Value>
                 })
                 .collect::<Result<Vec<Value>, Problem>>()
         })
-        .await??;
-    Ok(Json(json!({ "shipments": shipments })))
+        .await?;
+    Ok(Json(
+        json!({ "shipments": shipments?, "ledger_sequence": sequence }),
+    ))
 }
 
 async fn shipment(
@@ -133,15 +142,17 @@ async fn shipment(
 ) -> Result<Json<Value>, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let shipment = app
+    let (shipment, sequence) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             let shipment = visible_shipment(records, &scope, &shipment_id)?;
             let mut value = to_json(shipment)?;
             value["status"] = json!(shipment.status());
             Ok::<_, Problem>(value)
         })
-        .await??;
+        .await?;
+    let mut shipment = shipment?;
+    shipment["ledger_sequence"] = json!(sequence);
     Ok(Json(shipment))
 }
 
@@ -149,9 +160,9 @@ async fn shipment(
 async fn returns(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::RETURNS_VIEW)?;
     let now = OffsetDateTime::now_utc();
-    let pending = app
+    let (pending, sequence) = app
         .ledger
-        .read(|records| {
+        .read_at(|records| {
             super::returns::pending(records, now)
                 .into_iter()
                 .map(|r| {
@@ -168,7 +179,9 @@ async fn returns(caller: Caller, State(app): State<App>) -> Result<Json<Value>, 
                 .collect::<Vec<Value>>()
         })
         .await?;
-    Ok(Json(json!({ "returns": pending })))
+    Ok(Json(
+        json!({ "returns": pending, "ledger_sequence": sequence }),
+    ))
 }
 
 /// `GET /api/hospital-inventory`: the units shipped to the caller's hospital and still there.

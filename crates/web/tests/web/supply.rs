@@ -691,6 +691,9 @@ async fn no_lost_update_an_order_cancelled_from_an_old_page_is_refused_with_409(
             .expect("html")
     };
     let old_seen = seen_of(&read_page().await);
+    let (status, read) = get(&app, &hospital_token, "/api/orders/ORD-OLD").await;
+    assert_eq!(status, 200, "{read}");
+    let api_seen = read["ledger_sequence"].as_i64().expect("ledger_sequence");
 
     let shipper = app.token("shipper").await;
     let (status, body, _) = app
@@ -699,6 +702,15 @@ async fn no_lost_update_an_order_cancelled_from_an_old_page_is_refused_with_409(
     assert_eq!(status, 200, "{body}");
 
     let before = app.entries().await.len();
+    let (status, problem, _) = app
+        .command(&hospital_token, json!({"command": {"type": "cancel_order", "order_id": "ORD-OLD", "reason": "no longer needed"},
+            "records_seen": [{"kind": "order", "id": "ORD-OLD", "seen": api_seen}]}))
+        .await;
+    assert_eq!(
+        (status, problem["rule"].as_str()),
+        (409, Some("STALE")),
+        "{problem}"
+    );
     let cancel = |seen: String| {
         hospital
             .post(app.url("/orders/ORD-OLD/cancel"))
