@@ -11,8 +11,13 @@ use crate::config::Config;
 use crate::credentials::{ApiToken, SignInAttempt, SignInOutcome};
 use crate::donor::{Donor, Identity};
 use crate::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
+use crate::orders::{AllocatedUnit, Cancellation, Order, OrderLine, Priority, StandingOrder};
 use crate::release::{Hold, HoldKind, HoldTarget, Task};
 use crate::roles::Role;
+use crate::shipping::{Dispatch, ReturnReview, Shipment, UnitReturn};
+use crate::sites::{
+    Celsius, Contact, Hospital, Site, SiteKind, Storage, StorageKind, TemperatureRange, Transfer,
+};
 use crate::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
@@ -22,6 +27,14 @@ pub struct TestResultInput {
     pub test: String,
     pub stage: Stage,
     pub reading: Reading,
+}
+
+/// One unit chosen for one line of an order (`AllocateOrder`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineUnit {
+    /// Index of the order line (from 0).
+    pub line: u32,
+    pub component: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,9 +150,117 @@ pub enum Command {
         #[serde(with = "time::serde::rfc3339")]
         as_of: OffsetDateTime,
     },
+    /// Ships one unit to a consignee outside the order workflow (kept for scripts and the
+    /// older workload); hospital orders ship with `ShipShipment`.
     ShipComponent {
         component: String,
         consignee: String,
+    },
+    /// One of our sites (admin).
+    RegisterSite {
+        site_id: String,
+        name: String,
+        kind: SiteKind,
+        address: String,
+    },
+    /// A refrigerator, freezer, platelet agitator or room-temperature store at a site (admin).
+    RegisterStorage {
+        storage_id: String,
+        site_id: String,
+        kind: StorageKind,
+        min_c: Celsius,
+        max_c: Celsius,
+    },
+    /// DIST-STORAGE: a unit put away by scan.
+    StoreComponent {
+        component: String,
+        storage: String,
+    },
+    /// DIST-TRANSFER: units scanned out of `from` towards `to`.
+    DispatchTransfer {
+        transfer_id: String,
+        from: String,
+        to: String,
+        components: Vec<String>,
+    },
+    /// DIST-TRANSFER: one unit scanned in at the transfer's destination.
+    ReceiveTransfer {
+        transfer_id: String,
+        component: String,
+    },
+    /// A hospital we supply (admin).
+    RegisterHospital {
+        hospital_id: String,
+        name: String,
+        address: String,
+        #[serde(default)]
+        contacts: Vec<Contact>,
+    },
+    /// ORDER-CLOCK: an order of a hospital (its own user, or distribution for it).
+    PlaceOrder {
+        order_id: String,
+        hospital: String,
+        lines: Vec<OrderLine>,
+        priority: Priority,
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        needed_by: Option<OffsetDateTime>,
+    },
+    /// An order placed again every week on `weekday` by `RenewStandingOrders`.
+    PlaceStandingOrder {
+        standing_order_id: String,
+        hospital: String,
+        lines: Vec<OrderLine>,
+        priority: Priority,
+        weekday: time::Weekday,
+    },
+    /// Places the coming order of every standing order not yet placed (a scheduler sends it).
+    RenewStandingOrders {
+        #[serde(with = "time::serde::rfc3339")]
+        as_of: OffsetDateTime,
+    },
+    /// Cancels an order not yet shipped, or a standing order.
+    CancelOrder {
+        order_id: String,
+        reason: String,
+    },
+    /// ALLOC-FEFO, ALLOC-SUBST: the units chosen for an order (the proposal or a changed one).
+    AllocateOrder {
+        order_id: String,
+        units: Vec<LineUnit>,
+    },
+    /// DIST-PICK: a unit scanned into a shipment of its order.
+    PickUnit {
+        shipment_id: String,
+        order_id: String,
+        component: String,
+    },
+    /// DIST-SHIP: the shipment closed and sent.
+    ShipShipment {
+        shipment_id: String,
+        box_id: String,
+        temperature_range: TemperatureRange,
+        courier: String,
+    },
+    /// DIST-RECEIPT: the hospital scans one unit of a shipment in.
+    ConfirmReceipt {
+        shipment_id: String,
+        component: String,
+    },
+    /// DIST-RETURN: a unit sent back by a hospital.
+    ReturnUnit {
+        component: String,
+        minutes_out_of_storage: u32,
+        reason: String,
+        #[serde(default = "yes")]
+        seal_intact: bool,
+        #[serde(default)]
+        validated_container: bool,
+    },
+    /// DIST-RETURN: QA accepts a returned unit back into stock, or rejects it (discarded).
+    ReviewReturn {
+        component: String,
+        accept: bool,
+        reason: String,
     },
     /// An account (P11-ACCESS): admin only.
     CreateUser {
@@ -211,6 +332,22 @@ impl Command {
             Command::RecordPostDonationInformation { .. } => "record post-donation information",
             Command::ExpireUnits { .. } => "expire units",
             Command::ShipComponent { .. } => "ship a component",
+            Command::RegisterSite { .. } => "register a site",
+            Command::RegisterStorage { .. } => "register a storage",
+            Command::StoreComponent { .. } => "put a unit away",
+            Command::DispatchTransfer { .. } => "dispatch a transfer",
+            Command::ReceiveTransfer { .. } => "receive a transfer",
+            Command::RegisterHospital { .. } => "register a hospital",
+            Command::PlaceOrder { .. } => "place an order",
+            Command::PlaceStandingOrder { .. } => "place a standing order",
+            Command::RenewStandingOrders { .. } => "renew standing orders",
+            Command::CancelOrder { .. } => "cancel an order",
+            Command::AllocateOrder { .. } => "allocate an order",
+            Command::PickUnit { .. } => "pick a unit",
+            Command::ShipShipment { .. } => "ship a shipment",
+            Command::ConfirmReceipt { .. } => "confirm receipt of a unit",
+            Command::ReturnUnit { .. } => "return a unit",
+            Command::ReviewReturn { .. } => "review a returned unit",
             Command::CreateUser { .. } => "create a user account",
             Command::SetPassword { .. } => "set a password",
             Command::DisableUser { .. } => "disable a user account",
@@ -363,6 +500,94 @@ pub enum Event {
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
+        /// The shipment it left in (none for `ShipComponent`).
+        #[serde(default)]
+        shipment: Option<String>,
+    },
+    SiteRegistered {
+        site: Site,
+    },
+    StorageRegistered {
+        storage: Storage,
+    },
+    ComponentStored {
+        id: String,
+        site: String,
+        storage: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    TransferDispatched {
+        transfer: Transfer,
+    },
+    TransferReceived {
+        transfer_id: String,
+        id: String,
+        site: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    HospitalRegistered {
+        hospital: Hospital,
+    },
+    OrderPlaced {
+        order: Box<Order>,
+    },
+    StandingOrderPlaced {
+        standing_order: StandingOrder,
+    },
+    OrderCancelled {
+        order_id: String,
+        cancellation: Cancellation,
+    },
+    StandingOrderCancelled {
+        standing_order_id: String,
+        cancellation: Cancellation,
+    },
+    OrderAllocated {
+        order_id: String,
+        units: Vec<AllocatedUnit>,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    /// An allocated unit can no longer fill its order (discarded, expired, quarantined, unsafe,
+    /// processed): it leaves the order and any open shipment; the line is short again.
+    AllocationWithdrawn {
+        order_id: String,
+        id: String,
+        reason: String,
+    },
+    ShipmentOpened {
+        shipment: Shipment,
+    },
+    UnitPicked {
+        shipment_id: String,
+        order_id: String,
+        id: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    ShipmentShipped {
+        shipment_id: String,
+        dispatch: Dispatch,
+    },
+    ReceiptConfirmed {
+        shipment_id: String,
+        id: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    UnitReturned {
+        unit_return: UnitReturn,
+    },
+    ReturnReviewed {
+        id: String,
+        review: ReturnReview,
     },
     HoldPlaced {
         hold: Hold,
@@ -439,6 +664,24 @@ impl Event {
             Event::ComponentDiscarded { .. } => "component_discarded",
             Event::ComponentExpired { .. } => "component_expired",
             Event::ComponentShipped { .. } => "component_shipped",
+            Event::SiteRegistered { .. } => "site_registered",
+            Event::StorageRegistered { .. } => "storage_registered",
+            Event::ComponentStored { .. } => "component_stored",
+            Event::TransferDispatched { .. } => "transfer_dispatched",
+            Event::TransferReceived { .. } => "transfer_received",
+            Event::HospitalRegistered { .. } => "hospital_registered",
+            Event::OrderPlaced { .. } => "order_placed",
+            Event::StandingOrderPlaced { .. } => "standing_order_placed",
+            Event::OrderCancelled { .. } => "order_cancelled",
+            Event::StandingOrderCancelled { .. } => "standing_order_cancelled",
+            Event::OrderAllocated { .. } => "order_allocated",
+            Event::AllocationWithdrawn { .. } => "allocation_withdrawn",
+            Event::ShipmentOpened { .. } => "shipment_opened",
+            Event::UnitPicked { .. } => "unit_picked",
+            Event::ShipmentShipped { .. } => "shipment_shipped",
+            Event::ReceiptConfirmed { .. } => "receipt_confirmed",
+            Event::UnitReturned { .. } => "unit_returned",
+            Event::ReturnReviewed { .. } => "return_reviewed",
             Event::HoldPlaced { .. } => "hold_placed",
             Event::HoldReleased { .. } => "hold_released",
             Event::TaskOpened { .. } => "task_opened",
@@ -451,4 +694,8 @@ impl Event {
             Event::SignInRecorded { .. } => "sign_in_recorded",
         }
     }
+}
+
+fn yes() -> bool {
+    true
 }

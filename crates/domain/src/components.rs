@@ -10,6 +10,7 @@ use crate::collection::{self, VolumeStatus};
 use crate::command::Event;
 use crate::config::{ComponentType, Config};
 use crate::refusal::{Refusal, refuse};
+use crate::sites::{Location, production_location};
 use crate::state::State;
 use crate::testing::find_donation;
 
@@ -62,8 +63,8 @@ impl Attr {
     }
 }
 
-/// REL-QUAR, REL-UNSAFE, REL-EXPIRE: the states of a unit. `Unsafe`, `Discarded`,
-/// `Processed` and `Shipped` are final here (returns come with the distribution issue).
+/// REL-QUAR, REL-UNSAFE, REL-EXPIRE: the states of a unit. `Unsafe`, `Discarded` and
+/// `Processed` are final; a `Shipped` unit comes back only as `Returned` (DIST-RETURN).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -74,6 +75,8 @@ pub enum Status {
     Unsafe,
     Discarded,
     Processed,
+    /// DIST-RETURN: back from a hospital, waiting for QA's review.
+    Returned,
 }
 
 impl Status {
@@ -86,6 +89,7 @@ impl Status {
             Status::Unsafe => "unsafe",
             Status::Discarded => "discarded",
             Status::Processed => "processed",
+            Status::Returned => "returned",
         }
     }
     /// Still in the establishment's hands and usable as a source for further work.
@@ -131,6 +135,24 @@ pub struct Component {
     #[serde(with = "time::serde::rfc3339::option")]
     pub shipped_at: Option<OffsetDateTime>,
     pub consignee: Option<String>,
+    /// Where the unit is (DIST-STORAGE, DIST-TRANSFER, DIST-SHIP).
+    #[serde(default)]
+    pub location: Location,
+    /// When it was discarded, for the daily report.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub discarded_at: Option<OffsetDateTime>,
+}
+
+/// Where a unit made from `parent` is: at the parent's site, not yet put away (its storage
+/// may not suit the new product).
+fn made_from(parent: &Component) -> Location {
+    match &parent.location {
+        Location::Site { site, .. } => Location::Site {
+            site: site.clone(),
+            storage: None,
+        },
+        other => other.clone(),
+    }
 }
 
 pub fn component_id(din: &str, product_code: &str) -> String {
@@ -194,6 +216,8 @@ fn new_component(
         released_at: None,
         shipped_at: None,
         consignee: None,
+        location: Location::Unplaced,
+        discarded_at: None,
     }
 }
 
@@ -256,7 +280,7 @@ pub(crate) fn produce(
                 ),
             );
         }
-        let component = new_component(
+        let mut component = new_component(
             din,
             code,
             kind,
@@ -267,6 +291,7 @@ pub(crate) fn produce(
             donation.ended_at,
             ctx,
         );
+        component.location = production_location(state);
         if donation.volume_status == VolumeStatus::Low && kind.contains_plasma {
             low_volume_discards.push(component.id.clone());
         }
@@ -480,6 +505,7 @@ pub(crate) fn modify(
         component.collected_at,
         ctx,
     );
+    child.location = made_from(component);
     child.thawed_at = if modification == Attr::Thawed {
         Some(ctx.now)
     } else {
@@ -532,6 +558,7 @@ pub(crate) fn divide(
             ctx,
         );
         child.thawed_at = component.thawed_at;
+        child.location = made_from(component);
         child.bacterial_control = component.bacterial_control.clone();
         into.push(child.id.clone());
         events.push(Event::ComponentProduced {
@@ -615,6 +642,7 @@ pub(crate) fn pool(
         ctx,
     );
     pooled.thawed_at = parts.iter().filter_map(|p| p.thawed_at).min();
+    pooled.location = parts.first().map_or(Location::Unplaced, |p| made_from(p));
     pooled.bacterial_control = parts
         .iter()
         .all(|p| p.bacterial_control.is_some())

@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::components::{Component, Status};
 use crate::release::confirmed_group;
+use crate::sites::Location;
 use crate::state::State;
 use crate::testing::MarkerStatus;
 
@@ -26,7 +27,9 @@ fn violated(invariant: u8, message: String) -> Result<(), Violation> {
     Err(Violation { invariant, message })
 }
 
-/// Invariants 1 to 4 over the whole state.
+/// Invariants 1 to 4 over the whole state, and the hospital-supply invariants 7 (a unit is at
+/// exactly one place, the one its status says) and 8 (a shipment left with every unit of its
+/// order picked; allocations name pending orders and released units).
 pub fn check(state: &State) -> Result<(), Violation> {
     for c in state.components.values() {
         if c.status == Status::Available || c.status == Status::Shipped {
@@ -38,7 +41,9 @@ pub fn check(state: &State) -> Result<(), Violation> {
         unsafe_stays_unsafe(state, c)?;
         traces(state, c)?;
     }
-    Ok(())
+    one_place_each(state)?;
+    shipments_complete(state)?;
+    allocations_consistent(state)
 }
 
 /// Invariant 1: a unit out of quarantine had every test resulted and acceptable, a confirmed
@@ -164,6 +169,110 @@ fn traces(state: &State, c: &Component) -> Result<(), Violation> {
             return violated(
                 4,
                 format!("donation {din} traces to unknown donor {}", d.donor_id),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 7: a unit is at exactly one place, and that place agrees with its status: a
+/// shipped unit at a hospital, a unit in stock at one of our sites or in transit (in one
+/// transfer that has not received it), a discarded or processed unit gone; a unit is in at
+/// most one shipment still being packed.
+fn one_place_each(state: &State) -> Result<(), Violation> {
+    let mut packing: std::collections::BTreeMap<&str, &str> = std::collections::BTreeMap::new();
+    for s in state.shipments.values().filter(|s| s.dispatch.is_none()) {
+        for c in &s.components {
+            if let Some(other) = packing.insert(c, &s.id) {
+                return violated(7, format!("{c} is in shipments {other} and {}", s.id));
+            }
+        }
+    }
+    for c in state.components.values() {
+        let agrees = match (&c.location, c.status) {
+            (Location::Hospital { .. }, status) => status == Status::Shipped,
+            (_, Status::Shipped) => false,
+            (Location::Gone, status) => matches!(status, Status::Discarded | Status::Processed),
+            (Location::InTransit { transfer, .. }, _) => state
+                .transfers
+                .get(transfer)
+                .is_some_and(|t| t.components.contains(&c.id) && !t.received.contains(&c.id)),
+            (Location::Site { site, storage }, _) => {
+                state.sites.contains_key(site)
+                    && storage
+                        .as_ref()
+                        .is_none_or(|s| state.storages.get(s).is_some_and(|s| s.site_id == *site))
+            }
+            (Location::Unplaced, _) => true,
+        };
+        if !agrees {
+            return violated(
+                7,
+                format!(
+                    "{} is {} but {}",
+                    c.id,
+                    c.status.as_str(),
+                    c.location.describe()
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 8: a shipment that left holds only units picked into it for its order and
+/// shipped, and its order had no allocated unit left unpicked.
+fn shipments_complete(state: &State) -> Result<(), Violation> {
+    for s in state.shipments.values().filter(|s| s.dispatch.is_some()) {
+        let Some(order) = state.orders.get(&s.order_id) else {
+            return violated(8, format!("shipment {} has no order {}", s.id, s.order_id));
+        };
+        for id in &s.components {
+            let picked = order.units.iter().any(|u| {
+                u.allocated.component == *id
+                    && u.shipment.as_deref() == Some(&s.id)
+                    && u.shipped_at.is_some()
+            });
+            if !picked
+                || state
+                    .components
+                    .get(id)
+                    .is_none_or(|c| c.shipped_at.is_none())
+            {
+                return violated(
+                    8,
+                    format!("{id} left in shipment {} without being picked for it", s.id),
+                );
+            }
+        }
+        if let Some(u) = order.units.iter().find(|u| u.shipment.is_none()) {
+            return violated(
+                8,
+                format!(
+                    "shipment {} left with {} of its order unpicked",
+                    s.id, u.allocated.component
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Invariant 8: every allocation names a pending order that holds the unit, and the unit is
+/// released.
+fn allocations_consistent(state: &State) -> Result<(), Violation> {
+    for (id, order_id) in &state.allocations {
+        let held = state.orders.get(order_id).is_some_and(|o| {
+            o.is_pending() && o.units.iter().any(|u| u.allocated.component == *id)
+        });
+        let released = state
+            .components
+            .get(id)
+            .is_some_and(|c| c.status == Status::Available);
+        if !held || !released {
+            return violated(
+                8,
+                format!("{id} is allocated to order {order_id}, which cannot fill it"),
             );
         }
     }

@@ -21,6 +21,10 @@
 //! - [`label`]: the final label built from the record (LABEL-FINAL) and the check of an applied
 //!   label (LABEL-VERIFY).
 //! - [`compat`]: ABO/RhD compatibility tables.
+//! - [`sites`]: our sites, storage, where each unit is, transfers, hospitals.
+//! - [`orders`]: hospital orders, standing orders, the priority clock.
+//! - [`allocation`]: the proposal of units for an order and the allocation command.
+//! - [`shipping`]: pick, ship, receipt, returns and their QA review.
 //! - [`roles`]: who may give which command (P11-ACCESS).
 //! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
 //! - [`credentials`]: API tokens of machine clients (P11-ACCESS) and the record of sign-in
@@ -49,6 +53,8 @@
 //!
 //! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
 //! SCREEN-INPUT, ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
+//! DIST-INPUT (a malformed supply command), DIST-EXISTS (an ID already used), ORDER-STATE (an
+//! order past the step the command needs),
 //! NOT-FOUND, and two that make REL-GATE's "final label verified" precise:
 //! - LABEL-FINAL: a final label is printed only for a quarantined or available, in-date unit that
 //!   is not unsafe and whose ABO/RhD is confirmed; a site that labels at release
@@ -61,7 +67,9 @@
 //!   says (a later change of expiry or group asks for a new label).
 //!
 //! # Rules not yet enforced here
-//! - REL-URGENT, EMERG-RELEASE: emergency release belongs to the hospital-order issue.
+//! - REL-URGENT, EMERG-RELEASE: an order of priority `emergency` runs on the STAT clock, but
+//!   emergency release of untested or uncrossmatched units (with the physician's request) is
+//!   the transfusion service's and is not a command here.
 //! - XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE: crossmatch belongs to the transfusion-service issue.
 //! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS as workflows: no command yet
 //!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
@@ -94,10 +102,17 @@
 //!   needed: a unit is unreleasable until its label is verified, and a verification is kept
 //!   with the structures it verified, so a unit verified earlier is held again by the gate when
 //!   its record changes.
+//! - Hospital supply: RhD-positive red cells are never allocated to an RhD-negative line (the
+//!   physician's approval COMPAT-RHD asks for is not part of an order); CMV-safe is met by
+//!   leukoreduced units; HLA-matched and antigen-negative lines stay short (no typing is
+//!   kept); returned red cells may have been out of controlled storage 30 min (AABB practice),
+//!   platelets 24 h, frozen products not at all, unless they travelled in a validated
+//!   container; an accepted return goes back to available stock at the site it shipped from.
 //! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
 //!   licensed and a site configures its own.
 
 pub mod accounts;
+pub mod allocation;
 pub mod collection;
 pub mod command;
 pub mod compat;
@@ -109,6 +124,7 @@ pub mod donor;
 pub mod eligibility;
 pub mod invariants;
 pub mod label;
+pub mod orders;
 pub mod queries;
 pub mod records;
 pub mod refusal;
@@ -116,8 +132,11 @@ pub mod release;
 pub mod roles;
 pub mod rows;
 pub mod scenario;
+pub mod shipping;
 pub mod simulation;
+pub mod sites;
 pub mod state;
+mod supply;
 pub mod testing;
 
 use serde::{Deserialize, Serialize};
@@ -145,6 +164,17 @@ pub struct Context {
 /// that stops it. Never changes anything (invariant 6); apply the events with [`evolve`].
 pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
     roles::check_access(command, ctx.role)?;
+    decide_command(state, command, ctx).map(|events| supply::withdraw_allocations(state, events))
+}
+
+fn decide_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
+    match command {
+        Command::ModifyComponent { component, .. } | Command::DivideComponent { component, .. } => {
+            sites::check_at_a_site(state, std::slice::from_ref(component))?;
+        }
+        Command::PoolComponents { components, .. } => sites::check_at_a_site(state, components)?,
+        _ => {}
+    }
     match command {
         Command::Configure { config } => {
             config.validate()?;
@@ -223,6 +253,111 @@ pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Eve
             component,
             consignee,
         } => release::ship(state, component, consignee, ctx),
+        Command::RegisterSite {
+            site_id,
+            name,
+            kind,
+            address,
+        } => sites::register_site(state, site_id, name, *kind, address, ctx),
+        Command::RegisterStorage {
+            storage_id,
+            site_id,
+            kind,
+            min_c,
+            max_c,
+        } => sites::register_storage(
+            state,
+            sites::Storage {
+                id: storage_id.clone(),
+                site_id: site_id.clone(),
+                kind: *kind,
+                min_c: *min_c,
+                max_c: *max_c,
+            },
+        ),
+        Command::StoreComponent { component, storage } => {
+            sites::store_component(state, component, storage, ctx)
+        }
+        Command::DispatchTransfer {
+            transfer_id,
+            from,
+            to,
+            components,
+        } => sites::dispatch_transfer(state, transfer_id, from, to, components, ctx),
+        Command::ReceiveTransfer {
+            transfer_id,
+            component,
+        } => sites::receive_transfer(state, transfer_id, component, ctx),
+        Command::RegisterHospital {
+            hospital_id,
+            name,
+            address,
+            contacts,
+        } => sites::register_hospital(state, hospital_id, name, address, contacts, ctx),
+        Command::PlaceOrder {
+            order_id,
+            hospital,
+            lines,
+            priority,
+            needed_by,
+        } => orders::place_order(state, order_id, hospital, lines, *priority, *needed_by, ctx),
+        Command::PlaceStandingOrder {
+            standing_order_id,
+            hospital,
+            lines,
+            priority,
+            weekday,
+        } => orders::place_standing_order(
+            state,
+            standing_order_id,
+            hospital,
+            lines,
+            *priority,
+            *weekday,
+            ctx,
+        ),
+        Command::RenewStandingOrders { as_of } => orders::renew_standing_orders(state, *as_of, ctx),
+        Command::CancelOrder { order_id, reason } => {
+            orders::cancel_order(state, order_id, reason, ctx)
+        }
+        Command::AllocateOrder { order_id, units } => {
+            allocation::allocate_order(state, order_id, units, ctx)
+        }
+        Command::PickUnit {
+            shipment_id,
+            order_id,
+            component,
+        } => shipping::pick(state, shipment_id, order_id, component, ctx),
+        Command::ShipShipment {
+            shipment_id,
+            box_id,
+            temperature_range,
+            courier,
+        } => shipping::ship(state, shipment_id, box_id, *temperature_range, courier, ctx),
+        Command::ConfirmReceipt {
+            shipment_id,
+            component,
+        } => shipping::confirm_receipt(state, shipment_id, component, ctx),
+        Command::ReturnUnit {
+            component,
+            minutes_out_of_storage,
+            reason,
+            seal_intact,
+            validated_container,
+        } => shipping::return_unit(
+            state,
+            component,
+            *minutes_out_of_storage,
+            *seal_intact,
+            *validated_container,
+            reason,
+            ctx,
+        ),
+        Command::ReviewReturn {
+            component,
+            accept,
+            reason,
+        } => shipping::review_return(state, component, *accept, reason, ctx),
         Command::CreateUser {
             user_id,
             name,

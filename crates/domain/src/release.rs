@@ -435,10 +435,29 @@ pub(crate) fn ship(
     if consignee.trim().is_empty() {
         return refuse("REC-TRACE", "a shipment needs its consignee");
     }
+    if !matches!(
+        component.location,
+        crate::sites::Location::Site { .. } | crate::sites::Location::Unplaced
+    ) {
+        return refuse(
+            "DIST-TRANSFER",
+            format!(
+                "{id} is {}; it ships from one of our sites",
+                component.location.describe()
+            ),
+        );
+    }
+    if let Some(order) = state.allocations.get(id) {
+        return refuse(
+            "DIST-PICK",
+            format!("{id} is allocated to order {order}; it ships with that order"),
+        );
+    }
     Ok(vec![Event::ComponentShipped {
         id: id.to_owned(),
         consignee: consignee.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
+        shipment: None,
     }])
 }

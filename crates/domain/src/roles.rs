@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::command::Command;
 use crate::refusal::{Refusal, refuse};
 
-/// The roles of a blood establishment. `HospitalUser` exists for the ordering screens of later
-/// issues; no command of this crate accepts it yet.
+/// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
+/// orders, confirms receipt and returns units for it only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -70,6 +70,22 @@ pub fn allowed_roles(command: &Command) -> &'static [Role] {
         Command::RecordPostDonationInformation { .. } => &[CollectionStaff, QualityAssurance],
         Command::ExpireUnits { .. } => &[Manufacturing, QualityAssurance, Distribution, Admin],
         Command::ShipComponent { .. } => &[Distribution],
+        Command::RegisterSite { .. }
+        | Command::RegisterStorage { .. }
+        | Command::RegisterHospital { .. } => &[Admin],
+        Command::StoreComponent { .. } => &[Manufacturing, Distribution],
+        Command::DispatchTransfer { .. } | Command::ReceiveTransfer { .. } => &[Distribution],
+        // A hospital user only for its own hospital (checked with the order).
+        Command::PlaceOrder { .. }
+        | Command::PlaceStandingOrder { .. }
+        | Command::CancelOrder { .. } => &[HospitalUser, Distribution],
+        Command::RenewStandingOrders { .. } => &[Distribution, Admin],
+        Command::AllocateOrder { .. } | Command::PickUnit { .. } | Command::ShipShipment { .. } => {
+            &[Distribution]
+        }
+        Command::ConfirmReceipt { .. } => &[HospitalUser],
+        Command::ReturnUnit { .. } => &[HospitalUser, Distribution],
+        Command::ReviewReturn { .. } => &[QualityAssurance],
         Command::CreateUser { .. } | Command::SetPassword { .. } | Command::DisableUser { .. } => {
             &[Admin]
         }

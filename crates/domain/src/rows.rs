@@ -9,7 +9,9 @@ use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
-    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task" | "user" | "api_token"
+    /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
+    /// | "user" | "api_token" | "site" | "storage" | "hospital" | "transfer" | "order"
+    /// | "standing_order" | "shipment"
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
@@ -87,6 +89,35 @@ fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
                 body(&t.view()),
             )
         }
+        "site" => (None, body(state.sites.get(id)?)),
+        "storage" => (None, body(state.storages.get(id)?)),
+        "hospital" => (None, body(state.hospitals.get(id)?)),
+        "transfer" => {
+            let t = state.transfers.get(id)?;
+            let status = if t.is_complete() {
+                "received"
+            } else {
+                "in_transit"
+            };
+            (Some(status.to_owned()), body(t))
+        }
+        "order" => {
+            let o = state.orders.get(id)?;
+            (Some(o.status().as_str().to_owned()), body(o))
+        }
+        "standing_order" => {
+            let o = state.standing_orders.get(id)?;
+            let status = if o.cancelled.is_some() {
+                "cancelled"
+            } else {
+                "active"
+            };
+            (Some(status.to_owned()), body(o))
+        }
+        "shipment" => {
+            let s = state.shipments.get(id)?;
+            (Some(s.status().as_str().to_owned()), body(s))
+        }
         _ => return None,
     };
     Some(Row {
@@ -97,7 +128,7 @@ fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
     })
 }
 
-fn keys(event: &Event) -> Vec<(&'static str, String)> {
+fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     match event {
         Event::Configured { .. } => vec![("config", "site".to_owned())],
         Event::DonorRegistered { donor } => vec![("donor", donor.id.clone())],
@@ -133,7 +164,83 @@ fn keys(event: &Event) -> Vec<(&'static str, String)> {
         | Event::ComponentMarkedUnsafe { id, .. }
         | Event::ComponentDiscarded { id, .. }
         | Event::ComponentExpired { id, .. }
-        | Event::ComponentShipped { id, .. } => vec![("component", id.clone())],
+        | Event::ComponentStored { id, .. } => vec![("component", id.clone())],
+        Event::ComponentShipped { id, .. } => {
+            let mut k = vec![("component", id.clone())];
+            k.extend(order_of(state, id));
+            k
+        }
+        Event::SiteRegistered { site } => vec![("site", site.id.clone())],
+        Event::StorageRegistered { storage } => vec![("storage", storage.id.clone())],
+        Event::HospitalRegistered { hospital } => vec![("hospital", hospital.id.clone())],
+        Event::TransferDispatched { transfer } => {
+            let mut k = vec![("transfer", transfer.id.clone())];
+            k.extend(transfer.components.iter().map(|c| ("component", c.clone())));
+            k
+        }
+        Event::TransferReceived {
+            transfer_id, id, ..
+        } => vec![("transfer", transfer_id.clone()), ("component", id.clone())],
+        Event::OrderPlaced { order } => vec![("order", order.id.clone())],
+        Event::StandingOrderPlaced { standing_order } => {
+            vec![("standing_order", standing_order.id.clone())]
+        }
+        Event::StandingOrderCancelled {
+            standing_order_id, ..
+        } => vec![("standing_order", standing_order_id.clone())],
+        // Cancelling, allocating again or withdrawing a unit changes the order's open boxes.
+        Event::OrderCancelled { order_id, .. }
+        | Event::AllocationWithdrawn { order_id, .. }
+        | Event::OrderAllocated { order_id, .. } => {
+            let mut k = vec![("order", order_id.clone())];
+            k.extend(
+                state
+                    .orders
+                    .get(order_id)
+                    .into_iter()
+                    .flat_map(|o| o.shipments.iter())
+                    .map(|s| ("shipment", s.clone())),
+            );
+            k
+        }
+        Event::ShipmentOpened { shipment } => vec![
+            ("shipment", shipment.id.clone()),
+            ("order", shipment.order_id.clone()),
+        ],
+        Event::UnitPicked {
+            shipment_id,
+            order_id,
+            ..
+        } => vec![
+            ("shipment", shipment_id.clone()),
+            ("order", order_id.clone()),
+        ],
+        Event::ShipmentShipped { shipment_id, .. } => {
+            let mut k = vec![("shipment", shipment_id.clone())];
+            k.extend(
+                state
+                    .shipments
+                    .get(shipment_id)
+                    .map(|s| ("order", s.order_id.clone())),
+            );
+            k
+        }
+        Event::ReceiptConfirmed {
+            shipment_id, id, ..
+        } => {
+            let mut k = vec![("shipment", shipment_id.clone()), ("component", id.clone())];
+            k.extend(
+                state
+                    .shipments
+                    .get(shipment_id)
+                    .map(|s| ("order", s.order_id.clone())),
+            );
+            k
+        }
+        Event::UnitReturned { unit_return } => {
+            vec![("component", unit_return.component.clone())]
+        }
+        Event::ReturnReviewed { id, .. } => vec![("component", id.clone())],
         Event::HoldPlaced { hold } => vec![("hold", hold.id.clone())],
         Event::HoldReleased { hold_id, .. } => vec![("hold", hold_id.clone())],
         Event::TaskOpened { task } => vec![("task", task.id.clone())],
@@ -149,11 +256,26 @@ fn keys(event: &Event) -> Vec<(&'static str, String)> {
     }
 }
 
+/// The order row a unit's shipment changes (none for `ShipComponent`).
+fn order_of(state: &State, id: &str) -> Option<(&'static str, String)> {
+    let crate::sites::Location::Hospital {
+        shipment: Some(shipment),
+        ..
+    } = &state.components.get(id)?.location
+    else {
+        return None;
+    };
+    state
+        .shipments
+        .get(shipment)
+        .map(|s| ("order", s.order_id.clone()))
+}
+
 /// The rows `event` changed, as they are after `evolve` applied it.
 pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
     // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
     // no other row: the units it quarantines come as their own events.
-    let mut wanted = keys(event);
+    let mut wanted = keys(state, event);
     if let Event::TestResultRecorded { din, .. } = event
         && let Some(d) = state.donations.get(din)
     {
@@ -205,5 +327,16 @@ pub fn all_rows(state: &State) -> Vec<Row> {
             .keys()
             .filter_map(|id| row(state, "api_token", id)),
     );
+    for (kind, ids) in [
+        ("site", state.sites.keys().collect::<Vec<_>>()),
+        ("storage", state.storages.keys().collect()),
+        ("hospital", state.hospitals.keys().collect()),
+        ("transfer", state.transfers.keys().collect()),
+        ("order", state.orders.keys().collect()),
+        ("standing_order", state.standing_orders.keys().collect()),
+        ("shipment", state.shipments.keys().collect()),
+    ] {
+        out.extend(ids.into_iter().filter_map(|id| row(state, kind, id)));
+    }
     out
 }

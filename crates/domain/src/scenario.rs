@@ -14,6 +14,7 @@ use crate::donor::{Identity, Sex};
 use crate::eligibility::{Procedure, ScreeningInput};
 use crate::refusal::Refusal;
 use crate::roles::Role;
+use crate::sites::{Celsius, Contact, SiteKind, StorageKind};
 use crate::state::{State, evolve};
 use crate::testing::{Abo, Reading, RhD, Stage};
 use crate::{Context, decide};
@@ -298,4 +299,132 @@ impl Centre {
             },
         )
     }
+
+    /// Decide and apply as a named actor (a hospital user acts for its bound hospital).
+    pub fn run_as(
+        &mut self,
+        actor: &str,
+        role: Role,
+        command: Command,
+    ) -> Result<Vec<Event>, Refusal> {
+        let context = Context {
+            actor: actor.to_owned(),
+            role,
+            now: self.now,
+        };
+        let events = decide(&self.state, &command, &context)?;
+        for event in &events {
+            evolve(&mut self.state, event);
+        }
+        self.log.extend(events.iter().cloned());
+        self.journal.push((command, context));
+        Ok(events)
+    }
+
+    /// The supply network of the tests: a processing and a distribution site with a
+    /// refrigerator, a freezer and a platelet agitator each, two hospitals, and a user bound
+    /// to each hospital ([`HOSPITAL_USERS`]).
+    pub fn open_supply(&mut self) -> Result<(), Refusal> {
+        for (site, kind) in [
+            (PROCESSING_SITE, SiteKind::Processing),
+            (DISTRIBUTION_SITE, SiteKind::Distribution),
+        ] {
+            self.run(
+                Role::Admin,
+                Command::RegisterSite {
+                    site_id: site.to_owned(),
+                    name: format!("Site {site}"),
+                    kind,
+                    address: "1 Main St, Philadelphia PA".to_owned(),
+                },
+            )?;
+            for (suffix, kind, min, max) in [
+                ("FRIDGE", StorageKind::Refrigerator, 20, 60),
+                ("FREEZER", StorageKind::Freezer, -400, -250),
+                ("AGITATOR", StorageKind::PlateletAgitator, 200, 240),
+            ] {
+                self.run(
+                    Role::Admin,
+                    Command::RegisterStorage {
+                        storage_id: format!("{site}-{suffix}"),
+                        site_id: site.to_owned(),
+                        kind,
+                        min_c: Celsius::tenths(min),
+                        max_c: Celsius::tenths(max),
+                    },
+                )?;
+            }
+        }
+        for (hospital, user) in HOSPITAL_USERS {
+            self.run(
+                Role::Admin,
+                Command::RegisterHospital {
+                    hospital_id: hospital.to_owned(),
+                    name: format!("{hospital} hospital"),
+                    address: "2 Hospital Way, Camden NJ".to_owned(),
+                    contacts: vec![Contact {
+                        name: "Blood bank".to_owned(),
+                        role: "transfusion service".to_owned(),
+                        phone: "555-0100".to_owned(),
+                        email: String::new(),
+                    }],
+                },
+            )?;
+            self.run(
+                Role::Admin,
+                Command::CreateUser {
+                    user_id: user.to_owned(),
+                    name: format!("User of {hospital}"),
+                    role: Role::HospitalUser,
+                    hospital: Some(hospital.to_owned()),
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A whole-blood donation of `abo`/`rhd` made by `recipe`, tested, labelled and every unit
+    /// released (platelets after a bacterial risk-control step); the unit IDs.
+    pub fn released_units(
+        &mut self,
+        recipe: &str,
+        abo: Abo,
+        rhd: RhD,
+    ) -> Result<Vec<String>, Refusal> {
+        let name = format!("Donor {}", self.state.donors.len());
+        let born = Date::from_calendar_date(
+            1980,
+            time::Month::January,
+            1 + (self.state.donors.len() % 28) as u8,
+        )
+        .unwrap_or(Date::MIN);
+        let (_, din) = self.walk_in(&name, born, Procedure::WholeBlood)?;
+        let ids = self.produce(&din, recipe)?;
+        self.all_negative(&din)?;
+        self.type_and_screen(&din, abo, rhd)?;
+        for id in &ids {
+            if self
+                .component(id)
+                .is_some_and(|c| c.family == crate::components::Family::Platelets)
+            {
+                self.run(
+                    Role::Manufacturing,
+                    Command::RecordBacterialControl {
+                        component: id.clone(),
+                        method: "lvds_36h".to_owned(),
+                    },
+                )?;
+            }
+            self.verify_label(id)?;
+            self.release(id)?;
+        }
+        Ok(ids)
+    }
 }
+
+/// The sites of [`Centre::open_supply`].
+pub const PROCESSING_SITE: &str = "PROC";
+pub const DISTRIBUTION_SITE: &str = "DIST";
+/// (hospital ID, the user bound to it).
+pub const HOSPITAL_USERS: [(&str, &str); 2] =
+    [("mercy", "mercy.user"), ("stlukes", "stlukes.user")];

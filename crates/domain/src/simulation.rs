@@ -26,11 +26,13 @@ use crate::label::expected_structures;
 use crate::release::{HoldKind, HoldTarget};
 use crate::roles::{Role, allowed_roles};
 use crate::rows::{all_rows, rows_touched};
-use crate::scenario::{Centre, healthy_screening, identity};
+use crate::scenario::{Centre, HOSPITAL_USERS, healthy_screening, identity};
 use crate::state::{State, evolve};
 use crate::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage};
 
 pub const EPISODE_COMMANDS: u64 = 200;
+
+mod supply;
 
 /// SplitMix64: small, fast, and the same on every platform.
 #[derive(Clone, Debug)]
@@ -114,11 +116,41 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
         command: format!("{command:?}"),
         problem,
     };
+    // Every episode opens with the supply network and a few released units, so that orders
+    // meet stock within the episode's few hundred commands.
+    let groups = [
+        (Abo::O, RhD::Positive),
+        (Abo::A, RhD::Positive),
+        (Abo::O, RhD::Negative),
+        (Abo::B, RhD::Positive),
+    ];
+    let opened = centre.open_supply().and_then(|()| {
+        for _ in 0..3 {
+            let (abo, rhd) = *rng.pick(&groups).unwrap_or(&groups[0]);
+            centre.released_units("rbc_ffp_platelets", abo, rhd)?;
+        }
+        Ok(())
+    });
+    if let Err(refusal) = opened {
+        return Err(fail(
+            0,
+            &Command::ExpireUnits { as_of: centre.now },
+            refusal.to_string(),
+        ));
+    }
     for step in 0..commands {
         advance_clock(&mut centre, &mut rng);
         let command = generate(&centre, &mut rng);
         let role = choose_role(&command, &mut rng);
-        let ctx = centre.context(role);
+        let mut ctx = centre.context(role);
+        if role == Role::HospitalUser {
+            // Mostly the user of the hospital concerned, sometimes the other one.
+            let (_, user) = rng
+                .pick(&HOSPITAL_USERS)
+                .copied()
+                .unwrap_or(HOSPITAL_USERS[0]);
+            ctx.actor = user.to_owned();
+        }
         let before = centre.state.clone();
         report.commands += 1;
         match decide(&centre.state, &command, &ctx) {
@@ -241,6 +273,9 @@ fn generate(centre: &Centre, rng: &mut Rng) -> Command {
 
 fn generate_one(centre: &Centre, rng: &mut Rng) -> Option<Command> {
     let state = &centre.state;
+    if rng.chance(18) {
+        return supply::generate(centre, rng);
+    }
     match rng.below(100) {
         0..=6 => Some(register(rng)),
         7..=17 => screen(state, rng),

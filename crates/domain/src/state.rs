@@ -14,7 +14,10 @@ use crate::config::Config;
 use crate::credentials::{self, ApiToken, FailedRun, SignInAttempt};
 use crate::donor::Donor;
 use crate::eligibility::{Deferral, Requalification, Screening};
+use crate::orders::{Order, StandingOrder};
 use crate::release::{Hold, HoldRelease, Task};
+use crate::shipping::{Shipment, UnitReturn};
+use crate::sites::{Hospital, Location, Site, Storage, Transfer};
 use crate::testing::{Frequency, MarkerStatus};
 
 /// How many records of each numbered kind exist; the next id is one more.
@@ -57,6 +60,28 @@ pub struct State {
     /// Failed sign-ins in a row per user ID as typed (the lockout's count), until a success.
     #[serde(default)]
     pub failed_sign_ins: BTreeMap<String, FailedRun>,
+    /// Our sites, their storage, and transfers between them, by ID.
+    #[serde(default)]
+    pub sites: BTreeMap<String, Site>,
+    #[serde(default)]
+    pub storages: BTreeMap<String, Storage>,
+    #[serde(default)]
+    pub transfers: BTreeMap<String, Transfer>,
+    /// The hospitals we supply, by ID.
+    #[serde(default)]
+    pub hospitals: BTreeMap<String, Hospital>,
+    #[serde(default)]
+    pub orders: BTreeMap<String, Order>,
+    #[serde(default)]
+    pub standing_orders: BTreeMap<String, StandingOrder>,
+    #[serde(default)]
+    pub shipments: BTreeMap<String, Shipment>,
+    /// Units allocated to a pending order and not yet shipped: component ID -> order ID.
+    #[serde(default)]
+    pub allocations: BTreeMap<String, String>,
+    /// Returns of each unit, oldest first (DIST-RETURN).
+    #[serde(default)]
+    pub returns: BTreeMap<String, Vec<UnitReturn>>,
 }
 
 impl PartialEq for State {
@@ -75,6 +100,15 @@ impl PartialEq for State {
             && self.api_tokens == other.api_tokens
             && self.recent_sign_ins == other.recent_sign_ins
             && self.failed_sign_ins == other.failed_sign_ins
+            && self.sites == other.sites
+            && self.storages == other.storages
+            && self.transfers == other.transfers
+            && self.hospitals == other.hospitals
+            && self.orders == other.orders
+            && self.standing_orders == other.standing_orders
+            && self.shipments == other.shipments
+            && self.allocations == other.allocations
+            && self.returns == other.returns
     }
 }
 
@@ -185,12 +219,17 @@ pub fn evolve(state: &mut State, event: &Event) {
                 .components
                 .insert(component.id.clone(), (**component).clone());
         }
-        Event::ComponentProcessed { id, into, .. } => set_status(
-            state,
-            id,
-            Status::Processed,
-            Some(format!("processed into {}", into.join(", "))),
-        ),
+        Event::ComponentProcessed { id, into, .. } => {
+            set_status(
+                state,
+                id,
+                Status::Processed,
+                Some(format!("processed into {}", into.join(", "))),
+            );
+            if let Some(c) = state.components.get_mut(id) {
+                c.location = Location::Gone;
+            }
+        }
         Event::BacterialControlRecorded {
             id,
             method,
@@ -224,17 +263,38 @@ pub fn evolve(state: &mut State, event: &Event) {
         Event::ComponentMarkedUnsafe { id, reason, .. } => {
             set_status(state, id, Status::Unsafe, Some(reason.clone()))
         }
-        Event::ComponentDiscarded { id, reason, .. } => {
-            set_status(state, id, Status::Discarded, Some(reason.clone()))
+        Event::ComponentDiscarded { id, reason, at, .. } => {
+            set_status(state, id, Status::Discarded, Some(reason.clone()));
+            if let Some(c) = state.components.get_mut(id) {
+                c.discarded_at = Some(*at);
+                c.location = Location::Gone;
+            }
         }
         Event::ComponentExpired { id, .. } => set_status(state, id, Status::Expired, None),
         Event::ComponentShipped {
-            id, consignee, at, ..
+            id,
+            consignee,
+            at,
+            shipment,
+            ..
         } => {
             if let Some(c) = state.components.get_mut(id) {
                 c.status = Status::Shipped;
                 c.consignee = Some(consignee.clone());
                 c.shipped_at = Some(*at);
+                c.location = Location::Hospital {
+                    hospital: consignee.clone(),
+                    shipment: shipment.clone(),
+                };
+            }
+            if let Some(order_id) = state.allocations.remove(id)
+                && let Some(order) = state.orders.get_mut(&order_id)
+                && let Some(unit) = order
+                    .units
+                    .iter_mut()
+                    .find(|u| u.allocated.component == *id)
+            {
+                unit.shipped_at = Some(*at);
             }
         }
         Event::HoldPlaced { hold } => {
@@ -259,6 +319,24 @@ pub fn evolve(state: &mut State, event: &Event) {
             state.counters.tasks += 1;
             state.tasks.insert(task.id.clone(), task.clone());
         }
+        Event::SiteRegistered { .. }
+        | Event::StorageRegistered { .. }
+        | Event::ComponentStored { .. }
+        | Event::TransferDispatched { .. }
+        | Event::TransferReceived { .. }
+        | Event::HospitalRegistered { .. }
+        | Event::OrderPlaced { .. }
+        | Event::StandingOrderPlaced { .. }
+        | Event::OrderCancelled { .. }
+        | Event::StandingOrderCancelled { .. }
+        | Event::OrderAllocated { .. }
+        | Event::AllocationWithdrawn { .. }
+        | Event::ShipmentOpened { .. }
+        | Event::UnitPicked { .. }
+        | Event::ShipmentShipped { .. }
+        | Event::ReceiptConfirmed { .. }
+        | Event::UnitReturned { .. }
+        | Event::ReturnReviewed { .. } => crate::supply::evolve(state, event),
         Event::UserCreated { .. }
         | Event::PasswordSet { .. }
         | Event::UserDisabled { .. }

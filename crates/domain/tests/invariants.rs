@@ -7,6 +7,7 @@ use hemaflow_domain::components::Status;
 use hemaflow_domain::eligibility::Procedure;
 use hemaflow_domain::invariants::check;
 use hemaflow_domain::scenario::Centre;
+use hemaflow_domain::sites::Location;
 use hemaflow_domain::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage, next_status};
 use proptest::prelude::*;
 use time::Duration;
@@ -116,4 +117,102 @@ proptest! {
             prop_assert!(fine, "{accepted:?}");
         }
     }
+}
+
+/// A centre with the supply network and one released red-cell unit at the processing site.
+fn supplied() -> (Centre, String) {
+    let mut centre = Centre::new();
+    centre.open_supply().unwrap();
+    let unit = centre
+        .released_units("rbc_ffp", Abo::O, RhD::Positive)
+        .unwrap()[0]
+        .clone();
+    check(&centre.state).unwrap();
+    (centre, unit)
+}
+
+#[test]
+fn invariant_7_catches_a_unit_shipped_but_still_at_our_site_or_at_an_unknown_site() {
+    let (mut centre, unit) = supplied();
+    let c = centre.state.components.get_mut(&unit).unwrap();
+    c.status = Status::Shipped;
+    c.shipped_at = c.released_at;
+    c.consignee = Some("mercy".into());
+    assert_eq!(check(&centre.state).unwrap_err().invariant, 7);
+    let (mut centre, unit) = supplied();
+    centre.state.components.get_mut(&unit).unwrap().location = Location::Site {
+        site: "NOWHERE".into(),
+        storage: None,
+    };
+    assert_eq!(check(&centre.state).unwrap_err().invariant, 7);
+}
+
+#[test]
+fn invariant_8_catches_a_shipment_that_left_with_an_allocated_unit_unpicked() {
+    use hemaflow_domain::command::{Command, LineUnit};
+    use hemaflow_domain::components::Family;
+    use hemaflow_domain::orders::{OrderLine, Priority};
+    use hemaflow_domain::sites::TemperatureRange;
+    let (mut centre, unit) = supplied();
+    let other = centre
+        .released_units("rbc_ffp", Abo::O, RhD::Positive)
+        .unwrap()[0]
+        .clone();
+    let run = |centre: &mut Centre, command| {
+        centre
+            .run(hemaflow_domain::Role::Distribution, command)
+            .unwrap()
+    };
+    run(
+        &mut centre,
+        Command::PlaceOrder {
+            order_id: "ORD".into(),
+            hospital: "mercy".into(),
+            lines: vec![OrderLine {
+                component_type: Family::RedCells,
+                abo: Abo::O,
+                rhd: RhD::Positive,
+                attributes: vec![],
+                quantity: 1,
+            }],
+            priority: Priority::Stat,
+            needed_by: None,
+        },
+    );
+    run(
+        &mut centre,
+        Command::AllocateOrder {
+            order_id: "ORD".into(),
+            units: vec![LineUnit {
+                line: 0,
+                component: unit.clone(),
+            }],
+        },
+    );
+    run(
+        &mut centre,
+        Command::PickUnit {
+            shipment_id: "S".into(),
+            order_id: "ORD".into(),
+            component: unit.clone(),
+        },
+    );
+    run(
+        &mut centre,
+        Command::ShipShipment {
+            shipment_id: "S".into(),
+            box_id: "B".into(),
+            temperature_range: TemperatureRange::degrees(2, 8),
+            courier: "C".into(),
+        },
+    );
+    check(&centre.state).unwrap();
+    // Tampering: a unit of the order never picked, yet the shipment left.
+    let order = centre.state.orders.get_mut("ORD").unwrap();
+    let mut extra = order.units[0].clone();
+    extra.allocated.component = other;
+    extra.shipment = None;
+    extra.shipped_at = None;
+    order.units.push(extra);
+    assert_eq!(check(&centre.state).unwrap_err().invariant, 8);
 }

@@ -50,6 +50,12 @@ pub fn render_pdf(label: &Label) -> Result<Vec<u8>, LabelError> {
     render::svg_to_pdf(&to_svg(label))
 }
 
+/// SVG documents (millimetre units, e.g. A4 pages) as one PDF, a page each, with the labels'
+/// embedded fonts: packing lists, shipping labels and reports.
+pub fn render_pdf_pages(pages: &[String]) -> Result<Vec<u8>, LabelError> {
+    render::svg_pages_to_pdf(pages)
+}
+
 /// The label as a ZPL II format for a Zebra printer.
 pub fn to_zpl(label: &Label, dpi: ZplDpi) -> String {
     zpl::to_zpl(label, dpi)

@@ -75,6 +75,63 @@ pub fn svg_to_pdf(svg: &str) -> Result<Vec<u8>, LabelError> {
     })
 }
 
+/// Render several SVG documents as the pages of one PDF, each page the size of its SVG, with
+/// the same embedded fonts as the labels (packing lists and reports run over several pages;
+/// `svg_to_pdf` makes one). Each page is converted to a form XObject and drawn full-page.
+pub fn svg_pages_to_pdf(pages: &[String]) -> Result<Vec<u8>, LabelError> {
+    use pdf_writer::{Finish, Name, Pdf, Rect, Ref};
+    if pages.is_empty() {
+        return Err(LabelError::Render {
+            reason: "a document needs at least one page".to_owned(),
+        });
+    }
+    let mut next = 1;
+    let mut bump = || {
+        let id = Ref::new(next);
+        next += 1;
+        id
+    };
+    let catalog = bump();
+    let tree_ref = bump();
+    let mut pdf = Pdf::new();
+    let mut kids = Vec::with_capacity(pages.len());
+    let mut chunks = Vec::with_capacity(pages.len());
+    for svg in pages {
+        let tree = tree(svg)?;
+        let (chunk, svg_ref) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
+            .map_err(|error| LabelError::Render {
+                reason: format!("PDF conversion failed: {error:?}"),
+            })?;
+        let mut renumbered = std::collections::HashMap::new();
+        let chunk = chunk.renumber(|old| *renumbered.entry(old).or_insert_with(&mut bump));
+        let svg_ref = renumbered[&svg_ref];
+        let (page_ref, content_ref) = (bump(), bump());
+        let scale = 72.0 / USVG_DPI;
+        let (width, height) = (tree.size().width() * scale, tree.size().height() * scale);
+        let mut page = pdf.page(page_ref);
+        page.media_box(Rect::new(0.0, 0.0, width, height));
+        page.parent(tree_ref);
+        page.contents(content_ref);
+        page.resources().x_objects().pair(Name(b"P"), svg_ref);
+        page.finish();
+        let mut content = pdf_writer::Content::new();
+        content
+            .transform([width, 0.0, 0.0, height, 0.0, 0.0])
+            .x_object(Name(b"P"));
+        pdf.stream(content_ref, &content.finish());
+        kids.push(page_ref);
+        chunks.push(chunk);
+    }
+    pdf.catalog(catalog).pages(tree_ref);
+    pdf.pages(tree_ref)
+        .count(i32::try_from(kids.len()).unwrap_or(i32::MAX))
+        .kids(kids);
+    for chunk in &chunks {
+        pdf.extend(chunk);
+    }
+    Ok(pdf.finish())
+}
+
 /// Insert a pHYs chunk (pixels per metre) after the PNG header chunk.
 fn with_resolution(png: Vec<u8>, dpi: u32) -> Vec<u8> {
     // 8-byte signature, then IHDR: 4 length + 4 type + 13 data + 4 CRC.
@@ -122,6 +179,22 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         // The CRC of an IEND chunk, which every PNG ends with.
         assert_eq!(crc32(b"IEND"), 0xAE42_6082);
+    }
+
+    #[test]
+    fn pages_make_one_pdf_with_a_page_each() {
+        let page = |mm: u32| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="{mm}mm" height="{mm}mm" viewBox="0 0 {mm} {mm}"><text x="1" y="5" font-size="4">Page</text></svg>"#
+            )
+        };
+        let pdf = svg_pages_to_pdf(&[page(100), page(50), page(20)]).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("/Count 3"), "three pages in the page tree");
+        let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+        assert_eq!(pages, 3);
+        assert!(svg_pages_to_pdf(&[]).is_err());
     }
 
     #[test]

@@ -7,8 +7,11 @@
 //! temperature, malaria-risk travel); donations are collected, processed into components, tested
 //! (a few repeat reactive, which defers the donor and opens a notification task; a few false
 //! initial reactives; a few ABO/RhD discrepancies held for QA), labelled, verified and released;
-//! some are discarded, platelets expire, and distribution ships units to hospitals. Work whose
-//! time would come after "now" is not done yet, so the latest donations stand at every stage.
+//! some are discarded, platelets expire. Released units are put away, moved from the processing
+//! laboratory to the distribution centre each morning, and three hospitals order every day
+//! (see [`supply`]): orders are allocated, picked, shipped, received, a few returned and
+//! reviewed. Work whose time would come after "now" is not done yet, so the latest donations
+//! and orders stand at every stage.
 //! [`seed`] runs the stream through the ledger; the same stream serves the ledger benchmark.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +30,9 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime, Time};
 
 use crate::BloodLedger;
+
+mod supply;
+pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SITE, hospital_user};
 
 /// What to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +107,7 @@ pub const HOSPITALS: [&str; 3] = [
     "County Children's Hospital",
 ];
 
-pub const STAFF: [StaffMember; 14] = [
+pub const STAFF: [StaffMember; 15] = [
     staff("p.svensson", "Petra Svensson", Role::Admin, "Central"),
     staff("j.garcia", "Julia Garcia", Role::CollectionStaff, "CEN"),
     staff("m.chen", "Ming Chen", Role::CollectionStaff, "RIV"),
@@ -130,6 +136,12 @@ pub const STAFF: [StaffMember; 14] = [
         "Ben Owusu",
         Role::HospitalUser,
         "St. Luke's Medical Center",
+    ),
+    staff(
+        "c.reyes",
+        "Carmen Reyes",
+        Role::HospitalUser,
+        "County Children's Hospital",
     ),
 ];
 
@@ -256,8 +268,42 @@ enum Step {
         donor: usize,
     },
     Expire,
-    Ship,
     PostDonationInformation,
+    Transfer,
+    ReceiveTransfer {
+        transfer_id: String,
+    },
+    RenewStanding,
+    Order {
+        hospital: usize,
+    },
+    Cancel {
+        order_id: String,
+    },
+    Allocate {
+        order_id: String,
+        then_pick: bool,
+    },
+    Pick {
+        order_id: String,
+        then_ship: bool,
+    },
+    Ship {
+        order_id: String,
+        then_receive: bool,
+    },
+    Receive {
+        shipment_id: String,
+    },
+    Return,
+    ReviewReturn {
+        component: String,
+    },
+    LateOrder {
+        order_id: String,
+        stage: u8,
+    },
+    AtRisk,
 }
 
 struct DonorPlan {
@@ -309,6 +355,7 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
             config: Box::new(Config::default()),
         },
     );
+    planner.open_supply();
     for index in 0..planner.donors.len() {
         let day = planner.rng.below(u64::from(options.days) + 1) as i64;
         let minute = planner.rng.below(9 * 60) as i64;
@@ -318,8 +365,11 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
     for day in 0..i64::from(options.days) + 1 {
         let morning = start + Duration::days(day);
         planner.schedule(morning - Duration::hours(2), Step::Expire);
-        planner.schedule(morning + Duration::hours(8), Step::Ship);
+        planner.schedule(morning - Duration::hours(1), Step::Transfer);
+        planner.schedule_orders(morning);
+        planner.schedule(morning + Duration::hours(7), Step::Return);
     }
+    planner.schedule_closing_orders(options.now);
     planner.schedule(
         start + Duration::days(i64::from(options.days / 2)) + Duration::hours(3),
         Step::PostDonationInformation,
@@ -475,8 +525,29 @@ impl Planner {
                 let as_of = self.now;
                 self.run(actor, Role::Distribution, Command::ExpireUnits { as_of });
             }
-            Step::Ship => self.ship(),
             Step::PostDonationInformation => self.post_donation_information(),
+            Step::Transfer => self.transfer(),
+            Step::ReceiveTransfer { transfer_id } => self.receive_transfer(&transfer_id),
+            Step::RenewStanding => self.renew_standing(),
+            Step::Order { hospital } => self.order(hospital),
+            Step::Cancel { order_id } => self.cancel(order_id),
+            Step::Allocate {
+                order_id,
+                then_pick,
+            } => self.allocate(order_id, then_pick),
+            Step::Pick {
+                order_id,
+                then_ship,
+            } => self.pick(order_id, then_ship),
+            Step::Ship {
+                order_id,
+                then_receive,
+            } => self.ship(order_id, then_receive),
+            Step::Receive { shipment_id } => self.receive(shipment_id),
+            Step::Return => self.return_one(),
+            Step::ReviewReturn { component } => self.review_return(component),
+            Step::LateOrder { order_id, stage } => self.late_order(order_id, stage),
+            Step::AtRisk => self.at_risk_order(),
         }
     }
 
@@ -783,11 +854,16 @@ impl Planner {
                 },
             );
             let qa = self.pick_actor(Role::QualityAssurance);
-            self.run(
+            let released = self.run(
                 qa,
                 Role::QualityAssurance,
-                Command::ReleaseComponent { component: id },
+                Command::ReleaseComponent {
+                    component: id.clone(),
+                },
             );
+            if released.is_some() {
+                self.put_away(&id);
+            }
         }
     }
 
@@ -832,54 +908,6 @@ impl Planner {
                 din: din.to_owned(),
             },
         );
-    }
-
-    fn ship(&mut self) {
-        let available: Vec<(String, Family)> = self
-            .state
-            .components
-            .values()
-            .filter(|c| c.status == Status::Available)
-            .map(|c| (c.id.clone(), c.family))
-            .collect();
-        let clerk = self.pick_actor(Role::Distribution);
-        for (id, family) in available {
-            let percent = match family {
-                Family::RedCells | Family::WholeBlood => 30,
-                Family::Platelets => 45,
-                Family::Plasma | Family::Cryo => 6,
-            };
-            if !self.rng.chance(percent) {
-                continue;
-            }
-            let consignee = (*self.rng.pick(&HOSPITALS).unwrap_or(&HOSPITALS[0])).to_owned();
-            self.wait(1, 3);
-            self.run(
-                clerk,
-                Role::Distribution,
-                Command::ShipComponent {
-                    component: id,
-                    consignee,
-                },
-            );
-        }
-        // A unit still in quarantine is scanned for shipping: refused and recorded.
-        let quarantined = self
-            .state
-            .components
-            .values()
-            .find(|c| c.status == Status::Quarantined)
-            .map(|c| c.id.clone());
-        if let Some(component) = quarantined.filter(|_| self.rng.chance(20)) {
-            self.run(
-                clerk,
-                Role::Distribution,
-                Command::ShipComponent {
-                    component,
-                    consignee: HOSPITALS[0].to_owned(),
-                },
-            );
-        }
     }
 
     /// A donor calls after donating (fever): post-donation information puts the donor's
@@ -930,6 +958,10 @@ pub struct DemoSummary {
     pub components_by_status: BTreeMap<String, u64>,
     pub open_holds: u64,
     pub tasks: u64,
+    /// Hospital orders by status, and how many are at risk of missing their clock at "now".
+    pub orders_by_status: BTreeMap<String, u64>,
+    pub orders_at_risk: u64,
+    pub shipments: u64,
     /// A DIN at each stage of its life, to try `hemaflow audit history` on.
     pub examples: BTreeMap<String, String>,
 }
@@ -1000,6 +1032,9 @@ pub async fn seed(ledger: &BloodLedger, options: &DemoOptions) -> Result<DemoSum
         .map_err(|e| DemoError::Ledger(e.into()))?
         .sequence;
     let mut summary = ledger.read(summarise).await?;
+    summary.orders_at_risk = ledger
+        .read(|state| supply::at_risk(state, options.now))
+        .await?;
     summary.seed = options.seed;
     summary.commands = planned.len() as u64;
     summary.accepted = accepted;
@@ -1030,6 +1065,9 @@ fn summarise(state: &State) -> DemoSummary {
         components_by_status,
         open_holds: state.holds.values().filter(|h| h.is_open()).count() as u64,
         tasks: state.tasks.len() as u64,
+        orders_by_status: supply::orders_by_status(state),
+        orders_at_risk: 0,
+        shipments: state.shipments.len() as u64,
         examples: examples(state),
     }
 }

@@ -356,6 +356,124 @@ pub fn summary(event: &Event) -> String {
         Event::TaskOpened { task } => {
             format!("task {} ({:?}): {}", task.id, task.kind, task.reason)
         }
+        other => supply_summary(other),
+    }
+}
+
+/// Lines for the hospital-supply events.
+fn supply_summary(event: &Event) -> String {
+    match event {
+        Event::SiteRegistered { site } => format!("site {} ({}) registered", site.id, site.name),
+        Event::StorageRegistered { storage } => format!(
+            "storage {} at site {} registered ({} to {} °C)",
+            storage.id, storage.site_id, storage.min_c, storage.max_c
+        ),
+        Event::ComponentStored {
+            id,
+            site,
+            storage,
+            by,
+            ..
+        } => format!("{id} put away in {storage} at site {site} by {by}"),
+        Event::TransferDispatched { transfer } => format!(
+            "transfer {} from {} to {} dispatched: {}",
+            transfer.id,
+            transfer.from,
+            transfer.to,
+            transfer.components.join(", ")
+        ),
+        Event::TransferReceived {
+            transfer_id,
+            id,
+            site,
+            ..
+        } => format!("{id} received at site {site} (transfer {transfer_id})"),
+        Event::HospitalRegistered { hospital } => {
+            format!("hospital {} ({}) registered", hospital.id, hospital.name)
+        }
+        Event::OrderPlaced { order } => format!(
+            "order {} placed for {} ({}, due {})",
+            order.id,
+            order.hospital,
+            order.priority.as_str(),
+            rfc3339(order.due_at)
+        ),
+        Event::StandingOrderPlaced { standing_order } => format!(
+            "standing order {} placed for {} every {}",
+            standing_order.id, standing_order.hospital, standing_order.weekday
+        ),
+        Event::OrderCancelled {
+            order_id,
+            cancellation,
+        } => format!("order {order_id} cancelled: {}", cancellation.reason),
+        Event::StandingOrderCancelled {
+            standing_order_id,
+            cancellation,
+        } => format!(
+            "standing order {standing_order_id} cancelled: {}",
+            cancellation.reason
+        ),
+        Event::OrderAllocated {
+            order_id,
+            units,
+            by,
+            ..
+        } => {
+            let units: Vec<String> = units
+                .iter()
+                .map(|u| match &u.substitution {
+                    Some(s) => format!("{} (substitute, {}: {})", u.component, s.rule, s.note),
+                    None => u.component.clone(),
+                })
+                .collect();
+            format!("order {order_id} allocated by {by}: {}", units.join(", "))
+        }
+        Event::AllocationWithdrawn {
+            order_id,
+            id,
+            reason,
+        } => format!("{id} withdrawn from order {order_id}: {reason}"),
+        Event::ShipmentOpened { shipment } => format!(
+            "shipment {} opened for order {} at site {}",
+            shipment.id, shipment.order_id, shipment.site
+        ),
+        Event::UnitPicked {
+            shipment_id,
+            id,
+            by,
+            ..
+        } => format!("{id} picked into shipment {shipment_id} by {by}"),
+        Event::ShipmentShipped {
+            shipment_id,
+            dispatch,
+        } => format!(
+            "shipment {shipment_id} shipped in box {} at {} by {}",
+            dispatch.box_id, dispatch.temperature_range, dispatch.courier
+        ),
+        Event::ReceiptConfirmed {
+            shipment_id,
+            id,
+            by,
+            ..
+        } => format!("{id} received from shipment {shipment_id} by {by}"),
+        Event::UnitReturned { unit_return } => format!(
+            "{} returned by {} after {} min out of storage: {}",
+            unit_return.component,
+            unit_return.hospital,
+            unit_return.minutes_out_of_storage,
+            unit_return.reason
+        ),
+        Event::ReturnReviewed { id, review } => format!(
+            "return of {id} {} by {}: {}",
+            if review.accepted {
+                "accepted"
+            } else {
+                "rejected"
+            },
+            review.by,
+            review.reason
+        ),
+        _ => event.name().replace('_', " "),
     }
 }
 

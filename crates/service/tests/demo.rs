@@ -71,6 +71,50 @@ async fn the_seeded_centre_has_every_stage_and_verifies() {
         assert!(summary.examples.contains_key(stage), "{stage}: {summary:?}");
     }
     assert!(summary.refused.contains_key("ELIG-DEFERRED"), "{summary:?}");
+    // Hospital orders stand at every step, one is at risk of missing its clock, and the
+    // deliberate wrong scans are refused with the supply rules.
+    for status in [
+        "open",
+        "allocated",
+        "picking",
+        "shipped",
+        "received",
+        "cancelled",
+    ] {
+        assert!(
+            summary.orders_by_status.contains_key(status),
+            "no {status} order: {:?}",
+            summary.orders_by_status
+        );
+    }
+    assert!(summary.orders_at_risk > 0, "{summary:?}");
+    assert!(
+        summary.refused.contains_key("DIST-PICK"),
+        "{:?}",
+        summary.refused
+    );
+    let (returns_reviewed, standing) = ledger
+        .read(|state| {
+            (
+                state
+                    .returns
+                    .values()
+                    .flatten()
+                    .filter(|r| r.review.is_some())
+                    .count(),
+                state
+                    .orders
+                    .values()
+                    .filter(|o| o.standing_order.is_some())
+                    .count(),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(
+        returns_reviewed > 0 && standing > 0,
+        "{returns_reviewed} {standing}"
+    );
     let report = verify::<Blood, _>(ledger.store()).await.unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!(report.entries, summary.entries);

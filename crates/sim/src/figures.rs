@@ -30,11 +30,16 @@
 //!   counts all markers and repeat testing; 0.3 % keeps the refusals realistic without
 //!   modelling each marker); positive antibody screen 0.5 %.
 //! - A label scanned wrongly first 0.2 % of the time (then scanned again correctly).
-//! - Collections by weekday: Monday-Friday 100, Saturday 70, Sunday 30; hospital shipments
-//!   Monday-Friday ship 45 % of the released shelf each evening, weekends 20 %.
+//! - Collections by weekday: Monday-Friday 100, Saturday 70, Sunday 30.
+//! - Hospital orders by weekday: Monday-Friday the hospitals order 45 % of the released shelf
+//!   each evening, weekends 20 % (elective surgery runs on weekdays); 20 hospitals, each order
+//!   1 to 6 units, ordered exactly by the units' families and groups.
+//! - Order priorities: routine 75 %, ASAP 17 %, STAT 7 %, emergency 1 % (the ORDER-CLOCK
+//!   priorities; no public breakdown was found).
 
 use hemaflow_domain::donor::Sex;
 use hemaflow_domain::eligibility::{Procedure, ScreeningInput};
+use hemaflow_domain::orders::Priority;
 use hemaflow_domain::simulation::Rng;
 use hemaflow_domain::testing::{Abo, RhD};
 use time::Weekday;
@@ -57,6 +62,8 @@ pub struct Figures {
     pub repeat_reactive_per_100k: u64,
     pub antibody_screen_positive_per_100k: u64,
     pub label_mismatch_per_100k: u64,
+    /// The most units one hospital order asks for.
+    pub max_units_per_order: u64,
     /// ABO/RhD distribution in tenths of a percent, summing to 1000.
     pub groups: [((Abo, RhD), u64); 8],
 }
@@ -76,6 +83,7 @@ impl Figures {
             repeat_reactive_per_100k: 300,
             antibody_screen_positive_per_100k: 500,
             label_mismatch_per_100k: 200,
+            max_units_per_order: 6,
             groups: [
                 ((Abo::O, RhD::Positive), 370),
                 ((Abo::O, RhD::Negative), 70),
@@ -158,7 +166,17 @@ impl Figures {
         }
     }
 
-    /// Units shipped this evening out of `on_shelf` released units.
+    /// The priority of a hospital order (ORDER-CLOCK), by the assumed mix.
+    pub fn order_priority(&self, rng: &mut Rng) -> Priority {
+        match rng.below(100) {
+            0..=74 => Priority::Routine,
+            75..=91 => Priority::Asap,
+            92..=98 => Priority::Stat,
+            _ => Priority::Emergency,
+        }
+    }
+
+    /// Units the hospitals order this evening out of `on_shelf` released units.
     pub fn shipments_today(&self, weekday: Weekday, on_shelf: usize) -> usize {
         let percent = match weekday {
             Weekday::Saturday | Weekday::Sunday => 20,
@@ -237,6 +255,17 @@ pub fn given_name(n: usize) -> &'static str {
     NAMES[n % NAMES.len()]
 }
 
+/// How many hospitals the establishment supplies (an assumption).
+pub const HOSPITALS: usize = 20;
+
+/// The site where units are made and from which they ship.
+pub const PROCESSING_SITE: &str = "NPC";
+
 pub fn hospital(n: usize) -> String {
     format!("Hospital {:02}", n + 1)
+}
+
+/// The ID a hospital is registered under.
+pub fn hospital_id(n: usize) -> String {
+    format!("h{:02}", n + 1)
 }

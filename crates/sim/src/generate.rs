@@ -7,13 +7,16 @@
 use std::collections::VecDeque;
 
 use hemaflow_domain::collection::Container;
-use hemaflow_domain::command::{Command, Event, TestResultInput};
+use hemaflow_domain::command::{Command, Event, LineUnit, TestResultInput};
 use hemaflow_domain::components::{Family, Status};
 use hemaflow_domain::donor::{Identity, Sex};
 use hemaflow_domain::eligibility::Procedure;
 use hemaflow_domain::label::final_label;
+use hemaflow_domain::orders::OrderLine;
+use hemaflow_domain::release::confirmed_group;
 use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::sites::{KeptAs, SiteKind, shipping_range};
 use hemaflow_domain::testing::{Abo, Method, Reading, RhD, Stage};
 use hemaflow_domain::{Context, Refusal, Role, State, decide, evolve};
 use time::macros::datetime;
@@ -104,6 +107,7 @@ where
         shelf: VecDeque::new(),
         collected: 0,
     };
+    generator.open_supply(START)?;
     let plan = daily_plan(workload);
     for (day, donations) in plan.iter().enumerate() {
         let morning = START + Duration::days(i64::try_from(day).unwrap_or(0));
@@ -151,8 +155,19 @@ where
         at: OffsetDateTime,
         command: Command,
     ) -> std::io::Result<Result<Vec<Event>, Refusal>> {
+        self.issue_as(&actor(role), role, at, command)
+    }
+
+    /// [`Self::issue`] as a named actor (a hospital's user).
+    fn issue_as(
+        &mut self,
+        actor: &str,
+        role: Role,
+        at: OffsetDateTime,
+        command: Command,
+    ) -> std::io::Result<Result<Vec<Event>, Refusal>> {
         let context = Context {
-            actor: actor(role),
+            actor: actor.to_owned(),
             role,
             now: at,
         };
@@ -190,7 +205,7 @@ where
         self.label_and_release(midnight + Duration::hours(7))?;
         self.collections(midnight + Duration::hours(8), donations)?;
         self.processing(midnight + Duration::hours(16))?;
-        self.shipments(midnight + Duration::hours(18))?;
+        self.hospital_orders(midnight + Duration::hours(17))?;
         Ok(())
     }
 
@@ -570,35 +585,225 @@ where
         Ok(())
     }
 
-    /// 18:00: hospital orders, heavier on weekdays; the oldest units on the shelf go first.
-    fn shipments(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
-        let demand = self.figures.shipments_today(at.weekday(), self.shelf.len());
-        let mut shipped = 0usize;
-        while shipped < demand {
-            let Some(id) = self.shelf.pop_front() else {
-                break;
-            };
-            let available = self
-                .state
-                .components
-                .get(&id)
-                .is_some_and(|c| c.status == Status::Available && c.expires_at > at);
-            if !available {
-                continue;
-            }
-            let hospital = figures::hospital(usize::try_from(self.rng.below(20)).unwrap_or(0));
+    /// Before the first day: the processing site (production puts units there) and the
+    /// hospitals with a user each.
+    fn open_supply(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        self.give(
+            Role::Admin,
+            at,
+            Command::RegisterSite {
+                site_id: figures::PROCESSING_SITE.to_owned(),
+                name: "National processing and distribution centre".to_owned(),
+                kind: SiteKind::Processing,
+                address: "1 Center Way".to_owned(),
+            },
+        )?;
+        for n in 0..figures::HOSPITALS {
+            let hospital = figures::hospital_id(n);
             self.give(
-                Role::Distribution,
+                Role::Admin,
                 at,
-                Command::ShipComponent {
-                    component: id,
-                    consignee: hospital,
+                Command::RegisterHospital {
+                    hospital_id: hospital.clone(),
+                    name: figures::hospital(n),
+                    address: format!("{} Hospital Road", n + 1),
+                    contacts: Vec::new(),
                 },
             )?;
-            shipped += 1;
+            self.give(
+                Role::Admin,
+                at,
+                Command::CreateUser {
+                    user_id: hospital_user(&hospital),
+                    name: format!("Blood bank of {}", figures::hospital(n)),
+                    role: Role::HospitalUser,
+                    hospital: Some(hospital),
+                },
+            )?;
         }
         Ok(())
     }
+
+    /// 17:00-19:30: hospital orders, as many units as the weekday's demand (ORDER-CLOCK
+    /// priorities by the figures); each order is allocated its units oldest first (the shelf
+    /// is in expiry order, roughly: ALLOC-FEFO), picked by scan into one box per
+    /// temperature, shipped, and received by the hospital.
+    fn hospital_orders(&mut self, at: OffsetDateTime) -> std::io::Result<()> {
+        let demand = self.figures.shipments_today(at.weekday(), self.shelf.len());
+        let mut taken = Vec::new();
+        while taken.len() < demand {
+            let Some(id) = self.shelf.pop_front() else {
+                break;
+            };
+            let available = self.state.components.get(&id).is_some_and(|c| {
+                c.status == Status::Available && c.expires_at > at + Duration::hours(3)
+            });
+            if available {
+                taken.push(id);
+            }
+        }
+        let mut orders = Vec::new();
+        let mut placed = 0;
+        while !taken.is_empty() {
+            placed += 1;
+            let size = usize::try_from(1 + self.rng.below(self.figures.max_units_per_order))
+                .unwrap_or(1)
+                .min(taken.len());
+            let units: Vec<String> = taken.drain(..size).collect();
+            let hospital = usize::try_from(self.rng.below(figures::HOSPITALS as u64)).unwrap_or(0);
+            let order_id = format!("ORD-{}-{placed:05}", at.date());
+            if let Some(choices) = self.place_order(at, &order_id, hospital, &units)? {
+                orders.push((order_id, figures::hospital_id(hospital), choices));
+            }
+        }
+        for (order_id, _, choices) in &orders {
+            self.give(
+                Role::Distribution,
+                at + Duration::minutes(30),
+                Command::AllocateOrder {
+                    order_id: order_id.clone(),
+                    units: choices.clone(),
+                },
+            )?;
+        }
+        let mut boxes: Vec<(String, KeptAs, String)> = Vec::new();
+        for (order_id, hospital, choices) in &orders {
+            for choice in choices {
+                let kept = self.state.components.get(&choice.component).map(KeptAs::of);
+                let Some(kept) = kept else { continue };
+                let shipment_id = format!("SHP-{order_id}-{}", box_letter(kept));
+                self.give(
+                    Role::Distribution,
+                    at + Duration::hours(1),
+                    Command::PickUnit {
+                        shipment_id: shipment_id.clone(),
+                        order_id: order_id.clone(),
+                        component: choice.component.clone(),
+                    },
+                )?;
+                if !boxes.iter().any(|(b, ..)| *b == shipment_id) {
+                    boxes.push((shipment_id, kept, hospital.clone()));
+                }
+            }
+        }
+        for (shipment_id, kept, _) in &boxes {
+            let temperature_range = shipping_range(&self.state.config, *kept);
+            self.give(
+                Role::Distribution,
+                at + Duration::minutes(70),
+                Command::ShipShipment {
+                    shipment_id: shipment_id.clone(),
+                    box_id: format!("BOX-{shipment_id}"),
+                    temperature_range,
+                    courier: "Regional courier".to_owned(),
+                },
+            )?;
+        }
+        for (shipment_id, _, hospital) in boxes {
+            let units = self
+                .state
+                .shipments
+                .get(&shipment_id)
+                .map(|s| s.components.clone())
+                .unwrap_or_default();
+            for component in units {
+                self.give_as(
+                    &hospital_user(&hospital),
+                    Role::HospitalUser,
+                    at + Duration::minutes(150),
+                    Command::ConfirmReceipt {
+                        shipment_id: shipment_id.clone(),
+                        component,
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A hospital orders exactly the units' families and groups (one line per kind); the
+    /// units to allocate, line by line, or none if the order was refused.
+    fn place_order(
+        &mut self,
+        at: OffsetDateTime,
+        order_id: &str,
+        hospital: usize,
+        units: &[String],
+    ) -> std::io::Result<Option<Vec<LineUnit>>> {
+        let mut lines: Vec<OrderLine> = Vec::new();
+        let mut choices = Vec::new();
+        for id in units {
+            let Some(c) = self.state.components.get(id) else {
+                continue;
+            };
+            let Some((abo, rhd)) = confirmed_group(&self.state, c) else {
+                continue;
+            };
+            let family = c.family;
+            let index = match lines
+                .iter()
+                .position(|l| l.component_type == family && l.abo == abo && l.rhd == rhd)
+            {
+                Some(index) => index,
+                None => {
+                    lines.push(OrderLine {
+                        component_type: family,
+                        abo,
+                        rhd,
+                        attributes: Vec::new(),
+                        quantity: 0,
+                    });
+                    lines.len() - 1
+                }
+            };
+            lines[index].quantity += 1;
+            choices.push(LineUnit {
+                line: u32::try_from(index).unwrap_or(0),
+                component: id.clone(),
+            });
+        }
+        if lines.is_empty() {
+            return Ok(None);
+        }
+        let priority = self.figures.order_priority(&mut self.rng);
+        let hospital_id = figures::hospital_id(hospital);
+        let placed = self.issue_as(
+            &hospital_user(&hospital_id),
+            Role::HospitalUser,
+            at,
+            Command::PlaceOrder {
+                order_id: order_id.to_owned(),
+                hospital: hospital_id,
+                lines,
+                priority,
+                needed_by: None,
+            },
+        )?;
+        Ok(placed.is_ok().then_some(choices))
+    }
+
+    fn give_as(
+        &mut self,
+        actor: &str,
+        role: Role,
+        at: OffsetDateTime,
+        command: Command,
+    ) -> std::io::Result<()> {
+        self.issue_as(actor, role, at, command).map(drop)
+    }
+}
+
+fn box_letter(kept: KeptAs) -> &'static str {
+    match kept {
+        KeptAs::Refrigerated => "C",
+        KeptAs::Agitated | KeptAs::RoomTemperature => "R",
+        KeptAs::Frozen => "F",
+    }
+}
+
+/// The account bound to a hospital.
+fn hospital_user(hospital: &str) -> String {
+    format!("bloodbank.{hospital}")
 }
 
 fn actor(role: Role) -> String {

@@ -7,8 +7,10 @@
 //!   (command ID, context, command) per JSON line: donors and return visits, screening
 //!   deferrals, the procedure mix, the US ABO/RhD distribution, test results with reactive
 //!   rates, component production, bacterial risk control, label verification, release,
-//!   expiry and hospital shipments with weekday seasonality. Every figure and its source is
-//!   in [`figures`].
+//!   expiry, and hospital orders with weekday seasonality (20 hospitals, each with a bound
+//!   user), each allocated oldest first, picked by scan into one box per temperature,
+//!   shipped and received. Every figure and its source (or that it is an assumption) is in
+//!   [`figures`].
 //! * [`run`] drives such a stream through the real domain and ledger (group commit in
 //!   batches), then verifies the ledger and checks the domain's invariants, and reports what
 //!   happened: commands accepted and refused by rule, events, throughput, database size.

@@ -49,7 +49,27 @@ fn the_stream_is_a_centre_at_work_in_time_order() {
     assert!(count(|c| matches!(c, Command::ProduceComponents { .. })) >= 290);
     assert!(count(|c| matches!(c, Command::VerifyLabel { .. })) > 300);
     assert!(count(|c| matches!(c, Command::ReleaseComponent { .. })) > 300);
-    assert!(count(|c| matches!(c, Command::ShipComponent { .. })) > 100);
+    // Hospitals order; each order is allocated, picked by scan, shipped and received.
+    let orders = count(|c| matches!(c, Command::PlaceOrder { .. }));
+    assert!(orders > 20, "{orders} orders");
+    assert_eq!(
+        count(|c| matches!(c, Command::AllocateOrder { .. })),
+        orders
+    );
+    assert!(count(|c| matches!(c, Command::PickUnit { .. })) > 100);
+    assert!(count(|c| matches!(c, Command::ShipShipment { .. })) >= orders);
+    assert!(count(|c| matches!(c, Command::ConfirmReceipt { .. })) > 100);
+    assert_eq!(count(|c| matches!(c, Command::ShipComponent { .. })), 0);
+    // Weekday seasonality: more orders on a Monday than on a Sunday.
+    let on = |day: time::Weekday| {
+        steps
+            .iter()
+            .filter(|s| {
+                matches!(s.command, Command::PlaceOrder { .. }) && s.context.now.weekday() == day
+            })
+            .count()
+    };
+    assert!(on(time::Weekday::Monday) > on(time::Weekday::Sunday));
     assert_eq!(count(|c| matches!(c, Command::ExpireUnits { .. })), 28);
 }
 
@@ -82,6 +102,20 @@ async fn drive(ledger: BloodLedger, donations: u64) {
         report.entries as u64,
         report.events + report.refused_total()
     );
+    // The supply commands are accepted: orders meet the stock they were made from.
+    for rule in [
+        "DIST-PICK",
+        "DIST-SHIP",
+        "DIST-RECEIPT",
+        "ALLOC-FEFO",
+        "ALLOC-SUBST",
+    ] {
+        assert!(
+            !report.refused.contains_key(rule),
+            "{rule}: {:?}",
+            report.refused
+        );
+    }
     // Run again: every command ID is answered from its record, nothing is appended.
     let again = run(&ledger, &bytes[..], &RunOptions::default(), |_| {})
         .await

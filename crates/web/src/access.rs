@@ -26,6 +26,22 @@ pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
 pub const QUALITY: &[Role] = &[QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 pub const ADMIN: &[Role] = &[Admin];
+/// The hospital portal: a hospital user, for its own hospital only.
+pub const PORTAL: &[Role] = &[HospitalUser];
+/// Distribution: allocation, picking, shipping, transfers.
+pub const DISTRIBUTION: &[Role] = &[Distribution];
+/// An order or shipment page: its hospital's users (scoped to their hospital) and the
+/// establishment's distribution, quality and admin.
+pub const ORDERS: &[Role] = &[HospitalUser, Distribution, QualityAssurance, Admin];
+/// Who may cancel an order (its hospital, or distribution for it).
+pub const ORDER_WRITERS: &[Role] = &[HospitalUser, Distribution];
+/// DIST-RETURN review: quality assurance.
+pub const RETURNS_REVIEW: &[Role] = &[QualityAssurance];
+/// Returned units waiting for review, as a list.
+pub const RETURNS_VIEW: &[Role] = &[QualityAssurance, Distribution];
+/// Daily reports (collections, production, shipments, discards): the establishment's
+/// management and distribution; never a hospital.
+pub const REPORTS: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 
 /// The benches a role sees in the navigation: (path, label, roles).
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
@@ -38,6 +54,10 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/release", "Release queue", RELEASE),
     ("/quality", "Holds and discrepancies", QUALITY),
     ("/inventory", "Inventory", INVENTORY),
+    ("/portal", "Orders", PORTAL),
+    ("/distribution", "Distribution", DISTRIBUTION),
+    ("/returns", "Returns review", RETURNS_REVIEW),
+    ("/reports", "Reports", REPORTS),
     ("/admin/users", "Users", ADMIN),
 ];
 

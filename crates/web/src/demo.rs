@@ -31,9 +31,38 @@ pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         "hospital",
         "Hal Hospital",
         Role::HospitalUser,
-        Some("General Hospital"),
+        Some("Mercy General Hospital"),
+    ),
+    (
+        "hospital2",
+        "Luke Lucas",
+        Role::HospitalUser,
+        Some("St. Luke's Medical Center"),
     ),
 ];
+
+/// The hospitals of the demo accounts, registered unless a hospital of the same name already
+/// is (the seeded centre registers its own): (ID, name, address).
+pub const HOSPITALS: &[(&str, &str, &str)] = &[
+    (
+        "mercy",
+        "Mercy General Hospital",
+        "1200 Mercy Drive; Springfield, IL 62701",
+    ),
+    (
+        "st-lukes",
+        "St. Luke's Medical Center",
+        "45 Lakeview Avenue; Springfield, IL 62704",
+    ),
+];
+
+/// The processing site registered when the ledger has no site yet (production puts new
+/// units at the first processing site, and distribution picks them there).
+pub const SITE: (&str, &str, &str) = (
+    "central",
+    "Central processing and distribution",
+    "1 Donor Way; Springfield, IL 62702",
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -45,26 +74,82 @@ pub enum DemoError {
     Refused { rule: String, message: String },
 }
 
-/// Creates the demo accounts (an empty ledger's first admin creates the others).
+/// Creates the demo accounts (an empty ledger's first admin creates the others), after the
+/// site and the hospitals they need; a hospital user is bound to its hospital's ID.
 pub async fn accounts(ledger: &BloodLedger) -> Result<(), DemoError> {
     let system = Context {
         actor: "system".to_owned(),
         role: Role::Admin,
         now: OffsetDateTime::now_utc(),
     };
+    let hospital_ids = supply(ledger).await?;
     for (user_id, name, role, hospital) in ACCOUNTS {
+        let hospital_id = hospital.map(|name| {
+            hospital_ids
+                .iter()
+                .find(|(_, n)| n == name)
+                .map_or(name, |(id, _)| id.as_str())
+        });
         create_account(
             ledger,
             &system,
             user_id,
             name,
             *role,
-            *hospital,
+            hospital_id,
             DEMO_PASSWORD,
         )
         .await?;
     }
     Ok(())
+}
+
+/// Registers the site (when there is none) and the demo hospitals (when none of their name
+/// is registered); returns every hospital's (ID, name).
+pub async fn supply(ledger: &BloodLedger) -> Result<Vec<(String, String)>, DemoError> {
+    let (no_site, known) = ledger
+        .read(|state| {
+            let known: Vec<(String, String)> = state
+                .hospitals
+                .values()
+                .map(|h| (h.id.clone(), h.name.clone()))
+                .collect();
+            (state.sites.is_empty(), known)
+        })
+        .await?;
+    if no_site {
+        let (site_id, name, address) = SITE;
+        run(
+            ledger,
+            Role::Admin,
+            Command::RegisterSite {
+                site_id: site_id.to_owned(),
+                name: name.to_owned(),
+                kind: hemaflow_domain::sites::SiteKind::Processing,
+                address: address.to_owned(),
+            },
+        )
+        .await?;
+    }
+    let mut hospitals = known;
+    for (id, name, address) in HOSPITALS {
+        if hospitals.iter().any(|(_, n)| n == name) {
+            continue;
+        }
+        run(
+            ledger,
+            Role::Admin,
+            Command::RegisterHospital {
+                hospital_id: (*id).to_owned(),
+                name: (*name).to_owned(),
+                address: (*address).to_owned(),
+                contacts: Vec::new(),
+            },
+        )
+        .await?;
+        hospitals.push(((*id).to_owned(), (*name).to_owned()));
+    }
+    Ok(hospitals)
 }
 
 fn actor_of(role: Role) -> &'static str {
@@ -196,6 +281,23 @@ pub async fn donation(
         }
     }
     Ok((din, units))
+}
+
+/// Releases a unit ready for release, signed "released by" the demo quality account (the
+/// server checks a signer's password; demos and tests give the signed command directly).
+pub async fn release(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> {
+    run(
+        ledger,
+        Role::QualityAssurance,
+        Command::Signed {
+            meaning: "released by".to_owned(),
+            command: Box::new(Command::ReleaseComponent {
+                component: unit.to_owned(),
+            }),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// Every ordered marker nonreactive, two concordant groupings, a negative antibody screen.

@@ -8,8 +8,10 @@ pub mod accounts;
 pub mod auth;
 pub mod demo;
 pub mod problem;
+pub mod reports;
 pub mod routes;
 pub mod scan;
+pub mod supply;
 pub mod views;
 
 use std::future::Future;

@@ -46,10 +46,18 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.querySelector(".refusal")) { beep(); }
-    document.querySelectorAll("input[data-scan][data-clear-after], form [data-clear-after]").forEach(function (f) { f.value = ""; });
+    document.querySelectorAll("input[data-clear-after], form [data-clear-after]").forEach(function (f) { f.value = ""; });
     // A bench of several forms: the next scan goes to the form that was just answered.
     var section = event.detail.target.closest ? event.detail.target.closest("section.bench-form") : null;
     var first = section ? section.querySelector("input.scan") : null;
     if (first) { first.focus(); } else { focusFirstScan(); }
   });
 })();
+// Two scans for one unit (DIN, then product code): Enter in a field marked
+// data-scan-next="ID" moves to that field instead of sending the form half-filled.
+document.addEventListener("keydown", function (event) {
+  var field = event.target;
+  if (event.key !== "Enter" || !field.dataset || !field.dataset.scanNext) { return; }
+  var next = document.getElementById(field.dataset.scanNext);
+  if (next) { event.preventDefault(); next.focus(); next.select(); }
+});

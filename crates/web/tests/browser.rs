@@ -372,12 +372,26 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
                 ("/labels", "labels"),
                 ("/release", "release-queue"),
                 ("/inventory", "inventory"),
+                ("/reports", "reports"),
             ],
         ),
         (
             "quality",
             "Quinn Quality",
-            &[("/donors?name=Br", "donors"), ("/quality", "quality")],
+            &[
+                ("/donors?name=Br", "donors"),
+                ("/quality", "quality"),
+                ("/returns", "returns"),
+            ],
+        ),
+        ("hospital", "Hal Hospital", &[("/portal", "portal")]),
+        (
+            "shipper",
+            "Dana Distribution",
+            &[
+                ("/distribution", "distribution"),
+                ("/distribution/transfers", "transfers"),
+            ],
         ),
         (
             "collector",
@@ -405,6 +419,214 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
     driver.assert_fits("/login at tablet").await;
     driver.screenshot("sign-in-tablet").await;
 
+    driver.quit().await;
+    let _ = stop.send(());
+    let _ = server.await;
+}
+
+impl Driver {
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call("POST", &format!("/element/{element}/click"), json!({}))
+            .await;
+    }
+
+    async fn current_url(&self) -> String {
+        self.call("GET", "/url", Value::Null)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    async fn scroll_to_top(&self) {
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": "window.scrollTo(0, 0);", "args": []}),
+        )
+        .await;
+    }
+
+    /// Signs out by forgetting the session cookie, then signs in as `user`.
+    async fn sign_in_as(&self, base: &str, user: &str, name: &str) {
+        let url = format!("{}/session/{}/cookie", self.base, self.session);
+        let _ = self.http.delete(url).send().await;
+        self.go(&format!("{base}/login")).await;
+        self.type_into("#username", user).await;
+        self.type_into("#password", &format!("{}{ENTER}", demo::DEMO_PASSWORD))
+            .await;
+        self.wait_for_text("header", name).await;
+    }
+}
+
+/// Copies a screenshot of `target/screenshots/` into `docs/screenshots/`.
+fn publish(name: &str) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let from = root.join(format!("target/screenshots/{name}.png"));
+    let to = root.join(format!("docs/screenshots/{name}.png"));
+    std::fs::copy(from, to).expect("screenshot published");
+}
+
+#[tokio::test]
+async fn a_hospital_orders_distribution_allocates_picks_by_scan_and_ships_the_hospital_confirms_receipt()
+ {
+    if !browser_available() {
+        return;
+    }
+    let folder = tempfile::tempdir().expect("folder");
+    let url = format!("sqlite://{}", folder.path().join("supply.db").display());
+    let ledger = hemaflow_service::open(&url).await.expect("ledger");
+    demo::accounts(&ledger).await.expect("accounts");
+    let (din, units) = demo::donation(
+        &ledger,
+        "Supply",
+        (Abo::O, RhD::Negative),
+        Stop::ReadyForRelease,
+    )
+    .await
+    .expect("a donation");
+    for unit in &units {
+        demo::release(&ledger, unit).await.expect("released");
+    }
+    let red_cells = ledger
+        .read(|state| {
+            units
+                .iter()
+                .find(|u| {
+                    state.components[*u].family == hemaflow_domain::components::Family::RedCells
+                })
+                .cloned()
+                .expect("red cells")
+        })
+        .await
+        .expect("read");
+    let product_code = red_cells[14..].to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = hemaflow_web::App::new(ledger, false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hemaflow_web::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let driver = Driver::start().await;
+
+    // The hospital orders one O neg red cell unit, STAT.
+    driver.sign_in_as(&base, "hospital", "Hal Hospital").await;
+    driver.go(&format!("{base}/portal")).await;
+    let form = "form[action='/portal/orders']";
+    driver
+        .click(&format!("{form} select[name=rhd] option[value=negative]"))
+        .await;
+    driver
+        .click(&format!("{form} select[name=priority] option[value=stat]"))
+        .await;
+    driver.scroll_to_top().await;
+    driver.screenshot("portal").await;
+    driver.click(&format!("{form} button[type=submit]")).await;
+    driver.wait_for_text("main", "due in").await;
+    let order_url = driver.current_url().await;
+    let order_id = order_url
+        .rsplit('/')
+        .next()
+        .expect("an order id")
+        .to_owned();
+    assert!(order_id.starts_with("ORD-"), "{order_url}");
+    assert!(driver.text("main").await.contains("STAT"));
+    driver.screenshot("hospital-order").await;
+
+    // Another hospital's user is not told the order exists.
+    driver.sign_in_as(&base, "hospital2", "Luke Lucas").await;
+    driver.go(&order_url).await;
+    driver.wait_for_text("main", "Not on record").await;
+
+    // Distribution: the order leads the list; the proposal is confirmed.
+    driver
+        .sign_in_as(&base, "shipper", "Dana Distribution")
+        .await;
+    driver.go(&format!("{base}/distribution")).await;
+    driver.wait_for_text("main", &order_id).await;
+    driver.screenshot("distribution").await;
+    driver.go(&order_url).await;
+    driver.wait_for_text("main", &red_cells).await;
+    driver.screenshot("allocation-proposal").await;
+    driver
+        .click("form[action$='/allocate'] button[type=submit]")
+        .await;
+    driver.wait_for_text("main", "Pick by scan").await;
+
+    // Picking by scan: the DIN, Enter, the product code, Enter. A wrong scan first.
+    driver
+        .type_into("#pick-din", &format!("=<{product_code}{ENTER}"))
+        .await;
+    driver
+        .type_into("#pick-product", &format!("=<{product_code}{ENTER}"))
+        .await;
+    driver.wait_for_text("#pick-answer", "is not a DIN").await;
+    driver
+        .type_into("#pick-din", &format!("={din}00{ENTER}"))
+        .await;
+    assert_eq!(
+        driver.active_element_id().await,
+        driver.find("#pick-product").await,
+        "Enter after the DIN moves to the product code"
+    );
+    driver
+        .type_into("#pick-product", &format!("=<{product_code}{ENTER}"))
+        .await;
+    driver.wait_for_text("#pick-answer", "picked").await;
+    let product_left = driver.find("#pick-product").await;
+    let left = driver
+        .call(
+            "GET",
+            &format!("/element/{product_left}/property/value"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        left,
+        json!(""),
+        "both scan fields are cleared for the next unit"
+    );
+    driver.screenshot("picking").await;
+
+    // Pack and ship, then the documents.
+    driver.go(&order_url).await;
+    driver.type_into("#box", "BOX-17").await;
+    driver.type_into("#courier", "MedExpress").await;
+    driver
+        .click("form[action$='/ship'] button[type=submit]")
+        .await;
+    driver.wait_for_text("main", "MedExpress").await;
+    assert!(driver.text("main").await.contains("Packing list (PDF)"));
+    driver.screenshot("shipment").await;
+
+    // The hospital scans the unit on receipt.
+    driver.sign_in_as(&base, "hospital", "Hal Hospital").await;
+    driver.go(&format!("{base}/portal")).await;
+    driver.wait_for_text("main", "Shipments to confirm").await;
+    driver.click("a[href^='/portal/shipments/']").await;
+    driver.wait_for_text("main", "Scan each unit").await;
+    driver.type_into("#din", &format!("={din}00{ENTER}")).await;
+    driver
+        .type_into("#product", &format!("=<{product_code}{ENTER}"))
+        .await;
+    driver.wait_for_text("#receipt", "1 of 1 received").await;
+    driver.screenshot("receipt").await;
+    driver.go(&order_url).await;
+    driver.wait_for_text("main", "received").await;
+
+    for name in [
+        "portal",
+        "allocation-proposal",
+        "picking",
+        "shipment",
+        "receipt",
+    ] {
+        publish(name);
+    }
     driver.quit().await;
     let _ = stop.send(());
     let _ = server.await;

@@ -122,11 +122,28 @@ fn print_summary(summary: &DemoSummary, url: &str) {
         .map(|(rule, n)| format!("{n} {rule}"))
         .collect();
     println!("refusals: {}", refused.join(", "));
+    let orders: Vec<String> = summary
+        .orders_by_status
+        .iter()
+        .map(|(status, n)| format!("{n} {status}"))
+        .collect();
+    println!(
+        "hospital orders: {} ({} at risk of missing their clock), {} shipments",
+        orders.join(", "),
+        summary.orders_at_risk,
+        summary.shipments
+    );
     println!("\nSites:");
     for site in &summary.sites {
         println!("  {}  {} ({})", site.code, site.name, site.state);
     }
-    println!("Hospitals: {}", summary.hospitals.join("; "));
+    println!("Hospitals:");
+    for hospital in &hemaflow_service::demo::DEMO_HOSPITALS {
+        println!(
+            "  {:<17} {} (user {})",
+            hospital.id, hospital.name, hospital.user
+        );
+    }
     println!("\nStaff (actor ids as recorded in the ledger):");
     for member in &summary.staff {
         println!(

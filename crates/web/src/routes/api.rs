@@ -37,7 +37,9 @@ pub fn router() -> Router<App> {
             get(super::tokens::api_list).post(super::tokens::api_issue),
         )
         .route("/tokens/{token_id}/revoke", post(super::tokens::api_revoke))
+        .route("/reports/{report}", get(super::reports::api))
         .route("/openapi.json", get(super::openapi::get))
+        .merge(super::supply_api::router())
         .fallback(not_found)
 }
 
@@ -241,11 +243,16 @@ async fn get_donors(
 async fn get_inventory(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::INVENTORY)?;
     let now = OffsetDateTime::now_utc();
-    let groups = app
+    let (groups, expiring) = app
         .ledger
-        .read(|records| super::inventory::groups(records, now))
+        .read(|records| {
+            (
+                super::inventory::groups(records, now),
+                super::inventory::expiring_soon(records, now),
+            )
+        })
         .await?;
-    Ok(Json(json!({"groups": groups})))
+    Ok(Json(json!({"groups": groups, "expiring_soon": expiring})))
 }
 
 /// Roles listed for documentation of the API's role checks.

@@ -5,15 +5,21 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod benches;
+pub mod distribution;
 pub mod donors;
 pub mod health;
 pub mod inventory;
 pub mod labels;
 pub mod login;
 pub mod openapi;
+pub mod orders;
+pub mod portal;
 pub mod production;
 pub mod quality;
 pub mod release;
+pub mod reports;
+pub mod returns;
+pub mod supply_api;
 pub mod tokens;
 pub mod units;
 
@@ -128,6 +134,95 @@ pub fn router(app: App) -> Router {
             guarded(&app, post(production::post_bacterial), access::PRODUCTION),
         )
         .route("/inventory", get(inventory::page))
+        .route("/portal", guarded(&app, get(portal::page), access::PORTAL))
+        .route(
+            "/portal/orders",
+            guarded(&app, post(portal::place_order), access::PORTAL),
+        )
+        .route(
+            "/portal/standing-orders",
+            guarded(&app, post(portal::place_standing_order), access::PORTAL),
+        )
+        .route(
+            "/portal/shipments/{shipment_id}",
+            guarded(&app, get(portal::receipt_page), access::PORTAL),
+        )
+        .route(
+            "/portal/shipments/{shipment_id}/receive",
+            guarded(&app, post(portal::receive), access::PORTAL),
+        )
+        .route(
+            "/portal/returns",
+            guarded(&app, post(portal::return_unit), access::PORTAL),
+        )
+        .route(
+            "/orders/{order_id}",
+            guarded(&app, get(orders::page), access::ORDERS),
+        )
+        .route(
+            "/orders/{order_id}/cancel",
+            guarded(&app, post(orders::cancel), access::ORDER_WRITERS),
+        )
+        .route(
+            "/orders/{order_id}/allocate",
+            guarded(&app, post(orders::allocate), access::DISTRIBUTION),
+        )
+        .route(
+            "/orders/{order_id}/pick",
+            guarded(&app, post(orders::pick), access::DISTRIBUTION),
+        )
+        .route(
+            "/shipments/{shipment_id}",
+            guarded(&app, get(distribution::shipment_page), access::ORDERS),
+        )
+        .route(
+            "/shipments/{shipment_id}/ship",
+            guarded(&app, post(orders::ship), access::DISTRIBUTION),
+        )
+        .route(
+            "/shipments/{shipment_id}/packing-list.pdf",
+            guarded(&app, get(distribution::packing_list), access::ORDERS),
+        )
+        .route(
+            "/shipments/{shipment_id}/label.pdf",
+            guarded(&app, get(distribution::shipping_label), access::ORDERS),
+        )
+        .route(
+            "/distribution",
+            guarded(&app, get(distribution::page), access::DISTRIBUTION),
+        )
+        .route(
+            "/distribution/transfers",
+            guarded(
+                &app,
+                get(distribution::transfers).post(distribution::dispatch),
+                access::DISTRIBUTION,
+            ),
+        )
+        .route(
+            "/distribution/transfers/receive",
+            guarded(&app, post(distribution::receive), access::DISTRIBUTION),
+        )
+        .route(
+            "/returns",
+            guarded(&app, get(returns::page), access::RETURNS_REVIEW),
+        )
+        .route(
+            "/returns/{component}/review",
+            guarded(&app, post(returns::review), access::RETURNS_REVIEW),
+        )
+        .route(
+            "/reports",
+            guarded(&app, get(reports::index), access::REPORTS),
+        )
+        .route(
+            "/reports/{report}",
+            guarded(&app, get(reports::page), access::REPORTS),
+        )
+        .route(
+            "/reports/{report}/{format}",
+            guarded(&app, get(reports::download), access::REPORTS),
+        )
         .route(
             "/admin/users",
             guarded(&app, get(admin::page).post(admin::create), access::ADMIN),

@@ -17,6 +17,14 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/api/tokens", "get"),
     ("/api/tokens", "post"),
     ("/api/tokens/{token_id}/revoke", "post"),
+    ("/api/reports/{report}", "get"),
+    ("/api/orders", "get"),
+    ("/api/orders/{order_id}", "get"),
+    ("/api/orders/{order_id}/proposal", "get"),
+    ("/api/shipments", "get"),
+    ("/api/shipments/{shipment_id}", "get"),
+    ("/api/returns", "get"),
+    ("/api/hospital-inventory", "get"),
     ("/api/openapi.json", "get"),
 ];
 
@@ -29,6 +37,24 @@ fn operation(summary: &str, roles: &str) -> Value {
             "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
         }
     })
+}
+
+fn with_parameters(mut operation: Value, parameters: Value) -> Value {
+    operation["parameters"] = parameters;
+    operation
+}
+
+/// A daily report: the path names it, `day` (YYYY-MM-DD, the site's local day) picks the day.
+fn report_operation() -> Value {
+    let mut operation = operation(
+        "A daily report (collections, production, shipments, discards, fill rate per hospital): columns and rows",
+        "manufacturing, quality assurance, distribution, admin",
+    );
+    operation["parameters"] = json!([
+        {"name": "report", "in": "path", "required": true, "schema": {"type": "string", "enum": ["collections", "production", "shipments", "discards", "fill-rate"]}},
+        {"name": "day", "in": "query", "required": false, "schema": {"type": "string", "format": "date"}, "description": "the site's local day; today when absent"}
+    ]);
+    operation
 }
 
 pub fn document() -> Value {
@@ -68,6 +94,14 @@ pub fn document() -> Value {
             "/api/tokens/{token_id}/revoke": {"post": {"summary": "Revoke an API token: it is refused (401) from then on", "description": "Roles: admin.",
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
                 "responses": {"200": {"description": "revoked"}, "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}},
+            "/api/reports/{report}": {"get": report_operation()},
+            "/api/orders": {"get": operation("Orders: pending first by due time (ORDER-CLOCK), with status and at_risk; place one with the command place_order", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/orders/{order_id}": {"get": operation("An order with its status at every step, its lines' progress and its shipments, and the ledger_sequence it was read at (the seen of records_seen)", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/orders/{order_id}/proposal": {"get": with_parameters(operation("The units Hemaflow proposes for each line (ALLOC-FEFO, ALLOC-SUBST, substitutions shown, shortfall stated); confirm or change with the command allocate_order", "distribution"), json!([{"name": "site", "in": "query", "required": true, "schema": {"type": "string"}}]))},
+            "/api/shipments": {"get": operation("Shipments, latest first, with status; pick_unit, ship_shipment and confirm_receipt are commands", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/shipments/{shipment_id}": {"get": operation("One shipment: units, dispatch (box, temperature range, courier), receipts, and the ledger_sequence it was read at (the seen of records_seen)", "hospital user (its own hospital's only), distribution, quality assurance, admin")},
+            "/api/returns": {"get": operation("Returned units waiting for review, with the return criteria each fails (DIST-RETURN)", "quality assurance, distribution")},
+            "/api/hospital-inventory": {"get": operation("The units at the caller's hospital (shipped there, not returned)", "hospital user")},
             "/api/openapi.json": {"get": operation("This document", "any")}
         },
         "components": {

@@ -6,8 +6,10 @@ mod helpers;
 mod matrix;
 mod production;
 mod quality;
+mod reports;
 mod server;
 mod skeleton;
+mod supply;
 
 use hemaflow_domain::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;
@@ -541,7 +543,11 @@ async fn the_openapi_document_lists_every_api_route_and_each_answers() {
             paths.get(*path).and_then(|p| p.get(*method)).is_some(),
             "{method} {path}"
         );
-        let concrete = path.replace("{din}", "W123426000001");
+        let concrete = path
+            .replace("{din}", "W123426000001")
+            .replace("{report}", "collections")
+            .replace("{order_id}", "ORD-NONE")
+            .replace("{shipment_id}", "SHP-NONE");
         let request = reqwest::Client::new().request(
             method.to_uppercase().parse().expect("method"),
             app.url(&concrete),

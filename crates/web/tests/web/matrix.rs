@@ -22,6 +22,18 @@ pub const ROUTES: &[(&str, &[Role])] = &[
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
     ("/admin/users", &[Admin]),
+    (
+        "/reports",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
+    (
+        "/reports/discards/csv",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
+    ("/portal", &[HospitalUser]),
+    ("/distribution", &[Distribution]),
+    ("/distribution/transfers", &[Distribution]),
+    ("/returns", &[QualityAssurance]),
     ("/api/me", EVERY_ROLE),
     ("/api/release-queue", &[Manufacturing, QualityAssurance]),
     ("/api/donors?name=ri", &[CollectionStaff, QualityAssurance]),
@@ -29,6 +41,20 @@ pub const ROUTES: &[(&str, &[Role])] = &[
         "/api/inventory",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
     ),
+    (
+        "/api/reports/collections",
+        &[Manufacturing, QualityAssurance, Distribution, Admin],
+    ),
+    (
+        "/api/orders",
+        &[HospitalUser, Distribution, QualityAssurance, Admin],
+    ),
+    (
+        "/api/shipments",
+        &[HospitalUser, Distribution, QualityAssurance, Admin],
+    ),
+    ("/api/returns", &[QualityAssurance, Distribution]),
+    ("/api/hospital-inventory", &[HospitalUser]),
 ];
 
 #[tokio::test]
@@ -96,6 +122,20 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/quality/holds/release", &[QualityAssurance]),
     ("/quality/resolve", &[QualityAssurance]),
     ("/admin/tokens/0123456789abcdef/revoke", &[Admin]),
+    ("/portal/orders", &[HospitalUser]),
+    ("/portal/standing-orders", &[HospitalUser]),
+    ("/portal/shipments/SHP-X/receive", &[HospitalUser]),
+    ("/portal/returns", &[HospitalUser]),
+    ("/orders/ORD-X/cancel", &[HospitalUser, Distribution]),
+    ("/orders/ORD-X/allocate", &[Distribution]),
+    ("/orders/ORD-X/pick", &[Distribution]),
+    ("/shipments/SHP-X/ship", &[Distribution]),
+    ("/distribution/transfers", &[Distribution]),
+    ("/distribution/transfers/receive", &[Distribution]),
+    (
+        "/returns/W123426000001-D2000V00/review",
+        &[QualityAssurance],
+    ),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
 ];

@@ -218,7 +218,9 @@ async fn p11_access_every_api_route_refuses_a_token_of_every_role_it_does_not_na
     let app = spawn(Database::Sqlite).await;
     for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
         let key = serde_json::to_value(role).expect("role");
-        let hospital = (role == Role::HospitalUser).then_some("General Hospital");
+        // Bound to the hospital person's hospital, so that both see the same records.
+        let hospital = crate::supply::hospital_of(&app, "hospital").await;
+        let hospital = (role == Role::HospitalUser).then_some(hospital.as_str());
         let (_, secret) = issue_token(&app, key.as_str().expect("key"), hospital).await;
         let person = app.token(user_of(role)).await;
         for (path, _) in crate::matrix::ROUTES
