@@ -104,6 +104,7 @@ pub mod config;
 pub mod decimal;
 pub mod donor;
 pub mod eligibility;
+pub mod index;
 pub mod invariants;
 pub mod label;
 pub mod queries;

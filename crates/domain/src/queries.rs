@@ -43,8 +43,9 @@ pub fn donation<'a>(state: &'a State, din: &str) -> Option<&'a Donation> {
 /// Every unit made from a donation (including pools it went into).
 pub fn components_of<'a>(state: &'a State, din: &str) -> Vec<&'a Component> {
     state
-        .components
-        .values()
+        .index
+        .components_from(din)
+        .filter_map(|id| state.components.get(id))
         .filter(|c| c.sources.iter().any(|s| s == din))
         .collect()
 }
@@ -85,8 +86,10 @@ pub fn deferral_lookup<'a>(
     day: Date,
 ) -> Vec<(&'a Donor, Vec<&'a Deferral>)> {
     state
-        .donors
-        .values()
+        .index
+        .donor_candidates(identity)
+        .into_iter()
+        .filter_map(|id| state.donors.get(id))
         .filter(|d| donor::compare(&d.identity, identity) != Match::None)
         .map(|d| (d, eligibility::current_deferrals(state, &d.id, day)))
         .collect()
