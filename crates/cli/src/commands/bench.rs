@@ -1,6 +1,7 @@
 //! `hemaflow bench`: throughput measured against a baseline measured in the same run, so that
 //! the ratio means something on a noisy machine.
 
+mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
 
@@ -23,11 +24,16 @@ enum Command {
     /// batched inserts of the same rows with the SHA-256 chain (SQLite, and PostgreSQL when
     /// --database-url is given); and the cost per command at 1x and 10x the data.
     Ledger(ledger_bench::Args),
+    /// The web server: requests per second and p50/p99/max latency of the scan endpoint (a
+    /// unit looked up by a scanned DIN over the JSON API) against a static endpoint of the same
+    /// server, at 32 keep-alive connections.
+    Http(http_bench::Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
     match args.command {
         Command::Isbt128(args) => isbt128_bench::run(args),
         Command::Ledger(args) => ledger_bench::run(args),
+        Command::Http(args) => http_bench::run(args),
     }
 }
