@@ -4,7 +4,7 @@
 //! Each index answers one question a rule asks at every command of its kind, which would
 //! otherwise cost the size of the database each time (and make a year of work quadratic):
 //! - DONOR-DUPLICATE: which donors could match a new identity (by names, birth date, national
-//!   id; see [`identity_keys`]);
+//!   id; see [`identity_keys`]); the desk's donor search by birth date;
 //! - ELIG-DEFERRED: a donor's deferrals;
 //! - COLL-SCREENED: whether a screening was already used for a collection;
 //! - REL-UNSAFE, holds, REL-PDI: the units made from a DIN (pools included);
@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::components::Component;
 use crate::donor::{Donor, Identity, normalized};
@@ -28,6 +28,8 @@ use crate::state::State;
 pub struct Indexes {
     /// Donor ids by each of their identity keys ([`identity_keys`]).
     donors_by_identity: BTreeMap<String, BTreeSet<String>>,
+    /// Donor ids by date of birth (the desk's search by name and birth date).
+    donors_by_birth: BTreeMap<Date, BTreeSet<String>>,
     /// Deferral ids by donor id.
     deferrals_by_donor: BTreeMap<String, BTreeSet<String>>,
     /// Screening ids already used by a collection.
@@ -87,6 +89,10 @@ impl Indexes {
     }
 
     pub(crate) fn add_donor(&mut self, donor: &Donor) {
+        self.donors_by_birth
+            .entry(donor.identity.date_of_birth)
+            .or_default()
+            .insert(donor.id.clone());
         for key in identity_keys(&donor.identity) {
             self.donors_by_identity
                 .entry(key)
@@ -145,6 +151,15 @@ impl Indexes {
             .flatten()
             .map(String::as_str)
             .collect()
+    }
+
+    /// The ids of the donors born on `day`, in id order.
+    pub fn donors_born_on(&self, day: Date) -> impl Iterator<Item = &str> {
+        self.donors_by_birth
+            .get(&day)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
     }
 
     /// The deferral ids of a donor, in id order.

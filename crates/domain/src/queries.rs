@@ -20,9 +20,18 @@ pub fn search_donors<'a>(
     date_of_birth: Option<Date>,
 ) -> Vec<&'a Donor> {
     let needle = name.to_lowercase();
-    state
-        .donors
-        .values()
+    // With a birth date, only the donors born that day are read (an index, not a scan); a
+    // search by name alone still reads every donor (a substring of a name has no index yet).
+    let candidates: Box<dyn Iterator<Item = &Donor>> = match date_of_birth {
+        Some(day) => Box::new(
+            state
+                .index
+                .donors_born_on(day)
+                .filter_map(|id| state.donors.get(id)),
+        ),
+        None => Box::new(state.donors.values()),
+    };
+    candidates
         .filter(|d| {
             d.identity.family_name.to_lowercase().contains(&needle)
                 || d.identity.given_name.to_lowercase().contains(&needle)

@@ -68,6 +68,26 @@ proptest! {
             }
         }
         prop_assert_eq!(&state.index, &Indexes::build(&state));
+        // The desk's search by name and birth date reads the birth-date index: it finds what
+        // a scan of every donor finds.
+        let needle = new.family_name.to_lowercase();
+        let found: Vec<&str> = hemaflow_domain::queries::search_donors(
+            &state, &new.family_name, Some(new.date_of_birth),
+        )
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+        let scanned: Vec<&str> = state
+            .donors
+            .values()
+            .filter(|d| d.identity.date_of_birth == new.date_of_birth)
+            .filter(|d| {
+                d.identity.family_name.to_lowercase().contains(&needle)
+                    || d.identity.given_name.to_lowercase().contains(&needle)
+            })
+            .map(|d| d.id.as_str())
+            .collect();
+        prop_assert_eq!(found, scanned);
     }
 }
 

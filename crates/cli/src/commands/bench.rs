@@ -4,6 +4,7 @@
 mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
+mod lookup_bench;
 
 use clap::{Args as ClapArgs, Subcommand};
 
@@ -28,6 +29,9 @@ enum Command {
     /// unit looked up by a scanned DIN over the JSON API) against a static endpoint of the same
     /// server, at 32 keep-alive connections.
     Http(http_bench::Args),
+    /// Look-ups as the record grows: a unit by DIN, the donor search and the duplicate check
+    /// on states of 1x, 10x and 100x the demo's donations, each as a ratio to 1x.
+    Lookup(lookup_bench::Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
@@ -35,5 +39,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Isbt128(args) => isbt128_bench::run(args),
         Command::Ledger(args) => ledger_bench::run(args),
         Command::Http(args) => http_bench::run(args),
+        Command::Lookup(args) => lookup_bench::run(args),
     }
 }
