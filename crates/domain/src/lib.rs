@@ -119,6 +119,7 @@ pub mod config;
 pub mod decimal;
 pub mod donor;
 pub mod eligibility;
+pub mod index;
 pub mod invariants;
 pub mod label;
 pub mod orders;

@@ -1,8 +1,10 @@
 //! `hemaflow bench`: throughput measured against a baseline measured in the same run, so that
 //! the ratio means something on a noisy machine.
 
+mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
+mod lookup_bench;
 
 use clap::{Args as ClapArgs, Subcommand};
 
@@ -23,11 +25,20 @@ enum Command {
     /// batched inserts of the same rows with the SHA-256 chain (SQLite, and PostgreSQL when
     /// --database-url is given); and the cost per command at 1x and 10x the data.
     Ledger(ledger_bench::Args),
+    /// The web server: requests per second and p50/p99/max latency of the scan endpoint (a
+    /// unit looked up by a scanned DIN over the JSON API) against a static endpoint of the same
+    /// server, at 32 keep-alive connections.
+    Http(http_bench::Args),
+    /// Look-ups as the record grows: a unit by DIN, the donor search and the duplicate check
+    /// on states of 1x, 10x and 100x the demo's donations, each as a ratio to 1x.
+    Lookup(lookup_bench::Args),
 }
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
     match args.command {
         Command::Isbt128(args) => isbt128_bench::run(args),
         Command::Ledger(args) => ledger_bench::run(args),
+        Command::Http(args) => http_bench::run(args),
+        Command::Lookup(args) => lookup_bench::run(args),
     }
 }
