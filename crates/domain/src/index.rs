@@ -9,7 +9,7 @@
 //! - COLL-SCREENED: whether a screening was already used for a collection;
 //! - REL-UNSAFE, holds, REL-PDI: the units made from a DIN (pools included);
 //! - REL-EXPIRE: quarantined and available units by expiry;
-//! - REL-GATE: the open holds.
+//! - REL-GATE: the open holds, and those that stop a given unit (by its id or a source DIN).
 //!
 //! The indexes hold ids only; the records stay in the state's maps. Every answer is given in
 //! id order, the order the maps' scans gave, so that decisions emit the same events in the same
@@ -21,7 +21,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::components::Component;
 use crate::donor::{Donor, Identity, normalized};
-use crate::release::Hold;
+use crate::release::{Hold, HoldTarget};
 use crate::state::State;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -40,6 +40,16 @@ pub struct Indexes {
     workable_by_expiry: BTreeSet<(OffsetDateTime, String)>,
     /// Holds not yet released.
     open_holds: BTreeSet<String>,
+    /// Holds not yet released, by what they stop ([`hold_key`]).
+    open_holds_by_target: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// The key of what a hold stops: a donation (every unit made from it) or one unit.
+fn hold_key(target: &HoldTarget) -> String {
+    match target {
+        HoldTarget::Donation { din } => format!("donation\u{1f}{din}"),
+        HoldTarget::Component { id } => format!("component\u{1f}{id}"),
+    }
 }
 
 /// DONOR-DUPLICATE: every match [`crate::donor::compare`] can find between two identities
@@ -136,10 +146,21 @@ impl Indexes {
     }
 
     pub(crate) fn update_hold(&mut self, hold: &Hold) {
+        let key = hold_key(&hold.target);
         if hold.is_open() {
             self.open_holds.insert(hold.id.clone());
+            self.open_holds_by_target
+                .entry(key)
+                .or_default()
+                .insert(hold.id.clone());
         } else {
             self.open_holds.remove(&hold.id);
+            if let Some(ids) = self.open_holds_by_target.get_mut(&key) {
+                ids.remove(&hold.id);
+                if ids.is_empty() {
+                    self.open_holds_by_target.remove(&key);
+                }
+            }
         }
     }
 
@@ -199,5 +220,26 @@ impl Indexes {
     /// The ids of the holds not yet released, in id order.
     pub fn open_holds(&self) -> impl Iterator<Item = &str> {
         self.open_holds.iter().map(String::as_str)
+    }
+
+    /// The ids of the open holds that stop `component` (on the unit itself or on one of its
+    /// source donations), in id order.
+    pub fn open_holds_covering(&self, component: &Component) -> Vec<&str> {
+        let unit = HoldTarget::Component {
+            id: component.id.clone(),
+        };
+        let donations = component
+            .sources
+            .iter()
+            .map(|din| HoldTarget::Donation { din: din.clone() });
+        let mut ids: Vec<&str> = std::iter::once(unit)
+            .chain(donations)
+            .filter_map(|target| self.open_holds_by_target.get(&hold_key(&target)))
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 }

@@ -125,6 +125,19 @@ pub fn open_holds(state: &State) -> impl Iterator<Item = &Hold> {
         .filter(|h| h.is_open())
 }
 
+/// The open holds that stop `component`, in id order (from the index).
+pub fn open_holds_covering<'a>(
+    state: &'a State,
+    component: &Component,
+) -> impl Iterator<Item = &'a Hold> {
+    state
+        .index
+        .open_holds_covering(component)
+        .into_iter()
+        .filter_map(|id| state.holds.get(id))
+        .filter(|h| h.is_open() && h.covers(component))
+}
+
 /// REL-GATE (invariant 1): every reason `component` may not be released at `now`, in words;
 /// empty means it may be released.
 pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTime) -> Vec<Refusal> {
@@ -132,7 +145,7 @@ pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTim
     if let Some(blocker) = label::label_blocker(state, component) {
         out.push(blocker);
     }
-    for hold in open_holds(state).filter(|h| h.covers(component)) {
+    for hold in open_holds_covering(state, component) {
         out.push(Refusal::new(
             "REL-GATE",
             format!(

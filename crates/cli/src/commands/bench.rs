@@ -6,7 +6,7 @@ mod isbt128_bench;
 mod ledger_bench;
 mod lookup_bench;
 
-use clap::{Args as ClapArgs, Subcommand};
+use clap::{Args as ClapArgs, FromArgMatches, Parser, Subcommand};
 
 use crate::Exit;
 
@@ -32,6 +32,55 @@ enum Command {
     /// Look-ups as the record grows: a unit by DIN, the donor search and the duplicate check
     /// on states of 1x, 10x and 100x the demo's donations, each as a ratio to 1x.
     Lookup(lookup_bench::Args),
+    /// Every benchmark above with its default options, one after the other (about a minute
+    /// or two): each prints its figures and its ratio to its baseline.
+    All {
+        /// Print each benchmark's JSON object, one a line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// One benchmark's options as its own command line would give them.
+#[derive(Parser)]
+struct Defaults<T: ClapArgs + FromArgMatches> {
+    #[command(flatten)]
+    args: T,
+}
+
+fn defaults<T: ClapArgs + FromArgMatches>(json: bool) -> anyhow::Result<T> {
+    let argv: &[&str] = if json {
+        &["bench", "--json"]
+    } else {
+        &["bench"]
+    };
+    Ok(Defaults::<T>::try_parse_from(argv)?.args)
+}
+
+/// One benchmark run with its default options (`--json` or not).
+type DefaultRun = fn(bool) -> anyhow::Result<Exit>;
+
+/// Runs every benchmark; the first that cannot run stops the others.
+fn run_all(json: bool) -> anyhow::Result<Exit> {
+    let runs: [(&str, DefaultRun); 4] = [
+        ("isbt128", |json| isbt128_bench::run(defaults(json)?)),
+        ("ledger", |json| ledger_bench::run(defaults(json)?)),
+        ("http", |json| http_bench::run(defaults(json)?)),
+        ("lookup", |json| lookup_bench::run(defaults(json)?)),
+    ];
+    for (name, run) in runs {
+        if !json {
+            println!("== bench {name}");
+        }
+        let exit = run(json)?;
+        if !matches!(exit, Exit::Success) {
+            return Ok(exit);
+        }
+        if !json {
+            println!();
+        }
+    }
+    Ok(Exit::Success)
 }
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
@@ -40,5 +89,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Ledger(args) => ledger_bench::run(args),
         Command::Http(args) => http_bench::run(args),
         Command::Lookup(args) => lookup_bench::run(args),
+        Command::All { json } => run_all(json),
     }
 }
