@@ -196,11 +196,7 @@ pub(crate) fn collect(
             ),
         );
     }
-    if state
-        .donations
-        .values()
-        .any(|d| d.screening_id == *screening_id)
-    {
+    if state.index.screening_used(screening_id) {
         return refuse(
             "COLL-SCREENED",
             format!("screening {screening_id} was already used for a collection"),

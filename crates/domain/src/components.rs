@@ -343,11 +343,7 @@ fn check_workable(
     component: &Component,
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
-    if let Some(hold) = state
-        .holds
-        .values()
-        .find(|h| h.is_open() && h.covers(component))
-    {
+    if let Some(hold) = crate::release::open_holds_covering(state, component).next() {
         return refuse(
             "REL-GATE",
             format!(

@@ -54,7 +54,7 @@ pub fn donor_number(facility: &str, sequence: u64) -> String {
     format!("{facility}{sequence:016}")
 }
 
-fn normalized(name: &str) -> String {
+pub(crate) fn normalized(name: &str) -> String {
     name.chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
@@ -126,7 +126,9 @@ pub(crate) fn register(
         );
     }
     let mut near = Vec::new();
-    for donor in state.donors.values() {
+    // Only donors sharing an identity key can match (see `index::identity_keys`).
+    let candidates = state.index.donor_candidates(identity);
+    for donor in candidates.iter().filter_map(|id| state.donors.get(*id)) {
         match compare(&donor.identity, identity) {
             Match::Same => {
                 let deferred =

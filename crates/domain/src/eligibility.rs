@@ -96,8 +96,9 @@ impl Deferral {
 /// ELIG-DEFERRED: the donor's deferrals in force on `day` (the deferred-donor look-up).
 pub fn current_deferrals<'a>(state: &'a State, donor_id: &str, day: Date) -> Vec<&'a Deferral> {
     state
-        .deferrals
-        .values()
+        .index
+        .deferrals_of(donor_id)
+        .filter_map(|id| state.deferrals.get(id))
         .filter(|d| d.donor_id == donor_id && d.is_current(day))
         .collect()
 }

@@ -122,6 +122,7 @@ pub mod credentials;
 pub mod decimal;
 pub mod donor;
 pub mod eligibility;
+pub mod index;
 pub mod invariants;
 pub mod label;
 pub mod orders;

@@ -31,9 +31,18 @@ pub fn search_donors<'a>(
     date_of_birth: Option<Date>,
 ) -> Vec<&'a Donor> {
     let needle = name.to_lowercase();
-    state
-        .donors
-        .values()
+    // With a birth date, only the donors born that day are read (an index, not a scan); a
+    // search by name alone still reads every donor (a substring of a name has no index yet).
+    let candidates: Box<dyn Iterator<Item = &Donor>> = match date_of_birth {
+        Some(day) => Box::new(
+            state
+                .index
+                .donors_born_on(day)
+                .filter_map(|id| state.donors.get(id)),
+        ),
+        None => Box::new(state.donors.values()),
+    };
+    candidates
         .filter(|d| {
             d.identity.family_name.to_lowercase().contains(&needle)
                 || d.identity.given_name.to_lowercase().contains(&needle)
@@ -54,8 +63,9 @@ pub fn donation<'a>(state: &'a State, din: &str) -> Option<&'a Donation> {
 /// Every unit made from a donation (including pools it went into).
 pub fn components_of<'a>(state: &'a State, din: &str) -> Vec<&'a Component> {
     state
-        .components
-        .values()
+        .index
+        .components_from(din)
+        .filter_map(|id| state.components.get(id))
         .filter(|c| c.sources.iter().any(|s| s == din))
         .collect()
 }
@@ -96,8 +106,10 @@ pub fn deferral_lookup<'a>(
     day: Date,
 ) -> Vec<(&'a Donor, Vec<&'a Deferral>)> {
     state
-        .donors
-        .values()
+        .index
+        .donor_candidates(identity)
+        .into_iter()
+        .filter_map(|id| state.donors.get(id))
         .filter(|d| donor::compare(&d.identity, identity) != Match::None)
         .map(|d| (d, eligibility::current_deferrals(state, &d.id, day)))
         .collect()

@@ -8,6 +8,8 @@
 //! has passed, so that lists and projections show it. A scheduler sends it; the domain never
 //! reads a clock.
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -114,6 +116,28 @@ impl Ids {
     }
 }
 
+/// The holds not yet released, in id order (from the index, not a scan of every hold).
+pub fn open_holds(state: &State) -> impl Iterator<Item = &Hold> {
+    state
+        .index
+        .open_holds()
+        .filter_map(|id| state.holds.get(id))
+        .filter(|h| h.is_open())
+}
+
+/// The open holds that stop `component`, in id order (from the index).
+pub fn open_holds_covering<'a>(
+    state: &'a State,
+    component: &Component,
+) -> impl Iterator<Item = &'a Hold> {
+    state
+        .index
+        .open_holds_covering(component)
+        .into_iter()
+        .filter_map(|id| state.holds.get(id))
+        .filter(|h| h.is_open() && h.covers(component))
+}
+
 /// REL-GATE (invariant 1): every reason `component` may not be released at `now`, in words;
 /// empty means it may be released.
 pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTime) -> Vec<Refusal> {
@@ -121,11 +145,7 @@ pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTim
     if let Some(blocker) = label::label_blocker(state, component) {
         out.push(blocker);
     }
-    for hold in state
-        .holds
-        .values()
-        .filter(|h| h.is_open() && h.covers(component))
-    {
+    for hold in open_holds_covering(state, component) {
         out.push(Refusal::new(
             "REL-GATE",
             format!(
@@ -254,35 +274,61 @@ pub(crate) fn release(state: &State, id: &str, ctx: &Context) -> Result<Vec<Even
     }])
 }
 
-/// A hold and the quarantine of every available unit it covers.
-pub(crate) fn hold_events(
-    state: &State,
-    target: HoldTarget,
-    kind: HoldKind,
-    reason: &str,
-    ctx: &Context,
-) -> Vec<Event> {
-    let hold = Hold {
-        id: Ids::new(state).hold(),
-        target,
-        kind,
-        reason: reason.to_owned(),
-        placed_at: ctx.now,
-        placed_by: ctx.actor.clone(),
-        released: None,
-    };
-    let mut events: Vec<Event> = state
-        .components
-        .values()
-        .filter(|c| c.status == Status::Available && hold.covers(c))
-        .map(|c| Event::ComponentQuarantined {
-            id: c.id.clone(),
-            hold_id: hold.id.clone(),
-            at: ctx.now,
-        })
-        .collect();
-    events.insert(0, Event::HoldPlaced { hold });
-    events
+/// The holds one decision places, each with the quarantine of every available unit it
+/// covers. A later hold of the same decision takes the earlier ones into account (the next
+/// hold id, units already quarantined) without a copy of the state.
+pub(crate) struct HoldPlan<'a> {
+    state: &'a State,
+    ids: Ids,
+    quarantined: BTreeSet<String>,
+}
+
+impl<'a> HoldPlan<'a> {
+    pub(crate) fn new(state: &'a State) -> HoldPlan<'a> {
+        HoldPlan {
+            state,
+            ids: Ids::new(state),
+            quarantined: BTreeSet::new(),
+        }
+    }
+
+    /// A hold and the quarantine of every available unit it covers.
+    pub(crate) fn hold(
+        &mut self,
+        target: HoldTarget,
+        kind: HoldKind,
+        reason: &str,
+        ctx: &Context,
+    ) -> Vec<Event> {
+        let hold = Hold {
+            id: self.ids.hold(),
+            target,
+            kind,
+            reason: reason.to_owned(),
+            placed_at: ctx.now,
+            placed_by: ctx.actor.clone(),
+            released: None,
+        };
+        let covered: Vec<&Component> = match &hold.target {
+            HoldTarget::Component { id } => self.state.components.get(id).into_iter().collect(),
+            HoldTarget::Donation { din } => crate::queries::components_of(self.state, din),
+        };
+        let mut events = vec![];
+        for unit in covered {
+            if unit.status == Status::Available
+                && hold.covers(unit)
+                && self.quarantined.insert(unit.id.clone())
+            {
+                events.push(Event::ComponentQuarantined {
+                    id: unit.id.clone(),
+                    hold_id: hold.id.clone(),
+                    at: ctx.now,
+                });
+            }
+        }
+        events.insert(0, Event::HoldPlaced { hold });
+        events
+    }
 }
 
 pub(crate) fn place_hold(
@@ -303,7 +349,7 @@ pub(crate) fn place_hold(
     if reason.trim().is_empty() {
         return refuse("REL-GATE", "a hold needs a reason");
     }
-    Ok(hold_events(state, target.clone(), kind, reason, ctx))
+    Ok(HoldPlan::new(state).hold(target.clone(), kind, reason, ctx))
 }
 
 /// Releasing a hold does not release units: they stay quarantined until released again
@@ -344,31 +390,22 @@ pub(crate) fn post_donation_information(
     if information.trim().is_empty() {
         return refuse("REL-PDI", "record what the donor reported");
     }
-    let mut scratch = state.clone();
+    let mut holds = HoldPlan::new(state);
     let mut events = Vec::new();
     let mut shipped = 0usize;
     for din in &donor.donations {
-        let units: Vec<&Component> = state
-            .components
-            .values()
-            .filter(|c| c.sources.contains(din))
-            .collect();
+        let units = crate::queries::components_of(state, din);
         shipped += units.iter().filter(|c| c.status == Status::Shipped).count();
         let in_date = units
             .iter()
             .any(|c| c.status.is_workable() && c.expires_at > ctx.now);
         if in_date {
-            let held = hold_events(
-                &scratch,
+            events.extend(holds.hold(
                 HoldTarget::Donation { din: din.clone() },
                 HoldKind::PostDonationInformation,
                 information,
                 ctx,
-            );
-            for e in &held {
-                crate::state::evolve(&mut scratch, e);
-            }
-            events.extend(held);
+            ));
         }
     }
     let distributed = if shipped > 0 {
@@ -399,8 +436,10 @@ pub(crate) fn expire(
         return refuse("REL-EXPIRE", "units are not expired ahead of time");
     }
     Ok(state
-        .components
-        .values()
+        .index
+        .workable_expired_by(as_of)
+        .into_iter()
+        .filter_map(|id| state.components.get(id))
         .filter(|c| c.status.is_workable() && c.expires_at <= as_of)
         .map(|c| Event::ComponentExpired {
             id: c.id.clone(),

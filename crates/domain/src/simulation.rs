@@ -223,6 +223,9 @@ fn check_replay(centre: &Centre) -> Result<(), String> {
     if replayed != centre.state || all_rows(&replayed) != all_rows(&centre.state) {
         return Err("replaying the event log does not rebuild the state".into());
     }
+    if centre.state.index != crate::index::Indexes::build(&centre.state) {
+        return Err("the indexes evolve kept differ from the indexes of the records".into());
+    }
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::credentials::{self, ApiToken, FailedRun, SignInAttempt};
 use crate::donor::Donor;
 use crate::eligibility::{Deferral, Requalification, Screening};
+use crate::index::Indexes;
 use crate::orders::{Order, StandingOrder};
 use crate::release::{Hold, HoldRelease, Task};
 use crate::shipping::{Shipment, UnitReturn};
@@ -35,6 +36,7 @@ pub struct Counters {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "StoredState")]
 pub struct State {
     /// The site's rules and tables (US defaults until an admin configures them). Shared, so
     /// that copying a state to try a decision on it does not copy every table.
@@ -82,6 +84,122 @@ pub struct State {
     /// Returns of each unit, oldest first (DIST-RETURN).
     #[serde(default)]
     pub returns: BTreeMap<String, Vec<UnitReturn>>,
+    /// Derived from the records above, kept by `evolve`; not serialised, rebuilt when a state
+    /// is read back.
+    #[serde(skip)]
+    pub index: Indexes,
+}
+
+/// The records of a state as serialised: a state read back gets its indexes rebuilt.
+#[derive(Deserialize)]
+struct StoredState {
+    config: Arc<Config>,
+    donors: BTreeMap<String, Donor>,
+    screenings: BTreeMap<String, Screening>,
+    deferrals: BTreeMap<String, Deferral>,
+    donations: BTreeMap<String, Donation>,
+    components: BTreeMap<String, Component>,
+    holds: BTreeMap<String, Hold>,
+    tasks: BTreeMap<String, Task>,
+    counters: Counters,
+    #[serde(default)]
+    users: BTreeMap<String, User>,
+    #[serde(default)]
+    api_tokens: BTreeMap<String, ApiToken>,
+    #[serde(default)]
+    recent_sign_ins: VecDeque<SignInAttempt>,
+    #[serde(default)]
+    failed_sign_ins: BTreeMap<String, FailedRun>,
+    #[serde(default)]
+    sites: BTreeMap<String, Site>,
+    #[serde(default)]
+    storages: BTreeMap<String, Storage>,
+    #[serde(default)]
+    transfers: BTreeMap<String, Transfer>,
+    #[serde(default)]
+    hospitals: BTreeMap<String, Hospital>,
+    #[serde(default)]
+    orders: BTreeMap<String, Order>,
+    #[serde(default)]
+    standing_orders: BTreeMap<String, StandingOrder>,
+    #[serde(default)]
+    shipments: BTreeMap<String, Shipment>,
+    #[serde(default)]
+    allocations: BTreeMap<String, String>,
+    #[serde(default)]
+    returns: BTreeMap<String, Vec<UnitReturn>>,
+}
+
+impl From<StoredState> for State {
+    fn from(stored: StoredState) -> State {
+        let mut state = State {
+            config: stored.config,
+            donors: stored.donors,
+            screenings: stored.screenings,
+            deferrals: stored.deferrals,
+            donations: stored.donations,
+            components: stored.components,
+            holds: stored.holds,
+            tasks: stored.tasks,
+            counters: stored.counters,
+            users: stored.users,
+            api_tokens: stored.api_tokens,
+            recent_sign_ins: stored.recent_sign_ins,
+            failed_sign_ins: stored.failed_sign_ins,
+            sites: stored.sites,
+            storages: stored.storages,
+            transfers: stored.transfers,
+            hospitals: stored.hospitals,
+            orders: stored.orders,
+            standing_orders: stored.standing_orders,
+            shipments: stored.shipments,
+            allocations: stored.allocations,
+            returns: stored.returns,
+            index: Indexes::default(),
+        };
+        state.index = Indexes::build(&state);
+        state
+    }
+}
+
+impl State {
+    /// A small state holding only what a decision about the donations `dins` reads: the
+    /// donations, their donors and the donors' deferrals, the units made from them, the
+    /// counters and the configuration. Decisions that evolve a scratch state between steps
+    /// (an instrument batch) use it instead of a copy of the whole state.
+    pub(crate) fn overlay_of_donations(&self, dins: &[&str]) -> State {
+        let mut overlay = State {
+            config: Arc::clone(&self.config),
+            counters: self.counters.clone(),
+            ..State::default()
+        };
+        for din in dins {
+            let Some(donation) = self.donations.get(*din) else {
+                continue;
+            };
+            overlay
+                .donations
+                .insert(donation.din.clone(), donation.clone());
+            for id in self.index.components_from(din) {
+                if let Some(unit) = self.components.get(id) {
+                    overlay.components.insert(unit.id.clone(), unit.clone());
+                }
+            }
+            let donor_id = &donation.donor_id;
+            if let Some(donor) = self.donors.get(donor_id) {
+                overlay.donors.insert(donor.id.clone(), donor.clone());
+            }
+            for id in self.index.deferrals_of(donor_id) {
+                if let Some(deferral) = self.deferrals.get(id) {
+                    overlay
+                        .deferrals
+                        .insert(deferral.id.clone(), deferral.clone());
+                }
+            }
+        }
+        overlay.index = Indexes::build(&overlay);
+        overlay
+    }
 }
 
 impl PartialEq for State {
@@ -115,6 +233,37 @@ impl PartialEq for State {
 /// Apply one event. Events are facts: evolve never fails and never decides; an event naming a
 /// record that does not exist changes nothing.
 pub fn evolve(state: &mut State, event: &Event) {
+    let unit = component_touched(event);
+    if let Some(component) = unit.and_then(|id| state.components.get(id)) {
+        state.index.remove_component_expiry(component);
+    }
+    apply(state, event);
+    if let Some(component) = unit.and_then(|id| state.components.get(id)) {
+        state.index.add_component_expiry(component);
+    }
+}
+
+/// The unit whose status or expiry an event may change (the expiry index follows it).
+fn component_touched(event: &Event) -> Option<&str> {
+    match event {
+        Event::ComponentProduced { component } => Some(&component.id),
+        Event::ComponentProcessed { id, .. }
+        | Event::BacterialControlRecorded { id, .. }
+        | Event::LabelVerified { id, .. }
+        | Event::ComponentReleased { id, .. }
+        | Event::ComponentQuarantined { id, .. }
+        | Event::ComponentMarkedUnsafe { id, .. }
+        | Event::ComponentDiscarded { id, .. }
+        | Event::ComponentExpired { id, .. }
+        | Event::ComponentShipped { id, .. }
+        | Event::ReceiptConfirmed { id, .. }
+        | Event::ReturnReviewed { id, .. } => Some(id),
+        Event::UnitReturned { unit_return } => Some(&unit_return.component),
+        _ => None,
+    }
+}
+
+fn apply(state: &mut State, event: &Event) {
     match event {
         Event::Configured { config, .. } => {
             state.counters.configurations += 1;
@@ -122,6 +271,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         Event::DonorRegistered { donor } => {
             state.counters.donors += 1;
+            state.index.add_donor(donor);
             state.donors.insert(donor.id.clone(), (**donor).clone());
         }
         Event::ScreeningRecorded { screening } => {
@@ -132,6 +282,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         Event::DonorDeferred { deferral } => {
             state.counters.deferrals += 1;
+            state.index.add_deferral(&deferral.donor_id, &deferral.id);
             state
                 .deferrals
                 .insert(deferral.id.clone(), deferral.clone());
@@ -151,6 +302,7 @@ pub fn evolve(state: &mut State, event: &Event) {
             }
         }
         Event::DonationCollected { donation } => {
+            state.index.use_screening(&donation.screening_id);
             if let Some(donor) = state.donors.get_mut(&donation.donor_id) {
                 donor.donations.push(donation.din.clone());
             }
@@ -215,6 +367,7 @@ pub fn evolve(state: &mut State, event: &Event) {
                     }
                 }
             }
+            state.index.add_component_sources(component);
             state
                 .components
                 .insert(component.id.clone(), (**component).clone());
@@ -299,6 +452,7 @@ pub fn evolve(state: &mut State, event: &Event) {
         }
         Event::HoldPlaced { hold } => {
             state.counters.holds += 1;
+            state.index.update_hold(hold);
             state.holds.insert(hold.id.clone(), hold.clone());
         }
         Event::HoldReleased {
@@ -313,6 +467,7 @@ pub fn evolve(state: &mut State, event: &Event) {
                     by: by.clone(),
                     reason: reason.clone(),
                 });
+                state.index.update_hold(h);
             }
         }
         Event::TaskOpened { task } => {

@@ -292,10 +292,8 @@ pub(crate) fn mark_unsafe(
     reason: &str,
     at: OffsetDateTime,
 ) -> Vec<Event> {
-    state
-        .components
-        .values()
-        .filter(|c| c.sources.iter().any(|s| s == din))
+    crate::queries::components_of(state, din)
+        .into_iter()
         .filter(|c| {
             matches!(
                 c.status,
@@ -369,7 +367,9 @@ pub(crate) fn record_batch(
     if results.is_empty() {
         return refuse("TEST-PANEL", "the batch holds no results");
     }
-    let mut scratch = state.clone();
+    // Decided on a copy of the few records the batch touches, not of the whole state.
+    let dins: Vec<&str> = results.iter().map(|r| r.din.as_str()).collect();
+    let mut scratch = state.overlay_of_donations(&dins);
     let mut events = Vec::new();
     for (index, input) in results.iter().enumerate() {
         let produced = record_result(&scratch, input, ctx).map_err(|r| Refusal {
@@ -451,31 +451,30 @@ pub fn donation_typing(state: &State, donation: &Donation) -> Typing {
 /// TEST-ABO-TWICE: an ABO/RhD in doubt holds each donation (quarantining its available units)
 /// and, when units already left, opens a deviation review for a recall decision (BPD-45).
 fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context) -> Vec<Event> {
-    let mut scratch = state.clone();
+    let mut holds = release::HoldPlan::new(state);
     let mut events = Vec::new();
     for din in dins {
-        let held = release::hold_events(
-            &scratch,
+        events.extend(holds.hold(
             HoldTarget::Donation { din: din.clone() },
             HoldKind::Investigation,
             reason,
             ctx,
-        );
-        for event in &held {
-            crate::state::evolve(&mut scratch, event);
-        }
-        events.extend(held);
+        ));
     }
-    let shipped: Vec<&str> = state
-        .components
-        .values()
-        .filter(|c| c.status == Status::Shipped && c.sources.iter().any(|s| dins.contains(s)))
+    let mut shipped: Vec<&str> = dins
+        .iter()
+        .flat_map(|din| crate::queries::components_of(state, din))
+        .filter(|c| c.status == Status::Shipped)
         .map(|c| c.id.as_str())
         .collect();
+    // In id order and once each, as a scan of every unit would list them (a pool has
+    // several sources).
+    shipped.sort_unstable();
+    shipped.dedup();
     if !shipped.is_empty() {
         events.push(Event::TaskOpened {
             task: Task {
-                id: Ids::new(&scratch).task(),
+                id: Ids::new(state).task(),
                 kind: TaskKind::DeviationReview,
                 donor_id: None,
                 din: dins.first().cloned(),
@@ -577,11 +576,8 @@ pub(crate) fn resolve_blood_group(
         },
     ];
     // The donor's history may now disagree with earlier donations confirmed against the old
-    // history: those are in doubt too.
-    let mut after = state.clone();
-    for event in &events {
-        crate::state::evolve(&mut after, event);
-    }
+    // history: those are in doubt too. The events above change only this donation and the
+    // donor's history, so each other donation is typed against the new history directly.
     let others: Vec<String> = state
         .donors
         .get(&donation.donor_id)
@@ -594,10 +590,10 @@ pub(crate) fn resolve_blood_group(
                 .donations
                 .get(other)
                 .map(|d| donation_typing(state, d));
-            let is = after
+            let is = state
                 .donations
                 .get(other)
-                .map(|d| donation_typing(&after, d));
+                .map(|d| typing(d, Some((abo, rhd))));
             is == Some(Typing::Discrepant) && was != is
         })
         .collect();
@@ -605,7 +601,7 @@ pub(crate) fn resolve_blood_group(
         let why = format!(
             "TEST-ABO-TWICE: the donor's ABO/RhD was resolved as {abo:?} {rhd:?} on {din}, which disagrees with this donation"
         );
-        events.extend(abo_investigation(&after, &others, &why, ctx));
+        events.extend(abo_investigation(state, &others, &why, ctx));
     }
     Ok(events)
 }

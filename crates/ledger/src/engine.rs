@@ -1,7 +1,7 @@
 //! The engine: decide a command against the current state and append its outcome.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
@@ -104,6 +104,9 @@ struct Cache<S> {
     /// a group is dropped (a cancelled request), the flag is still set when the next call
     /// takes the lock, and the state is rebuilt from the ledger.
     stale: bool,
+    /// When the last completed catch-up began: everything committed before that instant is in
+    /// `state`. Lets concurrent reads share one catch-up (see [`Ledger::read`]).
+    caught_up_from: Option<Instant>,
 }
 
 impl<S: Default> Cache<S> {
@@ -112,6 +115,13 @@ impl<S: Default> Cache<S> {
         self.state = S::default();
         self.head = ChainHead::EMPTY;
         self.stale = false;
+        self.caught_up_from = None;
+    }
+
+    /// Whether a catch-up that began at or after `asked` completed: the state then holds
+    /// everything committed before `asked`, and a read asked then needs no query of its own.
+    fn fresh_for(&self, asked: Instant) -> bool {
+        !self.stale && self.caught_up_from.is_some_and(|from| from >= asked)
     }
 }
 
@@ -133,6 +143,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 state: M::State::default(),
                 head: ChainHead::EMPTY,
                 stale: false,
+                caught_up_from: None,
             }),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
         };
@@ -161,9 +172,17 @@ impl<M: Model, S: Store> Ledger<M, S> {
 
     /// Answers `query` from the current state, caught up with the store, without copying it.
     /// Commands wait while the query runs: keep it short.
+    ///
+    /// The answer holds everything committed (by any process) before `read` was called. Reads
+    /// waiting for the lock together share one catch-up: a read skips the store's query when a
+    /// catch-up that began after the read was called has completed, so that a busy server
+    /// does not ask the database once per request, one request at a time.
     pub async fn read<R>(&self, query: impl FnOnce(&M::State) -> R) -> Result<R, LedgerError> {
+        let asked = Instant::now();
         let mut cache = self.cache.lock().await;
-        self.catch_up(&mut cache).await?;
+        if !cache.fresh_for(asked) {
+            self.catch_up(&mut cache).await?;
+        }
         Ok(query(&cache.state))
     }
 
@@ -359,12 +378,14 @@ impl<M: Model, S: Store> Ledger<M, S> {
         if cache.stale {
             cache.reset();
         }
+        let began = Instant::now();
         loop {
             let entries = self
                 .store
                 .entries_after(cache.head.sequence, CATCH_UP_PAGE)
                 .await?;
             if entries.is_empty() {
+                cache.caught_up_from = Some(began);
                 return Ok(());
             }
             for entry in &entries {

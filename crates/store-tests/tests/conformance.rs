@@ -54,6 +54,7 @@ on_every_backend!(
     refused_command_appends_only_its_refusal,
     concurrent_writers_never_fork_and_lose_nothing,
     a_writer_catches_up_before_deciding,
+    a_read_sees_what_another_writer_committed_before_it,
     export_then_import_reproduces_the_ledger,
     import_into_a_non_empty_database_is_refused,
     import_of_a_broken_export_writes_nothing,
@@ -452,6 +453,27 @@ async fn a_writer_catches_up_before_deciding(db: &TestDb) {
     let dup = b.execute("c3", &open_cmd("x"), &ctx).await.unwrap();
     assert!(matches!(dup.outcome, Outcome::Refused { ref rule, .. } if rule == "ACC-EXISTS"));
     assert_verifies(b.store()).await;
+}
+
+/// Reads share catch-ups (`Ledger::read`), but never skip an append committed before the read
+/// was called, even right after another read.
+async fn a_read_sees_what_another_writer_committed_before_it(db: &TestDb) {
+    let reader = ledger(db).await;
+    let writer = ledger(db).await;
+    let ctx = Context::new("ann");
+    writer.execute("c1", &open_cmd("y"), &ctx).await.unwrap();
+    for amount in 1..=5 {
+        let before = reader
+            .read(|s| s.accounts.get("y").map(|a| a.balance))
+            .await;
+        assert_eq!(before.unwrap(), Some((amount - 1) * (amount) / 2));
+        writer
+            .execute(&format!("d{amount}"), &deposit("y", amount), &ctx)
+            .await
+            .unwrap();
+        let after = reader.read(|s| s.accounts["y"].balance).await.unwrap();
+        assert_eq!(after, amount * (amount + 1) / 2);
+    }
 }
 
 async fn export_then_import_reproduces_the_ledger(db: &TestDb) {
