@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
 use hemaflow_domain::credentials::SignInOutcome;
@@ -50,6 +51,7 @@ struct Records {
     accounts: Vec<AccountLine>,
     tokens: Vec<TokenLine>,
     attempts: Vec<AttemptLine>,
+    hospitals: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -60,6 +62,8 @@ struct AdminPage {
     tokens: Vec<TokenLine>,
     attempts: Vec<AttemptLine>,
     roles: Vec<(String, &'static str)>,
+    /// The hospitals on record (ID, name): the only ones a hospital user or token is bound to.
+    hospitals: Vec<(String, String)>,
     /// A token just issued: its ID and the secret, shown this once.
     issued: Option<(String, String)>,
 }
@@ -119,10 +123,16 @@ fn read_records(state: &hemaflow_domain::State) -> Records {
             outcome: outcome_text(a.outcome),
         })
         .collect();
+    let hospitals = state
+        .hospitals
+        .values()
+        .map(|h| (h.id.clone(), h.name.clone()))
+        .collect();
     Records {
         accounts,
         tokens,
         attempts,
+        hospitals,
     }
 }
 
@@ -142,6 +152,7 @@ pub async fn render(
             .iter()
             .map(|r| (role_key(*r), r.as_str()))
             .collect(),
+        hospitals: records.hospitals,
         issued,
     };
     Ok(Html(page.render()?).into_response())
@@ -175,9 +186,12 @@ fn account_problem(error: AccountError) -> Problem {
     }
 }
 
+/// `POST /admin/users`: the account is created with its initial password; from htmx the
+/// answer (or the refusal) is shown under the form, otherwise the page is shown again.
 pub async fn create(
     caller: Caller,
     State(app): State<App>,
+    headers: HeaderMap,
     Form(form): Form<NewAccount>,
 ) -> Result<Response, Problem> {
     caller.require(access::ADMIN)?;
@@ -200,7 +214,22 @@ pub async fn create(
     )
     .await
     .map_err(account_problem)?;
-    Ok(Redirect::to("/admin/users").into_response())
+    if !headers.contains_key("hx-request") {
+        return Ok(Redirect::to("/admin/users").into_response());
+    }
+    let created = AccountCreated {
+        user_id: form.user_id.trim().to_owned(),
+    };
+    Ok(Html(created.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(
+    source = "<p class=\"accepted\" role=\"status\">Account {{ user_id }} created. <a href=\"/admin/users\">Show it in the list</a></p>",
+    ext = "html"
+)]
+struct AccountCreated {
+    user_id: String,
 }
 
 #[derive(Deserialize)]

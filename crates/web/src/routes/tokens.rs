@@ -2,10 +2,11 @@
 //! the hospital of a hospital-role token) on the Users page or through the API, and sees its
 //! secret once; the ledger records only the SHA-256 digest. Revoking is a command too.
 
+use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use hemaflow_domain::{Command, Role};
 use serde::Deserialize;
@@ -83,12 +84,30 @@ fn no_store(response: Response) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], response).into_response()
 }
 
+/// The secret of a token just issued, shown this once (also part of the Users page).
+#[derive(Template)]
+#[template(path = "token_issued.html")]
+struct TokenIssued {
+    id: String,
+    secret: String,
+}
+
+/// `POST /admin/tokens`: from htmx the secret (or the refusal) is shown under the form,
+/// otherwise on the Users page.
 pub async fn post_issue(
     caller: Caller,
     State(app): State<App>,
+    headers: HeaderMap,
     Form(form): Form<NewToken>,
 ) -> Result<Response, Problem> {
     let issued = issue(&app, &caller, &form).await?;
+    if headers.contains_key("hx-request") {
+        let fragment = TokenIssued {
+            id: issued.token_id,
+            secret: issued.secret,
+        };
+        return Ok(no_store(Html(fragment.render()?).into_response()));
+    }
     let page = render(&caller, &app, Some((issued.token_id, issued.secret))).await?;
     Ok(no_store(page))
 }

@@ -170,6 +170,7 @@ async fn p11_access_only_an_admin_issues_tokens_and_never_an_admin_token() {
 #[tokio::test]
 async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
     let app = spawn(Database::Sqlite).await;
+    let mercy = crate::supply::hospital_of(&app, "hospital").await;
     let (admin, csrf) = app.browser("admin").await;
     let response = admin
         .post(app.url("/admin/tokens"))
@@ -177,7 +178,7 @@ async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
             ("csrf", csrf.as_str()),
             ("name", "Mercy order system"),
             ("role", "hospital_user"),
-            ("hospital", "Mercy Hospital"),
+            ("hospital", mercy.as_str()),
         ])
         .send()
         .await
@@ -207,7 +208,146 @@ async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
         .json()
         .await
         .expect("json");
-    assert_eq!(me["user"]["hospital"], "Mercy Hospital");
+    assert_eq!(me["user"]["hospital"], mercy);
+    app.stop().await;
+}
+
+/// The Users page offers the hospitals on record (ID and name) to bind a hospital user or
+/// token to, and shows a refusal of any other value under the form, naming the value and the
+/// hospitals to choose from; nothing is recorded.
+#[tokio::test]
+async fn p11_access_the_users_page_binds_only_to_a_hospital_on_record() {
+    let app = spawn(Database::Sqlite).await;
+    let (ids, names): (Vec<String>, Vec<String>) = app
+        .app
+        .ledger
+        .read(|state| {
+            state
+                .hospitals
+                .values()
+                .map(|h| (h.id.clone(), h.name.clone()))
+                .unzip()
+        })
+        .await
+        .expect("read");
+    assert!(ids.len() >= 2, "the demo has hospitals on record");
+    let (admin, csrf) = app.browser("admin").await;
+    let page = admin
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    for field in [
+        "<select id=\"hospital\" name=\"hospital\">",
+        "<select id=\"token_hospital\" name=\"hospital\">",
+    ] {
+        assert!(page.contains(field), "{field} in the page");
+    }
+    for (id, name) in ids.iter().zip(&names) {
+        // As askama escapes text: St. Luke&#39;s.
+        let name = name
+            .replace('&', "&amp;")
+            .replace('\'', "&#39;")
+            .replace('"', "&quot;");
+        let option = format!("<option value=\"{id}\">{id} · {name}</option>");
+        assert_eq!(page.matches(&option).count(), 2, "{option} in both forms");
+    }
+    let entries = app.entries().await.len();
+    let by_name = names[0].as_str();
+    for (path, form) in [
+        (
+            "/admin/users",
+            vec![
+                ("user_id", "by.name"),
+                ("name", "Bea Name"),
+                ("role", "hospital_user"),
+                ("hospital", by_name),
+                ("password", "a long enough password"),
+            ],
+        ),
+        (
+            "/admin/tokens",
+            vec![
+                ("name", "Name-bound system"),
+                ("role", "hospital_user"),
+                ("hospital", by_name),
+            ],
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf.as_str()));
+        let response = admin
+            .post(app.url(path))
+            .header("hx-request", "true")
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 403, "{path}");
+        let fragment = response.text().await.expect("html");
+        assert!(
+            fragment.starts_with("<p class=\"refusal\"")
+                && fragment.contains("P11-ACCESS")
+                && fragment.contains(&format!("is the name of hospital {}", ids[0])),
+            "{path}: {fragment}"
+        );
+    }
+    // Refusals are recorded, nothing else: no account, no token.
+    let after = app.entries().await;
+    assert!(
+        after[entries..]
+            .iter()
+            .all(|e| e.kind == hemaflow_service::ledger::EntryKind::Refusal),
+        "only refusals recorded"
+    );
+    let (user_made, token_made) = app
+        .app
+        .ledger
+        .read(|state| {
+            (
+                state.users.contains_key("by.name"),
+                state
+                    .api_tokens
+                    .values()
+                    .any(|t| t.name == "Name-bound system"),
+            )
+        })
+        .await
+        .expect("read");
+    assert!(!user_made && !token_made);
+    // The hospital's ID, as the select gives it, is accepted; from htmx the answer is a fragment.
+    let response = admin
+        .post(app.url("/admin/users"))
+        .header("hx-request", "true")
+        .form(&[
+            ("user_id", "by.id"),
+            ("name", "Bea Id"),
+            ("role", "hospital_user"),
+            ("hospital", ids[0].as_str()),
+            ("password", "a long enough password"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("Account by.id created")
+    );
+    let bound = app
+        .app
+        .ledger
+        .read(|state| state.users["by.id"].hospital.clone())
+        .await
+        .expect("read");
+    assert_eq!(bound.as_deref(), Some(ids[0].as_str()));
     app.stop().await;
 }
 
