@@ -15,7 +15,7 @@ async fn issue_token(app: &TestApp, role: &str, hospital: Option<&str>) -> (Stri
     let response = reqwest::Client::new()
         .post(app.url("/api/tokens"))
         .bearer_auth(&admin)
-        .json(&json!({"name": format!("{role} machine"), "role": role, "hospital": hospital}))
+        .json(&json!({"name": format!("{role} machine {}", hospital.unwrap_or("")).trim(), "role": role, "hospital": hospital}))
         .send()
         .await
         .expect("issue");
@@ -351,26 +351,41 @@ async fn p11_access_the_users_page_binds_only_to_a_hospital_on_record() {
     app.stop().await;
 }
 
-/// The route x role matrix for token callers: each API route admits a token of a role exactly
-/// when it admits a person of that role.
+/// The route x role matrix for token callers: each API route, and each page or document of
+/// an existing record, admits a token of a role exactly when it admits a person of that role;
+/// a hospital token sees its own hospital's records only, as its hospital's users do.
 #[tokio::test]
 async fn p11_access_every_api_route_refuses_a_token_of_every_role_it_does_not_name() {
     let app = spawn(Database::Sqlite).await;
-    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+    let din = crate::matrix::seed_order_and_shipment(&app).await;
+    let routes: Vec<String> = crate::matrix::ROUTES
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| p.starts_with("/api/"))
+        .chain(crate::matrix::RECORD_ROUTES.iter().map(|(p, _)| *p))
+        .map(|p| crate::matrix::record_path(p, &din))
+        .collect();
+    let mut callers: Vec<(Role, &str)> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Admin)
+        .map(|r| (r, user_of(r)))
+        .collect();
+    callers.push((Role::HospitalUser, "hospital2"));
+    for (role, user) in callers {
         let key = serde_json::to_value(role).expect("role");
-        // Bound to the hospital person's hospital, so that both see the same records.
-        let hospital = crate::supply::hospital_of(&app, "hospital").await;
-        let hospital = (role == Role::HospitalUser).then_some(hospital.as_str());
-        let (_, secret) = issue_token(&app, key.as_str().expect("key"), hospital).await;
-        let person = app.token(user_of(role)).await;
-        for (path, _) in crate::matrix::ROUTES
-            .iter()
-            .filter(|(p, _)| p.starts_with("/api/"))
-        {
+        // Bound to the person's hospital, so that both see the same records.
+        let hospital = if role == Role::HospitalUser {
+            Some(crate::supply::hospital_of(&app, user).await)
+        } else {
+            None
+        };
+        let (_, secret) = issue_token(&app, key.as_str().expect("key"), hospital.as_deref()).await;
+        let person = app.token(user).await;
+        for path in &routes {
             assert_eq!(
                 get_status(&app, path, &secret).await,
                 get_status(&app, path, &person).await,
-                "{role:?} token GET {path}"
+                "{role:?} token of {user}'s hospital GET {path}"
             );
         }
         assert_eq!(get_status(&app, "/api/tokens", &secret).await, 403);
