@@ -11,7 +11,7 @@ use hemaflow_domain::credentials::SignInOutcome;
 use hemaflow_domain::{Command, Role};
 use serde::Deserialize;
 
-use super::{command_id, execute};
+use super::{command_id, execute, is_htmx, parse_role};
 use crate::App;
 use crate::access;
 use crate::accounts::{AccountError, create_account};
@@ -173,11 +173,6 @@ pub struct NewAccount {
     password: String,
 }
 
-fn parse_role(key: &str) -> Result<Role, Problem> {
-    serde_json::from_value(serde_json::Value::String(key.to_owned()))
-        .map_err(|_| Problem::input(format!("{key:?} is not a role")))
-}
-
 fn account_problem(error: AccountError) -> Problem {
     match error {
         AccountError::Refused { rule, message } => Problem::refused(&rule, message),
@@ -214,7 +209,7 @@ pub async fn create(
     )
     .await
     .map_err(account_problem)?;
-    if !headers.contains_key("hx-request") {
+    if !is_htmx(&headers) {
         return Ok(Redirect::to("/admin/users").into_response());
     }
     let created = AccountCreated {
@@ -251,9 +246,20 @@ pub async fn disable(
         user_id: user_id.clone(),
         reason: form.reason,
     };
-    execute(&app, &caller, &command_id(None)?, &command).await?;
+    change_account(&app, &caller, &user_id, &command).await
+}
+
+/// Gives an admin's change of an account, then signs its user out everywhere (a disabled
+/// account, or a password an admin set, ends every session of it).
+async fn change_account(
+    app: &App,
+    caller: &Caller,
+    user_id: &str,
+    command: &Command,
+) -> Result<Response, Problem> {
+    execute(app, caller, &command_id(None)?, command).await?;
     app.sessions
-        .close_all_of(&user_id)
+        .close_all_of(user_id)
         .await
         .map_err(Problem::internal)?;
     Ok(Redirect::to("/admin/users").into_response())
@@ -280,10 +286,5 @@ pub async fn set_password(
         user_id: user_id.clone(),
         password_hash: hash,
     };
-    execute(&app, &caller, &command_id(None)?, &command).await?;
-    app.sessions
-        .close_all_of(&user_id)
-        .await
-        .map_err(Problem::internal)?;
-    Ok(Redirect::to("/admin/users").into_response())
+    change_account(&app, &caller, &user_id, &command).await
 }

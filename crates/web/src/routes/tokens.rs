@@ -8,12 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use hemaflow_domain::{Command, Role};
+use hemaflow_domain::Command;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::admin::render;
-use super::{command_id, execute};
+use super::{command_id, execute, is_htmx, json_body, parse_role};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -37,11 +37,6 @@ pub struct Revocation {
 pub struct Issued {
     pub token_id: String,
     pub secret: String,
-}
-
-fn parse_role(key: &str) -> Result<Role, Problem> {
-    serde_json::from_value(Value::String(key.to_owned()))
-        .map_err(|_| Problem::input(format!("{key:?} is not a role")))
 }
 
 /// Draws a secret and records the token with its digest (`IssueApiToken`).
@@ -101,7 +96,7 @@ pub async fn post_issue(
     Form(form): Form<NewToken>,
 ) -> Result<Response, Problem> {
     let issued = issue(&app, &caller, &form).await?;
-    if headers.contains_key("hx-request") {
+    if is_htmx(&headers) {
         let fragment = TokenIssued {
             id: issued.token_id,
             secret: issued.secret,
@@ -120,11 +115,6 @@ pub async fn post_revoke(
 ) -> Result<Response, Problem> {
     revoke(&app, &caller, &token_id, &form.reason).await?;
     Ok(Redirect::to("/admin/users#tokens").into_response())
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| Problem::input(rejection.body_text()))
 }
 
 /// `POST /api/tokens`: 201 with the secret, shown this once.
