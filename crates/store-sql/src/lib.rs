@@ -20,7 +20,7 @@ pub trait ReadRow {
     fn entry(&self) -> Result<Entry, StoreError>;
     /// A row of `commands`.
     fn command(&self) -> Result<CommandRecord, StoreError>;
-    /// A row of `projections` (`body` read as JSON text).
+    /// A row of `projection_rows` (`body` read as JSON text).
     fn stored_row(&self) -> Result<StoredRow, StoreError>;
     /// A row of `sessions`.
     fn session(&self) -> Result<StoredSession, StoreError>;
