@@ -317,8 +317,9 @@ pub fn hospital_binding(
                 .find(|h| h.name.eq_ignore_ascii_case(unknown));
             let hint = match by_name {
                 Some(h) => format!(
-                    "{unknown:?} is the name of hospital {}; bind to its ID",
-                    h.id
+                    "{unknown:?} is the name of hospital {}: bind to its ID; {}",
+                    h.id,
+                    hospitals_to_choose(state)
                 ),
                 None => hospitals_to_choose(state),
             };

@@ -123,7 +123,8 @@ fn p11_access_a_hospital_user_is_bound_only_to_a_hospital_on_record_by_its_id() 
     assert!(
         by_name
             .message
-            .contains("\"General Hospital\" is the name of hospital general"),
+            .contains("\"General Hospital\" is the name of hospital general: bind to its ID")
+            && by_name.message.contains("mercy (Mercy Hospital)"),
         "{}",
         by_name.message
     );
