@@ -80,10 +80,18 @@ async fn p11_access_every_route_refuses_every_role_it_does_not_name_and_anonymou
             checked += 1;
         }
     }
+    assert_anonymous_refused(&app, ROUTES.iter().map(|(path, _)| path.to_string())).await;
+    assert_eq!(checked, Role::ALL.len() * ROUTES.len());
+    app.stop().await;
+}
+
+/// Without a session or token, every page sends the caller to the sign-in page (303) and
+/// every API route answers 401.
+async fn assert_anonymous_refused(app: &TestApp, paths: impl Iterator<Item = String>) {
     let anonymous = crate::helpers::browser_client();
-    for (path, _) in ROUTES {
+    for path in paths {
         let status = anonymous
-            .get(app.url(path))
+            .get(app.url(&path))
             .send()
             .await
             .expect("get")
@@ -92,8 +100,6 @@ async fn p11_access_every_route_refuses_every_role_it_does_not_name_and_anonymou
         let expected = if path.starts_with("/api/") { 401 } else { 303 };
         assert_eq!(status, expected, "anonymous GET {path}");
     }
-    assert_eq!(checked, Role::ALL.len() * ROUTES.len());
-    app.stop().await;
 }
 
 /// The records the routes below need: one order of the first demo hospital, allocated,
@@ -235,18 +241,10 @@ async fn p11_access_every_record_page_admits_its_roles_and_hides_another_hospita
             checked += 1;
         }
     }
-    let anonymous = crate::helpers::browser_client();
-    for (path, _) in RECORD_ROUTES {
-        let status = anonymous
-            .get(app.url(&record_path(path, &din)))
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16();
-        let expected = if path.starts_with("/api/") { 401 } else { 303 };
-        assert_eq!(status, expected, "anonymous GET {path}");
-    }
+    let paths = RECORD_ROUTES
+        .iter()
+        .map(|(path, _)| record_path(path, &din));
+    assert_anonymous_refused(&app, paths).await;
     assert_eq!(checked, (Role::ALL.len() + 1) * RECORD_ROUTES.len());
     app.stop().await;
 }
