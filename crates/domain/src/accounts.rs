@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::{Command, Event};
+use crate::orders::hospital_binding;
 use crate::refusal::{Refusal, refuse};
 use crate::roles::Role;
 use crate::state::State;
@@ -114,8 +115,8 @@ fn check_user_id(user_id: &str) -> Result<(), Refusal> {
     }
 }
 
-/// P11-ACCESS: an account has one role; a hospital user is bound to exactly one hospital and no
-/// other role is bound to one.
+/// P11-ACCESS: an account has one role; a hospital user is bound to exactly one hospital on
+/// record (by its ID, see [`crate::orders::hospital_binding`]) and no other role is bound to one.
 pub fn create_user(
     state: &State,
     user_id: &str,
@@ -137,25 +138,13 @@ pub fn create_user(
             "the printed name is required (it appears on signatures)",
         );
     }
-    let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
-    match (role, hospital) {
-        (Role::HospitalUser, None) => {
-            return refuse(
-                "P11-ACCESS",
-                "a hospital user must be bound to one hospital",
-            );
-        }
-        (other, Some(_)) if other != Role::HospitalUser => {
-            return refuse("P11-ACCESS", "only a hospital user is bound to a hospital");
-        }
-        _ => {}
-    }
+    let hospital = hospital_binding(state, role, hospital, "a hospital user")?;
     Ok(vec![Event::UserCreated {
         user: User {
             id: user_id.to_owned(),
             name: name.trim().to_owned(),
             role,
-            hospital: hospital.map(str::to_owned),
+            hospital,
             enabled: true,
             password_hash: None,
             created_at: ctx.now,

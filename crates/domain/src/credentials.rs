@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
+use crate::orders::hospital_binding;
 use crate::refusal::{Refusal, refuse};
 use crate::roles::Role;
 use crate::state::State;
@@ -124,7 +125,8 @@ fn check_digest(digest: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an admin issues a named token with one role; a hospital-role token is bound to
-/// exactly one hospital, no other is. A token may not be an admin: accounts are managed by
+/// exactly one hospital on record (by its ID, see [`crate::orders::hospital_binding`]), no
+/// other is. A token may not be an admin: accounts are managed by
 /// people who sign in, never by a machine.
 pub fn issue_token(
     state: &State,
@@ -172,28 +174,13 @@ pub fn issue_token(
             "a token may not have the admin role: accounts and tokens are managed by a person",
         );
     }
-    let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
-    match (role, hospital) {
-        (Role::HospitalUser, None) => {
-            return refuse(
-                "P11-ACCESS",
-                "a hospital-user token must be bound to one hospital",
-            );
-        }
-        (other, Some(_)) if other != Role::HospitalUser => {
-            return refuse(
-                "P11-ACCESS",
-                "only a hospital-user token is bound to a hospital",
-            );
-        }
-        _ => {}
-    }
+    let hospital = hospital_binding(state, role, hospital, "a hospital-user token")?;
     Ok(vec![Event::ApiTokenIssued {
         token: ApiToken {
             id: token_id.to_owned(),
             name: name.to_owned(),
             role,
-            hospital: hospital.map(str::to_owned),
+            hospital,
             digest: digest.to_owned(),
             issued_at: ctx.now,
             issued_by: ctx.actor.clone(),

@@ -16,7 +16,38 @@ fn create(
             user_id: id.to_owned(),
             name: format!("Pat {id}"),
             role,
-            hospital: (role == Role::HospitalUser).then(|| "General Hospital".to_owned()),
+            hospital: (role == Role::HospitalUser).then(|| "general".to_owned()),
+        },
+    )
+}
+
+/// Puts hospital `id` on record (named "General Hospital" for `general`).
+fn register_hospital(centre: &mut Centre, id: &str, name: &str) {
+    centre
+        .run(
+            Role::Admin,
+            Command::RegisterHospital {
+                hospital_id: id.to_owned(),
+                name: name.to_owned(),
+                address: "1 Hospital Way".to_owned(),
+                contacts: vec![],
+            },
+        )
+        .expect("hospital registered");
+}
+
+fn bind(
+    centre: &mut Centre,
+    role: Role,
+    hospital: Option<&str>,
+) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
+    centre.run(
+        Role::Admin,
+        Command::CreateUser {
+            user_id: "hosp".to_owned(),
+            name: "H".to_owned(),
+            role,
+            hospital: hospital.map(str::to_owned),
         },
     )
 }
@@ -46,33 +77,76 @@ fn p11_access_only_an_admin_manages_accounts() {
 #[test]
 fn p11_access_a_hospital_user_is_bound_to_exactly_one_hospital() {
     let mut centre = Centre::new();
-    let unbound = centre.run(
-        Role::Admin,
-        Command::CreateUser {
-            user_id: "hosp".to_owned(),
-            name: "H".to_owned(),
-            role: Role::HospitalUser,
-            hospital: None,
-        },
+    register_hospital(&mut centre, "general", "General Hospital");
+    let before = centre.state.clone();
+    let unbound = bind(&mut centre, Role::HospitalUser, None).expect_err("needs a hospital");
+    assert_eq!(unbound.rule, "P11-ACCESS");
+    assert!(
+        unbound.message.contains("general (General Hospital)"),
+        "{}",
+        unbound.message
     );
-    assert_eq!(unbound.expect_err("needs a hospital").rule, "P11-ACCESS");
-    let bound_lab = centre.run(
-        Role::Admin,
-        Command::CreateUser {
-            user_id: "lab".to_owned(),
-            name: "L".to_owned(),
-            role: Role::LabTechnologist,
-            hospital: Some("General".to_owned()),
-        },
+    let bound_lab =
+        bind(&mut centre, Role::LabTechnologist, Some("general")).expect_err("not a hospital user");
+    assert_eq!(bound_lab.rule, "P11-ACCESS");
+    assert!(
+        bound_lab.message.contains("lab technologist"),
+        "{}",
+        bound_lab.message
     );
-    assert_eq!(
-        bound_lab.expect_err("not a hospital user").rule,
-        "P11-ACCESS"
-    );
+    assert_eq!(centre.state, before, "a refused account is not created");
     create(&mut centre, "hosp", Role::HospitalUser).expect("bound");
     assert_eq!(
         centre.state.users["hosp"].hospital.as_deref(),
-        Some("General Hospital")
+        Some("general")
+    );
+}
+
+#[test]
+fn p11_access_a_hospital_user_is_bound_only_to_a_hospital_on_record_by_its_id() {
+    let mut centre = Centre::new();
+    let none_yet =
+        bind(&mut centre, Role::HospitalUser, Some("general")).expect_err("none on record");
+    assert_eq!(none_yet.rule, "P11-ACCESS");
+    assert!(
+        none_yet.message.contains("\"general\"")
+            && none_yet.message.contains("register the hospital first"),
+        "{}",
+        none_yet.message
+    );
+    register_hospital(&mut centre, "general", "General Hospital");
+    register_hospital(&mut centre, "mercy", "Mercy Hospital");
+    let before = centre.state.clone();
+    let by_name = bind(&mut centre, Role::HospitalUser, Some("General Hospital"))
+        .expect_err("a name is not an ID");
+    assert_eq!(by_name.rule, "P11-ACCESS");
+    assert!(
+        by_name
+            .message
+            .contains("\"General Hospital\" is the name of hospital general: bind to its ID")
+            && by_name.message.contains("mercy (Mercy Hospital)"),
+        "{}",
+        by_name.message
+    );
+    let unknown =
+        bind(&mut centre, Role::HospitalUser, Some("stlukes")).expect_err("not on record");
+    assert_eq!(unknown.rule, "P11-ACCESS");
+    assert!(
+        unknown.message.contains("\"stlukes\"")
+            && unknown
+                .message
+                .contains("general (General Hospital), mercy (Mercy Hospital)"),
+        "{}",
+        unknown.message
+    );
+    assert_eq!(
+        centre.state, before,
+        "nothing is written for a refused binding"
+    );
+    bind(&mut centre, Role::HospitalUser, Some(" mercy ")).expect("an ID on record, trimmed");
+    assert_eq!(
+        centre.state.users["hosp"].hospital.as_deref(),
+        Some("mercy")
     );
 }
 

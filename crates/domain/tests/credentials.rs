@@ -45,9 +45,24 @@ fn p11_access_an_admin_issues_a_token_with_one_role_kept_as_a_digest_only() {
     );
 }
 
+fn register_mercy(centre: &mut Centre) {
+    centre
+        .run(
+            Role::Admin,
+            Command::RegisterHospital {
+                hospital_id: "mercy".into(),
+                name: "Mercy Hospital".into(),
+                address: "2 Hospital Way".into(),
+                contacts: vec![],
+            },
+        )
+        .unwrap();
+}
+
 #[test]
 fn p11_access_a_token_refuses_a_secret_instead_of_a_digest_and_the_admin_role() {
     let mut centre = Centre::new();
+    register_mercy(&mut centre);
     let before = centre.state.clone();
     for (command, rule) in [
         (
@@ -57,7 +72,7 @@ fn p11_access_a_token_refuses_a_secret_instead_of_a_digest_and_the_admin_role() 
         (issue(Role::Admin, None, DIGEST), "P11-ACCESS"),
         (issue(Role::HospitalUser, None, DIGEST), "P11-ACCESS"),
         (
-            issue(Role::Distribution, Some("Mercy"), DIGEST),
+            issue(Role::Distribution, Some("mercy"), DIGEST),
             "P11-ACCESS",
         ),
     ] {
@@ -67,11 +82,35 @@ fn p11_access_a_token_refuses_a_secret_instead_of_a_digest_and_the_admin_role() 
     centre
         .run(
             Role::Admin,
-            issue(Role::HospitalUser, Some("Mercy"), DIGEST),
+            issue(Role::HospitalUser, Some("mercy"), DIGEST),
         )
         .unwrap();
     let token = active_token_by_digest(&centre.state, DIGEST).unwrap();
-    assert_eq!(token.hospital.as_deref(), Some("Mercy"));
+    assert_eq!(token.hospital.as_deref(), Some("mercy"));
+}
+
+#[test]
+fn p11_access_a_hospital_token_is_bound_only_to_a_hospital_on_record_by_its_id() {
+    let mut centre = Centre::new();
+    register_mercy(&mut centre);
+    let before = centre.state.clone();
+    for given in ["Mercy Hospital", "stlukes"] {
+        let refusal = centre
+            .run(Role::Admin, issue(Role::HospitalUser, Some(given), DIGEST))
+            .unwrap_err();
+        assert_eq!(refusal.rule, "P11-ACCESS");
+        assert!(
+            refusal.message.contains(&format!("{given:?}"))
+                && refusal.message.contains("mercy")
+                && refusal.message.contains("hospital-user token"),
+            "{}",
+            refusal.message
+        );
+    }
+    assert_eq!(
+        centre.state, before,
+        "no token is issued for an unknown hospital"
+    );
 }
 
 #[test]

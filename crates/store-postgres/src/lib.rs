@@ -14,10 +14,10 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use hemaflow_ledger::{
-    AppendBatch, ChainHead, CommandRecord, Digest32, Entry, EntryKind, Row, Store, StoreError,
-    StoredRow,
+    AppendBatch, ChainHead, CommandRecord, Digest32, Entry, Row, Store, StoreError, StoredRow,
 };
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use hemaflow_store_sql::ReadRow;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 
 /// How long opening waits for the server before reporting it unreachable.
@@ -126,61 +126,6 @@ fn backend(error: sqlx::Error, expected: i64) -> StoreError {
 
 fn read_error(error: sqlx::Error) -> StoreError {
     backend(error, -1)
-}
-
-fn entry_from(row: &PgRow) -> Result<Entry, StoreError> {
-    let sequence: i64 = row.try_get("sequence").map_err(read_error)?;
-    let corrupt = |what: &str, why: String| {
-        StoreError::Corrupt(format!("entry {sequence} has an unreadable {what}: {why}"))
-    };
-    let recorded_at: String = row.try_get("recorded_at").map_err(read_error)?;
-    let kind: String = row.try_get("kind").map_err(read_error)?;
-    let prev_hash: String = row.try_get("prev_hash").map_err(read_error)?;
-    let hash: String = row.try_get("hash").map_err(read_error)?;
-    Ok(Entry {
-        sequence,
-        recorded_at: recorded_at
-            .parse()
-            .map_err(|e: jiff::Error| corrupt("time", e.to_string()))?,
-        actor: row.try_get("actor").map_err(read_error)?,
-        role: row.try_get("role").map_err(read_error)?,
-        command_id: row.try_get("command_id").map_err(read_error)?,
-        kind: EntryKind::parse(&kind).ok_or_else(|| corrupt("kind", kind.clone()))?,
-        event_type: row.try_get("event_type").map_err(read_error)?,
-        payload: row.try_get("payload").map_err(read_error)?,
-        prev_hash: Digest32::from_hex(&prev_hash).map_err(|e| corrupt("previous hash", e))?,
-        hash: Digest32::from_hex(&hash).map_err(|e| corrupt("hash", e))?,
-    })
-}
-
-fn command_from(row: &PgRow) -> Result<CommandRecord, StoreError> {
-    Ok(CommandRecord {
-        command_id: row.try_get("command_id").map_err(read_error)?,
-        command_hash: row.try_get("command_hash").map_err(read_error)?,
-        first_sequence: row.try_get("first_sequence").map_err(read_error)?,
-        last_sequence: row.try_get("last_sequence").map_err(read_error)?,
-        refused: row.try_get("refused").map_err(read_error)?,
-    })
-}
-
-fn stored_row_from(row: &PgRow) -> Result<StoredRow, StoreError> {
-    let kind: String = row.try_get("kind").map_err(read_error)?;
-    let id: String = row.try_get("id").map_err(read_error)?;
-    let body: String = row.try_get("body").map_err(read_error)?;
-    let body = serde_json::from_str(&body).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "projection row {kind} {id} has a body that is not JSON: {e}"
-        ))
-    })?;
-    Ok(StoredRow {
-        row: Row {
-            status: row.try_get("status").map_err(read_error)?,
-            kind,
-            id,
-            body,
-        },
-        updated_seq: row.try_get("updated_seq").map_err(read_error)?,
-    })
 }
 
 async fn insert_entries(
@@ -337,7 +282,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(read_error)?;
-        rows.iter().map(entry_from).collect()
+        rows.iter().map(ReadRow::entry).collect()
     }
 
     async fn command(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
@@ -349,7 +294,7 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(read_error)?;
-        row.as_ref().map(command_from).transpose()
+        row.as_ref().map(ReadRow::command).transpose()
     }
 
     async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
@@ -369,7 +314,7 @@ impl Store for PgStore {
                 .await
                 .map_err(read_error)?;
             for row in &rows {
-                records.push(command_from(row)?);
+                records.push(row.command()?);
             }
         }
         Ok(records)
@@ -389,7 +334,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(read_error)?;
-        rows.iter().map(command_from).collect()
+        rows.iter().map(ReadRow::command).collect()
     }
 
     async fn row(&self, kind: &str, id: &str) -> Result<Option<StoredRow>, StoreError> {
@@ -401,7 +346,7 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(read_error)?;
-        row.as_ref().map(stored_row_from).transpose()
+        row.as_ref().map(ReadRow::stored_row).transpose()
     }
 
     async fn rows(
@@ -430,7 +375,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(read_error)?;
-        rows.iter().map(stored_row_from).collect()
+        rows.iter().map(ReadRow::stored_row).collect()
     }
 
     async fn all_rows_after(
@@ -448,7 +393,7 @@ impl Store for PgStore {
         .fetch_all(&self.pool)
         .await
         .map_err(read_error)?;
-        rows.iter().map(stored_row_from).collect()
+        rows.iter().map(ReadRow::stored_row).collect()
     }
 
     async fn replace_rows(&self, rows: Vec<Row>, sequence: i64) -> Result<(), StoreError> {

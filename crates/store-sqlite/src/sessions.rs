@@ -1,20 +1,9 @@
 //! `SessionStore` on SQLite: the `sessions` table (token digests only).
 
 use hemaflow_ledger::{SessionLimits, SessionStore, StoreError, StoredSession};
-use sqlx::Row as _;
-use sqlx::sqlite::SqliteRow;
+use hemaflow_store_sql::ReadRow;
 
 use crate::{SqliteStore, read_error};
-
-fn session_from(row: &SqliteRow) -> Result<StoredSession, StoreError> {
-    Ok(StoredSession {
-        digest: row.try_get("digest").map_err(read_error)?,
-        user_id: row.try_get("user_id").map_err(read_error)?,
-        csrf: row.try_get("csrf").map_err(read_error)?,
-        started: row.try_get("started").map_err(read_error)?,
-        last_seen: row.try_get("last_seen").map_err(read_error)?,
-    })
-}
 
 impl SessionStore for SqliteStore {
     async fn open_session(
@@ -57,7 +46,7 @@ impl SessionStore for SqliteStore {
         .await
         .map_err(read_error)?;
         match row {
-            Some(row) => session_from(&row).map(Some),
+            Some(row) => row.session().map(Some),
             None => {
                 self.close_session(digest).await?;
                 Ok(None)

@@ -2,6 +2,7 @@
 //! of the caller's role) and the refusal shown for a problem.
 
 use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
 
 use crate::access::BENCHES;
 use crate::auth::Caller;
@@ -81,4 +82,21 @@ pub fn refusal_fragment(problem: &Problem) -> String {
     RefusalFragment { problem }
         .render()
         .unwrap_or_else(|_| problem.detail.clone())
+}
+
+/// Text made safe to put into HTML built by hand (element content and quoted attributes).
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The fragment htmx shows under a form that was accepted: `message`, escaped.
+pub fn accepted(message: impl AsRef<str>) -> Response {
+    Html(format!(
+        "<p class=\"accepted\" role=\"status\">{}</p>",
+        escape(message.as_ref())
+    ))
+    .into_response()
 }

@@ -1,8 +1,10 @@
 //! The browser test: real headless Chromium (Debian's `chromium` and `chromedriver`, installed by
 //! `scripts/install-browser.sh`) driven over WebDriver against the real server. It signs in and
 //! scans a DIN into the look-up field with Enter, as a scanner does, and saves screenshots under
-//! `target/screenshots/`. Without Chromium it fails with the install hint, unless
-//! `HEMAFLOW_SKIP_BROWSER_TESTS=1` says to skip it.
+//! `target/screenshots/`; with `HEMAFLOW_UPDATE_SCREENSHOTS=1` it also copies the main ones to
+//! `docs/screenshots/` (never otherwise, so that a test run leaves the work tree as it was).
+//! Without Chromium it fails with the install hint, unless `HEMAFLOW_SKIP_BROWSER_TESTS=1` says
+//! to skip it.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -419,6 +421,19 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
     driver.assert_fits("/login at tablet").await;
     driver.screenshot("sign-in-tablet").await;
 
+    publish(&[
+        "sign-in",
+        "unit-look-up",
+        "scan-refused",
+        "release-queue",
+        "production-modify",
+        "home-tablet",
+        "donors-tablet",
+        "production-tablet",
+        "quality-tablet",
+        "release-queue-tablet",
+        "users-tablet",
+    ]);
     driver.quit().await;
     let _ = stop.send(());
     let _ = server.await;
@@ -460,12 +475,24 @@ impl Driver {
     }
 }
 
-/// Copies a screenshot of `target/screenshots/` into `docs/screenshots/`.
-fn publish(name: &str) {
+/// The variable that asks the browser tests to update the screenshots of the docs.
+const UPDATE_SCREENSHOTS: &str = "HEMAFLOW_UPDATE_SCREENSHOTS";
+
+/// Copies screenshots of `target/screenshots/` into `docs/screenshots/`, only when
+/// `HEMAFLOW_UPDATE_SCREENSHOTS=1` asks for it.
+fn publish(names: &[&str]) {
+    if std::env::var(UPDATE_SCREENSHOTS).as_deref() != Ok("1") {
+        eprintln!(
+            "screenshots left in target/screenshots/; {UPDATE_SCREENSHOTS}=1 copies them to docs/screenshots/"
+        );
+        return;
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let from = root.join(format!("target/screenshots/{name}.png"));
-    let to = root.join(format!("docs/screenshots/{name}.png"));
-    std::fs::copy(from, to).expect("screenshot published");
+    for name in names {
+        let from = root.join(format!("target/screenshots/{name}.png"));
+        let to = root.join(format!("docs/screenshots/{name}.png"));
+        std::fs::copy(from, to).expect("screenshot published");
+    }
 }
 
 #[tokio::test]
@@ -618,15 +645,13 @@ async fn a_hospital_orders_distribution_allocates_picks_by_scan_and_ships_the_ho
     driver.go(&order_url).await;
     driver.wait_for_text("main", "received").await;
 
-    for name in [
+    publish(&[
         "portal",
         "allocation-proposal",
         "picking",
         "shipment",
         "receipt",
-    ] {
-        publish(name);
-    }
+    ]);
     driver.quit().await;
     let _ = stop.send(());
     let _ = server.await;

@@ -4,13 +4,14 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
 use hemaflow_domain::credentials::SignInOutcome;
 use hemaflow_domain::{Command, Role};
 use serde::Deserialize;
 
-use super::{command_id, execute};
+use super::{command_id, execute, is_htmx, parse_role};
 use crate::App;
 use crate::access;
 use crate::accounts::{AccountError, create_account};
@@ -50,6 +51,7 @@ struct Records {
     accounts: Vec<AccountLine>,
     tokens: Vec<TokenLine>,
     attempts: Vec<AttemptLine>,
+    hospitals: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -60,6 +62,8 @@ struct AdminPage {
     tokens: Vec<TokenLine>,
     attempts: Vec<AttemptLine>,
     roles: Vec<(String, &'static str)>,
+    /// The hospitals on record (ID, name): the only ones a hospital user or token is bound to.
+    hospitals: Vec<(String, String)>,
     /// A token just issued: its ID and the secret, shown this once.
     issued: Option<(String, String)>,
 }
@@ -119,10 +123,16 @@ fn read_records(state: &hemaflow_domain::State) -> Records {
             outcome: outcome_text(a.outcome),
         })
         .collect();
+    let hospitals = state
+        .hospitals
+        .values()
+        .map(|h| (h.id.clone(), h.name.clone()))
+        .collect();
     Records {
         accounts,
         tokens,
         attempts,
+        hospitals,
     }
 }
 
@@ -142,6 +152,7 @@ pub async fn render(
             .iter()
             .map(|r| (role_key(*r), r.as_str()))
             .collect(),
+        hospitals: records.hospitals,
         issued,
     };
     Ok(Html(page.render()?).into_response())
@@ -162,11 +173,6 @@ pub struct NewAccount {
     password: String,
 }
 
-fn parse_role(key: &str) -> Result<Role, Problem> {
-    serde_json::from_value(serde_json::Value::String(key.to_owned()))
-        .map_err(|_| Problem::input(format!("{key:?} is not a role")))
-}
-
 fn account_problem(error: AccountError) -> Problem {
     match error {
         AccountError::Refused { rule, message } => Problem::refused(&rule, message),
@@ -175,9 +181,12 @@ fn account_problem(error: AccountError) -> Problem {
     }
 }
 
+/// `POST /admin/users`: the account is created with its initial password; from htmx the
+/// answer (or the refusal) is shown under the form, otherwise the page is shown again.
 pub async fn create(
     caller: Caller,
     State(app): State<App>,
+    headers: HeaderMap,
     Form(form): Form<NewAccount>,
 ) -> Result<Response, Problem> {
     caller.require(access::ADMIN)?;
@@ -200,7 +209,22 @@ pub async fn create(
     )
     .await
     .map_err(account_problem)?;
-    Ok(Redirect::to("/admin/users").into_response())
+    if !is_htmx(&headers) {
+        return Ok(Redirect::to("/admin/users").into_response());
+    }
+    let created = AccountCreated {
+        user_id: form.user_id.trim().to_owned(),
+    };
+    Ok(Html(created.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(
+    source = "<p class=\"accepted\" role=\"status\">Account {{ user_id }} created. <a href=\"/admin/users\">Show it in the list</a></p>",
+    ext = "html"
+)]
+struct AccountCreated {
+    user_id: String,
 }
 
 #[derive(Deserialize)]
@@ -222,9 +246,20 @@ pub async fn disable(
         user_id: user_id.clone(),
         reason: form.reason,
     };
-    execute(&app, &caller, &command_id(None)?, &command).await?;
+    change_account(&app, &caller, &user_id, &command).await
+}
+
+/// Gives an admin's change of an account, then signs its user out everywhere (a disabled
+/// account, or a password an admin set, ends every session of it).
+async fn change_account(
+    app: &App,
+    caller: &Caller,
+    user_id: &str,
+    command: &Command,
+) -> Result<Response, Problem> {
+    execute(app, caller, &command_id(None)?, command).await?;
     app.sessions
-        .close_all_of(&user_id)
+        .close_all_of(user_id)
         .await
         .map_err(Problem::internal)?;
     Ok(Redirect::to("/admin/users").into_response())
@@ -251,10 +286,5 @@ pub async fn set_password(
         user_id: user_id.clone(),
         password_hash: hash,
     };
-    execute(&app, &caller, &command_id(None)?, &command).await?;
-    app.sessions
-        .close_all_of(&user_id)
-        .await
-        .map_err(Problem::internal)?;
-    Ok(Redirect::to("/admin/users").into_response())
+    change_account(&app, &caller, &user_id, &command).await
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::units::unit_view;
-use super::{command_id, execute_signed};
+use super::{command_id, execute_signed, json_body};
 use crate::App;
 use crate::access;
 use crate::accounts::{SignInError, authenticate};
@@ -45,11 +45,6 @@ pub fn router() -> Router<App> {
 
 async fn not_found() -> Problem {
     Problem::not_found("no such API route; see /api/openapi.json")
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| Problem::input(rejection.body_text()))
 }
 
 #[derive(Deserialize)]

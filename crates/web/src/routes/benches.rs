@@ -20,22 +20,7 @@ use crate::access;
 use crate::auth::{Caller, token};
 use crate::problem::Problem;
 use crate::scan;
-use crate::views::Page;
-
-pub(crate) fn accepted(message: String) -> Response {
-    Html(format!(
-        "<p class=\"accepted\" role=\"status\">{}</p>",
-        escape(&message)
-    ))
-    .into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::views::{Page, accepted};
 
 fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, Problem> {
     text.trim()

@@ -12,8 +12,7 @@ use hemaflow_domain::{Command, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::orders::escape;
-use super::{command_id, execute};
+use super::{execute_form, is_htmx};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -21,7 +20,7 @@ use crate::problem::Problem;
 use crate::supply::{
     OrderRow, Scope, group_text, local_text, offset, scanned_unit, visible_shipment,
 };
-use crate::views::Page;
+use crate::views::{Page, accepted};
 
 pub struct ShipmentLine {
     pub id: String,
@@ -192,33 +191,36 @@ pub async fn shipment_page(
     Ok(Html(html).into_response())
 }
 
-async fn document(
+/// A shipment's document as PDF, for a caller who may see the shipment: `render` lays it out,
+/// `name` starts the file name (`{name}-{id}.pdf`), shown in the browser.
+async fn shipment_pdf(
     app: &App,
     caller: &Caller,
     shipment_id: &str,
-) -> Result<ShippingDocument, Problem> {
+    render: fn(&ShippingDocument) -> Result<Vec<u8>, hemaflow_documents::DocumentError>,
+    name: &str,
+) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(caller)?;
-    app.ledger
+    let document = app
+        .ledger
         .read(|records| {
             visible_shipment(records, &scope, shipment_id)
                 .map(|shipment| shipping_document(records, shipment))
         })
-        .await?
-}
-
-fn pdf(bytes: Vec<u8>, name: String) -> Response {
-    (
+        .await??;
+    let bytes = render(&document).map_err(|e| Problem::input(e.to_string()))?;
+    Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}\""),
+                format!("inline; filename=\"{name}-{shipment_id}.pdf\""),
             ),
         ],
         bytes,
     )
-        .into_response()
+        .into_response())
 }
 
 /// `GET /shipments/{id}/packing-list.pdf`.
@@ -227,10 +229,8 @@ pub async fn packing_list(
     State(app): State<App>,
     Path(shipment_id): Path<String>,
 ) -> Result<Response, Problem> {
-    let document = document(&app, &caller, &shipment_id).await?;
-    let bytes = hemaflow_documents::packing_list_pdf(&document)
-        .map_err(|e| Problem::input(e.to_string()))?;
-    Ok(pdf(bytes, format!("packing-list-{shipment_id}.pdf")))
+    let render = hemaflow_documents::packing_list_pdf;
+    shipment_pdf(&app, &caller, &shipment_id, render, "packing-list").await
 }
 
 /// `GET /shipments/{id}/label.pdf`.
@@ -239,10 +239,8 @@ pub async fn shipping_label(
     State(app): State<App>,
     Path(shipment_id): Path<String>,
 ) -> Result<Response, Problem> {
-    let document = document(&app, &caller, &shipment_id).await?;
-    let bytes = hemaflow_documents::shipping_label_pdf(&document)
-        .map_err(|e| Problem::input(e.to_string()))?;
-    Ok(pdf(bytes, format!("shipping-label-{shipment_id}.pdf")))
+    let render = hemaflow_documents::shipping_label_pdf;
+    shipment_pdf(&app, &caller, &shipment_id, render, "shipping-label").await
 }
 
 pub struct TransferLine {
@@ -354,13 +352,7 @@ pub async fn dispatch(
         to: form.to.trim().to_owned(),
         components: units_of_scans(&form.scans)?,
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to("/distribution/transfers").into_response())
 }
 
@@ -386,22 +378,14 @@ pub async fn receive(
         transfer_id: form.transfer_id.trim().to_owned(),
         component: component.clone(),
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
-    if !headers.contains_key("hx-request") {
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
+    if !is_htmx(&headers) {
         return Ok(Redirect::to("/distribution/transfers").into_response());
     }
-    Ok(Html(format!(
-        "<p class=\"accepted\" role=\"status\">{} received from transfer {}.</p>",
-        escape(&component),
-        escape(form.transfer_id.trim())
-    ))
-    .into_response())
+    Ok(accepted(format!(
+        "{component} received from transfer {}.",
+        form.transfer_id.trim()
+    )))
 }
 
 #[cfg(test)]

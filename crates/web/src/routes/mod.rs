@@ -23,11 +23,12 @@ pub mod supply_api;
 pub mod tokens;
 pub mod units;
 
-use axum::Router;
-use axum::middleware;
+use axum::extract::rejection::JsonRejection;
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
 use hemaflow_domain::accounts::required_meaning;
-use hemaflow_domain::{Command, Event};
+use hemaflow_domain::{Command, Event, Role};
 use hemaflow_service::ledger::{Expected, LedgerError, Outcome, Stale};
 use tower_http::trace::TraceLayer;
 
@@ -288,6 +289,53 @@ pub async fn execute(
     command: &Command,
 ) -> Result<Vec<Event>, Problem> {
     execute_seen(app, caller, command_id, command, &[]).await
+}
+
+/// Gives the command of a form with the form's `command_id` (a double submit gets the first
+/// answer) or a new one.
+pub async fn execute_form(
+    app: &App,
+    caller: &Caller,
+    form_id: Option<&str>,
+    command: &Command,
+) -> Result<Vec<Event>, Problem> {
+    execute(app, caller, &command_id(form_id)?, command).await
+}
+
+/// Gives the command of a form that changes existing records, each `(kind, id)` as the page
+/// showed it (the form's `seen`, required; see [`execute_seen`]).
+pub async fn execute_form_seen(
+    app: &App,
+    caller: &Caller,
+    form_id: Option<&str>,
+    form_seen: Option<i64>,
+    command: &Command,
+    records: &[(&str, &str)],
+) -> Result<Vec<Event>, Problem> {
+    let at = required_seen(form_seen)?;
+    let expected: Vec<Expected> = records
+        .iter()
+        .map(|(kind, id)| seen(kind, id, at))
+        .collect();
+    execute_seen(app, caller, &command_id(form_id)?, command, &expected).await
+}
+
+/// Whether a request comes from htmx (which shows a fragment in the page) rather than a
+/// plain form (which is answered with the next page).
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}
+
+/// A role from its key (`lab_technologist`), as forms and the API send it.
+pub fn parse_role(key: &str) -> Result<Role, Problem> {
+    serde_json::from_value(serde_json::Value::String(key.to_owned()))
+        .map_err(|_| Problem::input(format!("{key:?} is not a role")))
+}
+
+/// The JSON body of an API request, or 400 saying what is wrong with it.
+pub fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
+    body.map(|Json(value)| value)
+        .map_err(|rejection| Problem::input(rejection.body_text()))
 }
 
 /// The record `kind`/`id` as its user saw it: unchanged since ledger entry `seen` (the

@@ -88,7 +88,7 @@ pub fn document() -> Value {
                 "get": operation("API tokens of machine clients (never a secret or digest)", "admin"),
                 "post": {"summary": "Issue an API token with a role (and hospital for a hospital-user token); the secret is in this answer only",
                     "description": "Roles: admin (signed in with POST /api/session; a token cannot be admin). Send the secret as `Authorization: Bearer <token>`.",
-                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "role"], "properties": {"name": {"type": "string"}, "role": {"type": "string"}, "hospital": {"type": "string"}}}}}},
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name", "role"], "properties": {"name": {"type": "string"}, "role": {"type": "string"}, "hospital": {"type": "string", "description": "the ID of a hospital on record (hospital_user tokens only); any other value is refused (P11-ACCESS, 403) with the IDs to choose from"}}}}}},
                     "responses": {"201": {"description": "token_id and token (the secret, shown once)"}, "default": {"description": "Problem details (RFC 9457)", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}}
             },
             "/api/tokens/{token_id}/revoke": {"post": {"summary": "Revoke an API token: it is refused (401) from then on", "description": "Roles: admin.",

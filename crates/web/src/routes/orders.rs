@@ -18,7 +18,9 @@ use hemaflow_domain::{Command, Role, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{command_id, execute, execute_seen, required_seen, seen};
+use super::{
+    command_id, execute_form, execute_form_seen, execute_seen, is_htmx, required_seen, seen,
+};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -26,7 +28,7 @@ use crate::problem::Problem;
 use crate::supply::{
     OrderRow, Scope, group_text, line_text, local_text, offset, scanned_unit, visible_order,
 };
-use crate::views::Page;
+use crate::views::{Page, escape};
 
 pub struct StepView {
     pub status: &'static str,
@@ -440,14 +442,8 @@ pub async fn pick(
         order_id: order_id.clone(),
         component: component.clone(),
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
-    if !headers.contains_key("hx-request") {
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
+    if !is_htmx(&headers) {
         return Ok(Redirect::to(&format!("/orders/{order_id}")).into_response());
     }
     let ((picked, allocated), seen_now) = app
@@ -505,19 +501,19 @@ pub async fn ship(
                 form.temperature.trim()
             ))
         })?;
-    let seen_at = required_seen(form.seen)?;
     let command = Command::ShipShipment {
         shipment_id: shipment_id.clone(),
         box_id: form.box_id.trim().to_owned(),
         temperature_range: range,
         courier: form.courier.trim().to_owned(),
     };
-    execute_seen(
+    execute_form_seen(
         &app,
         &caller,
-        &command_id(form.command_id.as_deref())?,
+        form.command_id.as_deref(),
+        form.seen,
         &command,
-        &[seen("shipment", &shipment_id, seen_at)],
+        &[("shipment", &shipment_id)],
     )
     .await?;
     Ok(Redirect::to(&format!("/shipments/{shipment_id}")).into_response())
@@ -547,27 +543,20 @@ pub async fn cancel(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the order is cancelled"));
     }
-    let seen_at = required_seen(form.seen)?;
     let command = Command::CancelOrder {
         order_id: order_id.clone(),
         reason: form.reason.trim().to_owned(),
     };
-    execute_seen(
+    execute_form_seen(
         &app,
         &caller,
-        &command_id(form.command_id.as_deref())?,
+        form.command_id.as_deref(),
+        form.seen,
         &command,
-        &[seen("order", &order_id, seen_at)],
+        &[("order", &order_id)],
     )
     .await?;
     Ok(Redirect::to(&format!("/orders/{order_id}")).into_response())
-}
-
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::{command_id, execute};
+use super::{execute_form, is_htmx};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -24,7 +24,7 @@ use crate::supply::{
     OrderRow, PRIORITIES, Scope, local_text, offset, parse_named, priority, scanned_unit,
     visible_shipment,
 };
-use crate::views::Page;
+use crate::views::{Page, accepted};
 
 /// A shipment the hospital has to confirm, or has confirmed.
 pub struct ShipmentRow {
@@ -211,13 +211,7 @@ pub async fn place_order(
         priority: priority(&form.priority)?,
         needed_by: form.needed_by(offset)?,
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to(&format!("/orders/{id}")).into_response())
 }
 
@@ -237,13 +231,7 @@ pub async fn place_standing_order(
         priority: priority(&form.priority)?,
         weekday,
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to("/portal").into_response())
 }
 
@@ -363,14 +351,8 @@ pub async fn receive(
         shipment_id: shipment_id.clone(),
         component: component.clone(),
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
-    if !headers.contains_key("hx-request") {
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
+    if !is_htmx(&headers) {
         return Ok(Redirect::to(&format!("/portal/shipments/{shipment_id}")).into_response());
     }
     let shipment = receipt_view(&app, &scope, &shipment_id).await?;
@@ -418,23 +400,8 @@ pub async fn return_unit(
         seal_intact: form.seal_broken.is_none(),
         validated_container: form.validated_container.is_some(),
     };
-    execute(
-        &app,
-        &caller,
-        &command_id(form.command_id.as_deref())?,
-        &command,
-    )
-    .await?;
-    Ok(Html(format!(
-        "<p class=\"accepted\" role=\"status\">{} returned: it waits for review by quality assurance.</p>",
-        askama_escape(&component)
-    ))
-    .into_response())
-}
-
-fn askama_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
+    Ok(accepted(format!(
+        "{component} returned: it waits for review by quality assurance."
+    )))
 }

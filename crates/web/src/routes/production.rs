@@ -12,18 +12,18 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::components::{Attr, component_id};
+use hemaflow_domain::components::Attr;
 use hemaflow_domain::{Command, Event};
 use serde::Deserialize;
 
-use super::benches::accepted;
-use super::{command_id, execute_seen, required_seen, seen};
+use super::execute_form_seen;
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
 use crate::problem::Problem;
 use crate::scan;
-use crate::views::Page;
+use crate::supply::scanned_unit;
+use crate::views::{Page, accepted};
 
 /// The modifications a form offers (pooling has its own form).
 const MODIFICATIONS: &[Attr] = &[
@@ -85,14 +85,6 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
     Ok(Html(page.render()?).into_response())
 }
 
-/// A unit named by its scanned DIN and product code: the component ID on record.
-fn scanned_unit(din: &str, product_code: &str) -> Result<String, Problem> {
-    Ok(component_id(
-        &scan::din(din)?,
-        &scan::product_code(product_code)?,
-    ))
-}
-
 /// The units an event list made, for the answer.
 fn made(events: &[Event]) -> String {
     let made: Vec<String> = events
@@ -119,9 +111,8 @@ async fn change_unit(
     command: Command,
 ) -> Result<Vec<Event>, Problem> {
     caller.require(access::PRODUCTION)?;
-    let at = required_seen(form_seen)?;
-    let seen: Vec<_> = units.iter().map(|id| seen("component", id, at)).collect();
-    execute_seen(app, caller, &command_id(form_id)?, &command, &seen).await
+    let records: Vec<(&str, &str)> = units.iter().map(|id| ("component", id.as_str())).collect();
+    execute_form_seen(app, caller, form_id, form_seen, &command, &records).await
 }
 
 #[derive(Deserialize)]

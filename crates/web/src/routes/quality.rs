@@ -14,15 +14,14 @@ use hemaflow_domain::testing::{Typing, donation_typing};
 use hemaflow_domain::{Command, State as Records};
 use serde::Deserialize;
 
-use super::benches::accepted;
+use super::execute_form_seen;
 use super::units::time_text;
-use super::{command_id, execute_seen, required_seen, seen};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
 use crate::problem::Problem;
 use crate::scan;
-use crate::views::Page;
+use crate::views::{Page, accepted};
 
 const KINDS: &[(HoldKind, &str)] = &[
     (HoldKind::Qa, "quality"),
@@ -147,15 +146,20 @@ pub async fn post_place(
         .find(|(k, _)| kind_key(*k) == form.kind)
         .map(|(k, _)| *k)
         .ok_or_else(|| Problem::input(format!("kind: {:?} is not a kind of hold", form.kind)))?;
-    let at = required_seen(form.seen)?;
     let command = Command::PlaceHold {
         target,
         kind,
         reason: form.reason.trim().to_owned(),
     };
-    let id = command_id(form.command_id.as_deref())?;
-    let seen = [seen(record.0, &record.1, at)];
-    execute_seen(&app, &caller, &id, &command, &seen).await?;
+    execute_form_seen(
+        &app,
+        &caller,
+        form.command_id.as_deref(),
+        form.seen,
+        &command,
+        &[(record.0, &record.1)],
+    )
+    .await?;
     Ok(accepted(format!(
         "Hold placed on {} {}; its units are quarantined.",
         record.0, record.1
@@ -178,13 +182,19 @@ pub async fn post_release_hold(
 ) -> Result<Response, Problem> {
     caller.require(access::QUALITY)?;
     let hold_id = form.hold_id.trim().to_owned();
-    let seen = [seen("hold", &hold_id, required_seen(form.seen)?)];
     let command = Command::ReleaseHold {
         hold_id: hold_id.clone(),
         reason: form.reason.trim().to_owned(),
     };
-    let id = command_id(form.command_id.as_deref())?;
-    execute_seen(&app, &caller, &id, &command, &seen).await?;
+    execute_form_seen(
+        &app,
+        &caller,
+        form.command_id.as_deref(),
+        form.seen,
+        &command,
+        &[("hold", &hold_id)],
+    )
+    .await?;
     Ok(accepted(format!(
         "Hold {hold_id} released; its units go through the release gate again."
     )))
@@ -209,15 +219,21 @@ pub async fn post_resolve(
     caller.require(access::QUALITY)?;
     let din = scan::din_in_path(&form.din)?;
     let (abo, rhd) = scan::blood_group(&form.blood_group)?;
-    let seen = [seen("donation", &din, required_seen(form.seen)?)];
     let command = Command::ResolveBloodGroup {
         din: din.clone(),
         abo,
         rhd,
         reason: form.reason.trim().to_owned(),
     };
-    let id = command_id(form.command_id.as_deref())?;
-    execute_seen(&app, &caller, &id, &command, &seen).await?;
+    execute_form_seen(
+        &app,
+        &caller,
+        form.command_id.as_deref(),
+        form.seen,
+        &command,
+        &[("donation", &din)],
+    )
+    .await?;
     Ok(accepted(format!(
         "{din}: ABO/RhD resolved as {abo:?} {rhd:?}."
     )))

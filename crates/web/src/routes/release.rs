@@ -80,7 +80,7 @@ struct SignedAnswer {
 }
 
 fn answer(events: &[Event], what: &str, headers: &HeaderMap) -> Result<Response, Problem> {
-    if !headers.contains_key("hx-request") {
+    if !super::is_htmx(headers) {
         return Ok(Redirect::to("/release").into_response());
     }
     let signature = events.iter().find_map(|e| match e {

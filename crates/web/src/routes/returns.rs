@@ -10,7 +10,7 @@ use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::{command_id, execute_seen, required_seen, seen};
+use super::execute_form_seen;
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -104,19 +104,18 @@ pub async fn review(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the return is accepted or rejected"));
     }
-    let seen_at = required_seen(form.seen)?;
-    let expected = [seen("component", &component, seen_at)];
     let command = Command::ReviewReturn {
-        component,
+        component: component.clone(),
         accept,
         reason: form.reason.trim().to_owned(),
     };
-    execute_seen(
+    execute_form_seen(
         &app,
         &caller,
-        &command_id(form.command_id.as_deref())?,
+        form.command_id.as_deref(),
+        form.seen,
         &command,
-        &expected,
+        &[("component", &component)],
     )
     .await?;
     Ok(Redirect::to("/returns").into_response())

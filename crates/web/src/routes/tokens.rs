@@ -2,17 +2,18 @@
 //! the hospital of a hospital-role token) on the Users page or through the API, and sees its
 //! secret once; the ledger records only the SHA-256 digest. Revoking is a command too.
 
+use askama::Template;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use hemaflow_domain::{Command, Role};
+use hemaflow_domain::Command;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::admin::render;
-use super::{command_id, execute};
+use super::{command_id, execute, is_htmx, json_body, parse_role};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -36,11 +37,6 @@ pub struct Revocation {
 pub struct Issued {
     pub token_id: String,
     pub secret: String,
-}
-
-fn parse_role(key: &str) -> Result<Role, Problem> {
-    serde_json::from_value(Value::String(key.to_owned()))
-        .map_err(|_| Problem::input(format!("{key:?} is not a role")))
 }
 
 /// Draws a secret and records the token with its digest (`IssueApiToken`).
@@ -83,12 +79,30 @@ fn no_store(response: Response) -> Response {
     ([(header::CACHE_CONTROL, "no-store")], response).into_response()
 }
 
+/// The secret of a token just issued, shown this once (also part of the Users page).
+#[derive(Template)]
+#[template(path = "token_issued.html")]
+struct TokenIssued {
+    id: String,
+    secret: String,
+}
+
+/// `POST /admin/tokens`: from htmx the secret (or the refusal) is shown under the form,
+/// otherwise on the Users page.
 pub async fn post_issue(
     caller: Caller,
     State(app): State<App>,
+    headers: HeaderMap,
     Form(form): Form<NewToken>,
 ) -> Result<Response, Problem> {
     let issued = issue(&app, &caller, &form).await?;
+    if is_htmx(&headers) {
+        let fragment = TokenIssued {
+            id: issued.token_id,
+            secret: issued.secret,
+        };
+        return Ok(no_store(Html(fragment.render()?).into_response()));
+    }
     let page = render(&caller, &app, Some((issued.token_id, issued.secret))).await?;
     Ok(no_store(page))
 }
@@ -101,11 +115,6 @@ pub async fn post_revoke(
 ) -> Result<Response, Problem> {
     revoke(&app, &caller, &token_id, &form.reason).await?;
     Ok(Redirect::to("/admin/users#tokens").into_response())
-}
-
-fn json_body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, Problem> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| Problem::input(rejection.body_text()))
 }
 
 /// `POST /api/tokens`: 201 with the secret, shown this once.

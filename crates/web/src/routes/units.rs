@@ -175,6 +175,18 @@ pub struct Lookup {
     scan: String,
 }
 
+/// The donation or unit of `din` as the caller may see it (a hospital user: only units shipped
+/// to its hospital), or "not on record".
+async fn visible_unit(app: &App, caller: &Caller, din: &str) -> Result<UnitView, Problem> {
+    let now = OffsetDateTime::now_utc();
+    app.ledger
+        .read(|records| unit_view(records, din, &caller.user, now))
+        .await?
+        .ok_or_else(|| {
+            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
+        })
+}
+
 /// A DIN scanned into the look-up field: the unit at once (htmx), or its page.
 pub async fn lookup(
     caller: Caller,
@@ -184,17 +196,10 @@ pub async fn lookup(
 ) -> Result<Response, Problem> {
     caller.require(access::ANY)?;
     let din = scan::din(&query.scan)?;
-    if !headers.contains_key("hx-request") {
+    if !super::is_htmx(&headers) {
         return Ok(Redirect::to(&format!("/units/{din}")).into_response());
     }
-    let now = OffsetDateTime::now_utc();
-    let unit = app
-        .ledger
-        .read(|records| unit_view(records, &din, &caller.user, now))
-        .await?
-        .ok_or_else(|| {
-            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
-        })?;
+    let unit = visible_unit(&app, &caller, &din).await?;
     let fragment = UnitFragment {
         unit,
         can_release: access::RELEASE.contains(&caller.user.role),
@@ -264,14 +269,7 @@ pub async fn page(
 ) -> Result<Response, Problem> {
     caller.require(access::ANY)?;
     let din = scan::din_in_path(&din)?;
-    let now = OffsetDateTime::now_utc();
-    let unit = app
-        .ledger
-        .read(|records| unit_view(records, &din, &caller.user, now))
-        .await?
-        .ok_or_else(|| {
-            Problem::not_found(format!("no donation or unit with DIN {din} is on record"))
-        })?;
+    let unit = visible_unit(&app, &caller, &din).await?;
     // The ledger's history names donors and staff: establishment staff only.
     let history = if access::STAFF.contains(&caller.user.role) {
         history(&app, &din).await?

@@ -2,8 +2,10 @@
 //! here again, independently of `access.rs`, so that a change of either shows.
 
 use hemaflow_domain::Role::{self, *};
+use hemaflow_domain::testing::{Abo, RhD};
+use serde_json::json;
 
-use crate::helpers::{Database, spawn, user_of};
+use crate::helpers::{Database, TestApp, spawn, user_of};
 
 const EVERY_ROLE: &[Role] = &Role::ALL;
 
@@ -78,10 +80,18 @@ async fn p11_access_every_route_refuses_every_role_it_does_not_name_and_anonymou
             checked += 1;
         }
     }
+    assert_anonymous_refused(&app, ROUTES.iter().map(|(path, _)| path.to_string())).await;
+    assert_eq!(checked, Role::ALL.len() * ROUTES.len());
+    app.stop().await;
+}
+
+/// Without a session or token, every page sends the caller to the sign-in page (303) and
+/// every API route answers 401.
+async fn assert_anonymous_refused(app: &TestApp, paths: impl Iterator<Item = String>) {
     let anonymous = crate::helpers::browser_client();
-    for (path, _) in ROUTES {
+    for path in paths {
         let status = anonymous
-            .get(app.url(path))
+            .get(app.url(&path))
             .send()
             .await
             .expect("get")
@@ -90,7 +100,152 @@ async fn p11_access_every_route_refuses_every_role_it_does_not_name_and_anonymou
         let expected = if path.starts_with("/api/") { 401 } else { 303 };
         assert_eq!(status, expected, "anonymous GET {path}");
     }
-    assert_eq!(checked, Role::ALL.len() * ROUTES.len());
+}
+
+/// The records the routes below need: one order of the first demo hospital, allocated,
+/// picked and shipped (so that every page of it exists), and one left open, both placed by
+/// its hospital user.
+pub const ORDER: &str = "ORD-MATRIX-1";
+pub const SHIPMENT: &str = "SHP-MATRIX-1";
+/// A second order of the same hospital, left open: its allocation proposal.
+pub const OPEN_ORDER: &str = "ORD-MATRIX-2";
+
+const ORDERS: &[Role] = &[HospitalUser, Distribution, QualityAssurance, Admin];
+const REPORTS: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
+
+/// (path, roles that may open it) of the pages and documents of an existing record. `{din}`
+/// is the shipped unit's DIN. A hospital user of another hospital is told that the order,
+/// the shipment and the unit are not on record (404), see [`OTHER_HOSPITAL`].
+pub const RECORD_ROUTES: &[(&str, &[Role])] = &[
+    ("/orders/ORD-MATRIX-1", ORDERS),
+    ("/orders/ORD-MATRIX-2", ORDERS),
+    ("/shipments/SHP-MATRIX-1", ORDERS),
+    ("/shipments/SHP-MATRIX-1/packing-list.pdf", ORDERS),
+    ("/shipments/SHP-MATRIX-1/label.pdf", ORDERS),
+    ("/portal/shipments/SHP-MATRIX-1", &[HospitalUser]),
+    ("/units/{din}", EVERY_ROLE),
+    ("/reports/collections", REPORTS),
+    ("/reports/production", REPORTS),
+    ("/reports/shipments", REPORTS),
+    ("/reports/discards", REPORTS),
+    ("/reports/fill-rate", REPORTS),
+    ("/reports/shipments/csv", REPORTS),
+    ("/reports/shipments/pdf", REPORTS),
+    ("/reports/fill-rate/csv", REPORTS),
+    ("/reports/fill-rate/pdf", REPORTS),
+    ("/api/orders/ORD-MATRIX-1", ORDERS),
+    ("/api/orders/ORD-MATRIX-2", ORDERS),
+    (
+        "/api/orders/ORD-MATRIX-2/proposal?site=central",
+        &[Distribution],
+    ),
+    ("/api/shipments/SHP-MATRIX-1", ORDERS),
+    ("/api/units/{din}", EVERY_ROLE),
+    ("/api/reports/shipments", REPORTS),
+    ("/api/reports/fill-rate", REPORTS),
+];
+
+/// The routes of [`RECORD_ROUTES`] that show the first hospital's records: "not on record"
+/// (404) for the user of the second hospital, although its role may open them.
+pub const OTHER_HOSPITAL: &[&str] = &[
+    "/orders/ORD-MATRIX-1",
+    "/orders/ORD-MATRIX-2",
+    "/shipments/SHP-MATRIX-1",
+    "/shipments/SHP-MATRIX-1/packing-list.pdf",
+    "/shipments/SHP-MATRIX-1/label.pdf",
+    "/portal/shipments/SHP-MATRIX-1",
+    "/units/{din}",
+    "/api/orders/ORD-MATRIX-1",
+    "/api/orders/ORD-MATRIX-2",
+    "/api/shipments/SHP-MATRIX-1",
+    "/api/units/{din}",
+];
+
+/// Places [`ORDER`] as the first hospital's user and has distribution allocate, pick and ship
+/// it as [`SHIPMENT`], all through the API; the DIN of the unit shipped.
+pub async fn seed_order_and_shipment(app: &TestApp) -> String {
+    let units = crate::supply::released_units(app, "Matrix", (Abo::O, RhD::Negative)).await;
+    let unit = crate::supply::red_cells(app, &units).await;
+    let hospital = crate::supply::hospital_of(app, user_of(HospitalUser)).await;
+    let orderer = app.token(user_of(HospitalUser)).await;
+    let shipper = app.token(user_of(Distribution)).await;
+    for (token, command) in [
+        (
+            &orderer,
+            json!({"type": "place_order", "order_id": ORDER, "hospital": hospital,
+                "lines": [{"component_type": "red_cells", "abo": "O", "rhd": "negative", "attributes": [], "quantity": 1}],
+                "priority": "routine"}),
+        ),
+        (
+            &shipper,
+            json!({"type": "allocate_order", "order_id": ORDER, "units": [{"line": 0, "component": unit}]}),
+        ),
+        (
+            &shipper,
+            json!({"type": "pick_unit", "shipment_id": SHIPMENT, "order_id": ORDER, "component": unit}),
+        ),
+        (
+            &shipper,
+            json!({"type": "ship_shipment", "shipment_id": SHIPMENT, "box_id": "BOX-M",
+                "temperature_range": {"min_c": "1", "max_c": "10"}, "courier": "MedExpress"}),
+        ),
+        (
+            &orderer,
+            json!({"type": "place_order", "order_id": OPEN_ORDER, "hospital": hospital,
+                "lines": [{"component_type": "red_cells", "abo": "O", "rhd": "negative", "attributes": [], "quantity": 1}],
+                "priority": "routine"}),
+        ),
+    ] {
+        let (status, body, _) = app.command(token, json!({ "command": command })).await;
+        assert_eq!(status, 200, "{command}: {body}");
+    }
+    unit.split_once('-').expect("DIN-product code").0.to_owned()
+}
+
+/// A route of [`RECORD_ROUTES`] with the shipped unit's DIN.
+pub fn record_path(path: &str, din: &str) -> String {
+    path.replace("{din}", din)
+}
+
+#[tokio::test]
+async fn p11_access_every_record_page_admits_its_roles_and_hides_another_hospitals_records() {
+    let app = spawn(Database::Sqlite).await;
+    let din = seed_order_and_shipment(&app).await;
+    // The second hospital's user: its role opens these routes, its hospital's records only.
+    let other_user = "hospital2";
+    let mut callers: Vec<(Role, &str)> = Role::ALL.iter().map(|r| (*r, user_of(*r))).collect();
+    callers.push((HospitalUser, other_user));
+    let mut checked = 0;
+    for (role, user) in callers {
+        let (browser, _) = app.browser(user).await;
+        let token = app.token(user).await;
+        for (path, allowed) in RECORD_ROUTES {
+            let url = app.url(&record_path(path, &din));
+            let request = if path.starts_with("/api/") {
+                reqwest::Client::new().get(url).bearer_auth(&token)
+            } else {
+                browser.get(url)
+            };
+            let response = request.send().await.expect("get");
+            let status = response.status().as_u16();
+            let expected = match (allowed.contains(&role), user == other_user) {
+                (false, _) => 403,
+                (true, true) if OTHER_HOSPITAL.contains(path) => 404,
+                (true, _) => 200,
+            };
+            assert_eq!(status, expected, "{user} ({role:?}) GET {path}");
+            if status == 200 && (path.ends_with(".pdf") || path.ends_with("/pdf")) {
+                let bytes = response.bytes().await.expect("body");
+                assert!(bytes.starts_with(b"%PDF"), "{user} GET {path} is a PDF");
+            }
+            checked += 1;
+        }
+    }
+    let paths = RECORD_ROUTES
+        .iter()
+        .map(|(path, _)| record_path(path, &din));
+    assert_anonymous_refused(&app, paths).await;
+    assert_eq!(checked, (Role::ALL.len() + 1) * RECORD_ROUTES.len());
     app.stop().await;
 }
 

@@ -15,7 +15,7 @@ async fn issue_token(app: &TestApp, role: &str, hospital: Option<&str>) -> (Stri
     let response = reqwest::Client::new()
         .post(app.url("/api/tokens"))
         .bearer_auth(&admin)
-        .json(&json!({"name": format!("{role} machine"), "role": role, "hospital": hospital}))
+        .json(&json!({"name": format!("{role} machine {}", hospital.unwrap_or("")).trim(), "role": role, "hospital": hospital}))
         .send()
         .await
         .expect("issue");
@@ -170,6 +170,7 @@ async fn p11_access_only_an_admin_issues_tokens_and_never_an_admin_token() {
 #[tokio::test]
 async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
     let app = spawn(Database::Sqlite).await;
+    let mercy = crate::supply::hospital_of(&app, "hospital").await;
     let (admin, csrf) = app.browser("admin").await;
     let response = admin
         .post(app.url("/admin/tokens"))
@@ -177,7 +178,7 @@ async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
             ("csrf", csrf.as_str()),
             ("name", "Mercy order system"),
             ("role", "hospital_user"),
-            ("hospital", "Mercy Hospital"),
+            ("hospital", mercy.as_str()),
         ])
         .send()
         .await
@@ -207,30 +208,184 @@ async fn p11_access_the_users_page_issues_a_token_and_shows_its_secret_once() {
         .json()
         .await
         .expect("json");
-    assert_eq!(me["user"]["hospital"], "Mercy Hospital");
+    assert_eq!(me["user"]["hospital"], mercy);
     app.stop().await;
 }
 
-/// The route x role matrix for token callers: each API route admits a token of a role exactly
-/// when it admits a person of that role.
+/// The Users page offers the hospitals on record (ID and name) to bind a hospital user or
+/// token to, and shows a refusal of any other value under the form, naming the value and the
+/// hospitals to choose from; nothing is recorded.
+#[tokio::test]
+async fn p11_access_the_users_page_binds_only_to_a_hospital_on_record() {
+    let app = spawn(Database::Sqlite).await;
+    let (ids, names): (Vec<String>, Vec<String>) = app
+        .app
+        .ledger
+        .read(|state| {
+            state
+                .hospitals
+                .values()
+                .map(|h| (h.id.clone(), h.name.clone()))
+                .unzip()
+        })
+        .await
+        .expect("read");
+    assert!(ids.len() >= 2, "the demo has hospitals on record");
+    let (admin, csrf) = app.browser("admin").await;
+    let page = admin
+        .get(app.url("/admin/users"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    for field in [
+        "<select id=\"hospital\" name=\"hospital\">",
+        "<select id=\"token_hospital\" name=\"hospital\">",
+    ] {
+        assert!(page.contains(field), "{field} in the page");
+    }
+    for (id, name) in ids.iter().zip(&names) {
+        // As askama escapes text: St. Luke&#39;s.
+        let name = name
+            .replace('&', "&amp;")
+            .replace('\'', "&#39;")
+            .replace('"', "&quot;");
+        let option = format!("<option value=\"{id}\">{id} · {name}</option>");
+        assert_eq!(page.matches(&option).count(), 2, "{option} in both forms");
+    }
+    let entries = app.entries().await.len();
+    let by_name = names[0].as_str();
+    for (path, form) in [
+        (
+            "/admin/users",
+            vec![
+                ("user_id", "by.name"),
+                ("name", "Bea Name"),
+                ("role", "hospital_user"),
+                ("hospital", by_name),
+                ("password", "a long enough password"),
+            ],
+        ),
+        (
+            "/admin/tokens",
+            vec![
+                ("name", "Name-bound system"),
+                ("role", "hospital_user"),
+                ("hospital", by_name),
+            ],
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf", csrf.as_str()));
+        let response = admin
+            .post(app.url(path))
+            .header("hx-request", "true")
+            .form(&form)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(response.status(), 403, "{path}");
+        let fragment = response.text().await.expect("html");
+        assert!(
+            fragment.starts_with("<p class=\"refusal\"")
+                && fragment.contains("P11-ACCESS")
+                && fragment.contains(&format!("is the name of hospital {}", ids[0])),
+            "{path}: {fragment}"
+        );
+    }
+    // Refusals are recorded, nothing else: no account, no token.
+    let after = app.entries().await;
+    assert!(
+        after[entries..]
+            .iter()
+            .all(|e| e.kind == hemaflow_service::ledger::EntryKind::Refusal),
+        "only refusals recorded"
+    );
+    let (user_made, token_made) = app
+        .app
+        .ledger
+        .read(|state| {
+            (
+                state.users.contains_key("by.name"),
+                state
+                    .api_tokens
+                    .values()
+                    .any(|t| t.name == "Name-bound system"),
+            )
+        })
+        .await
+        .expect("read");
+    assert!(!user_made && !token_made);
+    // The hospital's ID, as the select gives it, is accepted; from htmx the answer is a fragment.
+    let response = admin
+        .post(app.url("/admin/users"))
+        .header("hx-request", "true")
+        .form(&[
+            ("user_id", "by.id"),
+            ("name", "Bea Id"),
+            ("role", "hospital_user"),
+            ("hospital", ids[0].as_str()),
+            ("password", "a long enough password"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .expect("html")
+            .contains("Account by.id created")
+    );
+    let bound = app
+        .app
+        .ledger
+        .read(|state| state.users["by.id"].hospital.clone())
+        .await
+        .expect("read");
+    assert_eq!(bound.as_deref(), Some(ids[0].as_str()));
+    app.stop().await;
+}
+
+/// The route x role matrix for token callers: each API route, and each page or document of
+/// an existing record, admits a token of a role exactly when it admits a person of that role;
+/// a hospital token sees its own hospital's records only, as its hospital's users do.
 #[tokio::test]
 async fn p11_access_every_api_route_refuses_a_token_of_every_role_it_does_not_name() {
     let app = spawn(Database::Sqlite).await;
-    for role in Role::ALL.into_iter().filter(|r| *r != Role::Admin) {
+    let din = crate::matrix::seed_order_and_shipment(&app).await;
+    let routes: Vec<String> = crate::matrix::ROUTES
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| p.starts_with("/api/"))
+        .chain(crate::matrix::RECORD_ROUTES.iter().map(|(p, _)| *p))
+        .map(|p| crate::matrix::record_path(p, &din))
+        .collect();
+    let mut callers: Vec<(Role, &str)> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Admin)
+        .map(|r| (r, user_of(r)))
+        .collect();
+    callers.push((Role::HospitalUser, "hospital2"));
+    for (role, user) in callers {
         let key = serde_json::to_value(role).expect("role");
-        // Bound to the hospital person's hospital, so that both see the same records.
-        let hospital = crate::supply::hospital_of(&app, "hospital").await;
-        let hospital = (role == Role::HospitalUser).then_some(hospital.as_str());
-        let (_, secret) = issue_token(&app, key.as_str().expect("key"), hospital).await;
-        let person = app.token(user_of(role)).await;
-        for (path, _) in crate::matrix::ROUTES
-            .iter()
-            .filter(|(p, _)| p.starts_with("/api/"))
-        {
+        // Bound to the person's hospital, so that both see the same records.
+        let hospital = if role == Role::HospitalUser {
+            Some(crate::supply::hospital_of(&app, user).await)
+        } else {
+            None
+        };
+        let (_, secret) = issue_token(&app, key.as_str().expect("key"), hospital.as_deref()).await;
+        let person = app.token(user).await;
+        for path in &routes {
             assert_eq!(
                 get_status(&app, path, &secret).await,
                 get_status(&app, path, &person).await,
-                "{role:?} token GET {path}"
+                "{role:?} token of {user}'s hospital GET {path}"
             );
         }
         assert_eq!(get_status(&app, "/api/tokens", &secret).await, 403);
