@@ -21,6 +21,7 @@ pub mod entry;
 pub mod model;
 pub mod sessions;
 pub mod store;
+pub mod terms;
 pub mod transfer;
 pub mod verify;
 

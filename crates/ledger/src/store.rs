@@ -141,6 +141,16 @@ pub trait Store: Send + Sync {
         sequence: i64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Up to `limit` entries after `sequence`, in order, that have one of `terms` among their
+    /// terms ([`crate::terms`]: the index written with the entries). A string that is not a
+    /// term ([`crate::terms::is_term`]) finds nothing.
+    fn entries_with_terms(
+        &self,
+        terms: &[&str],
+        sequence: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
+
     /// Writes a whole ledger into an empty database in one transaction; refuses
     /// ([`StoreError::NotEmpty`]) if it holds any entry, row or command.
     fn import(&self, batch: AppendBatch) -> impl Future<Output = Result<(), StoreError>> + Send;

@@ -8,6 +8,7 @@
 //! TEXT, byte for byte what was hashed.
 
 mod sessions;
+mod terms;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -59,6 +60,7 @@ impl PgStore {
         MIGRATOR.run(&pool).await.map_err(|e| {
             StoreError::Connect(format!("cannot migrate PostgreSQL database {name}: {e}"))
         })?;
+        terms::backfill(&pool).await?;
         Ok(PgStore { pool })
     }
 
@@ -269,6 +271,7 @@ impl Store for PgStore {
         }
         upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
         insert_commands(&mut tx, &batch.commands, expected).await?;
+        terms::insert_terms(&mut tx, &batch.entries, expected).await?;
         tx.commit().await.map_err(|e| backend(e, expected))
     }
 
@@ -283,6 +286,15 @@ impl Store for PgStore {
         .await
         .map_err(read_error)?;
         rows.iter().map(ReadRow::entry).collect()
+    }
+
+    async fn entries_with_terms(
+        &self,
+        terms: &[&str],
+        sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
+        terms::entries_with_terms(&self.pool, terms, sequence, limit).await
     }
 
     async fn command(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
@@ -429,6 +441,7 @@ impl Store for PgStore {
         insert_entries(&mut tx, &batch.entries, 0).await?;
         insert_commands(&mut tx, &batch.commands, 0).await?;
         upsert_rows(&mut tx, &batch.rows, last, 0).await?;
+        terms::insert_terms(&mut tx, &batch.entries, 0).await?;
         tx.commit().await.map_err(read_error)
     }
 }

@@ -6,6 +6,7 @@
 //! insert and gets [`StoreError::Conflict`].
 
 mod sessions;
+mod terms;
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -60,6 +61,7 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await.map_err(|e| {
             StoreError::Connect(format!("cannot migrate SQLite database {name}: {e}"))
         })?;
+        terms::backfill(&pool).await?;
         Ok(SqliteStore { pool })
     }
 
@@ -233,6 +235,7 @@ impl Store for SqliteStore {
         }
         upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
         insert_commands(&mut tx, &batch.commands, expected).await?;
+        terms::insert_terms(&mut tx, &batch.entries, expected).await?;
         tx.commit().await.map_err(|e| backend(e, expected))
     }
 
@@ -247,6 +250,15 @@ impl Store for SqliteStore {
         .await
         .map_err(read_error)?;
         rows.iter().map(ReadRow::entry).collect()
+    }
+
+    async fn entries_with_terms(
+        &self,
+        terms: &[&str],
+        sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
+        terms::entries_with_terms(&self.pool, terms, sequence, limit).await
     }
 
     async fn command(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
@@ -393,6 +405,7 @@ impl Store for SqliteStore {
         insert_entries(&mut tx, &batch.entries, 0).await?;
         insert_commands(&mut tx, &batch.commands, 0).await?;
         upsert_rows(&mut tx, &batch.rows, last, 0).await?;
+        terms::insert_terms(&mut tx, &batch.entries, 0).await?;
         tx.commit().await.map_err(read_error)
     }
 }

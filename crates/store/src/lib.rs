@@ -73,6 +73,15 @@ impl Store for AnyStore {
         delegate!(self, s => s.entries_after(sequence, limit))
     }
 
+    async fn entries_with_terms(
+        &self,
+        terms: &[&str],
+        sequence: i64,
+        limit: u32,
+    ) -> Result<Vec<Entry>, StoreError> {
+        delegate!(self, s => s.entries_with_terms(terms, sequence, limit))
+    }
+
     async fn command(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
         delegate!(self, s => s.command(command_id))
     }

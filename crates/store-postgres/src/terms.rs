@@ -1,0 +1,107 @@
+//! The `entry_terms` index (see `hemaflow_ledger::terms`): written with the entries by
+//! `append` and `import` (one `UNNEST` insert per batch), backfilled on open for entries
+//! written before it existed, read by `entries_with_terms`.
+
+use hemaflow_ledger::terms::{entry_terms, is_term};
+use hemaflow_ledger::{Entry, StoreError};
+use sqlx::postgres::PgPool;
+use sqlx::{Postgres, Transaction};
+
+use crate::{backend, entry_from, read_error};
+
+/// Entries backfilled per transaction.
+const BACKFILL_PAGE: i64 = 2_000;
+
+/// Inserts the terms of `entries` in one statement.
+pub(crate) async fn insert_terms(
+    tx: &mut Transaction<'_, Postgres>,
+    entries: &[Entry],
+    expected: i64,
+) -> Result<(), StoreError> {
+    let mut terms = Vec::new();
+    let mut sequences = Vec::new();
+    for entry in entries {
+        for term in entry_terms(&entry.payload) {
+            terms.push(term);
+            sequences.push(entry.sequence);
+        }
+    }
+    if terms.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO entry_terms (term, sequence)
+         SELECT * FROM UNNEST($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(&terms)
+    .bind(&sequences)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| backend(e, expected))?;
+    Ok(())
+}
+
+/// Gives their terms to the entries written before the index existed (the migration left a
+/// row saying up to which entry), a page per transaction, then removes that row.
+pub(crate) async fn backfill(pool: &PgPool) -> Result<(), StoreError> {
+    let through: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(through_sequence) FROM entry_terms_backfill")
+            .fetch_one(pool)
+            .await
+            .map_err(read_error)?;
+    let Some(through) = through else {
+        return Ok(());
+    };
+    let mut after = 0;
+    while after < through {
+        let rows = sqlx::query(
+            "SELECT sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash
+             FROM entries WHERE sequence > $1 AND sequence <= $2 ORDER BY sequence LIMIT $3",
+        )
+        .bind(after)
+        .bind(through)
+        .bind(BACKFILL_PAGE)
+        .fetch_all(pool)
+        .await
+        .map_err(read_error)?;
+        let entries: Vec<Entry> = rows.iter().map(entry_from).collect::<Result<_, _>>()?;
+        let Some(last) = entries.last() else {
+            break;
+        };
+        after = last.sequence;
+        let mut tx = pool.begin().await.map_err(read_error)?;
+        insert_terms(&mut tx, &entries, 0).await?;
+        tx.commit().await.map_err(read_error)?;
+    }
+    sqlx::query("DELETE FROM entry_terms_backfill")
+        .execute(pool)
+        .await
+        .map_err(read_error)?;
+    Ok(())
+}
+
+/// Up to `limit` entries after `sequence` having one of `terms`, in order.
+pub(crate) async fn entries_with_terms(
+    pool: &PgPool,
+    terms: &[&str],
+    sequence: i64,
+    limit: u32,
+) -> Result<Vec<Entry>, StoreError> {
+    let terms: Vec<&str> = terms.iter().copied().filter(|t| is_term(t)).collect();
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash
+         FROM entries
+         WHERE sequence IN (SELECT sequence FROM entry_terms WHERE term = ANY($1) AND sequence > $2)
+         ORDER BY sequence LIMIT $3",
+    )
+    .bind(&terms)
+    .bind(sequence)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(read_error)?;
+    rows.iter().map(entry_from).collect()
+}
