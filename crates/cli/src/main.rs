@@ -7,6 +7,12 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 
+/// mimalloc instead of the system allocator: the ledger's write path allocates and frees many
+/// small strings and JSON values per command, and glibc's malloc spent about 40 % of a
+/// `sim run` in itself (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// How a command ended. Scripts depend on these numbers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {

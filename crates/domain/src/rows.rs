@@ -24,7 +24,8 @@ fn body<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
-fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
+/// One row of the state by its kind and id, as it is now; `None` when no such record exists.
+pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
     let (status, body) = match kind {
         "config" => (None, body(&state.config)),
         "donor" => {
@@ -271,8 +272,9 @@ fn order_of(state: &State, id: &str) -> Option<(&'static str, String)> {
         .map(|s| ("order", s.order_id.clone()))
 }
 
-/// The rows `event` changed, as they are after `evolve` applied it.
-pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
+/// The keys (kind, id) of the rows `event` changed, read from the state after `evolve`
+/// applied it.
+pub fn row_keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
     // no other row: the units it quarantines come as their own events.
     let mut wanted = keys(state, event);
@@ -282,6 +284,11 @@ pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
         wanted.push(("donor", d.donor_id.clone()));
     }
     wanted
+}
+
+/// The rows `event` changed, as they are after `evolve` applied it.
+pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
+    row_keys(state, event)
         .iter()
         .filter_map(|(kind, id)| row(state, kind, id))
         .collect()

@@ -171,6 +171,7 @@ fn prepare<M: Model>(
                 let rows = events
                     .iter()
                     .flat_map(|event| M::rows_touched(&state, event))
+                    .filter_map(|key| M::row(&state, &key))
                     .collect();
                 (drafts, rows, false)
             }

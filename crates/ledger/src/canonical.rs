@@ -140,7 +140,15 @@ fn write_double(f: f64, n: &serde_json::Number, out: &mut String) {
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
+    // Most strings (ids, names, timestamps) need no escape: copy them as they are.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     // serde_json's escaping of a string is RFC 8785's; serialising a &str cannot fail.
     match serde_json::to_string(s) {
         Ok(text) => out.push_str(&text),

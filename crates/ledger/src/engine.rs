@@ -1,6 +1,6 @@
 //! The engine: decide a command against the current state and append its outcome.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 
 use crate::canonical::{CanonicalError, to_canonical};
 use crate::entry::{ChainError, ChainHead, Entry, EntryDraft, EntryKind};
-use crate::model::{Model, Row};
+use crate::model::{Model, RowKey};
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
 
 /// How many entries are read per round trip when catching up.
@@ -350,7 +350,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 return Ok(with_attempts(answers, attempt + 1));
             }
             let head = group.head;
-            let batch = group.into_batch(cache.head.sequence);
+            let batch = group.into_batch(&cache.state, cache.head.sequence);
             let appended = self.store.append(batch).await;
             cache.stale = false;
             match appended {
@@ -529,7 +529,9 @@ fn with_attempts<E>(
 struct Group<M: Model> {
     head: ChainHead,
     entries: Vec<Entry>,
-    rows: BTreeMap<(String, String), Row>,
+    /// The rows the group's events changed; read from the state once, when the group is
+    /// appended (a record touched by several commands of a batch is serialised once).
+    rows: BTreeSet<RowKey>,
     commands: Vec<CommandRecord>,
     model: std::marker::PhantomData<M>,
 }
@@ -539,7 +541,7 @@ impl<M: Model> Group<M> {
         Group {
             head,
             entries: Vec::new(),
-            rows: BTreeMap::new(),
+            rows: BTreeSet::new(),
             commands: Vec::new(),
             model: std::marker::PhantomData,
         }
@@ -608,8 +610,8 @@ impl<M: Model> Group<M> {
             for event in events {
                 M::evolve(&mut cache.state, event);
             }
-            for row in rows_after::<M>(&cache.state, events) {
-                self.rows.insert((row.kind.clone(), row.id.clone()), row);
+            for event in events {
+                self.rows.extend(M::rows_touched(&cache.state, event));
             }
         }
         self.head = head;
@@ -632,11 +634,12 @@ impl<M: Model> Group<M> {
         })
     }
 
-    fn into_batch(self, expected_last: i64) -> AppendBatch {
+    /// What to append: the rows are read from `state`, the state after the whole group.
+    fn into_batch(self, state: &M::State, expected_last: i64) -> AppendBatch {
         AppendBatch {
             expected_last,
             entries: self.entries,
-            rows: self.rows.into_values().collect(),
+            rows: self.rows.iter().filter_map(|key| M::row(state, key)).collect(),
             commands: self.commands,
         }
     }
@@ -667,15 +670,4 @@ fn refusal_draft<M: Model>(
         event_type: rule,
         payload: crate::canonical::canonical_value(&payload)?,
     })
-}
-
-/// The rows the events touched, each read from the state after all of them (one row per key).
-fn rows_after<M: Model>(state: &M::State, events: &[M::Event]) -> Vec<Row> {
-    let mut rows = BTreeMap::new();
-    for event in events {
-        for row in M::rows_touched(state, event) {
-            rows.insert((row.kind.clone(), row.id.clone()), row);
-        }
-    }
-    rows.into_values().collect()
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::canonical::{CanonicalError, canonical_value};
+use crate::canonical::{CanonicalError, canonical_value, write_string};
 
 /// A SHA-256 digest.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -174,7 +174,17 @@ impl EntryDraft {
             prev_hash,
             hash: Digest32::GENESIS,
         };
-        entry.hash = entry.compute_hash()?;
+        // The engine writes payloads with `to_canonical`; checking that again here (a parse
+        // and a rewrite of every payload) cost a tenth of a `sim run`.
+        debug_assert_eq!(
+            serde_json::from_str::<Value>(&entry.payload)
+                .ok()
+                .and_then(|v| canonical_value(&v).ok())
+                .as_deref(),
+            Some(entry.payload.as_str()),
+            "a draft's payload must be canonical JSON"
+        );
+        entry.hash = entry.hash_of_canonical_payload();
         Ok(entry)
     }
 }
@@ -190,21 +200,36 @@ impl Entry {
         if canonical_value(&payload)? != self.payload {
             return Err(CanonicalError::NotCanonical);
         }
-        let body = serde_json::json!({
-            "actor": self.actor,
-            "command_id": self.command_id,
-            "event_type": self.event_type,
-            "kind": self.kind.as_str(),
-            "payload": payload,
-            "recorded_at": self.recorded_at.to_string(),
-            "role": self.role,
-            "sequence": self.sequence,
-        });
-        let canonical = canonical_value(&body)?;
+        Ok(self.hash_of_canonical_payload())
+    }
+
+    /// The hash of this entry, its payload taken as the canonical text it must be: the body
+    /// of the module docs written straight into the hash (keys in canonical order, the
+    /// payload's text embedded as it is), with no JSON value built or parsed. Sealing a new
+    /// entry uses this; [`Entry::compute_hash`] checks the payload's form first.
+    fn hash_of_canonical_payload(&self) -> Digest32 {
+        let mut body = String::with_capacity(self.payload.len() + 160);
+        body.push_str("{\"actor\":");
+        write_string(&self.actor, &mut body);
+        body.push_str(",\"command_id\":");
+        write_string(&self.command_id, &mut body);
+        body.push_str(",\"event_type\":");
+        write_string(&self.event_type, &mut body);
+        body.push_str(",\"kind\":\"");
+        body.push_str(self.kind.as_str());
+        body.push_str("\",\"payload\":");
+        body.push_str(&self.payload);
+        body.push_str(",\"recorded_at\":");
+        write_string(&self.recorded_at.to_string(), &mut body);
+        body.push_str(",\"role\":");
+        write_string(&self.role, &mut body);
+        body.push_str(",\"sequence\":");
+        body.push_str(&self.sequence.to_string());
+        body.push('}');
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.0);
-        hasher.update(canonical.as_bytes());
-        Ok(Digest32(hasher.finalize().into()))
+        hasher.update(body.as_bytes());
+        Digest32(hasher.finalize().into())
     }
 
     /// The JSON line of an export: the envelope with the payload embedded as JSON.
@@ -459,6 +484,57 @@ mod tests {
             let line = entry.to_json_line().unwrap();
             assert!(!line.contains('\n'));
             assert_eq!(Entry::from_json_line(&line).unwrap(), entry);
+        }
+    }
+
+    /// The hash as the module docs define it, computed the long way: the body built as a
+    /// JSON value and written canonically.
+    fn hash_by_definition(entry: &Entry) -> Digest32 {
+        let payload: Value = serde_json::from_str(&entry.payload).unwrap();
+        let body = serde_json::json!({
+            "actor": entry.actor,
+            "command_id": entry.command_id,
+            "event_type": entry.event_type,
+            "kind": entry.kind.as_str(),
+            "payload": payload,
+            "recorded_at": entry.recorded_at.to_string(),
+            "role": entry.role,
+            "sequence": entry.sequence,
+        });
+        let mut hasher = Sha256::new();
+        hasher.update(entry.prev_hash.0);
+        hasher.update(canonical_value(&body).unwrap().as_bytes());
+        Digest32(hasher.finalize().into())
+    }
+
+    proptest::proptest! {
+        /// Sealing writes the body straight into the hash; whatever the strings hold (quotes,
+        /// backslashes, control characters, any Unicode), the hash is the one of the definition.
+        #[test]
+        fn a_sealed_hash_is_the_hash_of_the_definition(
+            actor in "\\PC{0,12}|[\"\\\\\u{0}-\u{1f}a-z]{0,8}",
+            role in "\\PC{0,8}",
+            command_id in "\\PC{0,12}",
+            event_type in "[a-z_]{1,12}|\\PC{0,6}",
+            text in "\\PC{0,16}|[\"\\\\\u{0}-\u{1f}\u{7f}-\u{a0}]{0,8}",
+            number in proptest::num::i64::ANY,
+            sequence in 1i64..i64::MAX,
+            refusal in proptest::bool::ANY,
+            prev in proptest::array::uniform32(proptest::num::u8::ANY),
+        ) {
+            let payload = canonical_value(&serde_json::json!({"z": text, "a": [number, text]})).unwrap();
+            let entry = EntryDraft {
+                sequence,
+                meta: EntryMeta { actor, role, recorded_at: "2026-11-25T14:12:00.5Z".parse().unwrap() },
+                command_id,
+                kind: if refusal { EntryKind::Refusal } else { EntryKind::Event },
+                event_type,
+                payload,
+            }
+            .seal(Digest32(prev))
+            .unwrap();
+            proptest::prop_assert_eq!(entry.hash, hash_by_definition(&entry));
+            proptest::prop_assert_eq!(entry.compute_hash().unwrap(), entry.hash);
         }
     }
 

@@ -31,7 +31,7 @@ pub use engine::{DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, R
 pub use entry::{
     ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind, EntryMeta, verify_chain,
 };
-pub use model::{Model, Row};
+pub use model::{Model, Row, RowKey};
 pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
 pub use transfer::{TransferError, export, import};

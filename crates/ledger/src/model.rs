@@ -17,6 +17,9 @@ pub struct Row {
     pub body: serde_json::Value,
 }
 
+/// What names a projection row: its kind and id.
+pub type RowKey = (&'static str, String);
+
 impl Row {
     pub fn key(&self) -> (&str, &str) {
         (&self.kind, &self.id)
@@ -52,8 +55,12 @@ pub trait Model: Send + Sync + 'static {
     /// The actor, role and time recorded on every entry of a command.
     fn entry_meta(context: &Self::Context) -> EntryMeta;
 
-    /// The rows `event` changed, read from `state` after the event was applied.
-    fn rows_touched(state: &Self::State, event: &Self::Event) -> Vec<Row>;
+    /// The keys of the rows `event` changed, read from `state` after the event was applied.
+    /// The ledger writes each row a batch touched once, as it is after the whole batch.
+    fn rows_touched(state: &Self::State, event: &Self::Event) -> Vec<RowKey>;
+
+    /// A row of `state` by its key, as it is now; `None` when no such record exists.
+    fn row(state: &Self::State, key: &RowKey) -> Option<Row>;
 
     /// Every projection row of a state: the rebuild that `verify` compares with the store.
     fn all_rows(state: &Self::State) -> Vec<Row>;

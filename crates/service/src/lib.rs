@@ -3,7 +3,7 @@
 //! command line, the server) goes through here, so that there is one way to record a command.
 
 use hemaflow_ledger::StoreError;
-use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row};
+use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row, RowKey};
 use hemaflow_store::AnyStore;
 
 pub mod demo;
@@ -54,11 +54,12 @@ impl Model for Blood {
         }
     }
 
-    fn rows_touched(state: &domain::State, event: &domain::Event) -> Vec<Row> {
-        domain::rows_touched(state, event)
-            .into_iter()
-            .map(into_ledger_row)
-            .collect()
+    fn rows_touched(state: &domain::State, event: &domain::Event) -> Vec<RowKey> {
+        domain::row_keys(state, event)
+    }
+
+    fn row(state: &domain::State, (kind, id): &RowKey) -> Option<Row> {
+        domain::rows::row(state, kind, id).map(into_ledger_row)
     }
 
     fn all_rows(state: &domain::State) -> Vec<Row> {

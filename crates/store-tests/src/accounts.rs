@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use hemaflow_ledger::{EntryMeta, Model, Row};
+use hemaflow_ledger::{EntryMeta, Model, Row, RowKey};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -206,18 +206,20 @@ impl Model for Accounts {
         }
     }
 
-    fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
+    fn rows_touched(_state: &State, event: &Event) -> Vec<RowKey> {
         let account = match event {
             Event::Opened { account, .. }
             | Event::Deposited { account, .. }
             | Event::Withdrawn { account, .. } => account,
         };
-        state
-            .accounts
-            .get(account)
-            .map(|a| account_row(account, a))
-            .into_iter()
-            .collect()
+        vec![("account", account.clone())]
+    }
+
+    fn row(state: &State, (kind, id): &RowKey) -> Option<Row> {
+        (*kind == "account")
+            .then(|| state.accounts.get(id))
+            .flatten()
+            .map(|a| account_row(id, a))
     }
 
     fn all_rows(state: &State) -> Vec<Row> {
