@@ -639,7 +639,11 @@ impl<M: Model> Group<M> {
         AppendBatch {
             expected_last,
             entries: self.entries,
-            rows: self.rows.iter().filter_map(|key| M::row(state, key)).collect(),
+            rows: self
+                .rows
+                .iter()
+                .filter_map(|key| M::row(state, key))
+                .collect(),
             commands: self.commands,
         }
     }
