@@ -7,7 +7,8 @@ use hemaflow_ledger::{Entry, StoreError};
 use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Transaction};
 
-use crate::{backend, entry_from, read_error};
+use crate::{backend, read_error};
+use hemaflow_store_sql::ReadRow;
 
 /// Entries backfilled per transaction.
 const BACKFILL_PAGE: i64 = 2_000;
@@ -64,7 +65,7 @@ pub(crate) async fn backfill(pool: &PgPool) -> Result<(), StoreError> {
         .fetch_all(pool)
         .await
         .map_err(read_error)?;
-        let entries: Vec<Entry> = rows.iter().map(entry_from).collect::<Result<_, _>>()?;
+        let entries: Vec<Entry> = rows.iter().map(ReadRow::entry).collect::<Result<_, _>>()?;
         let Some(last) = entries.last() else {
             break;
         };
@@ -103,5 +104,5 @@ pub(crate) async fn entries_with_terms(
     .fetch_all(pool)
     .await
     .map_err(read_error)?;
-    rows.iter().map(entry_from).collect()
+    rows.iter().map(ReadRow::entry).collect()
 }

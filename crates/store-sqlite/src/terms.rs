@@ -7,7 +7,8 @@ use hemaflow_ledger::{Entry, StoreError};
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 
-use crate::{backend, entry_from, read_error};
+use crate::{backend, read_error};
+use hemaflow_store_sql::ReadRow;
 
 /// Two bound parameters per term row.
 const TERMS_PER_INSERT: usize = 8_000;
@@ -66,7 +67,7 @@ pub(crate) async fn backfill(pool: &SqlitePool) -> Result<(), StoreError> {
         .fetch_all(pool)
         .await
         .map_err(read_error)?;
-        let entries: Vec<Entry> = rows.iter().map(entry_from).collect::<Result<_, _>>()?;
+        let entries: Vec<Entry> = rows.iter().map(ReadRow::entry).collect::<Result<_, _>>()?;
         let Some(last) = entries.last() else {
             break;
         };
@@ -107,5 +108,5 @@ pub(crate) async fn entries_with_terms(
         .push(") ORDER BY sequence LIMIT ")
         .push_bind(i64::from(limit));
     let rows = query.build().fetch_all(pool).await.map_err(read_error)?;
-    rows.iter().map(entry_from).collect()
+    rows.iter().map(ReadRow::entry).collect()
 }
