@@ -9,7 +9,8 @@
 //!
 //! [`history`] reads only the entries that name an identifier, through the store's index of
 //! entry terms (`Store::entries_with_terms`; the rule is in `hemaflow_ledger::terms`: every
-//! identifier is a term, so the index finds every entry the scan would). [`history_by_scan`]
+//! identifier Hemaflow mints is a term, so the index finds every entry the scan would; an
+//! identifier that is not a term sends the search to the scan). [`history_by_scan`]
 //! reads every entry of the ledger, up to [`MAX_ROUNDS`] times; it is kept as the oracle of
 //! the tests and is used when an identifier to follow is not a term.
 
