@@ -11,6 +11,9 @@ use crate::entry::{ChainError, ChainHead, Entry, EntryDraft, EntryKind};
 use crate::model::{Model, RowKey};
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
 
+mod pipeline;
+pub use pipeline::{Answers, OwnedCommand, Pipeline};
+
 /// How many entries are read per round trip when catching up.
 const CATCH_UP_PAGE: u32 = 1000;
 /// How often a command is decided again after another writer appended first.
@@ -285,30 +288,25 @@ impl<M: Model, S: Store> Ledger<M, S> {
         commands: &[(&str, &M::Command, &M::Context)],
         expected: &[Expected],
     ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
-        let encoded: Vec<Result<(String, String), CanonicalError>> = commands
-            .iter()
-            .map(|(_, command, _)| {
-                to_canonical(*command).map(|json| {
-                    let hash = sha256_hex(&json);
-                    (json, hash)
-                })
-            })
-            .collect();
         let mut cache = self.cache.lock().await;
+        self.execute_group_in(&mut cache, commands, expected).await
+    }
+
+    /// `execute_group` under the cache lock its caller holds.
+    async fn execute_group_in(
+        &self,
+        cache: &mut Cache<M::State>,
+        commands: &[(&str, &M::Command, &M::Context)],
+        expected: &[Expected],
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        let encoded = encode_commands::<M>(commands);
         for attempt in 0..self.max_attempts {
             if attempt > 0 {
                 let first_id = commands.first().map_or("", |c| c.0);
                 tokio::time::sleep(backoff(attempt, first_id)).await;
             }
-            self.catch_up(&mut cache).await?;
-            let ids: Vec<&str> = commands.iter().map(|c| c.0).collect();
-            let mut recorded: HashMap<String, CommandRecord> = self
-                .store
-                .commands_by_id(&ids)
-                .await?
-                .into_iter()
-                .map(|record| (record.command_id.clone(), record))
-                .collect();
+            self.catch_up(cache).await?;
+            let mut recorded = self.recorded_commands(commands).await?;
             if !expected.is_empty()
                 && recorded.len() < commands.len()
                 && let Some(stale) = self.first_stale(expected).await?
@@ -316,36 +314,9 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 return Err(LedgerError::Stale(Box::new(stale)));
             }
             let mut group = Group::<M>::new(cache.head);
-            // The group evolves the cached state in place as it accepts commands (no copy of
-            // the whole state per command); from here until the append commits, the cache is
-            // ahead of the store and is marked stale, so that any way out of this attempt
-            // other than a commit makes the next catch-up replay the ledger from the start.
-            let cache = &mut *cache;
-            let mut answers = Vec::with_capacity(commands.len());
-            // The first position of each command ID in the batch, with its command's hash.
-            let mut first_seen: HashMap<&str, (usize, &str)> = HashMap::new();
-            for (index, (command_id, command, context)) in commands.iter().enumerate() {
-                let (json, hash) = match &encoded[index] {
-                    Ok((json, hash)) => (json, hash),
-                    Err(e) => {
-                        answers.push(Err(LedgerError::Encode(e.clone())));
-                        continue;
-                    }
-                };
-                let answer = if let Some(&(earlier, earlier_hash)) = first_seen.get(command_id) {
-                    repeat_within_batch(&answers[earlier], command_id, earlier_hash == hash)
-                } else if let Some(record) = recorded.remove(*command_id) {
-                    first_seen.insert(command_id, (index, hash));
-                    match self.recorded_answer(record, hash, 1).await {
-                        Err(LedgerError::Store(e)) => return Err(e.into()),
-                        answer => answer,
-                    }
-                } else {
-                    first_seen.insert(command_id, (index, hash));
-                    group.decide(cache, command_id, command, json, hash, context)
-                };
-                answers.push(answer);
-            }
+            let answers = self
+                .decide_all(cache, &mut group, commands, &encoded, &mut recorded)
+                .await?;
             if group.entries.is_empty() {
                 return Ok(with_attempts(answers, attempt + 1));
             }
@@ -371,6 +342,63 @@ impl<M: Model, S: Store> Ledger<M, S> {
             command_id: commands.iter().map(|c| c.0).collect::<Vec<_>>().join(", "),
             attempts: self.max_attempts,
         })
+    }
+
+    /// The commands of `commands` already answered, by command ID.
+    async fn recorded_commands(
+        &self,
+        commands: &[(&str, &M::Command, &M::Context)],
+    ) -> Result<HashMap<String, CommandRecord>, LedgerError> {
+        let ids: Vec<&str> = commands.iter().map(|c| c.0).collect();
+        Ok(self
+            .store
+            .commands_by_id(&ids)
+            .await?
+            .into_iter()
+            .map(|record| (record.command_id.clone(), record))
+            .collect())
+    }
+
+    /// Decides each command of a batch into `group`, in order: a command ID repeated within
+    /// the batch or already `recorded` gets its first answer, the others are decided against
+    /// the state the previous ones left. The group evolves the cached state in place as it
+    /// accepts commands (no copy of the whole state per command); from then until the append
+    /// commits, the cache is ahead of the store and is marked stale, so that any way out other
+    /// than a commit makes the next catch-up replay the ledger from the start.
+    async fn decide_all(
+        &self,
+        cache: &mut Cache<M::State>,
+        group: &mut Group<M>,
+        commands: &[(&str, &M::Command, &M::Context)],
+        encoded: &[Result<(String, String), CanonicalError>],
+        recorded: &mut HashMap<String, CommandRecord>,
+    ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
+        let mut answers = Vec::with_capacity(commands.len());
+        // The first position of each command ID in the batch, with its command's hash.
+        let mut first_seen: HashMap<&str, (usize, &str)> = HashMap::new();
+        for (index, (command_id, command, context)) in commands.iter().enumerate() {
+            let (json, hash) = match &encoded[index] {
+                Ok((json, hash)) => (json, hash),
+                Err(e) => {
+                    answers.push(Err(LedgerError::Encode(e.clone())));
+                    continue;
+                }
+            };
+            let answer = if let Some(&(earlier, earlier_hash)) = first_seen.get(command_id) {
+                repeat_within_batch(&answers[earlier], command_id, earlier_hash == hash)
+            } else if let Some(record) = recorded.remove(*command_id) {
+                first_seen.insert(command_id, (index, hash));
+                match self.recorded_answer(record, hash, 1).await {
+                    Err(LedgerError::Store(e)) => return Err(e.into()),
+                    answer => answer,
+                }
+            } else {
+                first_seen.insert(command_id, (index, hash));
+                group.decide(cache, command_id, command, json, hash, context)
+            };
+            answers.push(answer);
+        }
+        Ok(answers)
     }
 
     /// Reads and applies every entry appended since the cache's head.
@@ -437,6 +465,21 @@ impl<M: Model, S: Store> Ledger<M, S> {
             attempts,
         })
     }
+}
+
+/// Each command's canonical JSON and its SHA-256 (the idempotency check compares hashes).
+fn encode_commands<M: Model>(
+    commands: &[(&str, &M::Command, &M::Context)],
+) -> Vec<Result<(String, String), CanonicalError>> {
+    commands
+        .iter()
+        .map(|(_, command, _)| {
+            to_canonical(*command).map(|json| {
+                let hash = sha256_hex(&json);
+                (json, hash)
+            })
+        })
+        .collect()
 }
 
 fn missing(record: &CommandRecord) -> LedgerError {

@@ -27,7 +27,10 @@ pub mod verify;
 
 pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
-pub use engine::{DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, Receipt, Stale};
+pub use engine::{
+    Answers, DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, OwnedCommand, Pipeline,
+    Receipt, Stale,
+};
 pub use entry::{
     ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind, EntryMeta, verify_chain,
 };

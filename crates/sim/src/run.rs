@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::time::{Duration, Instant};
 
 use hemaflow_domain::invariants;
-use hemaflow_service::ledger::{LedgerError, Outcome, StoreError, verify};
+use hemaflow_service::ledger::{Answers, LedgerError, Outcome, OwnedCommand, StoreError, verify};
 use hemaflow_service::{Blood, BloodLedger, OpenError};
 
 use crate::Step;
@@ -78,8 +78,9 @@ pub enum RunError {
 }
 
 /// Drive every step of `input` through `ledger`, `options.batch` commands a transaction;
-/// `progress` is called after each batch. Then verify the whole ledger and check the domain
-/// invariants on the final state.
+/// `progress` is called after each batch. Batches are pipelined (`Ledger::pipeline`): the
+/// next is decided while the previous one commits. Then verify the whole ledger and check
+/// the domain invariants on the final state.
 pub async fn run<R: BufRead>(
     ledger: &BloodLedger,
     input: R,
@@ -88,8 +89,10 @@ pub async fn run<R: BufRead>(
 ) -> Result<RunReport, RunError> {
     let started = Instant::now();
     let mut report = RunReport::default();
-    let mut batch: Vec<Step> = Vec::with_capacity(options.batch);
+    let size = options.batch.max(1);
+    let mut batch: Vec<OwnedCommand<Blood>> = Vec::with_capacity(size);
     let mut bytes = 0u64;
+    let mut pipeline = ledger.pipeline().await?;
     for (number, line) in input.lines().enumerate() {
         let line_number = number as u64 + 1;
         let line = line.map_err(|e| RunError::Input {
@@ -104,10 +107,10 @@ pub async fn run<R: BufRead>(
             line: line_number,
             reason: e.to_string(),
         })?;
-        batch.push(step);
-        if batch.len() >= options.batch.max(1) {
-            execute(ledger, &batch, &mut report).await?;
-            batch.clear();
+        batch.push((step.id, step.command, step.context));
+        if batch.len() >= size {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(size));
+            tally(pipeline.submit(full).await?, &mut report)?;
             progress(Progress {
                 commands: report.commands,
                 bytes,
@@ -116,13 +119,14 @@ pub async fn run<R: BufRead>(
         }
     }
     if !batch.is_empty() {
-        execute(ledger, &batch, &mut report).await?;
-        progress(Progress {
-            commands: report.commands,
-            bytes,
-            elapsed: started.elapsed(),
-        });
+        tally(pipeline.submit(batch).await?, &mut report)?;
     }
+    tally(pipeline.finish().await?, &mut report)?;
+    progress(Progress {
+        commands: report.commands,
+        bytes,
+        elapsed: started.elapsed(),
+    });
     report.elapsed = started.elapsed();
 
     let verifying = Instant::now();
@@ -140,16 +144,9 @@ pub async fn run<R: BufRead>(
     Ok(report)
 }
 
-async fn execute(
-    ledger: &BloodLedger,
-    batch: &[Step],
-    report: &mut RunReport,
-) -> Result<(), RunError> {
-    let commands: Vec<_> = batch
-        .iter()
-        .map(|s| (s.id.as_str(), &s.command, &s.context))
-        .collect();
-    for answer in ledger.execute_batch(&commands).await? {
+/// Counts the answers of committed commands.
+fn tally(answers: Answers<Blood>, report: &mut RunReport) -> Result<(), RunError> {
+    for answer in answers {
         let receipt = answer?;
         report.commands += 1;
         match receipt.outcome {
