@@ -13,6 +13,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+mod writer;
+
 /// Why a value has no canonical form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CanonicalError {
@@ -24,11 +26,14 @@ pub enum CanonicalError {
     NonInteger(String, String),
 }
 
-/// The canonical JSON text of any serialisable value.
+/// The canonical JSON text of any serialisable value: the text
+/// `canonical_value(&serde_json::to_value(value)?)` would give, written straight from the
+/// value without building a `Value` (see [`writer`]). One difference: a float that is not
+/// finite is refused with its path, where `to_value` would have made it `null`.
 pub fn to_canonical<T: Serialize + ?Sized>(value: &T) -> Result<String, CanonicalError> {
-    let value =
-        serde_json::to_value(value).map_err(|e| CanonicalError::Serialize(e.to_string()))?;
-    canonical_value(&value)
+    let mut writer = writer::Writer::new();
+    value.serialize(&mut writer)?;
+    Ok(writer.out)
 }
 
 /// The canonical JSON text of a JSON value.
@@ -253,6 +258,267 @@ mod tests {
                     .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
             ]
         })
+    }
+
+    /// Strings of characters from the ranges where canonical JSON is easy to get wrong:
+    /// controls, quotes and backslashes, U+E000..U+FFFF and beyond U+FFFF (where UTF-16
+    /// order differs from code point order), and any character at all.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        let ch = prop_oneof![
+            prop::char::range('\u{0}', '\u{7f}'),
+            Just('"'),
+            Just('\\'),
+            prop::char::range('\u{e000}', '\u{ffff}'),
+            prop::char::range('\u{10000}', '\u{10ffff}'),
+            any::<char>(),
+        ];
+        prop::collection::vec(ch, 0..5).prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            any::<u64>().prop_map(|n| json!(n)),
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(-1), Just(0)].prop_map(|n| json!(n)),
+            Just(json!(u64::MAX)),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(|f| json!(f)),
+            tricky_string().prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 48, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec((tricky_string(), inner), 0..8)
+                    .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// `to_canonical` writes straight from the value; `canonical_value` is the reference.
+        #[test]
+        fn to_canonical_writes_what_canonical_value_writes(value in any_json()) {
+            prop_assert_eq!(to_canonical(&value).unwrap(), canonical_value(&value).unwrap());
+        }
+
+        #[test]
+        fn derived_types_are_written_as_to_value_makes_them(
+            sample in sample_strategy()
+        ) {
+            let reference = canonical_value(&serde_json::to_value(&sample).unwrap()).unwrap();
+            prop_assert_eq!(to_canonical(&sample).unwrap(), reference);
+        }
+    }
+
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Serialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum Tagged {
+        Plain {
+            zeta: String,
+            alpha: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            skipped: Option<u8>,
+        },
+        Wrapped(Inner),
+        Nothing,
+    }
+
+    #[derive(Debug, Serialize)]
+    struct Inner {
+        b: f64,
+        a: Vec<Outer>,
+        #[serde(flatten)]
+        extra: BTreeMap<String, i32>,
+    }
+
+    #[derive(Debug, Serialize)]
+    enum Outer {
+        Unit,
+        Newtype(String),
+        Tuple(i8, char),
+        Struct { y: u32, x: Option<bool> },
+    }
+
+    #[derive(Debug, Serialize)]
+    struct Sample {
+        tagged: Tagged,
+        by_number: BTreeMap<u16, String>,
+        by_variant: BTreeMap<Key, bool>,
+        pair: (u128, i128),
+        unit: (),
+        bytes: serde_bytes_like::Bytes,
+        tiny: f32,
+    }
+
+    #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    enum Key {
+        Left,
+        Right,
+    }
+
+    /// `serialize_bytes` without a dependency on serde_bytes.
+    mod serde_bytes_like {
+        #[derive(Debug)]
+        pub struct Bytes(pub Vec<u8>);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(&self.0)
+            }
+        }
+    }
+
+    fn outer_strategy() -> impl Strategy<Value = Outer> {
+        prop_oneof![
+            Just(()).prop_map(|()| Outer::Unit),
+            tricky_string().prop_map(Outer::Newtype),
+            (any::<i8>(), any::<char>()).prop_map(|(a, b)| Outer::Tuple(a, b)),
+            (any::<u32>(), any::<Option<bool>>()).prop_map(|(y, x)| Outer::Struct { y, x }),
+        ]
+    }
+
+    fn sample_strategy() -> impl Strategy<Value = Sample> {
+        let finite = any::<f64>().prop_filter("finite", |f| f.is_finite());
+        let tagged = prop_oneof![
+            (tricky_string(), any::<Option<i64>>(), any::<Option<u8>>()).prop_map(
+                |(zeta, alpha, skipped)| Tagged::Plain {
+                    zeta,
+                    alpha,
+                    skipped
+                }
+            ),
+            (
+                finite,
+                prop::collection::vec(outer_strategy(), 0..4),
+                // Flattened keys may repeat a field's name: the last one wins, as in to_value.
+                prop::collection::btree_map(
+                    prop_oneof![Just("a".to_owned()), Just("b".to_owned()), tricky_string()],
+                    any::<i32>(),
+                    0..4
+                ),
+            )
+                .prop_map(|(b, a, extra)| Tagged::Wrapped(Inner { b, a, extra })),
+            Just(()).prop_map(|()| Tagged::Nothing),
+        ];
+        (
+            tagged,
+            prop::collection::btree_map(any::<u16>(), tricky_string(), 0..4),
+            prop::collection::btree_map(
+                prop_oneof![Just(Key::Left), Just(Key::Right)],
+                any::<bool>(),
+                0..3,
+            ),
+            (
+                0..=u128::from(u64::MAX),
+                i128::from(i64::MIN)..=i128::from(u64::MAX),
+            ),
+            prop::collection::vec(any::<u8>(), 0..4),
+            any::<f32>().prop_filter("finite", |f| f.is_finite()),
+        )
+            .prop_map(
+                |(tagged, by_number, by_variant, pair, bytes, tiny)| Sample {
+                    tagged,
+                    by_number,
+                    by_variant,
+                    pair,
+                    unit: (),
+                    bytes: serde_bytes_like::Bytes(bytes),
+                    tiny,
+                },
+            )
+    }
+
+    #[test]
+    fn what_to_value_refuses_is_refused() {
+        // A map key that is no string, number, bool or unit variant.
+        let by_list: BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into_iter().collect();
+        assert!(serde_json::to_value(&by_list).is_err());
+        assert!(matches!(
+            to_canonical(&by_list),
+            Err(CanonicalError::Serialize(message)) if message.contains("key must be a string")
+        ));
+        // Integers beyond both i64 and u64.
+        assert!(serde_json::to_value(u128::MAX).is_err());
+        assert!(to_canonical(&u128::MAX).is_err());
+        assert!(serde_json::to_value(i128::MIN).is_err());
+        assert!(to_canonical(&i128::MIN).is_err());
+        // A type's own refusal.
+        struct Refuses;
+        impl Serialize for Refuses {
+            fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+                Err(serde::ser::Error::custom("no JSON for this"))
+            }
+        }
+        assert_eq!(
+            to_canonical(&vec![Refuses]),
+            Err(CanonicalError::Serialize("no JSON for this".into()))
+        );
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_is_refused_with_its_path() {
+        assert_eq!(
+            to_canonical(&f64::NAN),
+            Err(CanonicalError::NonInteger("NaN".into(), "$".into()))
+        );
+        let nested: BTreeMap<&str, Vec<f64>> = [("x", vec![1.0, f64::INFINITY])].into();
+        assert_eq!(
+            to_canonical(&nested),
+            Err(CanonicalError::NonInteger("inf".into(), "$.x[1]".into()))
+        );
+        #[derive(Serialize)]
+        enum Reading {
+            Pair(f64, f32),
+            Named { celsius: f64 },
+        }
+        assert_eq!(
+            to_canonical(&vec![Reading::Pair(1.0, f32::NEG_INFINITY)]),
+            Err(CanonicalError::NonInteger(
+                "-inf".into(),
+                "$[0].Pair[1]".into()
+            ))
+        );
+        assert_eq!(
+            to_canonical(&Reading::Named { celsius: f64::NAN }),
+            Err(CanonicalError::NonInteger(
+                "NaN".into(),
+                "$.Named.celsius".into()
+            ))
+        );
+        let inner = Inner {
+            b: 1.0,
+            a: vec![],
+            extra: BTreeMap::new(),
+        };
+        assert!(
+            to_canonical(&Tagged::Wrapped(Inner {
+                b: f64::NAN,
+                ..inner
+            }))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn repeated_keys_keep_the_last_value_as_to_value_does() {
+        let inner = Inner {
+            b: 2.5,
+            a: vec![Outer::Unit],
+            extra: [("b".to_owned(), 7), ("c".to_owned(), 8)].into(),
+        };
+        let text = to_canonical(&inner).unwrap();
+        assert_eq!(text, r#"{"a":["Unit"],"b":7,"c":8}"#);
+        assert_eq!(
+            text,
+            canonical_value(&serde_json::to_value(&inner).unwrap()).unwrap()
+        );
     }
 
     proptest! {
