@@ -148,7 +148,7 @@ pub use config::Config;
 pub use refusal::Refusal;
 pub use release::release_blockers;
 pub use roles::Role;
-pub use rows::{Row, all_rows, row_keys, rows_touched};
+pub use rows::{Row, all_row_keys, all_rows, row_keys, rows_touched};
 pub use state::{State, evolve};
 
 /// Who acts, in which role, and when.

@@ -296,54 +296,36 @@ pub fn rows_touched(state: &State, event: &Event) -> Vec<Row> {
 
 /// Every row of the state, in kind and id order.
 pub fn all_rows(state: &State) -> Vec<Row> {
-    let mut out = vec![];
+    all_row_keys(state)
+        .iter()
+        .filter_map(|(kind, id)| row(state, kind, id))
+        .collect()
+}
+
+/// The key of every row of the state, in kind and id order (no row is serialised).
+pub fn all_row_keys(state: &State) -> Vec<(&'static str, String)> {
+    let mut keys = vec![];
     if state.counters.configurations > 0 {
-        out.extend(row(state, "config", "site"));
+        keys.push(("config", "site".to_owned()));
     }
-    out.extend(state.donors.keys().filter_map(|id| row(state, "donor", id)));
-    out.extend(
-        state
-            .screenings
-            .keys()
-            .filter_map(|id| row(state, "screening", id)),
-    );
-    out.extend(
-        state
-            .deferrals
-            .keys()
-            .filter_map(|id| row(state, "deferral", id)),
-    );
-    out.extend(
-        state
-            .donations
-            .keys()
-            .filter_map(|id| row(state, "donation", id)),
-    );
-    out.extend(
-        state
-            .components
-            .keys()
-            .filter_map(|id| row(state, "component", id)),
-    );
-    out.extend(state.holds.keys().filter_map(|id| row(state, "hold", id)));
-    out.extend(state.tasks.keys().filter_map(|id| row(state, "task", id)));
-    out.extend(state.users.keys().filter_map(|id| row(state, "user", id)));
-    out.extend(
-        state
-            .api_tokens
-            .keys()
-            .filter_map(|id| row(state, "api_token", id)),
-    );
-    for (kind, ids) in [
-        ("site", state.sites.keys().collect::<Vec<_>>()),
-        ("storage", state.storages.keys().collect()),
-        ("hospital", state.hospitals.keys().collect()),
-        ("transfer", state.transfers.keys().collect()),
-        ("order", state.orders.keys().collect()),
-        ("standing_order", state.standing_orders.keys().collect()),
-        ("shipment", state.shipments.keys().collect()),
-    ] {
-        out.extend(ids.into_iter().filter_map(|id| row(state, kind, id)));
-    }
-    out
+    let mut add = |kind: &'static str, ids: Vec<&String>| {
+        keys.extend(ids.into_iter().map(|id| (kind, id.clone())));
+    };
+    add("donor", state.donors.keys().collect());
+    add("screening", state.screenings.keys().collect());
+    add("deferral", state.deferrals.keys().collect());
+    add("donation", state.donations.keys().collect());
+    add("component", state.components.keys().collect());
+    add("hold", state.holds.keys().collect());
+    add("task", state.tasks.keys().collect());
+    add("user", state.users.keys().collect());
+    add("api_token", state.api_tokens.keys().collect());
+    add("site", state.sites.keys().collect());
+    add("storage", state.storages.keys().collect());
+    add("hospital", state.hospitals.keys().collect());
+    add("transfer", state.transfers.keys().collect());
+    add("order", state.orders.keys().collect());
+    add("standing_order", state.standing_orders.keys().collect());
+    add("shipment", state.shipments.keys().collect());
+    keys
 }

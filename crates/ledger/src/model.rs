@@ -62,6 +62,14 @@ pub trait Model: Send + Sync + 'static {
     /// A row of `state` by its key, as it is now; `None` when no such record exists.
     fn row(state: &Self::State, key: &RowKey) -> Option<Row>;
 
-    /// Every projection row of a state: the rebuild that `verify` compares with the store.
-    fn all_rows(state: &Self::State) -> Vec<Row>;
+    /// The key of every projection row of a state.
+    fn all_row_keys(state: &Self::State) -> Vec<RowKey>;
+
+    /// Every projection row of a state: the rebuild of the projections.
+    fn all_rows(state: &Self::State) -> Vec<Row> {
+        Self::all_row_keys(state)
+            .iter()
+            .filter_map(|key| Self::row(state, key))
+            .collect()
+    }
 }

@@ -1,11 +1,11 @@
 //! `verify`: recompute every hash, replay every event, compare with what is stored.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::engine::{LedgerError, decode_event};
 use crate::entry::{ChainError, ChainHead};
-use crate::model::{Model, Row};
+use crate::model::{Model, Row, RowKey};
 use crate::store::{Store, StoreError};
 
 const PAGE: u32 = 1000;
@@ -245,49 +245,61 @@ async fn check_commands<S: Store>(
     }))
 }
 
+/// Compares the stored projection rows with the rows of the replayed state, a page of stored
+/// rows at a time: each stored row is rebuilt by its key (`Model::row`), so that only the
+/// keys of the state's rows are held, never every row of both sides (a national ledger's rows
+/// do not fit in memory twice as JSON values).
 async fn check_rows<M: Model, S: Store>(
     store: &S,
     state: &M::State,
     report: &mut VerifyReport,
 ) -> Result<Option<Problem>, StoreError> {
-    let rebuilt: BTreeMap<(String, String), Row> = M::all_rows(state)
-        .into_iter()
-        .map(|row| ((row.kind.clone(), row.id.clone()), row))
-        .collect();
-    let mut stored: BTreeMap<(String, String), Row> = BTreeMap::new();
+    let mut unseen: BTreeSet<RowKey> = M::all_row_keys(state).into_iter().collect();
+    let kinds: BTreeSet<&'static str> = unseen.iter().map(|(kind, _)| *kind).collect();
     let mut after = (String::new(), String::new());
     loop {
         let page = store.all_rows_after((&after.0, &after.1), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = (last.row.kind.clone(), last.row.id.clone());
-        for stored_row in page {
-            stored.insert(
-                (stored_row.row.kind.clone(), stored_row.row.id.clone()),
-                stored_row.row,
-            );
-        }
-    }
-    report.rows = stored.len() as u64;
-    let keys: std::collections::BTreeSet<&(String, String)> =
-        rebuilt.keys().chain(stored.keys()).collect();
-    for key in keys {
-        let (kind, id) = (key.0.clone(), key.1.clone());
-        match (stored.get(key), rebuilt.get(key)) {
-            (Some(s), Some(r)) if s == r => {}
-            (Some(s), Some(r)) => {
-                return Ok(Some(Problem::RowDiffers {
-                    kind,
-                    id,
-                    stored: Box::new(s.clone()),
-                    rebuilt: Box::new(r.clone()),
+        for stored in page {
+            report.rows += 1;
+            let stored = stored.row;
+            let key = kinds
+                .get(stored.kind.as_str())
+                .map(|kind| (*kind, stored.id.clone()))
+                .filter(|key| unseen.remove(key));
+            let Some(key) = key else {
+                return Ok(Some(Problem::RowUnexpected {
+                    kind: stored.kind,
+                    id: stored.id,
                 }));
+            };
+            match M::row(state, &key) {
+                Some(rebuilt) if rebuilt == stored => {}
+                Some(rebuilt) => {
+                    return Ok(Some(Problem::RowDiffers {
+                        kind: stored.kind.clone(),
+                        id: stored.id.clone(),
+                        stored: Box::new(stored),
+                        rebuilt: Box::new(rebuilt),
+                    }));
+                }
+                None => {
+                    return Ok(Some(Problem::RowUnexpected {
+                        kind: stored.kind,
+                        id: stored.id,
+                    }));
+                }
             }
-            (None, Some(_)) => return Ok(Some(Problem::RowMissing { kind, id })),
-            (Some(_), None) => return Ok(Some(Problem::RowUnexpected { kind, id })),
-            (None, None) => {}
         }
     }
-    Ok(None)
+    Ok(unseen
+        .into_iter()
+        .next()
+        .map(|(kind, id)| Problem::RowMissing {
+            kind: kind.to_owned(),
+            id,
+        }))
 }
 
 /// Rebuilds every projection row from the ledger and replaces the stored ones with them.

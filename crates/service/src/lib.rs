@@ -62,11 +62,8 @@ impl Model for Blood {
         domain::rows::row(state, kind, id).map(into_ledger_row)
     }
 
-    fn all_rows(state: &domain::State) -> Vec<Row> {
-        domain::all_rows(state)
-            .into_iter()
-            .map(into_ledger_row)
-            .collect()
+    fn all_row_keys(state: &domain::State) -> Vec<RowKey> {
+        domain::all_row_keys(state)
     }
 }
 

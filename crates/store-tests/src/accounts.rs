@@ -222,11 +222,11 @@ impl Model for Accounts {
             .map(|a| account_row(id, a))
     }
 
-    fn all_rows(state: &State) -> Vec<Row> {
+    fn all_row_keys(state: &State) -> Vec<RowKey> {
         state
             .accounts
-            .iter()
-            .map(|(id, a)| account_row(id, a))
+            .keys()
+            .map(|id| ("account", id.clone()))
             .collect()
     }
 }

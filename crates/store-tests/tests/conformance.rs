@@ -1097,3 +1097,32 @@ async fn a_pipeline_decides_again_when_another_writer_appends_first(db: &TestDb)
     assert_eq!(head.sequence, 1 + (BATCHES * PER_BATCH + BATCHES) as i64);
     assert_verifies(piped.store()).await;
 }
+
+on_every_backend!(
+    a_deleted_projection_row_is_named,
+    an_extra_projection_row_is_named
+);
+
+async fn a_deleted_projection_row_is_named(db: &TestDb) {
+    let problem = problem_after_tampering(
+        db,
+        "DELETE FROM projection_rows WHERE kind = 'account' AND id = 'a'",
+    )
+    .await;
+    assert!(
+        matches!(&problem, Problem::RowMissing { kind, id } if kind == "account" && id == "a"),
+        "{problem}"
+    );
+}
+
+async fn an_extra_projection_row_is_named(db: &TestDb) {
+    let problem = problem_after_tampering(
+        db,
+        "INSERT INTO projection_rows (kind, id, status, body, updated_seq) VALUES ('account', 'zz', NULL, '{}', 1)",
+    )
+    .await;
+    assert!(
+        matches!(&problem, Problem::RowUnexpected { kind, id } if kind == "account" && id == "zz"),
+        "{problem}"
+    );
+}
