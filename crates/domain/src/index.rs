@@ -15,7 +15,7 @@
 //! id order, the order the maps' scans gave, so that decisions emit the same events in the same
 //! order as before.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use time::{Date, OffsetDateTime};
 
@@ -27,21 +27,51 @@ use crate::state::State;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Indexes {
     /// Donor ids by each of their identity keys ([`identity_keys`]).
-    donors_by_identity: BTreeMap<String, BTreeSet<String>>,
+    donors_by_identity: IdsBy<String>,
     /// Donor ids by date of birth (the desk's search by name and birth date).
-    donors_by_birth: BTreeMap<Date, BTreeSet<String>>,
+    donors_by_birth: IdsBy<Date>,
     /// Deferral ids by donor id.
-    deferrals_by_donor: BTreeMap<String, BTreeSet<String>>,
+    deferrals_by_donor: IdsBy<String>,
     /// Screening ids already used by a collection.
     used_screenings: BTreeSet<String>,
     /// Component ids by each DIN in their sources.
-    components_by_source: BTreeMap<String, BTreeSet<String>>,
+    components_by_source: IdsBy<String>,
     /// Quarantined and available units, by expiry then id.
     workable_by_expiry: BTreeSet<(OffsetDateTime, String)>,
     /// Holds not yet released.
     open_holds: BTreeSet<String>,
     /// Holds not yet released, by what they stop ([`hold_key`]).
-    open_holds_by_target: BTreeMap<String, BTreeSet<String>>,
+    open_holds_by_target: IdsBy<String>,
+}
+
+/// Record ids by key, in key then id order. One ordered set of (key, id) pairs rather than a
+/// map of sets: most keys have one or two ids, and a set of its own would cost each key a
+/// whole B-tree node (room for 11 ids) where a pair costs one entry of a shared node.
+#[derive(Clone, Debug, PartialEq)]
+struct IdsBy<K: Ord>(BTreeSet<(K, String)>);
+
+impl<K: Ord> Default for IdsBy<K> {
+    fn default() -> Self {
+        IdsBy(BTreeSet::new())
+    }
+}
+
+impl<K: Ord + Clone> IdsBy<K> {
+    fn insert(&mut self, key: K, id: String) {
+        self.0.insert((key, id));
+    }
+
+    fn remove(&mut self, key: K, id: String) {
+        self.0.remove(&(key, id));
+    }
+
+    /// The ids under `key`, in id order.
+    fn get(&self, key: K) -> impl Iterator<Item = &str> {
+        self.0
+            .range((key.clone(), String::new())..)
+            .take_while(move |(k, _)| *k == key)
+            .map(|(_, id)| id.as_str())
+    }
 }
 
 /// The key of what a hold stops: a donation (every unit made from it) or one unit.
@@ -98,24 +128,48 @@ impl Indexes {
         index
     }
 
+    /// Drops each index in turn, calling `dropped` with its name after each, so that
+    /// `hemaflow bench memory` can measure the heap each one held.
+    pub fn drop_each(self, mut dropped: impl FnMut(&'static str)) {
+        let Indexes {
+            donors_by_identity,
+            donors_by_birth,
+            deferrals_by_donor,
+            used_screenings,
+            components_by_source,
+            workable_by_expiry,
+            open_holds,
+            open_holds_by_target,
+        } = self;
+        drop(donors_by_identity);
+        dropped("donors_by_identity");
+        drop(donors_by_birth);
+        dropped("donors_by_birth");
+        drop(deferrals_by_donor);
+        dropped("deferrals_by_donor");
+        drop(used_screenings);
+        dropped("used_screenings");
+        drop(components_by_source);
+        dropped("components_by_source");
+        drop(workable_by_expiry);
+        dropped("workable_by_expiry");
+        drop(open_holds);
+        dropped("open_holds");
+        drop(open_holds_by_target);
+        dropped("open_holds_by_target");
+    }
+
     pub(crate) fn add_donor(&mut self, donor: &Donor) {
         self.donors_by_birth
-            .entry(donor.identity.date_of_birth)
-            .or_default()
-            .insert(donor.id.clone());
+            .insert(donor.identity.date_of_birth, donor.id.clone());
         for key in identity_keys(&donor.identity) {
-            self.donors_by_identity
-                .entry(key)
-                .or_default()
-                .insert(donor.id.clone());
+            self.donors_by_identity.insert(key, donor.id.clone());
         }
     }
 
     pub(crate) fn add_deferral(&mut self, donor_id: &str, deferral_id: &str) {
         self.deferrals_by_donor
-            .entry(donor_id.to_owned())
-            .or_default()
-            .insert(deferral_id.to_owned());
+            .insert(donor_id.to_owned(), deferral_id.to_owned());
     }
 
     pub(crate) fn use_screening(&mut self, screening_id: &str) {
@@ -125,9 +179,7 @@ impl Indexes {
     pub(crate) fn add_component_sources(&mut self, component: &Component) {
         for din in &component.sources {
             self.components_by_source
-                .entry(din.clone())
-                .or_default()
-                .insert(component.id.clone());
+                .insert(din.clone(), component.id.clone());
         }
     }
 
@@ -149,47 +201,29 @@ impl Indexes {
         let key = hold_key(&hold.target);
         if hold.is_open() {
             self.open_holds.insert(hold.id.clone());
-            self.open_holds_by_target
-                .entry(key)
-                .or_default()
-                .insert(hold.id.clone());
+            self.open_holds_by_target.insert(key, hold.id.clone());
         } else {
             self.open_holds.remove(&hold.id);
-            if let Some(ids) = self.open_holds_by_target.get_mut(&key) {
-                ids.remove(&hold.id);
-                if ids.is_empty() {
-                    self.open_holds_by_target.remove(&key);
-                }
-            }
+            self.open_holds_by_target.remove(key, hold.id.clone());
         }
     }
 
     /// Donor ids sharing an identity key with `identity`, in id order.
     pub fn donor_candidates(&self, identity: &Identity) -> BTreeSet<&str> {
         identity_keys(identity)
-            .iter()
-            .filter_map(|key| self.donors_by_identity.get(key))
-            .flatten()
-            .map(String::as_str)
+            .into_iter()
+            .flat_map(|key| self.donors_by_identity.get(key))
             .collect()
     }
 
     /// The ids of the donors born on `day`, in id order.
     pub fn donors_born_on(&self, day: Date) -> impl Iterator<Item = &str> {
-        self.donors_by_birth
-            .get(&day)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        self.donors_by_birth.get(day)
     }
 
     /// The deferral ids of a donor, in id order.
     pub fn deferrals_of(&self, donor_id: &str) -> impl Iterator<Item = &str> {
-        self.deferrals_by_donor
-            .get(donor_id)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        self.deferrals_by_donor.get(donor_id.to_owned())
     }
 
     pub fn screening_used(&self, screening_id: &str) -> bool {
@@ -198,11 +232,7 @@ impl Indexes {
 
     /// The ids of the units made from `din` (pools included), in id order.
     pub fn components_from(&self, din: &str) -> impl Iterator<Item = &str> {
-        self.components_by_source
-            .get(din)
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
+        self.components_by_source.get(din.to_owned())
     }
 
     /// The quarantined and available units whose expiry is at or before `as_of`, in id order.
@@ -234,12 +264,52 @@ impl Indexes {
             .map(|din| HoldTarget::Donation { din: din.clone() });
         let mut ids: Vec<&str> = std::iter::once(unit)
             .chain(donations)
-            .filter_map(|target| self.open_holds_by_target.get(&hold_key(&target)))
-            .flatten()
-            .map(String::as_str)
+            .flat_map(|target| self.open_holds_by_target.get(hold_key(&target)))
             .collect();
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+
+    use super::IdsBy;
+
+    proptest! {
+        /// The set of pairs answers as the map of sets it replaced, keys that are prefixes of
+        /// one another included.
+        #[test]
+        fn ids_by_answers_as_a_map_of_sets(
+            ops in proptest::collection::vec((any::<bool>(), "[ab]{0,3}", "[xy]{1,2}"), 0..60)
+        ) {
+            let mut pairs = IdsBy::default();
+            let mut reference: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (insert, key, id) in &ops {
+                if *insert {
+                    pairs.insert(key.clone(), id.clone());
+                    reference.entry(key.clone()).or_default().insert(id.clone());
+                } else {
+                    pairs.remove(key.clone(), id.clone());
+                    if let Some(ids) = reference.get_mut(key) {
+                        ids.remove(id);
+                    }
+                }
+            }
+            for (_, key, _) in &ops {
+                let got: Vec<&str> = pairs.get(key.clone()).collect();
+                let want: Vec<&str> = reference
+                    .get(key)
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                prop_assert_eq!(got, want);
+            }
+        }
     }
 }
