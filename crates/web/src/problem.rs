@@ -33,10 +33,12 @@ impl Problem {
     }
 
     /// A refusal by a rule: 403 for access and signatures, 404 for what is not on record,
-    /// 422 for every other rule.
+    /// 422 for every other rule. P11-ACCESS refuses both a role that may not act and an
+    /// account or token bound to no hospital on record, so its title names neither: the
+    /// detail says which.
     pub fn refused(rule: &str, message: impl Into<String>) -> Problem {
         let (status, title) = match rule {
-            "P11-ACCESS" => (StatusCode::FORBIDDEN, "Not allowed for your role"),
+            "P11-ACCESS" => (StatusCode::FORBIDDEN, "Not allowed"),
             "P11-SIGN" => (StatusCode::FORBIDDEN, "Signature refused"),
             "NOT-FOUND" => (StatusCode::NOT_FOUND, "Not on record"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "Refused by a rule"),

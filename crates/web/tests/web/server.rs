@@ -148,6 +148,25 @@ async fn p11_access_only_an_admin_issues_tokens_and_never_an_admin_token() {
             .expect("post");
         assert_eq!(response.status(), status, "{body}");
     }
+    // A hospital that is not on record is refused by name, not as a matter of role.
+    let mistyped: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/tokens"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "ward", "role": "hospital_user", "hospital": "NO-SUCH-WARD"}))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("a problem");
+    assert_eq!(mistyped["status"], 403);
+    assert_eq!(mistyped["title"], "Not allowed");
+    assert!(
+        mistyped["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("NO-SUCH-WARD")),
+        "{mistyped}"
+    );
     let (status, _, _) = app
         .command(
             &admin,
@@ -161,7 +180,7 @@ async fn p11_access_only_an_admin_issues_tokens_and_never_an_admin_token() {
         .collect();
     assert_eq!(
         recorded,
-        ["P11-ACCESS", "P11-ACCESS"],
+        ["P11-ACCESS", "P11-ACCESS", "P11-ACCESS"],
         "only the refusals by the domain"
     );
     app.stop().await;
