@@ -7,8 +7,8 @@
 
 mod sessions;
 mod terms;
+mod writer;
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -19,28 +19,32 @@ use hemaflow_store_sql::ReadRow;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row as _, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row as _, Sqlite};
+use writer::{Precondition, Writer};
 
 /// How long a writer waits for another writer's lock before giving up with `Busy`.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// SQLite allows 32766 bound parameters per statement; an entry takes 10.
-const ROWS_PER_INSERT: usize = 500;
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Command IDs looked up per statement (SQLite allows 32766 bound parameters).
+const IDS_PER_QUERY: usize = 500;
 /// Page cache per connection, in KiB (SQLite's default is 2 MiB): the indexes a batch writes
 /// (command IDs, entry terms, projection rows) are reached at scattered places, and a small
 /// cache reads the same pages again from the operating system for every batch.
-const CACHE_KIB: u32 = 32 * 1024;
+pub(crate) const CACHE_KIB: u32 = 32 * 1024;
 /// Pages the write-ahead log may hold before it is copied into the database (SQLite's
 /// default is 1 000, 4 MiB): a page rewritten by several batches in between (a projection
 /// row's page, an index's page) is copied once. The log file grows to about 32 MiB and is
 /// reused from its start after each checkpoint.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 8_000;
+pub(crate) const WAL_AUTOCHECKPOINT_PAGES: u32 = 8_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// A ledger store in one SQLite file.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// Every read, the sessions, migrations.
     pool: SqlitePool,
+    /// Every write to the ledger and its projections (`writer.rs`).
+    writer: Writer,
 }
 
 impl SqliteStore {
@@ -66,14 +70,20 @@ impl SqliteStore {
     ) -> Result<SqliteStore, StoreError> {
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|e| StoreError::Connect(format!("cannot open SQLite database {name}: {e}")))?;
         MIGRATOR.run(&pool).await.map_err(|e| {
             StoreError::Connect(format!("cannot migrate SQLite database {name}: {e}"))
         })?;
         terms::backfill(&pool).await?;
-        Ok(SqliteStore { pool })
+        let filename = options.get_filename();
+        // sqlx names the shared in-memory database of `sqlite::memory:` this way.
+        let in_memory = filename
+            .to_str()
+            .is_some_and(|f| f.starts_with("file:sqlx-in-memory-"));
+        let writer = Writer::open(filename, in_memory, name)?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// The connection pool, for tests that tamper with the tables directly.
@@ -106,103 +116,6 @@ fn read_error(error: sqlx::Error) -> StoreError {
     backend(error, -1)
 }
 
-async fn insert_entries(
-    tx: &mut Transaction<'_, Sqlite>,
-    entries: &[Entry],
-    expected: i64,
-) -> Result<(), StoreError> {
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO entries (sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash) ",
-        );
-        query.push_values(chunk, |mut b, e| {
-            b.push_bind(e.sequence)
-                .push_bind(e.recorded_at.to_string())
-                .push_bind(&e.actor)
-                .push_bind(&e.role)
-                .push_bind(&e.command_id)
-                .push_bind(e.kind.as_str())
-                .push_bind(&e.event_type)
-                .push_bind(&e.payload)
-                .push_bind(e.prev_hash.to_hex())
-                .push_bind(e.hash.to_hex());
-        });
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
-    }
-    Ok(())
-}
-
-async fn insert_commands(
-    tx: &mut Transaction<'_, Sqlite>,
-    commands: &[CommandRecord],
-    expected: i64,
-) -> Result<(), StoreError> {
-    for chunk in commands.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO commands (command_id, command_hash, first_sequence, last_sequence, refused) ",
-        );
-        query.push_values(chunk, |mut b, c| {
-            b.push_bind(&c.command_id)
-                .push_bind(&c.command_hash)
-                .push_bind(c.first_sequence)
-                .push_bind(c.last_sequence)
-                .push_bind(c.refused);
-        });
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
-    }
-    Ok(())
-}
-
-/// Inserts or replaces rows; a key that appears twice keeps its last version.
-async fn upsert_rows(
-    tx: &mut Transaction<'_, Sqlite>,
-    rows: &[Row],
-    sequence: i64,
-    expected: i64,
-) -> Result<(), StoreError> {
-    let mut latest: BTreeMap<(&str, &str), &Row> = BTreeMap::new();
-    for row in rows {
-        latest.insert(row.key(), row);
-    }
-    let latest: Vec<&Row> = latest.into_values().collect();
-    for chunk in latest.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO projection_rows (kind, id, status, body, updated_seq) ",
-        );
-        query.push_values(chunk, |mut b, r| {
-            b.push_bind(&r.kind)
-                .push_bind(&r.id)
-                .push_bind(&r.status)
-                .push_bind(r.body.to_string())
-                .push_bind(sequence);
-        });
-        query.push(
-            " ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, body = excluded.body, updated_seq = excluded.updated_seq",
-        );
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
-    }
-    Ok(())
-}
-
-async fn count(tx: &mut Transaction<'_, Sqlite>, table: &str) -> Result<i64, StoreError> {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(read_error)
-}
-
 impl Store for SqliteStore {
     async fn head(&self) -> Result<ChainHead, StoreError> {
         let row = sqlx::query("SELECT sequence, hash FROM entries ORDER BY sequence DESC LIMIT 1")
@@ -221,33 +134,10 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, batch: AppendBatch) -> Result<(), StoreError> {
-        let expected = batch.expected_last;
-        let (Some(first), Some(last)) = (batch.entries.first(), batch.entries.last()) else {
+        if batch.entries.is_empty() {
             return Ok(());
-        };
-        if first.sequence != expected + 1 {
-            return Err(StoreError::Conflict { expected });
         }
-        let last_sequence = last.sequence;
-        let mut tx = self.pool.begin().await.map_err(|e| backend(e, expected))?;
-        // The insert comes first so that the write lock is taken before anything is read:
-        // a deferred transaction that read first could not upgrade after another commit.
-        insert_entries(&mut tx, &batch.entries, expected).await?;
-        if expected > 0 {
-            let previous: Option<String> =
-                sqlx::query_scalar("SELECT hash FROM entries WHERE sequence = $1")
-                    .bind(expected)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|e| backend(e, expected))?;
-            if previous.as_deref() != Some(first.prev_hash.to_hex().as_str()) {
-                return Err(StoreError::Conflict { expected });
-            }
-        }
-        upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
-        insert_commands(&mut tx, &batch.commands, expected).await?;
-        terms::insert_terms(&mut tx, &batch.entries, expected).await?;
-        tx.commit().await.map_err(|e| backend(e, expected))
+        self.writer.write(batch, Precondition::FollowsHead).await
     }
 
     async fn entries_after(&self, sequence: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
@@ -286,7 +176,7 @@ impl Store for SqliteStore {
 
     async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
         let mut records = Vec::new();
-        for chunk in command_ids.chunks(ROWS_PER_INSERT) {
+        for chunk in command_ids.chunks(IDS_PER_QUERY) {
             let mut query = QueryBuilder::<Sqlite>::new(
                 "SELECT command_id, command_hash, first_sequence, last_sequence, refused FROM commands WHERE command_id IN (",
             );
@@ -384,39 +274,10 @@ impl Store for SqliteStore {
     }
 
     async fn replace_rows(&self, rows: Vec<Row>, sequence: i64) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(read_error)?;
-        sqlx::query("DELETE FROM projection_rows")
-            .execute(&mut *tx)
-            .await
-            .map_err(read_error)?;
-        upsert_rows(&mut tx, &rows, sequence, -1).await?;
-        tx.commit().await.map_err(read_error)
+        self.writer.replace_rows(rows, sequence).await
     }
 
     async fn import(&self, batch: AppendBatch) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(read_error)?;
-        // Take the write lock before counting, so nothing slips in between.
-        sqlx::query("DELETE FROM projection_rows WHERE 0")
-            .execute(&mut *tx)
-            .await
-            .map_err(read_error)?;
-        let (entries, rows, commands) = (
-            count(&mut tx, "entries").await?,
-            count(&mut tx, "projection_rows").await?,
-            count(&mut tx, "commands").await?,
-        );
-        if entries + rows + commands > 0 {
-            return Err(StoreError::NotEmpty {
-                entries,
-                rows,
-                commands,
-            });
-        }
-        let last = batch.entries.last().map_or(0, |e| e.sequence);
-        insert_entries(&mut tx, &batch.entries, 0).await?;
-        insert_commands(&mut tx, &batch.commands, 0).await?;
-        upsert_rows(&mut tx, &batch.rows, last, 0).await?;
-        terms::insert_terms(&mut tx, &batch.entries, 0).await?;
-        tx.commit().await.map_err(read_error)
+        self.writer.write(batch, Precondition::Empty).await
     }
 }

@@ -1126,3 +1126,17 @@ async fn an_extra_projection_row_is_named(db: &TestDb) {
         "{problem}"
     );
 }
+
+/// `sqlite::memory:` is one database for the pool that reads and the connection that writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_in_memory_sqlite_ledger_reads_what_it_wrote() {
+    let store = hemaflow_store::connect("sqlite::memory:").await.unwrap();
+    let l: AccountsLedger = Ledger::open(store).await.unwrap();
+    let ctx = Context::new("ann");
+    l.execute("c1", &open_cmd("a"), &ctx).await.unwrap();
+    l.execute("c2", &deposit("a", 70), &ctx).await.unwrap();
+    let row = l.store().row("account", "a").await.unwrap().unwrap();
+    assert_eq!(row.row.body["balance"], 70);
+    assert_eq!(l.store().entries_after(0, 10).await.unwrap().len(), 2);
+    assert!(verify::<Accounts, _>(l.store()).await.unwrap().is_ok());
+}
