@@ -20,7 +20,7 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> RunOptions {
-        RunOptions { batch: 256 }
+        RunOptions { batch: 1024 }
     }
 }
 

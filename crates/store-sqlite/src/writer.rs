@@ -71,7 +71,7 @@ impl Writer {
         batch: AppendBatch,
         precondition: Precondition,
     ) -> Result<(), StoreError> {
-        self.on_connection(move |connection| write(connection, &batch, precondition))
+        self.on_connection(move |connection| (write(connection, &batch, precondition), batch))
             .await
     }
 
@@ -81,31 +81,45 @@ impl Writer {
         rows: Vec<Row>,
         sequence: i64,
     ) -> Result<(), StoreError> {
-        self.on_connection(move |connection| {
-            let error = |e: rusqlite::Error| backend(e, -1);
-            let tx = connection
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(error)?;
-            tx.execute("DELETE FROM projection_rows", [])
-                .map_err(error)?;
-            upsert_rows(&tx, &rows, sequence).map_err(error)?;
-            tx.commit().map_err(error)
-        })
-        .await
+        self.on_connection(move |connection| (replace_rows(connection, &rows, sequence), rows))
+            .await
     }
 
-    /// Runs `work` on the connection in Tokio's blocking pool.
-    async fn on_connection(
+    /// Runs `work` on the connection in Tokio's blocking pool. The answer is sent before
+    /// what `work` hands back is dropped: freeing a batch's thousands of strings is no part
+    /// of the append, and the pipeline waits for the answer to start the next one.
+    async fn on_connection<Leftover: Send + 'static>(
         &self,
-        work: impl FnOnce(&mut Connection) -> Result<(), StoreError> + Send + 'static,
+        work: impl FnOnce(&mut Connection) -> (Result<(), StoreError>, Leftover) + Send + 'static,
     ) -> Result<(), StoreError> {
         let connection = Arc::clone(&self.connection);
+        let (answer, answered) = tokio::sync::oneshot::channel();
         tokio::task::spawn_blocking(move || {
-            work(&mut connection.lock().unwrap_or_else(PoisonError::into_inner))
-        })
-        .await
-        .map_err(|e| StoreError::Backend(Box::new(e)))?
+            let (result, leftover) =
+                work(&mut connection.lock().unwrap_or_else(PoisonError::into_inner));
+            // The receiver is gone only when the caller stopped waiting; the work is done.
+            let _ = answer.send(result);
+            drop(leftover);
+        });
+        answered
+            .await
+            .map_err(|_| StoreError::Backend("the SQLite writer stopped before answering".into()))?
     }
+}
+
+fn replace_rows(
+    connection: &mut Connection,
+    rows: &[Row],
+    sequence: i64,
+) -> Result<(), StoreError> {
+    let error = |e: rusqlite::Error| backend(e, -1);
+    let tx = connection
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(error)?;
+    tx.execute("DELETE FROM projection_rows", [])
+        .map_err(error)?;
+    upsert_rows(&tx, rows, sequence).map_err(error)?;
+    tx.commit().map_err(error)
 }
 
 fn write(

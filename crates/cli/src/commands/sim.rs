@@ -36,7 +36,7 @@ enum SimCommand {
     #[command(after_help = RUN_HELP)]
     Run {
         /// Commands recorded per transaction (group commit).
-        #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         batch: u64,
     },
 }
@@ -107,7 +107,7 @@ fn drive(database: Option<&str>, batch: u64) -> anyhow::Result<Exit> {
         .filter(|m| m.is_file())
         .map(|m| m.len());
     let options = RunOptions {
-        batch: usize::try_from(batch).unwrap_or(256),
+        batch: usize::try_from(batch).unwrap_or(1024),
     };
     let result = runtime.block_on(async {
         let ledger = hemaflow_service::open(&url).await.map_err(RunError::from)?;
