@@ -15,13 +15,14 @@ pub struct Row {
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
-    pub body: serde_json::Value,
+    /// The record as JSON text.
+    pub body: String,
 }
 
-fn body<T: Serialize>(value: &T) -> serde_json::Value {
+fn body<T: Serialize>(value: &T) -> String {
     // Every record type serializes to JSON (string keys, no non-finite floats from
     // validated input); a failure would be a bug, shown as null rather than a panic.
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
 }
 
 /// One row of the state by its kind and id, as it is now; `None` when no such record exists.
@@ -44,7 +45,11 @@ pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
             let status = if d.requalified.is_some() {
                 "requalified".to_owned()
             } else {
-                body(&d.kind).as_str().unwrap_or("").to_owned()
+                // The kind's serde name (`temporary`, `permanent`, ...).
+                serde_json::to_value(d.kind)
+                    .ok()
+                    .and_then(|kind| kind.as_str().map(str::to_owned))
+                    .unwrap_or_default()
             };
             (Some(status), body(d))
         }

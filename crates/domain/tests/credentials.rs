@@ -40,7 +40,7 @@ fn p11_access_an_admin_issues_a_token_with_one_role_kept_as_a_digest_only() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].kind, "api_token");
     assert!(
-        !rows[0].body.to_string().contains(DIGEST),
+        !rows[0].body.contains(DIGEST),
         "the row never shows the digest"
     );
 }

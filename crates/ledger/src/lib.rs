@@ -34,7 +34,7 @@ pub use engine::{
 pub use entry::{
     ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind, EntryMeta, verify_chain,
 };
-pub use model::{Model, Row, RowKey};
+pub use model::{Model, Row, RowBody, RowKey};
 pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
 pub use transfer::{TransferError, export, import};

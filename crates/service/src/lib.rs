@@ -3,7 +3,7 @@
 //! command line, the server) goes through here, so that there is one way to record a command.
 
 use hemaflow_ledger::StoreError;
-use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row, RowKey};
+use hemaflow_ledger::{EntryMeta, Ledger, LedgerError, Model, Row, RowBody, RowKey};
 use hemaflow_store::AnyStore;
 
 pub mod demo;
@@ -72,7 +72,7 @@ fn into_ledger_row(row: domain::Row) -> Row {
         kind: row.kind.to_owned(),
         id: row.id,
         status: row.status,
-        body: row.body,
+        body: RowBody::from_serialized(row.body),
     }
 }
 

@@ -205,7 +205,7 @@ async fn upsert_rows(
             b.push_bind(&r.kind)
                 .push_bind(&r.id)
                 .push_bind(&r.status)
-                .push_bind(r.body.to_string())
+                .push_bind(r.body.as_str())
                 .push_unseparated("::jsonb")
                 .push_bind(sequence);
         });

@@ -4,7 +4,7 @@
 //! its own dialect (placeholders, locking, error codes), and reads their rows with [`ReadRow`].
 
 use hemaflow_ledger::{
-    CommandRecord, Digest32, Entry, EntryKind, Row, StoreError, StoredRow, StoredSession,
+    CommandRecord, Digest32, Entry, EntryKind, Row, RowBody, StoreError, StoredRow, StoredSession,
 };
 use sqlx::{ColumnIndex, Decode, Type};
 
@@ -73,7 +73,7 @@ where
         let kind: String = self.try_get("kind").map_err(column_error)?;
         let id: String = self.try_get("id").map_err(column_error)?;
         let body: String = self.try_get("body").map_err(column_error)?;
-        let body = serde_json::from_str(&body).map_err(|e| {
+        let body = RowBody::parse(body).map_err(|e| {
             StoreError::Corrupt(format!(
                 "projection row {kind} {id} has a body that is not JSON: {e}"
             ))

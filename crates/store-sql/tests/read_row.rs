@@ -69,7 +69,7 @@ async fn a_projection_row_needs_a_json_body_and_keeps_a_missing_status() {
     .stored_row()
     .expect("a good row");
     assert_eq!(good.row.status, None);
-    assert_eq!(good.row.body["a"], 1);
+    assert_eq!(good.row.body.value()["a"], 1);
     assert_eq!(good.updated_seq, 3);
     match row("SELECT 'order' AS kind, 'O-1' AS id, 'open' AS status, 'not json' AS body, 3 AS updated_seq")
         .await

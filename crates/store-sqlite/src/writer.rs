@@ -226,7 +226,7 @@ fn upsert_rows(
             row.kind,
             row.id,
             row.status,
-            row.body.to_string(),
+            row.body.as_str(),
             sequence
         ])?;
     }

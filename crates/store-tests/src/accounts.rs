@@ -243,7 +243,7 @@ fn account_row(id: &str, account: &Account) -> Row {
             }
             .to_owned(),
         ),
-        body: serde_json::json!({"owner": account.owner, "balance": account.balance}),
+        body: serde_json::json!({"owner": account.owner, "balance": account.balance}).into(),
     }
 }
 

@@ -177,7 +177,7 @@ async fn append_and_read_back(db: &TestDb) {
 
     let row = store.row("account", "a").await.unwrap().expect("row a");
     assert_eq!(row.row.status.as_deref(), Some("funded"));
-    assert_eq!(row.row.body["balance"], 70);
+    assert_eq!(row.row.body.value()["balance"], 70);
     assert_eq!(row.updated_seq, 2);
     let funded = store.rows("account", Some("funded"), "", 10).await.unwrap();
     assert_eq!(funded.len(), 1);
@@ -435,7 +435,7 @@ async fn concurrent_writers_never_fork_and_lose_nothing(db: &TestDb) {
     let report = verify::<Accounts, _>(&store).await.unwrap();
     assert!(report.is_ok(), "{report}");
     let row = store.row("account", "shared").await.unwrap().unwrap();
-    assert_eq!(row.row.body["balance"], total, "no update lost");
+    assert_eq!(row.row.body.value()["balance"], total, "no update lost");
     assert_eq!(
         first.state().await.unwrap().accounts["shared"].balance,
         total
@@ -636,7 +636,7 @@ async fn writer_killed_mid_stream_loses_no_acknowledged_command(db: &TestDb) {
     let recorded = store.head().await.unwrap().sequence - 1; // minus the opening
     assert!(recorded >= acked.len() as i64);
     let row = store.row("account", "crash").await.unwrap().unwrap();
-    assert_eq!(row.row.body["balance"], recorded);
+    assert_eq!(row.row.body.value()["balance"], recorded);
 }
 
 /// The move the issue asks for: a site's SQLite ledger exported and imported into PostgreSQL.
@@ -712,7 +712,7 @@ async fn group_commit_answers_each_command_as_execute_would(db: &TestDb) {
     assert!(again.iter().all(|a| a.as_ref().unwrap().repeated));
     assert_eq!(l.store().head().await.unwrap().sequence, 3);
     let row = l.store().row("account", "g").await.unwrap().unwrap();
-    assert_eq!(row.row.body["balance"], 5);
+    assert_eq!(row.row.body.value()["balance"], 5);
     assert_verifies(l.store()).await;
 }
 
@@ -1091,7 +1091,7 @@ async fn a_pipeline_decides_again_when_another_writer_appends_first(db: &TestDb)
     assert!(retried > 0, "no batch was decided again");
     let expected = (BATCHES * PER_BATCH) as i64 + 1000 * BATCHES as i64;
     let row = piped.store().row("account", "p").await.unwrap().unwrap();
-    assert_eq!(row.row.body["balance"], expected, "no update lost");
+    assert_eq!(row.row.body.value()["balance"], expected, "no update lost");
     assert_eq!(piped.state().await.unwrap().accounts["p"].balance, expected);
     let head = piped.store().head().await.unwrap();
     assert_eq!(head.sequence, 1 + (BATCHES * PER_BATCH + BATCHES) as i64);
@@ -1136,7 +1136,7 @@ async fn an_in_memory_sqlite_ledger_reads_what_it_wrote() {
     l.execute("c1", &open_cmd("a"), &ctx).await.unwrap();
     l.execute("c2", &deposit("a", 70), &ctx).await.unwrap();
     let row = l.store().row("account", "a").await.unwrap().unwrap();
-    assert_eq!(row.row.body["balance"], 70);
+    assert_eq!(row.row.body.value()["balance"], 70);
     assert_eq!(l.store().entries_after(0, 10).await.unwrap().len(), 2);
     assert!(verify::<Accounts, _>(l.store()).await.unwrap().is_ok());
 }
