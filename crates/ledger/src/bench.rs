@@ -235,12 +235,7 @@ async fn insert_raw<S: Store>(
             });
         }
         store
-            .append(AppendBatch {
-                expected_last,
-                entries,
-                rows,
-                commands: records,
-            })
+            .append(AppendBatch::new(expected_last, entries, rows, records))
             .await?;
     }
     Ok(())

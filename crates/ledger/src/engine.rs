@@ -679,16 +679,12 @@ impl<M: Model> Group<M> {
 
     /// What to append: the rows are read from `state`, the state after the whole group.
     fn into_batch(self, state: &M::State, expected_last: i64) -> AppendBatch {
-        AppendBatch {
-            expected_last,
-            entries: self.entries,
-            rows: self
-                .rows
-                .iter()
-                .filter_map(|key| M::row(state, key))
-                .collect(),
-            commands: self.commands,
-        }
+        let rows = self
+            .rows
+            .iter()
+            .filter_map(|key| M::row(state, key))
+            .collect();
+        AppendBatch::new(expected_last, self.entries, rows, self.commands)
     }
 }
 

@@ -64,6 +64,28 @@ pub struct AppendBatch {
     /// Projection rows to insert or replace, each stamped with the last entry's sequence.
     pub rows: Vec<Row>,
     pub commands: Vec<CommandRecord>,
+    /// The `entry_terms` rows of `entries` ([`crate::terms::batch_terms`]), found by whoever
+    /// builds the batch ([`AppendBatch::new`]): the engine does it while the previous batch
+    /// commits, so the append, which a pipeline waits for, does not.
+    pub terms: Vec<(String, i64)>,
+}
+
+impl AppendBatch {
+    /// A batch with the terms of its entries.
+    pub fn new(
+        expected_last: i64,
+        entries: Vec<Entry>,
+        rows: Vec<Row>,
+        commands: Vec<CommandRecord>,
+    ) -> AppendBatch {
+        AppendBatch {
+            terms: crate::terms::batch_terms(&entries),
+            expected_last,
+            entries,
+            rows,
+            commands,
+        }
+    }
 }
 
 /// A projection row as stored, with the entry that last wrote it.

@@ -16,6 +16,8 @@
 //! ledger, which no look-up reads. A search for a string that is not a term ([`is_term`])
 //! cannot use the index: the unit history then reads the ledger instead.
 
+use crate::entry::Entry;
+
 /// The longest string value indexed, in bytes (a DIN is 13 characters, a unit id 21).
 pub const MAX_TERM_BYTES: usize = 64;
 
@@ -33,6 +35,14 @@ pub fn is_term(value: &str) -> bool {
 fn begins_like_a_date(value: &str) -> bool {
     let bytes = value.as_bytes();
     bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-'
+}
+
+/// The `entry_terms` rows of `entries`: each entry's terms with its sequence number.
+pub fn batch_terms(entries: &[Entry]) -> Vec<(String, i64)> {
+    entries
+        .iter()
+        .flat_map(|e| entry_terms(&e.payload).into_iter().map(|t| (t, e.sequence)))
+        .collect()
 }
 
 /// The terms of a payload (JSON text, as the ledger stores it), deduplicated, in byte order;

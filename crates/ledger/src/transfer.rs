@@ -134,12 +134,7 @@ pub async fn import<M: Model, S: Store, R: BufRead>(
             refused: span.refused,
         })
         .collect();
-    let batch = AppendBatch {
-        expected_last: 0,
-        entries,
-        rows: M::all_rows(&state),
-        commands,
-    };
+    let batch = AppendBatch::new(0, entries, M::all_rows(&state), commands);
     store.import(batch).await.map_err(|e| match e {
         StoreError::NotEmpty {
             entries,

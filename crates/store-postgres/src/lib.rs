@@ -271,7 +271,7 @@ impl Store for PgStore {
         }
         upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
         insert_commands(&mut tx, &batch.commands, expected).await?;
-        terms::insert_terms(&mut tx, &batch.entries, expected).await?;
+        terms::insert_terms(&mut tx, &batch.terms, expected).await?;
         tx.commit().await.map_err(|e| backend(e, expected))
     }
 
@@ -441,7 +441,7 @@ impl Store for PgStore {
         insert_entries(&mut tx, &batch.entries, 0).await?;
         insert_commands(&mut tx, &batch.commands, 0).await?;
         upsert_rows(&mut tx, &batch.rows, last, 0).await?;
-        terms::insert_terms(&mut tx, &batch.entries, 0).await?;
+        terms::insert_terms(&mut tx, &batch.terms, 0).await?;
         tx.commit().await.map_err(read_error)
     }
 }

@@ -2,7 +2,7 @@
 //! `append` and `import` (one `UNNEST` insert per batch), backfilled on open for entries
 //! written before it existed, read by `entries_with_terms`.
 
-use hemaflow_ledger::terms::{entry_terms, is_term};
+use hemaflow_ledger::terms::{batch_terms, is_term};
 use hemaflow_ledger::{Entry, StoreError};
 use sqlx::postgres::PgPool;
 use sqlx::{Postgres, Transaction};
@@ -13,20 +13,14 @@ use hemaflow_store_sql::ReadRow;
 /// Entries backfilled per transaction.
 const BACKFILL_PAGE: i64 = 2_000;
 
-/// Inserts the terms of `entries` in one statement.
+/// Inserts the `entry_terms` rows of a batch in one statement.
 pub(crate) async fn insert_terms(
     tx: &mut Transaction<'_, Postgres>,
-    entries: &[Entry],
+    rows: &[(String, i64)],
     expected: i64,
 ) -> Result<(), StoreError> {
-    let mut terms = Vec::new();
-    let mut sequences = Vec::new();
-    for entry in entries {
-        for term in entry_terms(&entry.payload) {
-            terms.push(term);
-            sequences.push(entry.sequence);
-        }
-    }
+    let terms: Vec<&str> = rows.iter().map(|(term, _)| term.as_str()).collect();
+    let sequences: Vec<i64> = rows.iter().map(|(_, sequence)| *sequence).collect();
     if terms.is_empty() {
         return Ok(());
     }
@@ -71,7 +65,7 @@ pub(crate) async fn backfill(pool: &PgPool) -> Result<(), StoreError> {
         };
         after = last.sequence;
         let mut tx = pool.begin().await.map_err(read_error)?;
-        insert_terms(&mut tx, &entries, 0).await?;
+        insert_terms(&mut tx, &batch_terms(&entries), 0).await?;
         tx.commit().await.map_err(read_error)?;
     }
     sqlx::query("DELETE FROM entry_terms_backfill")

@@ -1,8 +1,8 @@
 //! The `entry_terms` index (see `hemaflow_ledger::terms`): written with the entries by
-//! `append` and `import`, backfilled on open for entries written before it existed, read by
-//! `entries_with_terms`.
+//! `append` and `import` (`writer.rs`, from `AppendBatch::terms`), backfilled on open for
+//! entries written before it existed, read by `entries_with_terms`.
 
-use hemaflow_ledger::terms::{entry_terms, is_term};
+use hemaflow_ledger::terms::{batch_terms, is_term};
 use hemaflow_ledger::{Entry, StoreError};
 use sqlx::sqlite::SqlitePool;
 use sqlx::{QueryBuilder, Sqlite, Transaction};
@@ -15,20 +15,13 @@ const TERMS_PER_INSERT: usize = 8_000;
 /// Entries backfilled per transaction.
 const BACKFILL_PAGE: i64 = 2_000;
 
-/// Inserts the terms of `entries` (one multi-row insert per few thousand terms).
-pub(crate) async fn insert_terms(
+/// Inserts the `entry_terms` rows of `entries` (one multi-row insert per few thousand terms).
+async fn insert_terms(
     tx: &mut Transaction<'_, Sqlite>,
     entries: &[Entry],
     expected: i64,
 ) -> Result<(), StoreError> {
-    let terms: Vec<(String, i64)> = entries
-        .iter()
-        .flat_map(|e| {
-            entry_terms(&e.payload)
-                .into_iter()
-                .map(move |t| (t, e.sequence))
-        })
-        .collect();
+    let terms = batch_terms(entries);
     for chunk in terms.chunks(TERMS_PER_INSERT) {
         let mut query =
             QueryBuilder::<Sqlite>::new("INSERT OR IGNORE INTO entry_terms (term, sequence) ");

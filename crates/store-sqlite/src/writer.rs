@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use hemaflow_ledger::terms::entry_terms;
 use hemaflow_ledger::{AppendBatch, CommandRecord, Entry, Row, StoreError};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
@@ -140,7 +139,7 @@ fn write(
     let last_sequence = batch.entries.last().map_or(0, |e| e.sequence);
     upsert_rows(&tx, &batch.rows, last_sequence).map_err(error)?;
     insert_commands(&tx, &batch.commands).map_err(error)?;
-    insert_terms(&tx, &batch.entries).map_err(error)?;
+    insert_terms(&tx, &batch.terms).map_err(error)?;
     tx.commit().map_err(error)
 }
 
@@ -253,14 +252,12 @@ fn insert_commands(
     Ok(())
 }
 
-/// The `entry_terms` index of `entries` (see `hemaflow_ledger::terms`).
-fn insert_terms(tx: &rusqlite::Transaction<'_>, entries: &[Entry]) -> rusqlite::Result<()> {
+/// The `entry_terms` rows of the batch (see `hemaflow_ledger::terms`).
+fn insert_terms(tx: &rusqlite::Transaction<'_>, terms: &[(String, i64)]) -> rusqlite::Result<()> {
     let mut insert =
         tx.prepare_cached("INSERT OR IGNORE INTO entry_terms (term, sequence) VALUES (?1, ?2)")?;
-    for e in entries {
-        for term in entry_terms(&e.payload) {
-            insert.execute(params![term, e.sequence])?;
-        }
+    for (term, sequence) in terms {
+        insert.execute(params![term, sequence])?;
     }
     Ok(())
 }
