@@ -23,8 +23,8 @@ use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 
 /// How long opening waits for the server before reporting it unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// PostgreSQL allows 65535 bound parameters per statement; an entry takes 10.
-const ROWS_PER_INSERT: usize = 500;
+/// Command IDs looked up per statement.
+const IDS_PER_QUERY: usize = 500;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -130,33 +130,35 @@ fn read_error(error: sqlx::Error) -> StoreError {
     backend(error, -1)
 }
 
+// Each insert binds one array per column and reads them back with `UNNEST`: one statement
+// per table and batch whatever its size, prepared once per connection, where a multi-row
+// `VALUES` list is a new statement for the server to parse and plan at every batch size.
+
 async fn insert_entries(
     tx: &mut Transaction<'_, Postgres>,
     entries: &[Entry],
     expected: i64,
 ) -> Result<(), StoreError> {
-    for chunk in entries.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO entries (sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash) ",
-        );
-        query.push_values(chunk, |mut b, e| {
-            b.push_bind(e.sequence)
-                .push_bind(e.recorded_at.to_string())
-                .push_bind(&e.actor)
-                .push_bind(&e.role)
-                .push_bind(&e.command_id)
-                .push_bind(e.kind.as_str())
-                .push_bind(&e.event_type)
-                .push_bind(&e.payload)
-                .push_bind(e.prev_hash.to_hex())
-                .push_bind(e.hash.to_hex());
-        });
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
-    }
+    let column = |f: fn(&Entry) -> String| entries.iter().map(f).collect::<Vec<String>>();
+    let sequences: Vec<i64> = entries.iter().map(|e| e.sequence).collect();
+    let borrowed = |f: fn(&Entry) -> &str| entries.iter().map(f).collect::<Vec<&str>>();
+    sqlx::query(
+        "INSERT INTO entries (sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash)
+         SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])",
+    )
+    .bind(&sequences)
+    .bind(column(|e| e.recorded_at.to_string()))
+    .bind(borrowed(|e| &e.actor))
+    .bind(borrowed(|e| &e.role))
+    .bind(borrowed(|e| &e.command_id))
+    .bind(borrowed(|e| e.kind.as_str()))
+    .bind(borrowed(|e| &e.event_type))
+    .bind(borrowed(|e| &e.payload))
+    .bind(column(|e| e.prev_hash.to_hex()))
+    .bind(column(|e| e.hash.to_hex()))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| backend(e, expected))?;
     Ok(())
 }
 
@@ -165,23 +167,21 @@ async fn insert_commands(
     commands: &[CommandRecord],
     expected: i64,
 ) -> Result<(), StoreError> {
-    for chunk in commands.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO commands (command_id, command_hash, first_sequence, last_sequence, refused) ",
-        );
-        query.push_values(chunk, |mut b, c| {
-            b.push_bind(&c.command_id)
-                .push_bind(&c.command_hash)
-                .push_bind(c.first_sequence)
-                .push_bind(c.last_sequence)
-                .push_bind(c.refused);
-        });
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
-    }
+    let text = |f: fn(&CommandRecord) -> &str| commands.iter().map(f).collect::<Vec<&str>>();
+    let number = |f: fn(&CommandRecord) -> i64| commands.iter().map(f).collect::<Vec<i64>>();
+    let refused: Vec<bool> = commands.iter().map(|c| c.refused).collect();
+    sqlx::query(
+        "INSERT INTO commands (command_id, command_hash, first_sequence, last_sequence, refused)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::boolean[])",
+    )
+    .bind(text(|c| &c.command_id))
+    .bind(text(|c| &c.command_hash))
+    .bind(number(|c| c.first_sequence))
+    .bind(number(|c| c.last_sequence))
+    .bind(&refused)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| backend(e, expected))?;
     Ok(())
 }
 
@@ -197,27 +197,24 @@ async fn upsert_rows(
         latest.insert(row.key(), row);
     }
     let latest: Vec<&Row> = latest.into_values().collect();
-    for chunk in latest.chunks(ROWS_PER_INSERT) {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "INSERT INTO projection_rows (kind, id, status, body, updated_seq) ",
-        );
-        query.push_values(chunk, |mut b, r| {
-            b.push_bind(&r.kind)
-                .push_bind(&r.id)
-                .push_bind(&r.status)
-                .push_bind(r.body.as_str())
-                .push_unseparated("::jsonb")
-                .push_bind(sequence);
-        });
-        query.push(
-            " ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, body = excluded.body, updated_seq = excluded.updated_seq",
-        );
-        query
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(|e| backend(e, expected))?;
+    if latest.is_empty() {
+        return Ok(());
     }
+    let text = |f: fn(&Row) -> &str| latest.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let statuses: Vec<Option<&str>> = latest.iter().map(|r| r.status.as_deref()).collect();
+    sqlx::query(
+        "INSERT INTO projection_rows (kind, id, status, body, updated_seq)
+         SELECT kind, id, status, body::jsonb, $5 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[]) AS r (kind, id, status, body)
+         ON CONFLICT (kind, id) DO UPDATE SET status = excluded.status, body = excluded.body, updated_seq = excluded.updated_seq",
+    )
+    .bind(text(|r| &r.kind))
+    .bind(text(|r| &r.id))
+    .bind(&statuses)
+    .bind(text(|r| r.body.as_str()))
+    .bind(sequence)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| backend(e, expected))?;
     Ok(())
 }
 
@@ -311,7 +308,7 @@ impl Store for PgStore {
 
     async fn commands_by_id(&self, command_ids: &[&str]) -> Result<Vec<CommandRecord>, StoreError> {
         let mut records = Vec::new();
-        for chunk in command_ids.chunks(ROWS_PER_INSERT) {
+        for chunk in command_ids.chunks(IDS_PER_QUERY) {
             let mut query = QueryBuilder::<Postgres>::new(
                 "SELECT command_id, command_hash, first_sequence, last_sequence, refused FROM commands WHERE command_id IN (",
             );
