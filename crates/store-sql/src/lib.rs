@@ -14,6 +14,37 @@ fn column_error(error: sqlx::Error) -> StoreError {
     StoreError::Backend(Box::new(error))
 }
 
+/// A row whose columns are read by name: a row of any sqlx database that decodes text,
+/// integers and booleans, or of another driver through a wrapper in its store.
+pub trait Columns {
+    fn text(&self, column: &'static str) -> Result<String, StoreError>;
+    fn optional_text(&self, column: &'static str) -> Result<Option<String>, StoreError>;
+    fn integer(&self, column: &'static str) -> Result<i64, StoreError>;
+    fn boolean(&self, column: &'static str) -> Result<bool, StoreError>;
+}
+
+impl<R> Columns for R
+where
+    R: sqlx::Row,
+    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
+    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
+    &'static str: ColumnIndex<R>,
+{
+    fn text(&self, column: &'static str) -> Result<String, StoreError> {
+        self.try_get(column).map_err(column_error)
+    }
+    fn optional_text(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        self.try_get(column).map_err(column_error)
+    }
+    fn integer(&self, column: &'static str) -> Result<i64, StoreError> {
+        self.try_get(column).map_err(column_error)
+    }
+    fn boolean(&self, column: &'static str) -> Result<bool, StoreError> {
+        self.try_get(column).map_err(column_error)
+    }
+}
+
 /// The ledger's records read from a row of the store's tables, by column name.
 pub trait ReadRow {
     /// A row of `entries`.
@@ -26,34 +57,27 @@ pub trait ReadRow {
     fn session(&self) -> Result<StoredSession, StoreError>;
 }
 
-impl<R> ReadRow for R
-where
-    R: sqlx::Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    &'static str: ColumnIndex<R>,
-{
+impl<C: Columns> ReadRow for C {
     fn entry(&self) -> Result<Entry, StoreError> {
-        let sequence: i64 = self.try_get("sequence").map_err(column_error)?;
+        let sequence = self.integer("sequence")?;
         let corrupt = |what: &str, why: String| {
             StoreError::Corrupt(format!("entry {sequence} has an unreadable {what}: {why}"))
         };
-        let recorded_at: String = self.try_get("recorded_at").map_err(column_error)?;
-        let kind: String = self.try_get("kind").map_err(column_error)?;
-        let prev_hash: String = self.try_get("prev_hash").map_err(column_error)?;
-        let hash: String = self.try_get("hash").map_err(column_error)?;
+        let recorded_at = self.text("recorded_at")?;
+        let kind = self.text("kind")?;
+        let prev_hash = self.text("prev_hash")?;
+        let hash = self.text("hash")?;
         Ok(Entry {
             sequence,
             recorded_at: recorded_at
                 .parse()
                 .map_err(|e: jiff::Error| corrupt("time", e.to_string()))?,
-            actor: self.try_get("actor").map_err(column_error)?,
-            role: self.try_get("role").map_err(column_error)?,
-            command_id: self.try_get("command_id").map_err(column_error)?,
+            actor: self.text("actor")?,
+            role: self.text("role")?,
+            command_id: self.text("command_id")?,
             kind: EntryKind::parse(&kind).ok_or_else(|| corrupt("kind", kind.clone()))?,
-            event_type: self.try_get("event_type").map_err(column_error)?,
-            payload: self.try_get("payload").map_err(column_error)?,
+            event_type: self.text("event_type")?,
+            payload: self.text("payload")?,
             prev_hash: Digest32::from_hex(&prev_hash).map_err(|e| corrupt("previous hash", e))?,
             hash: Digest32::from_hex(&hash).map_err(|e| corrupt("hash", e))?,
         })
@@ -61,18 +85,18 @@ where
 
     fn command(&self) -> Result<CommandRecord, StoreError> {
         Ok(CommandRecord {
-            command_id: self.try_get("command_id").map_err(column_error)?,
-            command_hash: self.try_get("command_hash").map_err(column_error)?,
-            first_sequence: self.try_get("first_sequence").map_err(column_error)?,
-            last_sequence: self.try_get("last_sequence").map_err(column_error)?,
-            refused: self.try_get("refused").map_err(column_error)?,
+            command_id: self.text("command_id")?,
+            command_hash: self.text("command_hash")?,
+            first_sequence: self.integer("first_sequence")?,
+            last_sequence: self.integer("last_sequence")?,
+            refused: self.boolean("refused")?,
         })
     }
 
     fn stored_row(&self) -> Result<StoredRow, StoreError> {
-        let kind: String = self.try_get("kind").map_err(column_error)?;
-        let id: String = self.try_get("id").map_err(column_error)?;
-        let body: String = self.try_get("body").map_err(column_error)?;
+        let kind = self.text("kind")?;
+        let id = self.text("id")?;
+        let body = self.text("body")?;
         let body = RowBody::parse(body).map_err(|e| {
             StoreError::Corrupt(format!(
                 "projection row {kind} {id} has a body that is not JSON: {e}"
@@ -80,22 +104,22 @@ where
         })?;
         Ok(StoredRow {
             row: Row {
-                status: self.try_get("status").map_err(column_error)?,
+                status: self.optional_text("status")?,
                 kind,
                 id,
                 body,
             },
-            updated_seq: self.try_get("updated_seq").map_err(column_error)?,
+            updated_seq: self.integer("updated_seq")?,
         })
     }
 
     fn session(&self) -> Result<StoredSession, StoreError> {
         Ok(StoredSession {
-            digest: self.try_get("digest").map_err(column_error)?,
-            user_id: self.try_get("user_id").map_err(column_error)?,
-            csrf: self.try_get("csrf").map_err(column_error)?,
-            started: self.try_get("started").map_err(column_error)?,
-            last_seen: self.try_get("last_seen").map_err(column_error)?,
+            digest: self.text("digest")?,
+            user_id: self.text("user_id")?,
+            csrf: self.text("csrf")?,
+            started: self.integer("started")?,
+            last_seen: self.integer("last_seen")?,
         })
     }
 }

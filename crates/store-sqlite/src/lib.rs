@@ -5,6 +5,7 @@
 //! primary key on the entry's sequence number: a writer whose chain head is stale fails its
 //! insert and gets [`StoreError::Conflict`].
 
+mod reader;
 mod sessions;
 mod terms;
 mod writer;
@@ -16,6 +17,7 @@ use hemaflow_ledger::{
     AppendBatch, ChainHead, CommandRecord, Digest32, Entry, Row, Store, StoreError, StoredRow,
 };
 use hemaflow_store_sql::ReadRow;
+use reader::Reader;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -45,6 +47,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Every write to the ledger and its projections (`writer.rs`).
     writer: Writer,
+    /// Entries and command records read page by page (`reader.rs`).
+    reader: Reader,
 }
 
 impl SqliteStore {
@@ -83,7 +87,12 @@ impl SqliteStore {
             .to_str()
             .is_some_and(|f| f.starts_with("file:sqlx-in-memory-"));
         let writer = Writer::open(filename, in_memory, name)?;
-        Ok(SqliteStore { pool, writer })
+        let reader = Reader::open(filename, in_memory, name)?;
+        Ok(SqliteStore {
+            pool,
+            writer,
+            reader,
+        })
     }
 
     /// The connection pool, for tests that tamper with the tables directly.
@@ -141,16 +150,7 @@ impl Store for SqliteStore {
     }
 
     async fn entries_after(&self, sequence: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT sequence, recorded_at, actor, role, command_id, kind, event_type, payload, prev_hash, hash
-             FROM entries WHERE sequence > $1 ORDER BY sequence LIMIT $2",
-        )
-        .bind(sequence)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(read_error)?;
-        rows.iter().map(ReadRow::entry).collect()
+        self.reader.entries_after(sequence, limit).await
     }
 
     async fn entries_with_terms(
@@ -202,16 +202,7 @@ impl Store for SqliteStore {
         sequence: i64,
         limit: u32,
     ) -> Result<Vec<CommandRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT command_id, command_hash, first_sequence, last_sequence, refused
-             FROM commands WHERE first_sequence > $1 ORDER BY first_sequence LIMIT $2",
-        )
-        .bind(sequence)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(read_error)?;
-        rows.iter().map(ReadRow::command).collect()
+        self.reader.commands_after(sequence, limit).await
     }
 
     async fn row(&self, kind: &str, id: &str) -> Result<Option<StoredRow>, StoreError> {

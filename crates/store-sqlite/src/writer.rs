@@ -40,27 +40,8 @@ impl Writer {
     /// Opens the database file (or shared in-memory database) the pool already opened and
     /// migrated, with the same settings.
     pub(crate) fn open(filename: &Path, in_memory: bool, name: &str) -> Result<Writer, StoreError> {
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if in_memory {
-            flags |= OpenFlags::SQLITE_OPEN_MEMORY | OpenFlags::SQLITE_OPEN_SHARED_CACHE;
-        }
-        let cannot = |e: rusqlite::Error| {
-            StoreError::Connect(format!(
-                "cannot open SQLite database {name} for writing: {e}"
-            ))
-        };
-        let connection = Connection::open_with_flags(filename, flags).map_err(cannot)?;
-        connection.busy_timeout(BUSY_TIMEOUT).map_err(cannot)?;
-        connection
-            .execute_batch(&format!(
-                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"
-            ))
-            .map_err(cannot)?;
         Ok(Writer {
-            connection: Arc::new(Mutex::new(connection)),
+            connection: Arc::new(Mutex::new(open_connection(filename, in_memory, name)?)),
         })
     }
 
@@ -104,6 +85,33 @@ impl Writer {
             .await
             .map_err(|_| StoreError::Backend("the SQLite writer stopped before answering".into()))?
     }
+}
+
+/// A connection of its own to the database the pool opened and migrated, with the same
+/// settings (`sqlite::memory:` is a shared in-memory database, so every connection sees it).
+pub(crate) fn open_connection(
+    filename: &Path,
+    in_memory: bool,
+    name: &str,
+) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if in_memory {
+        flags |= OpenFlags::SQLITE_OPEN_MEMORY | OpenFlags::SQLITE_OPEN_SHARED_CACHE;
+    }
+    let cannot = |e: rusqlite::Error| {
+        StoreError::Connect(format!("cannot open SQLite database {name}: {e}"))
+    };
+    let connection = Connection::open_with_flags(filename, flags).map_err(cannot)?;
+    connection.busy_timeout(BUSY_TIMEOUT).map_err(cannot)?;
+    connection
+        .execute_batch(&format!(
+            "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA cache_size = -{CACHE_KIB}; PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"
+        ))
+        .map_err(cannot)?;
+    Ok(connection)
 }
 
 fn replace_rows(
