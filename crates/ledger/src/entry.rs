@@ -342,6 +342,17 @@ impl ChainHead {
 
     /// Checks that `entry` is the next link after `self` and carries its true hash.
     pub fn check_next(&self, entry: &Entry) -> Result<ChainHead, ChainError> {
+        self.check_next_known(entry, false)
+    }
+
+    /// [`ChainHead::check_next`] for an entry whose payload the caller has already found to
+    /// be canonical (`verify` decodes each event and writes it back canonically: the same
+    /// text means the payload is canonical), which spares parsing it again into a JSON value.
+    pub(crate) fn check_next_known(
+        &self,
+        entry: &Entry,
+        payload_is_canonical: bool,
+    ) -> Result<ChainHead, ChainError> {
         if entry.sequence != self.sequence + 1 {
             return Err(ChainError::Gap {
                 previous: self.sequence,
@@ -356,10 +367,14 @@ impl ChainHead {
                 expected: self.hash,
             });
         }
-        let computed = entry.compute_hash().map_err(|e| ChainError::Unreadable {
-            sequence: entry.sequence,
-            reason: e.to_string(),
-        })?;
+        let computed = if payload_is_canonical {
+            entry.hash_of_canonical_payload()
+        } else {
+            entry.compute_hash().map_err(|e| ChainError::Unreadable {
+                sequence: entry.sequence,
+                reason: e.to_string(),
+            })?
+        };
         if computed != entry.hash {
             return Err(ChainError::HashMismatch {
                 sequence: entry.sequence,

@@ -44,6 +44,7 @@ on_every_backend!(
     append_and_read_back,
     chain_verifies,
     altered_payload_is_named,
+    reformatted_payload_is_named,
     altered_hash_is_named,
     deleted_entry_is_named,
     reordered_entries_are_named,
@@ -216,6 +217,23 @@ async fn altered_payload_is_named(db: &TestDb) {
     );
     assert!(
         problem.to_string().starts_with("entry 3 was altered"),
+        "{problem}"
+    );
+}
+
+/// The same value in other bytes (a space after each comma) is tampering too: the hash covers
+/// the stored text, which must be the canonical one.
+async fn reformatted_payload_is_named(db: &TestDb) {
+    let problem = problem_after_tampering(
+        db,
+        "UPDATE entries SET payload = replace(payload, ',', ', ') WHERE sequence = 3",
+    )
+    .await;
+    assert!(
+        matches!(
+            &problem,
+            Problem::Chain(ChainError::Unreadable { sequence: 3, reason }) if reason.contains("not in canonical form")
+        ),
         "{problem}"
     );
 }
