@@ -80,7 +80,6 @@ impl SqliteStore {
         MIGRATOR.run(&pool).await.map_err(|e| {
             StoreError::Connect(format!("cannot migrate SQLite database {name}: {e}"))
         })?;
-        terms::backfill(&pool).await?;
         let filename = options.get_filename();
         // sqlx names the shared in-memory database of `sqlite::memory:` this way.
         let in_memory = filename
@@ -88,6 +87,7 @@ impl SqliteStore {
             .is_some_and(|f| f.starts_with("file:sqlx-in-memory-"));
         let writer = Writer::open(filename, in_memory, name)?;
         let reader = Reader::open(filename, in_memory, name)?;
+        terms::backfill(&pool, &reader, &writer).await?;
         Ok(SqliteStore {
             pool,
             writer,

@@ -14,7 +14,12 @@ use hemaflow_ledger::{CommandRecord, Entry, StoreError};
 use hemaflow_store_sql::{Columns, ReadRow};
 use rusqlite::Connection;
 
-use crate::writer::open_connection;
+use crate::writer::{backend, open_connection};
+
+/// A lock held too long is `Busy` (retried by the engine); anything else is the database's.
+fn read_error(error: rusqlite::Error) -> StoreError {
+    backend(error, -1)
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Reader {
@@ -105,15 +110,5 @@ impl Reader {
         })
         .await
         .map_err(|e| StoreError::Backend(Box::new(e)))?
-    }
-}
-
-/// A lock held too long is `Busy` (retried by the engine); anything else is the database's.
-fn read_error(error: rusqlite::Error) -> StoreError {
-    match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            StoreError::Busy(error.to_string())
-        }
-        _ => StoreError::Backend(Box::new(error)),
     }
 }

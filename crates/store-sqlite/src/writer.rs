@@ -55,6 +55,22 @@ impl Writer {
             .await
     }
 
+    /// Inserts `entry_terms` rows alone, in one transaction (the backfill of `terms.rs`).
+    pub(crate) async fn insert_terms(&self, terms: Vec<(String, i64)>) -> Result<(), StoreError> {
+        self.on_connection(move |connection| {
+            let error = |e: rusqlite::Error| backend(e, -1);
+            let result = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| {
+                    insert_terms(&tx, &terms)?;
+                    tx.commit()
+                })
+                .map_err(error);
+            (result, terms)
+        })
+        .await
+    }
+
     /// Replaces every projection row by `rows`, stamped with `sequence` (a rebuild).
     pub(crate) async fn replace_rows(
         &self,
@@ -272,7 +288,7 @@ fn insert_terms(tx: &rusqlite::Transaction<'_>, terms: &[(String, i64)]) -> rusq
 
 /// A unique key already taken is another writer's append (or a command ID recorded
 /// meanwhile): a conflict. A lock held too long is `Busy`. Both are retried by the engine.
-fn backend(error: rusqlite::Error, expected: i64) -> StoreError {
+pub(crate) fn backend(error: rusqlite::Error, expected: i64) -> StoreError {
     if let rusqlite::Error::SqliteFailure(failure, message) = &error {
         match failure.code {
             ErrorCode::ConstraintViolation
