@@ -83,3 +83,22 @@ fn sim_run_on_postgres_in_a_fresh_schema() {
     check(&summary);
     assert!(summary.contains("size not measured"), "{summary}");
 }
+
+#[test]
+fn sim_run_refuses_a_batch_size_out_of_range_and_creates_no_database() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("sim.db");
+    let url = format!("sqlite://{}", path.display());
+    for batch in ["0", "100001"] {
+        let run = hemaflow()
+            .args(["sim", "run", "--batch", batch, "--database", &url])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--batch"), "{stderr}");
+        assert!(stderr.contains("1..=100000"), "{stderr}");
+    }
+    assert!(!path.exists(), "a refused run opened the database");
+}

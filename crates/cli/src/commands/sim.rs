@@ -35,8 +35,12 @@ enum SimCommand {
     /// Drive a workload read from standard input through the domain and the ledger.
     #[command(after_help = RUN_HELP)]
     Run {
-        /// Commands recorded per transaction (group commit).
-        #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        /// Commands recorded per transaction (group commit). A replay has no one waiting for
+        /// an answer, so its transactions are large: each commits fewer pages per command
+        /// (a row or an index page touched by many commands is written once) and the
+        /// projection rows a batch touches more than once are written once.
+        #[arg(long, default_value_t = hemaflow_sim::RunOptions::DEFAULT_BATCH as u64,
+              value_parser = clap::value_parser!(u64).range(1..=100_000))]
         batch: u64,
     },
 }
@@ -107,7 +111,7 @@ fn drive(database: Option<&str>, batch: u64) -> anyhow::Result<Exit> {
         .filter(|m| m.is_file())
         .map(|m| m.len());
     let options = RunOptions {
-        batch: usize::try_from(batch).unwrap_or(1024),
+        batch: usize::try_from(batch).unwrap_or(RunOptions::DEFAULT_BATCH),
     };
     let result = runtime.block_on(async {
         let ledger = hemaflow_service::open(&url).await.map_err(RunError::from)?;
