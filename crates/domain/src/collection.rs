@@ -88,17 +88,19 @@ pub fn next_din(state: &State, year: u8) -> Option<Din> {
     Din::parse(&format!("{prefix}{:06}", used + 1)).ok()
 }
 
-/// COLL-DIN: a DIN is valid ISBT 128, belongs to this facility and was never used.
+/// COLL-DIN: a DIN is valid ISBT 128, belongs to one of this establishment's facilities and
+/// was never used.
 pub(crate) fn check_new_din(state: &State, din: &str) -> Result<Din, Refusal> {
     let parsed = Din::parse(din)
         .map_err(|e| Refusal::new("COLL-DIN", format!("{din:?} is not a valid DIN: {e}")))?;
-    if parsed.facility() != state.config.facility {
+    if !state.config.collects_under(parsed.facility()) {
+        let ours: Vec<&str> = state.config.facilities().collect();
         return refuse(
             "COLL-DIN",
             format!(
-                "DIN {din} belongs to facility {}, not this site ({})",
+                "DIN {din} belongs to facility {}, not to this establishment ({})",
                 parsed.facility(),
-                state.config.facility
+                ours.join(", ")
             ),
         );
     }

@@ -16,8 +16,15 @@ use crate::testing::{Frequency, Method, TestSpec};
 /// Everything a site may configure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Config {
-    /// The facility identification number (FIN) printed in every DIN and donor number.
+    /// The facility identification number (FIN) printed in every donor number and in the DINs
+    /// of demos and walk-ins.
     pub facility: String,
+    /// COLL-DIN: the further FINs this establishment collects under. ICCBBA assigns one FIN per
+    /// registered facility and a FIN's DINs number at most 999 999 donations a year, so a
+    /// national provider collects under many. Absent from configurations that have none, so
+    /// that their recorded form is unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub additional_facilities: Vec<String>,
     pub donor: DonorRules,
     pub screening: ScreeningRules,
     pub intervals: IntervalRules,
@@ -262,6 +269,7 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             facility: "W1234".to_owned(),
+            additional_facilities: Vec::new(),
             donor: DonorRules {
                 minimum_age: 17,
                 minimum_age_with_consent: 16,
@@ -902,20 +910,45 @@ fn default_modification() -> ModificationRules {
 }
 
 impl Config {
+    /// COLL-DIN: whether DINs of facility `fin` are this establishment's to collect under.
+    pub fn collects_under(&self, fin: &str) -> bool {
+        self.facility == fin || self.additional_facilities.iter().any(|f| f == fin)
+    }
+
+    /// Every FIN this establishment collects under, its own first.
+    pub fn facilities(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.facility.as_str())
+            .chain(self.additional_facilities.iter().map(String::as_str))
+    }
+
+    /// CONFIG-VALID: every FIN is a valid ISBT 128 facility identification number, named once.
+    fn validate_facilities(&self) -> Result<(), Refusal> {
+        let mut seen = std::collections::BTreeSet::new();
+        for fin in self.facilities() {
+            if hemaflow_isbt128::Din::parse(&format!("{fin}26000001")).is_err() {
+                return refuse(
+                    "CONFIG-VALID",
+                    format!(
+                        "facility {fin:?} is not a valid ISBT 128 facility identification number"
+                    ),
+                );
+            }
+            if !seen.insert(fin) {
+                return refuse(
+                    "CONFIG-VALID",
+                    format!("facility {fin} is named more than once"),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// CONFIG-VALID: a configuration is accepted only if it is complete and consistent, so that
     /// no later decision meets a missing table entry.
     pub fn validate(&self) -> Result<(), Refusal> {
         self.labels.offset()?;
         self.distribution.validate()?;
-        if hemaflow_isbt128::Din::parse(&format!("{}26000001", self.facility)).is_err() {
-            return refuse(
-                "CONFIG-VALID",
-                format!(
-                    "facility {:?} is not a valid ISBT 128 facility identification number",
-                    self.facility
-                ),
-            );
-        }
+        self.validate_facilities()?;
         for (rule, reason) in &self.screening.deferral_for_rule {
             if !self.deferral_reasons.contains_key(reason) {
                 return refuse(

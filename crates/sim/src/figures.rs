@@ -48,6 +48,12 @@ use time::Weekday;
 /// national provider's busiest days stay below it).
 pub const MAX_DONATIONS_PER_DAY: u64 = 40_000;
 
+/// The `n`th further FIN the establishment registers when a year's DIN sequence numbers of
+/// its FINs run out (999 999 each; a national year of 12 million donations needs 12 more).
+pub fn additional_facility(n: usize) -> String {
+    format!("W{:04}", 1235 + n)
+}
+
 /// The figures in use (US defaults).
 #[derive(Clone, Debug)]
 pub struct Figures {

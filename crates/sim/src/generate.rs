@@ -18,7 +18,7 @@ use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::simulation::Rng;
 use hemaflow_domain::sites::{KeptAs, SiteKind, shipping_range};
 use hemaflow_domain::testing::{Abo, Method, Reading, RhD, Stage};
-use hemaflow_domain::{Context, Refusal, Role, State, decide, evolve};
+use hemaflow_domain::{Config, Context, Refusal, Role, State, decide, evolve};
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
 
@@ -33,6 +33,9 @@ pub struct Workload {
     pub seed: u64,
     /// Days the donations are spread over (collections weighted by weekday).
     pub days: u32,
+    /// DIN sequence numbers each FIN has a year before the establishment collects under a
+    /// further FIN: ICCBBA's 999 999 (smaller only to exercise the change of FIN in tests).
+    pub din_sequences_per_year: u32,
 }
 
 impl Workload {
@@ -44,6 +47,7 @@ impl Workload {
             donations,
             seed,
             days: u32::try_from(days).unwrap_or(u32::MAX),
+            din_sequences_per_year: DIN_SEQUENCES_PER_YEAR,
         }
     }
 }
@@ -66,6 +70,37 @@ struct InChair {
     command: Command,
 }
 
+/// ICCBBA: a facility's DINs carry a six-digit sequence number a year.
+pub const DIN_SEQUENCES_PER_YEAR: u32 = 999_999;
+
+/// Where DIN numbering stands: the year, which of the establishment's FINs (its own first),
+/// and the last sequence number used.
+#[derive(Default)]
+struct DinNumbers {
+    year: i32,
+    facility: usize,
+    sequence: u32,
+}
+
+impl DinNumbers {
+    /// The next (facility index, sequence number) in `year`, `per_year` numbers to a facility.
+    fn next(&mut self, year: i32, per_year: u32) -> (usize, u32) {
+        if self.year != year {
+            *self = DinNumbers {
+                year,
+                facility: 0,
+                sequence: 0,
+            };
+        }
+        if self.sequence == per_year {
+            self.facility += 1;
+            self.sequence = 0;
+        }
+        self.sequence += 1;
+        (self.facility, self.sequence)
+    }
+}
+
 /// The generator's day-to-day memory (the domain state holds the rest).
 struct Generator<'a, E> {
     figures: Figures,
@@ -74,7 +109,8 @@ struct Generator<'a, E> {
     emit: &'a mut E,
     sequence: u64,
     donors: Vec<Known>,
-    next_din: u32,
+    dins: DinNumbers,
+    din_sequences_per_year: u32,
     /// Donations collected today, to be processed this afternoon and tested tomorrow.
     collected_today: Vec<(String, usize)>,
     /// Collections under way, in the order they end.
@@ -99,7 +135,10 @@ where
         emit,
         sequence: 0,
         donors: Vec::new(),
-        next_din: 0,
+        dins: DinNumbers::default(),
+        din_sequences_per_year: workload
+            .din_sequences_per_year
+            .clamp(1, DIN_SEQUENCES_PER_YEAR),
         collected_today: Vec::new(),
         chairs: Vec::new(),
         to_test: Vec::new(),
@@ -272,7 +311,7 @@ where
             self.donors[index].next_visit = today + Duration::days(56);
             return Ok(false);
         };
-        let din = self.new_din(at);
+        let din = self.new_din(at)?;
         let phlebotomist = format!("phleb-{}", 1 + self.rng.below(12));
         let minutes = self.figures.procedure_minutes(procedure);
         let started = at + Duration::minutes(5);
@@ -377,14 +416,38 @@ where
         }))
     }
 
-    fn new_din(&mut self, at: OffsetDateTime) -> String {
-        self.next_din += 1;
-        format!(
-            "{}{:02}{:06}",
-            self.state.config.facility,
-            at.year() % 100,
-            self.next_din
-        )
+    /// The next DIN: the year's next sequence number of the facility in use. ICCBBA gives a
+    /// FIN 999 999 sequence numbers a year ([`DIN_SEQUENCES_PER_YEAR`]); when they run out, the establishment registers a
+    /// further FIN (an admin `Configure` in the stream) and numbers under it.
+    fn new_din(&mut self, at: OffsetDateTime) -> std::io::Result<String> {
+        let year = at.year();
+        let (facility, sequence) = self.dins.next(year, self.din_sequences_per_year);
+        let configured = self.state.config.facilities().nth(facility);
+        let fin = match configured.map(str::to_owned) {
+            Some(fin) => fin,
+            None => self.register_facility(at)?,
+        };
+        Ok(format!("{fin}{:02}{sequence:06}", year % 100))
+    }
+
+    /// Add a FIN to the establishment's configuration; the new FIN.
+    fn register_facility(&mut self, at: OffsetDateTime) -> std::io::Result<String> {
+        let mut config = Config::clone(&self.state.config);
+        let fin = figures::additional_facility(config.additional_facilities.len());
+        config.additional_facilities.push(fin.clone());
+        let outcome = self.issue(
+            Role::Admin,
+            at,
+            Command::Configure {
+                config: Box::new(config),
+            },
+        )?;
+        outcome.map(|_| fin).map_err(|refusal| {
+            std::io::Error::other(format!(
+                "the stream cannot register a further facility: {} {}",
+                refusal.rule, refusal.message
+            ))
+        })
     }
 
     /// 16:00: today's donations are processed into components (whole blood within 8 hours).
@@ -844,5 +907,22 @@ mod tests {
         // 5 January 2026 is a Monday: Sunday (index 6) collects less than Monday.
         assert_eq!(START.weekday(), Weekday::Monday);
         assert!(plan[6] < plan[0], "{plan:?}");
+    }
+
+    #[test]
+    fn din_numbers_move_to_a_further_facility_when_a_years_run_out_and_restart_each_year() {
+        let mut dins = DinNumbers::default();
+        assert_eq!(dins.next(2026, 3), (0, 1));
+        assert_eq!(dins.next(2026, 3), (0, 2));
+        assert_eq!(dins.next(2026, 3), (0, 3));
+        assert_eq!(dins.next(2026, 3), (1, 1));
+        assert_eq!(dins.next(2027, 3), (0, 1));
+    }
+
+    #[test]
+    fn a_national_years_further_facilities_are_valid_and_distinct() {
+        let mut config = State::default().config.as_ref().clone();
+        config.additional_facilities = (0..12).map(figures::additional_facility).collect();
+        assert_eq!(config.validate().map_err(|r| r.message), Ok(()));
     }
 }

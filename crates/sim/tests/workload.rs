@@ -10,13 +10,17 @@ use hemaflow_service::store::AnyStore;
 use hemaflow_sim::{RunOptions, Step, Workload, generate, run};
 
 fn stream(donations: u64, seed: u64) -> Vec<u8> {
+    stream_of(&Workload::new(donations, seed))
+}
+
+fn stream_of(workload: &Workload) -> Vec<u8> {
     let mut out = Vec::new();
     let mut emit = |step: &Step| {
         serde_json::to_writer(&mut out, step)?;
         out.push(b'\n');
         Ok(())
     };
-    generate(&Workload::new(donations, seed), &mut emit).unwrap();
+    generate(workload, &mut emit).unwrap();
     out
 }
 
@@ -71,6 +75,46 @@ fn the_stream_is_a_centre_at_work_in_time_order() {
     };
     assert!(on(time::Weekday::Monday) > on(time::Weekday::Sunday));
     assert_eq!(count(|c| matches!(c, Command::ExpireUnits { .. })), 28);
+}
+
+#[test]
+fn when_a_years_din_numbers_run_out_the_stream_registers_a_further_facility_and_collects_under_it()
+{
+    let workload = Workload {
+        din_sequences_per_year: 120,
+        ..Workload::new(300, 5)
+    };
+    let steps = steps(&stream_of(&workload));
+    let configured: Vec<Vec<String>> = steps
+        .iter()
+        .filter_map(|s| match &s.command {
+            Command::Configure { config } => Some(config.additional_facilities.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(configured, [vec!["W1235"], vec!["W1235", "W1236"]]);
+    // Every collection is accepted by the domain, its DIN unused and of one of our FINs.
+    let mut state = hemaflow_domain::State::default();
+    let mut dins = std::collections::BTreeSet::new();
+    for step in &steps {
+        let outcome = hemaflow_domain::decide(&state, &step.command, &step.context);
+        if let Command::CollectDonation { din, .. } = &step.command {
+            assert!(outcome.is_ok(), "{din}: {outcome:?}");
+            assert!(dins.insert(din.clone()), "{din} used twice");
+        }
+        for event in outcome.unwrap_or_default() {
+            hemaflow_domain::evolve(&mut state, &event);
+        }
+    }
+    let by_facility = |fin: &str| dins.iter().filter(|d| d.starts_with(fin)).count();
+    assert_eq!(
+        (
+            by_facility("W1234"),
+            by_facility("W1235"),
+            by_facility("W1236")
+        ),
+        (120, 120, 60)
+    );
 }
 
 async fn drive(ledger: BloodLedger, donations: u64) {
