@@ -272,3 +272,59 @@ impl Store for SqliteStore {
         self.writer.write(batch, Precondition::Empty).await
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // in tests a panic is the failure report
+mod tests {
+    use super::*;
+    use hemaflow_ledger::store::Store;
+
+    /// A database made before projection rows moved to a rowid table keeps every row, and
+    /// its rows are still found by key and listed by status in id order.
+    #[tokio::test]
+    async fn projection_rows_of_an_earlier_database_survive_the_move_to_a_rowid_table() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("old.db").display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let before_the_move = sqlx::migrate::Migrator {
+            migrations: MIGRATOR
+                .iter()
+                .filter(|m| m.description != "projection rows rowid")
+                .cloned()
+                .collect(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        assert_eq!(before_the_move.iter().count() + 1, MIGRATOR.iter().count());
+        before_the_move.run(&pool).await.unwrap();
+        let long_body = format!("{{\"notes\":\"{}\"}}", "x".repeat(2_000));
+        for (id, status, body) in [
+            ("b", "available", "{}"),
+            ("a", "available", long_body.as_str()),
+            ("c", "quarantined", "{}"),
+        ] {
+            sqlx::query(
+                "INSERT INTO projection_rows (kind, id, status, body, updated_seq)
+                 VALUES ('unit', $1, $2, $3, 1)",
+            )
+            .bind(id)
+            .bind(status)
+            .bind(body)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+
+        let store = SqliteStore::connect(&url).await.unwrap();
+        let a = store.row("unit", "a").await.unwrap().unwrap();
+        assert_eq!(a.row.body.as_str(), long_body);
+        let available = store.rows("unit", Some("available"), "", 10).await.unwrap();
+        let ids: Vec<&str> = available.iter().map(|r| r.row.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        let all = store.all_rows_after(("", ""), 10).await.unwrap();
+        assert_eq!(all.len(), 3);
+    }
+}
