@@ -167,6 +167,13 @@ impl<M: Model, S: Store> Ledger<M, S> {
         &self.store
     }
 
+    /// Drops the in-memory state; the next command or read replays the ledger. For a caller
+    /// done with commands that needs the memory: `sim run` before it verifies, which replays
+    /// the ledger into a state of its own.
+    pub async fn forget_state(&self) {
+        self.cache.lock().await.reset();
+    }
+
     /// A copy of the current state, caught up with the store. This copies the whole state:
     /// prefer [`Ledger::read`] for a query.
     pub async fn state(&self) -> Result<M::State, LedgerError> {

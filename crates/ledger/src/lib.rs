@@ -38,4 +38,4 @@ pub use model::{Model, Row, RowBody, RowKey};
 pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
 pub use transfer::{TransferError, export, import};
-pub use verify::{Problem, VerifyReport, rebuild_projections, verify};
+pub use verify::{Problem, VerifyReport, rebuild_projections, verify, verify_replaying};

@@ -119,6 +119,14 @@ pub(crate) struct Span {
 /// records and every projection row with the store. Database errors are errors; any
 /// disagreement is reported in [`VerifyReport::problem`], naming the first entry or row.
 pub async fn verify<M: Model, S: Store>(store: &S) -> Result<VerifyReport, StoreError> {
+    Ok(verify_replaying::<M, S>(store).await?.0)
+}
+
+/// [`verify`], also giving the state replayed from the ledger (complete when no problem is
+/// reported), for checks of the domain's invariants that need not replay it again.
+pub async fn verify_replaying<M: Model, S: Store>(
+    store: &S,
+) -> Result<(VerifyReport, M::State), StoreError> {
     let mut report = VerifyReport {
         entries: 0,
         commands: 0,
@@ -142,13 +150,16 @@ pub async fn verify<M: Model, S: Store>(store: &S) -> Result<VerifyReport, Store
             // unreadable event.
             head = match head.check_next_known(entry, canonical) {
                 Ok(next) => next,
-                Err(e) => return Ok(report.with(Problem::Chain(e))),
+                Err(e) => return Ok((report.with(Problem::Chain(e)), state)),
             };
             match decoded {
                 Ok(Some(event)) => M::evolve(&mut state, &event),
                 Ok(None) => {}
                 Err(LedgerError::Unreadable { sequence, reason }) => {
-                    return Ok(report.with(Problem::UnreadableEvent { sequence, reason }));
+                    return Ok((
+                        report.with(Problem::UnreadableEvent { sequence, reason }),
+                        state,
+                    ));
                 }
                 Err(e) => return Err(StoreError::Corrupt(e.to_string())),
             }
@@ -157,12 +168,13 @@ pub async fn verify<M: Model, S: Store>(store: &S) -> Result<VerifyReport, Store
         }
     }
     if let Some(problem) = check_commands(store, &spans, &mut report).await? {
-        return Ok(report.with(problem));
+        return Ok((report.with(problem), state));
     }
+    drop(spans);
     if let Some(problem) = check_rows::<M, S>(store, &state, &mut report).await? {
-        return Ok(report.with(problem));
+        return Ok((report.with(problem), state));
     }
-    Ok(report)
+    Ok((report, state))
 }
 
 impl VerifyReport {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use hemaflow_ledger::{
     ChainError, ChainHead, EntryKind, Expected, Ledger, LedgerError, Outcome, Problem,
     SessionLimits, SessionStore, Store, StoredSession, TransferError, export, import,
-    rebuild_projections, verify, verify_chain,
+    rebuild_projections, verify, verify_chain, verify_replaying,
 };
 use hemaflow_store::AnyStore;
 use hemaflow_store_tests::accounts::{Accounts, Command, Context, Event, random_commands};
@@ -200,6 +200,14 @@ async fn chain_verifies(db: &TestDb) {
     let report = verify::<Accounts, _>(l.store()).await.unwrap();
     assert!(report.is_ok(), "{report}");
     assert_eq!((report.entries, report.commands, report.rows), (8, 7, 2));
+    // The state verify replays is the ledger's; a forgotten state is replayed on the next read.
+    let (report, replayed) = verify_replaying::<Accounts, _>(l.store()).await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    let held = l.state().await.unwrap();
+    assert_eq!(replayed, held);
+    l.forget_state().await;
+    assert_eq!(l.state().await.unwrap(), held);
+    assert_eq!(held.accounts["a"].balance, 71);
 }
 
 async fn altered_payload_is_named(db: &TestDb) {
