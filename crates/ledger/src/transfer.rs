@@ -6,7 +6,7 @@ use crate::engine::{LedgerError, decode_event};
 use crate::entry::{ChainError, ChainHead, Entry};
 use crate::model::Model;
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
-use crate::verify::{Span, VerifyReport, extend_spans, verify};
+use crate::verify::{Span, VerifyReport, extend_span, verify};
 
 const PAGE: u32 = 1000;
 
@@ -114,13 +114,14 @@ pub async fn import<M: Model, S: Store, R: BufRead>(
             }
             Err(e) => return Err(TransferError::Verify(e.to_string())),
         }
-        let count = spans.len();
-        extend_spans(&mut spans, &entry);
-        if spans.len() > count && !seen.insert(entry.command_id.clone()) {
-            return Err(TransferError::SplitCommand {
-                command_id: entry.command_id,
-                sequence: entry.sequence,
-            });
+        if let Some(span) = extend_span(spans.last_mut(), &entry) {
+            if !seen.insert(entry.command_id.clone()) {
+                return Err(TransferError::SplitCommand {
+                    command_id: entry.command_id,
+                    sequence: entry.sequence,
+                });
+            }
+            spans.push(span);
         }
         entries.push(entry);
     }

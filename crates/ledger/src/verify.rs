@@ -1,13 +1,13 @@
 //! `verify`: recompute every hash, replay every event, compare with what is stored.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
 use crate::canonical::to_canonical;
 use crate::engine::{LedgerError, decode_event};
 use crate::entry::{ChainError, ChainHead};
 use crate::model::{Model, Row, RowKey};
-use crate::store::{Store, StoreError};
+use crate::store::{CommandRecord, Store, StoreError};
 
 const PAGE: u32 = 1000;
 
@@ -135,7 +135,7 @@ pub async fn verify_replaying<M: Model, S: Store>(
     };
     let mut state = M::State::default();
     let mut head = ChainHead::EMPTY;
-    let mut spans: Vec<Span> = Vec::new();
+    let mut commands = CommandCheck::default();
     loop {
         let entries = store.entries_after(head.sequence, PAGE).await?;
         if entries.is_empty() {
@@ -163,14 +163,15 @@ pub async fn verify_replaying<M: Model, S: Store>(
                 }
                 Err(e) => return Err(StoreError::Corrupt(e.to_string())),
             }
-            extend_spans(&mut spans, entry);
+            commands.add(entry);
             report.entries = entry.sequence;
         }
+        commands.compare(store, &mut report, false).await?;
     }
-    if let Some(problem) = check_commands(store, &spans, &mut report).await? {
+    commands.compare(store, &mut report, true).await?;
+    if let Some(problem) = commands.problem {
         return Ok((report.with(problem), state));
     }
-    drop(spans);
     if let Some(problem) = check_rows::<M, S>(store, &state, &mut report).await? {
         return Ok((report.with(problem), state));
     }
@@ -184,83 +185,142 @@ impl VerifyReport {
     }
 }
 
-pub(crate) fn extend_spans(spans: &mut Vec<Span>, entry: &crate::entry::Entry) {
+/// The span `entry` begins, or `None` when it extends `last` (the next event of the same
+/// accepted command).
+pub(crate) fn extend_span(last: Option<&mut Span>, entry: &crate::entry::Entry) -> Option<Span> {
     let refused = entry.kind == crate::entry::EntryKind::Refusal;
-    if let Some(last) = spans.last_mut()
+    if let Some(last) = last
         && last.command_id == entry.command_id
         && !last.refused
         && !refused
     {
         last.last = entry.sequence;
-        return;
+        return None;
     }
-    spans.push(Span {
+    Some(Span {
         command_id: entry.command_id.clone(),
         first: entry.sequence,
         last: entry.sequence,
         refused,
-    });
+    })
 }
 
-async fn check_commands<S: Store>(
-    store: &S,
-    spans: &[Span],
-    report: &mut VerifyReport,
-) -> Result<Option<Problem>, StoreError> {
-    let mut expected = spans.iter();
-    let mut after = 0;
-    loop {
-        let records = store.commands_after(after, PAGE).await?;
-        let Some(last) = records.last() else { break };
-        after = last.first_sequence;
-        for record in records {
-            report.commands += 1;
-            let Some(span) = expected.next() else {
-                return Ok(Some(Problem::CommandRecord {
-                    reason: format!(
-                        "it names entries {}..={}, which are not in the ledger",
-                        record.first_sequence, record.last_sequence
-                    ),
-                    command_id: record.command_id,
-                }));
-            };
-            let stored = (
-                record.command_id.as_str(),
-                record.first_sequence,
-                record.last_sequence,
-                record.refused,
-            );
-            if stored
-                != (
-                    span.command_id.as_str(),
-                    span.first,
-                    span.last,
-                    span.refused,
-                )
-            {
-                return Ok(Some(Problem::CommandRecord {
-                    reason: format!(
-                        "it names entries {}..={} (refused: {}), the ledger has command {} at entries {}..={} (refused: {})",
-                        record.first_sequence,
-                        record.last_sequence,
-                        record.refused,
-                        span.command_id,
-                        span.first,
-                        span.last,
-                        span.refused
-                    ),
-                    command_id: record.command_id,
-                }));
-            }
+/// Compares the command records with the spans of entries as the replay finds them, a page of
+/// records at a time, so that only the spans not yet compared are held: a national ledger
+/// has hundreds of millions of commands, too many to keep until the replay ends.
+#[derive(Default)]
+struct CommandCheck {
+    /// Spans found by the replay and not yet compared; the last may still grow.
+    pending: VecDeque<Span>,
+    /// Records read and not yet compared.
+    records: VecDeque<CommandRecord>,
+    /// The `first_sequence` of the last record read.
+    read_after: i64,
+    no_more_records: bool,
+    /// The first disagreement, reported once the chain is known to hold.
+    problem: Option<Problem>,
+}
+
+impl CommandCheck {
+    fn add(&mut self, entry: &crate::entry::Entry) {
+        if self.problem.is_some() {
+            return;
+        }
+        if let Some(span) = extend_span(self.pending.back_mut(), entry) {
+            self.pending.push_back(span);
         }
     }
-    Ok(expected.next().map(|span| Problem::CommandRecord {
-        command_id: span.command_id.clone(),
+
+    /// Compares the spans that can no longer grow (all of them when `finished`).
+    async fn compare<S: Store>(
+        &mut self,
+        store: &S,
+        report: &mut VerifyReport,
+        finished: bool,
+    ) -> Result<(), StoreError> {
+        let growing = usize::from(!finished);
+        while self.problem.is_none() && self.pending.len() > growing {
+            let record = self.next_record(store).await?;
+            let Some(span) = self.pending.pop_front() else {
+                break;
+            };
+            self.problem = match record {
+                None => Some(Problem::CommandRecord {
+                    reason: format!(
+                        "entries {}..={} have no command record",
+                        span.first, span.last
+                    ),
+                    command_id: span.command_id,
+                }),
+                Some(record) => {
+                    report.commands += 1;
+                    disagreement(record, &span)
+                }
+            };
+        }
+        if finished
+            && self.problem.is_none()
+            && let Some(record) = self.next_record(store).await?
+        {
+            report.commands += 1;
+            self.problem = Some(Problem::CommandRecord {
+                reason: format!(
+                    "it names entries {}..={}, which are not in the ledger",
+                    record.first_sequence, record.last_sequence
+                ),
+                command_id: record.command_id,
+            });
+        }
+        Ok(())
+    }
+
+    async fn next_record<S: Store>(
+        &mut self,
+        store: &S,
+    ) -> Result<Option<CommandRecord>, StoreError> {
+        if self.records.is_empty() && !self.no_more_records {
+            let page = store.commands_after(self.read_after, PAGE).await?;
+            match page.last() {
+                Some(last) => self.read_after = last.first_sequence,
+                None => self.no_more_records = true,
+            }
+            self.records.extend(page);
+        }
+        Ok(self.records.pop_front())
+    }
+}
+
+/// The problem when a command record does not name the span of entries in its place.
+fn disagreement(record: CommandRecord, span: &Span) -> Option<Problem> {
+    let stored = (
+        record.command_id.as_str(),
+        record.first_sequence,
+        record.last_sequence,
+        record.refused,
+    );
+    if stored
+        == (
+            span.command_id.as_str(),
+            span.first,
+            span.last,
+            span.refused,
+        )
+    {
+        return None;
+    }
+    Some(Problem::CommandRecord {
         reason: format!(
-            "entries {}..={} have no command record",
-            span.first, span.last
+            "it names entries {}..={} (refused: {}), the ledger has command {} at entries {}..={} (refused: {})",
+            record.first_sequence,
+            record.last_sequence,
+            record.refused,
+            span.command_id,
+            span.first,
+            span.last,
+            span.refused
         ),
-    }))
+        command_id: record.command_id,
+    })
 }
 
 /// Compares the stored projection rows with the rows of the replayed state, a page of stored

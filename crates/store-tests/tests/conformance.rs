@@ -49,6 +49,7 @@ on_every_backend!(
     deleted_entry_is_named,
     reordered_entries_are_named,
     deleted_last_entry_is_caught_by_its_command_record,
+    command_records_are_checked_page_by_page_and_a_missing_or_altered_one_is_named,
     altered_projection_row_is_named,
     repeated_command_id_gets_the_first_answer,
     command_id_reused_for_another_command_is_refused,
@@ -305,6 +306,62 @@ async fn deleted_last_entry_is_caught_by_its_command_record(db: &TestDb) {
     assert!(
         matches!(&problem, Problem::CommandRecord { command_id, .. } if command_id == "c7"),
         "{problem}"
+    );
+}
+
+/// More than a page (1 000) of entries and of command records, with two-event commands
+/// across the page boundaries: verify compares the records as the replay goes.
+async fn command_records_are_checked_page_by_page_and_a_missing_or_altered_one_is_named(
+    db: &TestDb,
+) {
+    let l = standard_ledger(db).await;
+    let ctx = Context::new("ann");
+    // Back and forth between the accounts, each transfer two events.
+    let there = Command::Transfer {
+        from: "a".into(),
+        to: "b".into(),
+        amount: 1,
+    };
+    let back = Command::Transfer {
+        from: "b".into(),
+        to: "a".into(),
+        amount: 1,
+    };
+    let ids: Vec<String> = (0..1_200).map(|n| format!("t{n:04}")).collect();
+    let batch: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(n, id)| (id.as_str(), if n % 2 == 0 { &there } else { &back }, &ctx))
+        .collect();
+    for receipt in l.execute_batch(&batch).await.unwrap() {
+        receipt.unwrap();
+    }
+    let report = verify::<Accounts, _>(l.store()).await.unwrap();
+    assert!(report.is_ok(), "{report}");
+    assert_eq!(
+        (report.entries, report.commands),
+        (8 + 2 * 1_200, 7 + 1_200)
+    );
+
+    // A record altered in the second page of records is named.
+    TestDb::execute(
+        l.store(),
+        "UPDATE commands SET refused = NOT refused WHERE command_id = 't1100'",
+    )
+    .await;
+    let problem = verify::<Accounts, _>(l.store()).await.unwrap().problem;
+    assert!(
+        matches!(&problem, Some(Problem::CommandRecord { command_id, reason })
+            if command_id == "t1100" && reason.contains("refused: true")),
+        "{problem:?}"
+    );
+    // A record gone from the middle: the entries of its command meet the next record.
+    TestDb::execute(l.store(), "DELETE FROM commands WHERE command_id = 't0500'").await;
+    let problem = verify::<Accounts, _>(l.store()).await.unwrap().problem;
+    assert!(
+        matches!(&problem, Some(Problem::CommandRecord { command_id, reason })
+            if command_id == "t0501" && reason.contains("the ledger has command t0500")),
+        "{problem:?}"
     );
 }
 
