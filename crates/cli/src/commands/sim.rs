@@ -36,9 +36,8 @@ enum SimCommand {
     #[command(after_help = RUN_HELP)]
     Run {
         /// Commands recorded per transaction (group commit). A replay has no one waiting for
-        /// an answer, so its transactions are large: each commits fewer pages per command
-        /// (a row or an index page touched by many commands is written once) and the
-        /// projection rows a batch touches more than once are written once.
+        /// an answer, so its transactions are large: a projection row or an index page that
+        /// many commands of a batch touch is written once per batch, not once per command.
         #[arg(long, default_value_t = hemaflow_sim::RunOptions::DEFAULT_BATCH as u64,
               value_parser = clap::value_parser!(u64).range(1..=100_000))]
         batch: u64,
