@@ -14,14 +14,7 @@ fn coll_din_a_din_used_by_a_donation_or_by_components_is_refused() {
         .walk_in("Lane", date!(1990 - 01 - 01), Procedure::WholeBlood)
         .unwrap();
     let ids = centre.produce(&din, "rbc_ffp").unwrap();
-    let donor = centre
-        .register(identity(
-            "Okafor",
-            "Ngozi",
-            date!(1985 - 02 - 03),
-            Sex::Female,
-        ))
-        .unwrap();
+    let donor = register_okafor(&mut centre);
     let screening = |centre: &mut Centre| {
         centre
             .screen(&donor, Procedure::WholeBlood, healthy_screening())
@@ -63,14 +56,7 @@ fn coll_din_a_din_of_an_additional_facility_is_ours_and_another_facilitys_is_not
         .walk_in("Lane", date!(1990 - 01 - 01), Procedure::WholeBlood)
         .unwrap();
     assert!(din.starts_with("W1234"));
-    let donor = centre
-        .register(identity(
-            "Okafor",
-            "Ngozi",
-            date!(1985 - 02 - 03),
-            Sex::Female,
-        ))
-        .unwrap();
+    let donor = register_okafor(&mut centre);
     let screening = centre
         .screen(&donor, Procedure::WholeBlood, healthy_screening())
         .unwrap();
@@ -131,4 +117,16 @@ fn collect_with_din(
         collection_state: "TX".into(),
     };
     centre.run(hemaflow_domain::Role::CollectionStaff, command)
+}
+
+/// A second donor, beside the walk-in's.
+fn register_okafor(centre: &mut Centre) -> String {
+    centre
+        .register(identity(
+            "Okafor",
+            "Ngozi",
+            date!(1985 - 02 - 03),
+            Sex::Female,
+        ))
+        .unwrap()
 }
