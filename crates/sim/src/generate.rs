@@ -417,8 +417,9 @@ where
     }
 
     /// The next DIN: the year's next sequence number of the facility in use. ICCBBA gives a
-    /// FIN 999 999 sequence numbers a year ([`DIN_SEQUENCES_PER_YEAR`]); when they run out, the establishment registers a
-    /// further FIN (an admin `Configure` in the stream) and numbers under it.
+    /// FIN 999 999 sequence numbers a year ([`DIN_SEQUENCES_PER_YEAR`]); when they run out,
+    /// the establishment registers a further FIN (an admin `Configure` in the stream) and
+    /// numbers under it.
     fn new_din(&mut self, at: OffsetDateTime) -> std::io::Result<String> {
         let year = at.year();
         let (facility, sequence) = self.dins.next(year, self.din_sequences_per_year);
