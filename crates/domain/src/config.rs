@@ -912,7 +912,7 @@ fn default_modification() -> ModificationRules {
 impl Config {
     /// COLL-DIN: whether DINs of facility `fin` are this establishment's to collect under.
     pub fn collects_under(&self, fin: &str) -> bool {
-        self.facility == fin || self.additional_facilities.iter().any(|f| f == fin)
+        self.facilities().any(|f| f == fin)
     }
 
     /// Every FIN this establishment collects under, its own first.

@@ -240,11 +240,10 @@ impl CommandCheck {
     ) -> Result<(), StoreError> {
         let growing = usize::from(!finished);
         while self.problem.is_none() && self.pending.len() > growing {
-            let record = self.next_record(store).await?;
             let Some(span) = self.pending.pop_front() else {
                 break;
             };
-            self.problem = match record {
+            self.problem = match self.next_record(store).await? {
                 None => Some(Problem::CommandRecord {
                     reason: format!(
                         "entries {}..={} have no command record",
