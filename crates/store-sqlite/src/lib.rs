@@ -5,6 +5,7 @@
 //! primary key on the entry's sequence number: a writer whose chain head is stale fails its
 //! insert and gets [`StoreError::Conflict`].
 
+mod checkpointer;
 mod reader;
 mod sessions;
 mod terms;
@@ -32,11 +33,11 @@ const IDS_PER_QUERY: usize = 500;
 /// (command IDs, entry terms, projection rows) are reached at scattered places, and a small
 /// cache reads the same pages again from the operating system for every batch.
 pub(crate) const CACHE_KIB: u32 = 32 * 1024;
-/// Pages the write-ahead log may hold before it is copied into the database (SQLite's
-/// default is 1 000, 4 MiB): a page rewritten by several batches in between (a projection
-/// row's page, an index's page) is copied once. The log file grows to about 32 MiB and is
-/// reused from its start after each checkpoint.
-pub(crate) const WAL_AUTOCHECKPOINT_PAGES: u32 = 8_000;
+/// Pages the write-ahead log may hold before a commit copies it into the database itself
+/// (SQLite's default is 1 000, 4 MiB). The checkpointing thread (`checkpointer.rs`) copies
+/// the log long before, after every commit; this is the backstop for a log it cannot keep
+/// up with, and bounds the log file to about 128 MiB.
+pub(crate) const WAL_AUTOCHECKPOINT_PAGES: u32 = 32_000;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -278,6 +279,45 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use hemaflow_ledger::store::Store;
+
+    /// What a commit wrote reaches the database file without waiting for SQLite's own
+    /// checkpoint threshold: the checkpointing thread copies the log after each commit.
+    #[tokio::test]
+    async fn committed_pages_reach_the_database_file_long_before_the_log_is_full() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("hemaflow.db");
+        let store = SqliteStore::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        let body = format!("{{\"notes\":\"{}\"}}", "x".repeat(2_000));
+        let rows = (0..1_000)
+            .map(|i| hemaflow_ledger::Row {
+                kind: "unit".to_owned(),
+                id: format!("{i:04}"),
+                status: None,
+                body: hemaflow_ledger::RowBody::from_serialized(body.clone()),
+            })
+            .collect();
+        // About 2 MB, some 600 pages: far below the backstop's threshold.
+        store.replace_rows(rows, 1).await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let size = std::fs::metadata(&path).unwrap().len();
+            if size >= before + 1_500_000 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file is {size} bytes, {before} before the commit: the log was not copied"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            store.all_rows_after(("", ""), 2_000).await.unwrap().len(),
+            1_000
+        );
+    }
 
     /// A database made before projection rows moved to a rowid table keeps every row, and
     /// its rows are still found by key and listed by status in id order.

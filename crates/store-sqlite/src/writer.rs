@@ -19,12 +19,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use hemaflow_ledger::{AppendBatch, CommandRecord, Entry, Row, StoreError};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use crate::checkpointer::Checkpointer;
 use crate::{BUSY_TIMEOUT, CACHE_KIB, WAL_AUTOCHECKPOINT_PAGES};
 
 /// The writing connection, shared by the clones of a store.
 #[derive(Debug, Clone)]
 pub(crate) struct Writer {
     connection: Arc<Mutex<Connection>>,
+    /// Woken after each commit (`checkpointer.rs`); none for an in-memory database, which
+    /// has no log.
+    checkpointer: Option<Checkpointer>,
 }
 
 /// What `write` is asked to do besides inserting the batch.
@@ -40,8 +44,15 @@ impl Writer {
     /// Opens the database file (or shared in-memory database) the pool already opened and
     /// migrated, with the same settings.
     pub(crate) fn open(filename: &Path, in_memory: bool, name: &str) -> Result<Writer, StoreError> {
+        let checkpointer = if in_memory {
+            None
+        } else {
+            let connection = open_connection(filename, in_memory, name)?;
+            Some(Checkpointer::start(connection, name)?)
+        };
         Ok(Writer {
             connection: Arc::new(Mutex::new(open_connection(filename, in_memory, name)?)),
+            checkpointer,
         })
     }
 
@@ -89,10 +100,14 @@ impl Writer {
         work: impl FnOnce(&mut Connection) -> (Result<(), StoreError>, Leftover) + Send + 'static,
     ) -> Result<(), StoreError> {
         let connection = Arc::clone(&self.connection);
+        let checkpointer = self.checkpointer.clone();
         let (answer, answered) = tokio::sync::oneshot::channel();
         tokio::task::spawn_blocking(move || {
             let (result, leftover) =
                 work(&mut connection.lock().unwrap_or_else(PoisonError::into_inner));
+            if let (Ok(()), Some(checkpointer)) = (&result, checkpointer) {
+                checkpointer.committed();
+            }
             // The receiver is gone only when the caller stopped waiting; the work is done.
             let _ = answer.send(result);
             drop(leftover);
