@@ -64,14 +64,12 @@ pub struct AppendBatch {
     /// Projection rows to insert or replace, each stamped with the last entry's sequence.
     pub rows: Vec<Row>,
     pub commands: Vec<CommandRecord>,
-    /// The `entry_terms` rows of `entries` ([`crate::terms::batch_terms`]), found by whoever
-    /// builds the batch ([`AppendBatch::new`]): the engine does it while the previous batch
-    /// commits, so the append, which a pipeline waits for, does not.
-    pub terms: Vec<(String, i64)>,
 }
 
 impl AppendBatch {
-    /// A batch with the terms of its entries.
+    /// A batch. The store finds the `entry_terms` rows of its entries
+    /// ([`crate::terms::batch_terms`]) as it appends them, on the thread that writes: in a
+    /// pipeline the engine, which decides the next batch meanwhile, is the busier of the two.
     pub fn new(
         expected_last: i64,
         entries: Vec<Entry>,
@@ -79,7 +77,6 @@ impl AppendBatch {
         commands: Vec<CommandRecord>,
     ) -> AppendBatch {
         AppendBatch {
-            terms: crate::terms::batch_terms(&entries),
             expected_last,
             entries,
             rows,

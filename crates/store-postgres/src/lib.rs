@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use hemaflow_ledger::terms::batch_terms;
 use hemaflow_ledger::{
     AppendBatch, ChainHead, CommandRecord, Digest32, Entry, Row, Store, StoreError, StoredRow,
 };
@@ -251,6 +252,7 @@ impl Store for PgStore {
             return Err(StoreError::Conflict { expected });
         }
         let last_sequence = last.sequence;
+        let terms = batch_terms(&batch.entries);
         let mut tx = self.pool.begin().await.map_err(|e| backend(e, expected))?;
         // The insert comes first: it waits for a concurrent writer of the same sequence and
         // fails if that writer commits.
@@ -268,7 +270,7 @@ impl Store for PgStore {
         }
         upsert_rows(&mut tx, &batch.rows, last_sequence, expected).await?;
         insert_commands(&mut tx, &batch.commands, expected).await?;
-        terms::insert_terms(&mut tx, &batch.terms, expected).await?;
+        terms::insert_terms(&mut tx, &terms, expected).await?;
         tx.commit().await.map_err(|e| backend(e, expected))
     }
 
@@ -438,7 +440,7 @@ impl Store for PgStore {
         insert_entries(&mut tx, &batch.entries, 0).await?;
         insert_commands(&mut tx, &batch.commands, 0).await?;
         upsert_rows(&mut tx, &batch.rows, last, 0).await?;
-        terms::insert_terms(&mut tx, &batch.terms, 0).await?;
+        terms::insert_terms(&mut tx, &batch_terms(&batch.entries), 0).await?;
         tx.commit().await.map_err(read_error)
     }
 }

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use hemaflow_ledger::terms::batch_terms;
 use hemaflow_ledger::{AppendBatch, CommandRecord, Entry, Row, StoreError};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
@@ -167,6 +168,8 @@ fn write(
 ) -> Result<(), StoreError> {
     let expected = batch.expected_last;
     let error = |e: rusqlite::Error| backend(e, expected);
+    // Found before the write lock is taken: another process's append need not wait for it.
+    let terms = batch_terms(&batch.entries);
     let tx = connection
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(error)?;
@@ -178,7 +181,7 @@ fn write(
     let last_sequence = batch.entries.last().map_or(0, |e| e.sequence);
     upsert_rows(&tx, &batch.rows, last_sequence).map_err(error)?;
     insert_commands(&tx, &batch.commands).map_err(error)?;
-    insert_terms(&tx, &batch.terms).map_err(error)?;
+    insert_terms(&tx, &terms).map_err(error)?;
     tx.commit().map_err(error)
 }
 
