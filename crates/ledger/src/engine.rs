@@ -188,22 +188,20 @@ impl<M: Model, S: Store> Ledger<M, S> {
     /// catch-up that began after the read was called has completed, so that a busy server
     /// does not ask the database once per request, one request at a time.
     pub async fn read<R>(&self, query: impl FnOnce(&M::State) -> R) -> Result<R, LedgerError> {
+        self.read_at(query).await.map(|(answer, _)| answer)
+    }
+
+    /// As [`Ledger::read`] (sharing its catch-ups), with the sequence of the last entry the
+    /// answer reflects: the `seen` of a change the user then makes from it (see [`Expected`]).
+    pub async fn read_at<R>(
+        &self,
+        query: impl FnOnce(&M::State) -> R,
+    ) -> Result<(R, i64), LedgerError> {
         let asked = Instant::now();
         let mut cache = self.cache.lock().await;
         if !cache.fresh_for(asked) {
             self.catch_up(&mut cache).await?;
         }
-        Ok(query(&cache.state))
-    }
-
-    /// As [`Ledger::read`], with the sequence of the last entry the answer reflects: the
-    /// `seen` of a change the user then makes from it (see [`Expected`]).
-    pub async fn read_at<R>(
-        &self,
-        query: impl FnOnce(&M::State) -> R,
-    ) -> Result<(R, i64), LedgerError> {
-        let mut cache = self.cache.lock().await;
-        self.catch_up(&mut cache).await?;
         Ok((query(&cache.state), cache.head.sequence))
     }
 

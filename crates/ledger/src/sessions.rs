@@ -23,16 +23,27 @@ pub struct StoredSession {
 }
 
 /// How long a session lives: `idle` seconds without a request, `max` seconds after sign-in.
+///
+/// A request moves the stored `last_seen` only when it is at least `refresh` seconds old, so
+/// that a busy client (a bench scanning all day) does not make every request a write: the
+/// stored time lags the last request by less than `refresh` seconds, and a session can end
+/// up to that much before its idle limit, never after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionLimits {
     pub idle: i64,
     pub max: i64,
+    pub refresh: i64,
 }
 
 impl SessionLimits {
     /// Whether a session started at `started` and last seen at `last_seen` is live at `now`.
     pub fn is_live(&self, started: i64, last_seen: i64, now: i64) -> bool {
         now - last_seen < self.idle && now - started < self.max
+    }
+
+    /// Whether a request at `now` must write a live session's `last_seen`.
+    pub fn needs_refresh(&self, last_seen: i64, now: i64) -> bool {
+        now - last_seen >= self.refresh
     }
 }
 
@@ -45,8 +56,10 @@ pub trait SessionStore: Send + Sync {
         limits: SessionLimits,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The live session of `digest`, its `last_seen` moved to `now`; an expired one is removed
-    /// and `None` returned. One atomic update: two processes cannot revive an expired session.
+    /// The live session of `digest`, its `last_seen` moved to `now` when it is `limits.refresh`
+    /// seconds old or more (otherwise a read, returned as stored); an expired one is removed
+    /// and `None` returned. The write is one atomic update that checks liveness again: two
+    /// processes cannot revive an expired session.
     fn touch_session(
         &self,
         digest: &str,

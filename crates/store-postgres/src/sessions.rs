@@ -33,6 +33,22 @@ impl SessionStore for PgStore {
         now: i64,
         limits: SessionLimits,
     ) -> Result<Option<StoredSession>, StoreError> {
+        // A read first: most requests find their session seen moments ago and write nothing.
+        let stored = sqlx::query("SELECT digest, user_id, csrf, started, last_seen FROM sessions WHERE digest = $1")
+            .bind(digest)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(read_error)?
+            .map(|row| row.session())
+            .transpose()?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        if limits.is_live(stored.started, stored.last_seen, now)
+            && !limits.needs_refresh(stored.last_seen, now)
+        {
+            return Ok(Some(stored));
+        }
         let row = sqlx::query(
             "UPDATE sessions SET last_seen = $1
              WHERE digest = $2 AND $1 - last_seen < $3 AND $1 - started < $4
