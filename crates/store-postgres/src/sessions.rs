@@ -34,13 +34,15 @@ impl SessionStore for PgStore {
         limits: SessionLimits,
     ) -> Result<Option<StoredSession>, StoreError> {
         // A read first: most requests find their session seen moments ago and write nothing.
-        let stored = sqlx::query("SELECT digest, user_id, csrf, started, last_seen FROM sessions WHERE digest = $1")
-            .bind(digest)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(read_error)?
-            .map(|row| row.session())
-            .transpose()?;
+        let stored = sqlx::query(
+            "SELECT digest, user_id, csrf, started, last_seen FROM sessions WHERE digest = $1",
+        )
+        .bind(digest)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(read_error)?
+        .map(|row| row.session())
+        .transpose()?;
         let Some(stored) = stored else {
             return Ok(None);
         };

@@ -6,6 +6,16 @@
 //! A session ends after [`IDLE_SECONDS`] without a request or [`MAX_SECONDS`] after sign-in,
 //! whichever comes first (21 CFR 11.200(a)(1)(i): a continuous period of controlled access);
 //! expired rows are removed when they are next presented and whenever a session opens.
+//!
+//! Each server process remembers the sessions it read for [`RECHECK`], so that a client
+//! sending many requests a second (a scanner at a bench, an instrument on the API) is not a
+//! database query per request. Idle and age limits are checked on every request all the same;
+//! a sign-out or a password change made through this process takes effect at once, one made
+//! through another process on the same database within [`RECHECK`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use hemaflow_service::ledger::{SessionLimits, SessionStore, StoreError, StoredSession};
 use hemaflow_service::store::AnyStore;
@@ -32,15 +42,74 @@ pub struct Session {
     pub csrf: String,
 }
 
+/// How long a session read from the database is used without reading it again.
+pub const RECHECK: Duration = Duration::from_secs(1);
+/// Sessions remembered at most (a bound on memory, far above a site's signed-in staff).
+const REMEMBERED_AT_MOST: usize = 4096;
+
 /// The sessions of the server's database.
 #[derive(Clone)]
 pub struct Sessions {
     store: AnyStore,
+    recheck: Duration,
+    remembered: Arc<Mutex<Remembered>>,
+}
+
+/// Sessions as last read from the database, by token digest.
+#[derive(Default)]
+struct Remembered {
+    sessions: HashMap<String, (StoredSession, Instant)>,
+    /// Counts closings: a read that began before a closing must not remember what it read,
+    /// or a session signed out during the read would come back.
+    closings: u64,
+}
+
+impl Remembered {
+    fn live(&self, digest: &str, now: i64, recheck: Duration) -> Option<StoredSession> {
+        let (stored, read_at) = self.sessions.get(digest)?;
+        let usable = read_at.elapsed() < recheck
+            && LIMITS.is_live(stored.started, stored.last_seen, now)
+            && !LIMITS.needs_refresh(stored.last_seen, now);
+        usable.then(|| stored.clone())
+    }
+
+    fn remember(&mut self, stored: StoredSession, read_at: Instant, recheck: Duration) {
+        if self.sessions.len() >= REMEMBERED_AT_MOST {
+            self.sessions.retain(|_, (_, at)| at.elapsed() < recheck);
+        }
+        if self.sessions.len() >= REMEMBERED_AT_MOST {
+            // Thousands of sessions active within one recheck: start again rather than search.
+            self.sessions.clear();
+        }
+        self.sessions
+            .insert(stored.digest.clone(), (stored, read_at));
+    }
+
+    fn forget(&mut self, matching: impl Fn(&StoredSession) -> bool) {
+        self.sessions.retain(|_, (stored, _)| !matching(stored));
+        self.closings += 1;
+    }
 }
 
 impl Sessions {
     pub fn new(store: AnyStore) -> Sessions {
-        Sessions { store }
+        Sessions::with_recheck(store, RECHECK)
+    }
+
+    /// Sessions read again from the database when remembered for `recheck` or longer.
+    pub fn with_recheck(store: AnyStore, recheck: Duration) -> Sessions {
+        Sessions {
+            store,
+            recheck,
+            remembered: Arc::default(),
+        }
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        // The map holds no invariant a panicking holder could break halfway.
+        self.remembered
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Opens a session for `user_id` at `now` (Unix seconds); returns the token to hand out.
@@ -66,29 +135,106 @@ impl Sessions {
     /// The live session of a token, refreshed (at most once a [`REFRESH_SECONDS`]); an idle or
     /// old one is closed.
     pub async fn touch(&self, token: &str, now: i64) -> Result<Option<Session>, StoreError> {
-        let stored = self
-            .store
-            .touch_session(&token::digest(token), now, LIMITS)
-            .await?;
+        let digest = token::digest(token);
+        let (known, closings) = {
+            let remembered = self.remembered();
+            (
+                remembered.live(&digest, now, self.recheck),
+                remembered.closings,
+            )
+        };
+        let stored = match known {
+            Some(stored) => Some(stored),
+            None => {
+                let read_at = Instant::now();
+                let stored = self.store.touch_session(&digest, now, LIMITS).await?;
+                let mut remembered = self.remembered();
+                match &stored {
+                    Some(live) if remembered.closings == closings => {
+                        remembered.remember(live.clone(), read_at, self.recheck)
+                    }
+                    _ => {
+                        remembered.sessions.remove(&digest);
+                    }
+                }
+                stored
+            }
+        };
         Ok(stored.map(|s| Session {
             user_id: s.user_id,
             csrf: s.csrf,
         }))
     }
 
+    /// Forgotten after the row is deleted, so that a read racing the deletion is not
+    /// remembered (see [`Remembered::closings`]), and even when the deletion failed.
     pub async fn close(&self, token: &str) -> Result<(), StoreError> {
-        self.store.close_session(&token::digest(token)).await
+        let digest = token::digest(token);
+        let closed = self.store.close_session(&digest).await;
+        self.remembered().forget(|s| s.digest == digest);
+        closed
     }
 
     /// Closes every session of a user (password changed, account disabled).
     pub async fn close_all_of(&self, user_id: &str) -> Result<(), StoreError> {
-        self.store.close_sessions_of(user_id).await.map(|_| ())
+        let closed = self.store.close_sessions_of(user_id).await;
+        self.remembered().forget(|s| s.user_id == user_id);
+        closed.map(|_| ())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two pools on one database file: two server processes.
+    async fn two_processes(recheck: Duration) -> (tempfile::TempDir, Sessions, Sessions) {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("s.db").display());
+        let first = hemaflow_service::store::connect(&url).await.unwrap();
+        let second = hemaflow_service::store::connect(&url).await.unwrap();
+        (
+            folder,
+            Sessions::with_recheck(first, recheck),
+            Sessions::with_recheck(second, recheck),
+        )
+    }
+
+    #[tokio::test]
+    async fn p11_access_a_sign_out_through_this_process_takes_effect_at_once() {
+        let (_folder, sessions, _) = two_processes(Duration::from_secs(3600)).await;
+        let (token, _) = sessions.open("ann", 100).await.unwrap();
+        assert!(sessions.touch(&token, 101).await.unwrap().is_some());
+        sessions.close(&token).await.unwrap();
+        assert_eq!(sessions.touch(&token, 102).await.unwrap(), None);
+
+        let (first, _) = sessions.open("bob", 100).await.unwrap();
+        let (second, _) = sessions.open("bob", 100).await.unwrap();
+        assert!(sessions.touch(&first, 101).await.unwrap().is_some());
+        assert!(sessions.touch(&second, 101).await.unwrap().is_some());
+        sessions.close_all_of("bob").await.unwrap();
+        assert_eq!(sessions.touch(&first, 102).await.unwrap(), None);
+        assert_eq!(sessions.touch(&second, 102).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn p11_access_a_sign_out_through_another_process_takes_effect_within_the_recheck() {
+        let recheck = Duration::from_millis(200);
+        let (_folder, signing_out, serving) = two_processes(recheck).await;
+        let (token, _) = signing_out.open("ann", 100).await.unwrap();
+        assert!(serving.touch(&token, 101).await.unwrap().is_some());
+        signing_out.close(&token).await.unwrap();
+        tokio::time::sleep(recheck).await;
+        assert_eq!(serving.touch(&token, 102).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn p11_access_a_remembered_session_still_ends_when_idle() {
+        let (_folder, sessions, _) = two_processes(Duration::from_secs(3600)).await;
+        let (token, opened) = sessions.open("ann", 0).await.unwrap();
+        assert_eq!(sessions.touch(&token, 10).await.unwrap(), Some(opened));
+        assert_eq!(sessions.touch(&token, IDLE_SECONDS).await.unwrap(), None);
+    }
 
     #[test]
     fn p11_access_sessions_live_thirty_idle_minutes_and_twelve_hours_at_most() {
