@@ -41,9 +41,10 @@ impl SessionLimits {
         now - last_seen < self.idle && now - started < self.max
     }
 
-    /// Whether a request at `now` must write a live session's `last_seen`.
-    pub fn needs_refresh(&self, last_seen: i64, now: i64) -> bool {
-        now - last_seen >= self.refresh
+    /// Whether a request at `now` may use `stored` as it is: live, and seen less than
+    /// `refresh` seconds ago (otherwise its `last_seen` is written, or it has expired).
+    pub fn usable_unwritten(&self, stored: &StoredSession, now: i64) -> bool {
+        self.is_live(stored.started, stored.last_seen, now) && now - stored.last_seen < self.refresh
     }
 }
 

@@ -43,13 +43,10 @@ impl SessionStore for SqliteStore {
         .map_err(read_error)?
         .map(|row| row.session())
         .transpose()?;
-        let Some(stored) = stored else {
-            return Ok(None);
-        };
-        if limits.is_live(stored.started, stored.last_seen, now)
-            && !limits.needs_refresh(stored.last_seen, now)
-        {
-            return Ok(Some(stored));
+        match stored {
+            None => return Ok(None),
+            Some(stored) if limits.usable_unwritten(&stored, now) => return Ok(Some(stored)),
+            Some(_) => {}
         }
         let row = sqlx::query(
             "UPDATE sessions SET last_seen = ?1

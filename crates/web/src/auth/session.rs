@@ -67,9 +67,7 @@ struct Remembered {
 impl Remembered {
     fn live(&self, digest: &str, now: i64, recheck: Duration) -> Option<StoredSession> {
         let (stored, read_at) = self.sessions.get(digest)?;
-        let usable = read_at.elapsed() < recheck
-            && LIMITS.is_live(stored.started, stored.last_seen, now)
-            && !LIMITS.needs_refresh(stored.last_seen, now);
+        let usable = read_at.elapsed() < recheck && LIMITS.usable_unwritten(stored, now);
         usable.then(|| stored.clone())
     }
 
