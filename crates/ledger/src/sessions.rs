@@ -48,7 +48,8 @@ impl SessionLimits {
     }
 }
 
-/// Sessions in a database. Every method is one statement or one transaction.
+/// Sessions in a database. Every write is one statement or one transaction; `touch_session`
+/// reads before it writes, and its write checks again what the read found.
 pub trait SessionStore: Send + Sync {
     /// Stores a new session, and removes the expired ones of every user.
     fn open_session(
