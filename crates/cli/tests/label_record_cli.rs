@@ -6,11 +6,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use hemaflow_domain::ManufacturingCommand;
 use hemaflow_domain::Role;
-use hemaflow_domain::command::Command as DomainCommand;
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::scenario::Centre;
-use hemaflow_domain::testing::{Abo, RhD};
 use time::macros::date;
 
 fn hemaflow(args: &[&str]) -> Output {
@@ -51,7 +51,7 @@ fn seed() -> Seeded {
     centre
         .run(
             Role::Manufacturing,
-            DomainCommand::DiscardComponent {
+            ManufacturingCommand::DiscardComponent {
                 component: typed[1].clone(),
                 reason: "bag broken in the centrifuge".into(),
             },

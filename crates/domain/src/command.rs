@@ -1,282 +1,54 @@
-//! What users ask for (`Command`) and what happened (`Event`). Events are facts: they carry
-//! every value `evolve` needs (ids, times, computed expiries), so replaying them needs no rule.
+//! The top level only composes: a [`Command`] is a command of one area ([`ClientCommand`]) or
+//! one only the server builds ([`ServerCommand`]); an [`Event`] is an event of one area. Each
+//! area owns its own `Command` and `Event` enums (`crate::<area>::command`).
+//!
+//! On the ledger every command and event keeps the JSON it always had: one object with its
+//! `type` in snake_case beside its fields, whichever area owns it. The wrappers here add no
+//! level to the JSON; reading one back finds the area by the `type` (each area lists its own
+//! in `TYPES`), so a bad field is reported by the area that knows the command.
 
-use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::accounts::{Signature, User};
-use crate::collection::{Container, Donation};
-use crate::components::{Attr, Component};
-use crate::config::Config;
-use crate::credentials::{ApiToken, SignInAttempt, SignInOutcome};
-use crate::donor::{Donor, Identity};
-use crate::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
-use crate::orders::{AllocatedUnit, Cancellation, Order, OrderLine, Priority, StandingOrder};
-use crate::release::{Hold, HoldKind, HoldTarget, Task};
-use crate::roles::Role;
-use crate::shipping::{Dispatch, ReturnReview, Shipment, UnitReturn};
-use crate::sites::{
-    Celsius, Contact, Hospital, Site, SiteKind, Storage, StorageKind, TemperatureRange, Transfer,
-};
-use crate::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
+use crate::access::credentials::SignInOutcome;
+use crate::access::roles::Role;
+use crate::{access, distribution, donor_centre, lab, manufacturing, release};
 
-/// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TestResultInput {
-    pub din: String,
-    pub test: String,
-    pub stage: Stage,
-    pub reading: Reading,
+pub use crate::distribution::command::LineUnit;
+pub use crate::lab::command::TestResultInput;
+
+/// Every command the ledger records.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// What a person or a machine client may send.
+    Client(ClientCommand),
+    /// What only the server builds, after checking a password or drawing a secret.
+    Server(ServerCommand),
 }
 
-/// One unit chosen for one line of an order (`AllocateOrder`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineUnit {
-    /// Index of the order line (from 0).
-    pub line: u32,
-    pub component: String,
+/// A command a client may send (a form, `POST /api/commands`, a script): one area's command.
+/// A signature, a password hash, an API token's digest or a sign-in record cannot be said in
+/// this type; the server builds those as [`ServerCommand`]s.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClientCommand {
+    Access(access::Command),
+    DonorCentre(donor_centre::Command),
+    Lab(lab::Command),
+    Manufacturing(manufacturing::Command),
+    Release(release::Command),
+    Distribution(distribution::Command),
 }
 
+/// Commands only the server builds: each carries something a client must not be able to
+/// state (a password's hash computed by the server, a token digest of a secret it drew, the
+/// outcome of a password check, a signature after the signer's password was checked).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum Command {
-    Configure {
-        config: Box<Config>,
-    },
-    RegisterDonor {
-        identity: Identity,
-    },
-    RecordScreening {
-        donor_id: String,
-        procedure: Procedure,
-        input: ScreeningInput,
-    },
-    DeferDonor {
-        donor_id: String,
-        reason: String,
-        starts: Option<Date>,
-        notes: String,
-    },
-    RequalifyDonor {
-        deferral_id: String,
-        reason: String,
-    },
-    CollectDonation {
-        din: String,
-        donor_id: String,
-        screening_id: String,
-        container: Container,
-        #[serde(with = "time::serde::rfc3339")]
-        started_at: OffsetDateTime,
-        #[serde(with = "time::serde::rfc3339")]
-        ended_at: OffsetDateTime,
-        volume_ml: u32,
-        red_cell_loss_ml: u32,
-        phlebotomist: String,
-        adverse_reactions: Vec<String>,
-        /// Two-letter US state where the donation was collected (TEST-REGIONAL).
-        collection_state: String,
-    },
-    RecordTestResult {
-        result: TestResultInput,
-    },
-    /// An instrument batch: accepted whole or refused whole.
-    RecordTestResults {
-        results: Vec<TestResultInput>,
-    },
-    RecordBloodGroup {
-        din: String,
-        abo: Abo,
-        rhd: RhD,
-    },
-    RecordAntibodyScreen {
-        din: String,
-        positive: bool,
-    },
-    ResolveBloodGroup {
-        din: String,
-        abo: Abo,
-        rhd: RhD,
-        reason: String,
-    },
-    ProduceComponents {
-        din: String,
-        recipe: String,
-    },
-    ModifyComponent {
-        component: String,
-        modification: Attr,
-    },
-    DivideComponent {
-        component: String,
-        parts: u8,
-    },
-    PoolComponents {
-        components: Vec<String>,
-        pool_din: String,
-        closed_system: bool,
-    },
-    RecordBacterialControl {
-        component: String,
-        method: String,
-    },
-    /// LABEL-VERIFY: the applied label was scanned; every scan exactly as the scanner
-    /// delivered it (each linear barcode, pairs read together, or the Data Matrix once).
-    VerifyLabel {
-        component: String,
-        scans: Vec<String>,
-    },
-    ReleaseComponent {
-        component: String,
-    },
-    DiscardComponent {
-        component: String,
-        reason: String,
-    },
-    PlaceHold {
-        target: HoldTarget,
-        kind: HoldKind,
-        reason: String,
-    },
-    ReleaseHold {
-        hold_id: String,
-        reason: String,
-    },
-    RecordPostDonationInformation {
-        donor_id: String,
-        information: String,
-    },
-    ExpireUnits {
-        #[serde(with = "time::serde::rfc3339")]
-        as_of: OffsetDateTime,
-    },
-    /// Ships one unit to a consignee outside the order workflow (kept for scripts and the
-    /// older workload); hospital orders ship with `ShipShipment`.
-    ShipComponent {
-        component: String,
-        consignee: String,
-    },
-    /// One of our sites (admin).
-    RegisterSite {
-        site_id: String,
-        name: String,
-        kind: SiteKind,
-        address: String,
-    },
-    /// A refrigerator, freezer, platelet agitator or room-temperature store at a site (admin).
-    RegisterStorage {
-        storage_id: String,
-        site_id: String,
-        kind: StorageKind,
-        min_c: Celsius,
-        max_c: Celsius,
-    },
-    /// DIST-STORAGE: a unit put away by scan.
-    StoreComponent {
-        component: String,
-        storage: String,
-    },
-    /// DIST-TRANSFER: units scanned out of `from` towards `to`.
-    DispatchTransfer {
-        transfer_id: String,
-        from: String,
-        to: String,
-        components: Vec<String>,
-    },
-    /// DIST-TRANSFER: one unit scanned in at the transfer's destination.
-    ReceiveTransfer {
-        transfer_id: String,
-        component: String,
-    },
-    /// A hospital we supply (admin).
-    RegisterHospital {
-        hospital_id: String,
-        name: String,
-        address: String,
-        #[serde(default)]
-        contacts: Vec<Contact>,
-    },
-    /// ORDER-CLOCK: an order of a hospital (its own user, or distribution for it).
-    PlaceOrder {
-        order_id: String,
-        hospital: String,
-        lines: Vec<OrderLine>,
-        priority: Priority,
-        #[serde(default, with = "time::serde::rfc3339::option")]
-        needed_by: Option<OffsetDateTime>,
-    },
-    /// An order placed again every week on `weekday` by `RenewStandingOrders`.
-    PlaceStandingOrder {
-        standing_order_id: String,
-        hospital: String,
-        lines: Vec<OrderLine>,
-        priority: Priority,
-        weekday: time::Weekday,
-    },
-    /// Places the coming order of every standing order not yet placed (a scheduler sends it).
-    RenewStandingOrders {
-        #[serde(with = "time::serde::rfc3339")]
-        as_of: OffsetDateTime,
-    },
-    /// Cancels an order not yet shipped, or a standing order.
-    CancelOrder {
-        order_id: String,
-        reason: String,
-    },
-    /// ALLOC-FEFO, ALLOC-SUBST: the units chosen for an order (the proposal or a changed one).
-    AllocateOrder {
-        order_id: String,
-        units: Vec<LineUnit>,
-    },
-    /// DIST-PICK: a unit scanned into a shipment of its order.
-    PickUnit {
-        shipment_id: String,
-        order_id: String,
-        component: String,
-    },
-    /// DIST-SHIP: the shipment closed and sent.
-    ShipShipment {
-        shipment_id: String,
-        box_id: String,
-        temperature_range: TemperatureRange,
-        courier: String,
-    },
-    /// DIST-RECEIPT: the hospital scans one unit of a shipment in.
-    ConfirmReceipt {
-        shipment_id: String,
-        component: String,
-    },
-    /// DIST-RETURN: a unit sent back by a hospital.
-    ReturnUnit {
-        component: String,
-        minutes_out_of_storage: u32,
-        reason: String,
-        #[serde(default = "yes")]
-        seal_intact: bool,
-        #[serde(default)]
-        validated_container: bool,
-    },
-    /// DIST-RETURN: QA accepts a returned unit back into stock, or rejects it (discarded).
-    ReviewReturn {
-        component: String,
-        accept: bool,
-        reason: String,
-    },
-    /// An account (P11-ACCESS): admin only.
-    CreateUser {
-        user_id: String,
-        name: String,
-        role: Role,
-        hospital: Option<String>,
-    },
+pub enum ServerCommand {
     /// The Argon2id PHC string of a new password, computed by the server.
     SetPassword {
         user_id: String,
         password_hash: String,
-    },
-    DisableUser {
-        user_id: String,
-        reason: String,
     },
     /// An API token for a machine client (P11-ACCESS): the SHA-256 digest of a secret the
     /// server drew and showed once; never the secret.
@@ -287,415 +59,355 @@ pub enum Command {
         hospital: Option<String>,
         digest: String,
     },
-    RevokeApiToken {
-        token_id: String,
-        reason: String,
-    },
     /// An access attempt (P11-AUDIT), recorded by the server; never the password.
     RecordSignIn {
         user_id: String,
         channel: String,
         outcome: SignInOutcome,
     },
-    /// A command given with an electronic signature of the actor (P11-SIGN).
+    /// A command given with an electronic signature of the actor (P11-SIGN), after the server
+    /// checked the signer's password.
     Signed {
         meaning: String,
-        command: Box<Command>,
+        command: Box<ClientCommand>,
     },
+}
+
+impl ServerCommand {
+    /// The `type` of each server command, as serialised.
+    pub const TYPES: &[&str] = &[
+        "set_password",
+        "issue_api_token",
+        "record_sign_in",
+        "signed",
+    ];
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ServerCommand::SetPassword { .. } => "set a password",
+            ServerCommand::IssueApiToken { .. } => "issue an API token",
+            ServerCommand::RecordSignIn { .. } => "record a sign-in attempt",
+            ServerCommand::Signed { command, .. } => command.describe(),
+        }
+    }
+}
+
+/// Every event the ledger records: one area's event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Access(access::Event),
+    DonorCentre(donor_centre::Event),
+    Lab(lab::Event),
+    Manufacturing(manufacturing::Event),
+    Release(release::Event),
+    Distribution(distribution::Event),
 }
 
 impl Command {
     /// What the command does, for messages ("may not release a component").
     pub fn describe(&self) -> &'static str {
         match self {
-            Command::Configure { .. } => "change the site configuration",
-            Command::RegisterDonor { .. } => "register a donor",
-            Command::RecordScreening { .. } => "record a donor screening",
-            Command::DeferDonor { .. } => "defer a donor",
-            Command::RequalifyDonor { .. } => "requalify a deferred donor",
-            Command::CollectDonation { .. } => "record a collection",
-            Command::RecordTestResult { .. } => "record a test result",
-            Command::RecordTestResults { .. } => "record a batch of test results",
-            Command::RecordBloodGroup { .. } => "record an ABO/RhD determination",
-            Command::RecordAntibodyScreen { .. } => "record an antibody screen",
-            Command::ResolveBloodGroup { .. } => "resolve an ABO/RhD discrepancy",
-            Command::ProduceComponents { .. } => "produce components",
-            Command::ModifyComponent { .. } => "modify a component",
-            Command::DivideComponent { .. } => "divide a component",
-            Command::PoolComponents { .. } => "pool components",
-            Command::RecordBacterialControl { .. } => "record a bacterial risk-control step",
-            Command::VerifyLabel { .. } => "verify a label",
-            Command::ReleaseComponent { .. } => "release a component",
-            Command::DiscardComponent { .. } => "discard a component",
-            Command::PlaceHold { .. } => "place a hold",
-            Command::ReleaseHold { .. } => "release a hold",
-            Command::RecordPostDonationInformation { .. } => "record post-donation information",
-            Command::ExpireUnits { .. } => "expire units",
-            Command::ShipComponent { .. } => "ship a component",
-            Command::RegisterSite { .. } => "register a site",
-            Command::RegisterStorage { .. } => "register a storage",
-            Command::StoreComponent { .. } => "put a unit away",
-            Command::DispatchTransfer { .. } => "dispatch a transfer",
-            Command::ReceiveTransfer { .. } => "receive a transfer",
-            Command::RegisterHospital { .. } => "register a hospital",
-            Command::PlaceOrder { .. } => "place an order",
-            Command::PlaceStandingOrder { .. } => "place a standing order",
-            Command::RenewStandingOrders { .. } => "renew standing orders",
-            Command::CancelOrder { .. } => "cancel an order",
-            Command::AllocateOrder { .. } => "allocate an order",
-            Command::PickUnit { .. } => "pick a unit",
-            Command::ShipShipment { .. } => "ship a shipment",
-            Command::ConfirmReceipt { .. } => "confirm receipt of a unit",
-            Command::ReturnUnit { .. } => "return a unit",
-            Command::ReviewReturn { .. } => "review a returned unit",
-            Command::CreateUser { .. } => "create a user account",
-            Command::SetPassword { .. } => "set a password",
-            Command::DisableUser { .. } => "disable a user account",
-            Command::IssueApiToken { .. } => "issue an API token",
-            Command::RevokeApiToken { .. } => "revoke an API token",
-            Command::RecordSignIn { .. } => "record a sign-in attempt",
-            Command::Signed { command, .. } => command.describe(),
+            Command::Client(command) => command.describe(),
+            Command::Server(command) => command.describe(),
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Configured {
-        config: Box<Config>,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    DonorRegistered {
-        donor: Box<Donor>,
-    },
-    ScreeningRecorded {
-        screening: Box<Screening>,
-    },
-    DonorDeferred {
-        deferral: Deferral,
-    },
-    DonorRequalified {
-        deferral_id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    DonationCollected {
-        donation: Box<Donation>,
-    },
-    TestsOrdered {
-        din: String,
-        tests: Vec<String>,
-    },
-    TestResultRecorded {
-        din: String,
-        test: String,
-        stage: Stage,
-        reading: Reading,
-        status: MarkerStatus,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    DonationUnsuitable {
-        din: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-    },
-    BloodGroupDetermined {
-        din: String,
-        abo: Abo,
-        rhd: RhD,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    BloodGroupResolved {
-        din: String,
-        abo: Abo,
-        rhd: RhD,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    DonorBloodGroupConfirmed {
-        donor_id: String,
-        abo: Abo,
-        rhd: RhD,
-        din: String,
-    },
-    AntibodyScreenRecorded {
-        din: String,
-        positive: bool,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    ComponentProduced {
-        component: Box<Component>,
-    },
-    ComponentProcessed {
-        id: String,
-        into: Vec<String>,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-    },
-    BacterialControlRecorded {
-        id: String,
-        method: String,
-        #[serde(with = "time::serde::rfc3339")]
-        expires_at: OffsetDateTime,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    LabelVerified {
-        id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-        /// The structures the verified label carries, as scanned.
-        #[serde(default)]
-        structures: Vec<String>,
-    },
-    ComponentReleased {
-        id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    ComponentQuarantined {
-        id: String,
-        hold_id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-    },
-    ComponentMarkedUnsafe {
-        id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-    },
-    ComponentDiscarded {
-        id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    ComponentExpired {
-        id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-    },
-    ComponentShipped {
-        id: String,
-        consignee: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-        /// The shipment it left in (none for `ShipComponent`).
-        #[serde(default)]
-        shipment: Option<String>,
-    },
-    SiteRegistered {
-        site: Site,
-    },
-    StorageRegistered {
-        storage: Storage,
-    },
-    ComponentStored {
-        id: String,
-        site: String,
-        storage: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    TransferDispatched {
-        transfer: Transfer,
-    },
-    TransferReceived {
-        transfer_id: String,
-        id: String,
-        site: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    HospitalRegistered {
-        hospital: Hospital,
-    },
-    OrderPlaced {
-        order: Box<Order>,
-    },
-    StandingOrderPlaced {
-        standing_order: StandingOrder,
-    },
-    OrderCancelled {
-        order_id: String,
-        cancellation: Cancellation,
-    },
-    StandingOrderCancelled {
-        standing_order_id: String,
-        cancellation: Cancellation,
-    },
-    OrderAllocated {
-        order_id: String,
-        units: Vec<AllocatedUnit>,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    /// An allocated unit can no longer fill its order (discarded, expired, quarantined, unsafe,
-    /// processed): it leaves the order and any open shipment; the line is short again.
-    AllocationWithdrawn {
-        order_id: String,
-        id: String,
-        reason: String,
-    },
-    ShipmentOpened {
-        shipment: Shipment,
-    },
-    UnitPicked {
-        shipment_id: String,
-        order_id: String,
-        id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    ShipmentShipped {
-        shipment_id: String,
-        dispatch: Dispatch,
-    },
-    ReceiptConfirmed {
-        shipment_id: String,
-        id: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    UnitReturned {
-        unit_return: UnitReturn,
-    },
-    ReturnReviewed {
-        id: String,
-        review: ReturnReview,
-    },
-    HoldPlaced {
-        hold: Hold,
-    },
-    HoldReleased {
-        hold_id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    TaskOpened {
-        task: Task,
-    },
-    UserCreated {
-        user: User,
-    },
-    PasswordSet {
-        user_id: String,
-        password_hash: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    UserDisabled {
-        user_id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    Signed {
-        signature: Signature,
-    },
-    ApiTokenIssued {
-        token: ApiToken,
-    },
-    ApiTokenRevoked {
-        token_id: String,
-        reason: String,
-        #[serde(with = "time::serde::rfc3339")]
-        at: OffsetDateTime,
-        by: String,
-    },
-    SignInRecorded {
-        attempt: SignInAttempt,
-    },
+impl ClientCommand {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ClientCommand::Access(command) => command.describe(),
+            ClientCommand::DonorCentre(command) => command.describe(),
+            ClientCommand::Lab(command) => command.describe(),
+            ClientCommand::Manufacturing(command) => command.describe(),
+            ClientCommand::Release(command) => command.describe(),
+            ClientCommand::Distribution(command) => command.describe(),
+        }
+    }
+}
+
+impl ClientCommand {
+    /// Who may give the command (P11-ACCESS), as its area says.
+    pub fn roles(&self) -> &'static [Role] {
+        match self {
+            ClientCommand::Access(command) => command.roles(),
+            ClientCommand::DonorCentre(command) => command.roles(),
+            ClientCommand::Lab(command) => command.roles(),
+            ClientCommand::Manufacturing(command) => command.roles(),
+            ClientCommand::Release(command) => command.roles(),
+            ClientCommand::Distribution(command) => command.roles(),
+        }
+    }
 }
 
 impl Event {
     /// The event's name, as in its serialized `type`.
     pub fn name(&self) -> &'static str {
         match self {
-            Event::Configured { .. } => "configured",
-            Event::DonorRegistered { .. } => "donor_registered",
-            Event::ScreeningRecorded { .. } => "screening_recorded",
-            Event::DonorDeferred { .. } => "donor_deferred",
-            Event::DonorRequalified { .. } => "donor_requalified",
-            Event::DonationCollected { .. } => "donation_collected",
-            Event::TestsOrdered { .. } => "tests_ordered",
-            Event::TestResultRecorded { .. } => "test_result_recorded",
-            Event::DonationUnsuitable { .. } => "donation_unsuitable",
-            Event::BloodGroupDetermined { .. } => "blood_group_determined",
-            Event::BloodGroupResolved { .. } => "blood_group_resolved",
-            Event::DonorBloodGroupConfirmed { .. } => "donor_blood_group_confirmed",
-            Event::AntibodyScreenRecorded { .. } => "antibody_screen_recorded",
-            Event::ComponentProduced { .. } => "component_produced",
-            Event::ComponentProcessed { .. } => "component_processed",
-            Event::BacterialControlRecorded { .. } => "bacterial_control_recorded",
-            Event::LabelVerified { .. } => "label_verified",
-            Event::ComponentReleased { .. } => "component_released",
-            Event::ComponentQuarantined { .. } => "component_quarantined",
-            Event::ComponentMarkedUnsafe { .. } => "component_marked_unsafe",
-            Event::ComponentDiscarded { .. } => "component_discarded",
-            Event::ComponentExpired { .. } => "component_expired",
-            Event::ComponentShipped { .. } => "component_shipped",
-            Event::SiteRegistered { .. } => "site_registered",
-            Event::StorageRegistered { .. } => "storage_registered",
-            Event::ComponentStored { .. } => "component_stored",
-            Event::TransferDispatched { .. } => "transfer_dispatched",
-            Event::TransferReceived { .. } => "transfer_received",
-            Event::HospitalRegistered { .. } => "hospital_registered",
-            Event::OrderPlaced { .. } => "order_placed",
-            Event::StandingOrderPlaced { .. } => "standing_order_placed",
-            Event::OrderCancelled { .. } => "order_cancelled",
-            Event::StandingOrderCancelled { .. } => "standing_order_cancelled",
-            Event::OrderAllocated { .. } => "order_allocated",
-            Event::AllocationWithdrawn { .. } => "allocation_withdrawn",
-            Event::ShipmentOpened { .. } => "shipment_opened",
-            Event::UnitPicked { .. } => "unit_picked",
-            Event::ShipmentShipped { .. } => "shipment_shipped",
-            Event::ReceiptConfirmed { .. } => "receipt_confirmed",
-            Event::UnitReturned { .. } => "unit_returned",
-            Event::ReturnReviewed { .. } => "return_reviewed",
-            Event::HoldPlaced { .. } => "hold_placed",
-            Event::HoldReleased { .. } => "hold_released",
-            Event::TaskOpened { .. } => "task_opened",
-            Event::UserCreated { .. } => "user_created",
-            Event::PasswordSet { .. } => "password_set",
-            Event::UserDisabled { .. } => "user_disabled",
-            Event::Signed { .. } => "signed",
-            Event::ApiTokenIssued { .. } => "api_token_issued",
-            Event::ApiTokenRevoked { .. } => "api_token_revoked",
-            Event::SignInRecorded { .. } => "sign_in_recorded",
+            Event::Access(event) => event.name(),
+            Event::DonorCentre(event) => event.name(),
+            Event::Lab(event) => event.name(),
+            Event::Manufacturing(event) => event.name(),
+            Event::Release(event) => event.name(),
+            Event::Distribution(event) => event.name(),
         }
     }
 }
 
-fn yes() -> bool {
-    true
+/// One `From` per area, so that `lab::Command::RecordBloodGroup { .. }.into()` is a command.
+macro_rules! from_area {
+    ($($area:ident => $variant:ident),* $(,)?) => {$(
+        impl From<$area::Command> for ClientCommand {
+            fn from(command: $area::Command) -> Self {
+                ClientCommand::$variant(command)
+            }
+        }
+        impl From<$area::Command> for Command {
+            fn from(command: $area::Command) -> Self {
+                Command::Client(ClientCommand::$variant(command))
+            }
+        }
+        impl From<$area::Event> for Event {
+            fn from(event: $area::Event) -> Self {
+                Event::$variant(event)
+            }
+        }
+    )*};
+}
+
+from_area! {
+    access => Access,
+    donor_centre => DonorCentre,
+    lab => Lab,
+    manufacturing => Manufacturing,
+    release => Release,
+    distribution => Distribution,
+}
+
+impl From<ClientCommand> for Command {
+    fn from(command: ClientCommand) -> Self {
+        Command::Client(command)
+    }
+}
+
+impl From<ServerCommand> for Command {
+    fn from(command: ServerCommand) -> Self {
+        Command::Server(command)
+    }
+}
+
+/// The areas, in the order their `TYPES` are searched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Area {
+    Access,
+    DonorCentre,
+    Lab,
+    Manufacturing,
+    Release,
+    Distribution,
+}
+
+impl Area {
+    const ALL: [Area; 6] = [
+        Area::Access,
+        Area::DonorCentre,
+        Area::Lab,
+        Area::Manufacturing,
+        Area::Release,
+        Area::Distribution,
+    ];
+
+    fn command_types(self) -> &'static [&'static str] {
+        match self {
+            Area::Access => access::Command::TYPES,
+            Area::DonorCentre => donor_centre::Command::TYPES,
+            Area::Lab => lab::Command::TYPES,
+            Area::Manufacturing => manufacturing::Command::TYPES,
+            Area::Release => release::Command::TYPES,
+            Area::Distribution => distribution::Command::TYPES,
+        }
+    }
+
+    fn event_types(self) -> &'static [&'static str] {
+        match self {
+            Area::Access => access::Event::TYPES,
+            Area::DonorCentre => donor_centre::Event::TYPES,
+            Area::Lab => lab::Event::TYPES,
+            Area::Manufacturing => manufacturing::Event::TYPES,
+            Area::Release => release::Event::TYPES,
+            Area::Distribution => distribution::Event::TYPES,
+        }
+    }
+
+    fn of_command(kind: &str) -> Option<Area> {
+        Area::ALL
+            .into_iter()
+            .find(|area| area.command_types().contains(&kind))
+    }
+
+    fn of_event(kind: &str) -> Option<Area> {
+        Area::ALL
+            .into_iter()
+            .find(|area| area.event_types().contains(&kind))
+    }
+}
+
+/// The JSON object and its `type`, or the error a reader can act on.
+fn tagged<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    what: &str,
+) -> Result<(serde_json::Value, String), D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let kind = match value.get("type") {
+        Some(serde_json::Value::String(kind)) => kind.clone(),
+        Some(_) => {
+            return Err(D::Error::custom(format!(
+                "the {what}'s `type` must be a string"
+            )));
+        }
+        None => return Err(D::Error::missing_field("type")),
+    };
+    Ok((value, kind))
+}
+
+fn area_value<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    value: serde_json::Value,
+) -> Result<T, E> {
+    T::deserialize(value).map_err(E::custom)
+}
+
+impl ClientCommand {
+    fn from_tagged<E: serde::de::Error>(value: serde_json::Value, kind: &str) -> Result<Self, E> {
+        match Area::of_command(kind) {
+            Some(Area::Access) => area_value(value).map(ClientCommand::Access),
+            Some(Area::DonorCentre) => area_value(value).map(ClientCommand::DonorCentre),
+            Some(Area::Lab) => area_value(value).map(ClientCommand::Lab),
+            Some(Area::Manufacturing) => area_value(value).map(ClientCommand::Manufacturing),
+            Some(Area::Release) => area_value(value).map(ClientCommand::Release),
+            Some(Area::Distribution) => area_value(value).map(ClientCommand::Distribution),
+            None if ServerCommand::TYPES.contains(&kind) => Err(E::custom(format!(
+                "`{kind}` is given by the server only (a signature, a password, a token or a \
+                 sign-in record), never by a client"
+            ))),
+            None => Err(E::custom(format!("unknown command type `{kind}`"))),
+        }
+    }
+}
+
+impl Serialize for ClientCommand {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ClientCommand::Access(command) => command.serialize(serializer),
+            ClientCommand::DonorCentre(command) => command.serialize(serializer),
+            ClientCommand::Lab(command) => command.serialize(serializer),
+            ClientCommand::Manufacturing(command) => command.serialize(serializer),
+            ClientCommand::Release(command) => command.serialize(serializer),
+            ClientCommand::Distribution(command) => command.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ClientCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (value, kind) = tagged(deserializer, "command")?;
+        ClientCommand::from_tagged(value, &kind)
+    }
+}
+
+impl Serialize for Command {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Command::Client(command) => command.serialize(serializer),
+            Command::Server(command) => command.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Command {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (value, kind) = tagged(deserializer, "command")?;
+        if ServerCommand::TYPES.contains(&kind.as_str()) {
+            return area_value(value).map(Command::Server);
+        }
+        ClientCommand::from_tagged(value, &kind).map(Command::Client)
+    }
+}
+
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Event::Access(event) => event.serialize(serializer),
+            Event::DonorCentre(event) => event.serialize(serializer),
+            Event::Lab(event) => event.serialize(serializer),
+            Event::Manufacturing(event) => event.serialize(serializer),
+            Event::Release(event) => event.serialize(serializer),
+            Event::Distribution(event) => event.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (value, kind) = tagged(deserializer, "event")?;
+        match Area::of_event(&kind) {
+            Some(Area::Access) => area_value(value).map(Event::Access),
+            Some(Area::DonorCentre) => area_value(value).map(Event::DonorCentre),
+            Some(Area::Lab) => area_value(value).map(Event::Lab),
+            Some(Area::Manufacturing) => area_value(value).map(Event::Manufacturing),
+            Some(Area::Release) => area_value(value).map(Event::Release),
+            Some(Area::Distribution) => area_value(value).map(Event::Distribution),
+            None => Err(D::Error::custom(format!("unknown event type `{kind}`"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_and_event_type_belongs_to_exactly_one_area() {
+        let mut commands: Vec<&str> = ServerCommand::TYPES.to_vec();
+        let mut events: Vec<&str> = Vec::new();
+        for area in Area::ALL {
+            commands.extend(area.command_types());
+            events.extend(area.event_types());
+        }
+        let (command_count, event_count) = (commands.len(), events.len());
+        commands.sort_unstable();
+        commands.dedup();
+        events.sort_unstable();
+        events.dedup();
+        assert_eq!(commands.len(), command_count, "a command type in two areas");
+        assert_eq!(events.len(), event_count, "an event type in two areas");
+    }
+
+    #[test]
+    fn a_server_command_is_not_a_client_command() {
+        let json = r#"{"type":"set_password","user_id":"u","password_hash":"x"}"#;
+        let error = serde_json::from_str::<ClientCommand>(json).expect_err("server only");
+        assert!(error.to_string().contains("server only"), "{error}");
+        let command: Command = serde_json::from_str(json).expect("the ledger reads it");
+        assert!(matches!(
+            command,
+            Command::Server(ServerCommand::SetPassword { .. })
+        ));
+    }
+
+    #[test]
+    fn an_unknown_type_and_a_bad_field_are_named() {
+        let unknown = serde_json::from_str::<Command>(r#"{"type":"brew_coffee"}"#);
+        assert!(
+            unknown
+                .expect_err("unknown")
+                .to_string()
+                .contains("`brew_coffee`")
+        );
+        let bad = serde_json::from_str::<Command>(r#"{"type":"release_component"}"#);
+        assert!(
+            bad.expect_err("no component")
+                .to_string()
+                .contains("component")
+        );
+    }
 }

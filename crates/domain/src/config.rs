@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::components::{Attr, Family};
-use crate::eligibility::{DeferralKind, Procedure};
-use crate::label::LabelRules;
-use crate::refusal::{Refusal, refuse};
-use crate::sites::{Celsius, KeptAs, TemperatureRange};
-use crate::testing::{Frequency, Method, TestSpec};
+use crate::distribution::sites::{Celsius, KeptAs, TemperatureRange};
+use crate::donor_centre::eligibility::{DeferralKind, Procedure};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Frequency, Method, TestSpec};
+use crate::manufacturing::components::{Attr, Family};
+use crate::manufacturing::label::LabelRules;
 
 /// Everything a site may configure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -151,40 +151,40 @@ pub struct DonorRules {
 /// ELIG-WEIGHT, -TEMP, -BP, -PULSE, -HB-*, -2RBC, -PLT.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScreeningRules {
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub whole_blood_min_weight_kg: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub max_temperature_c: f64,
     pub systolic: (u16, u16),
     pub diastolic: (u16, u16),
     pub pulse: (u16, u16),
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub female_min_hb: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub female_min_hct: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub female_physician_min_hb: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub female_physician_min_hct: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub male_min_hb: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub male_min_hct: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub max_hb: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub max_hct: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_min_hct: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_min_hb: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_male_min_weight_kg: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_male_min_height_cm: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_female_min_weight_kg: f64,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub double_red_female_min_height_cm: f64,
     pub platelet_min_count: u32,
     pub aspirin_free_days: u32,

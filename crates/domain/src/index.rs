@@ -19,9 +19,9 @@ use std::collections::BTreeSet;
 
 use time::{Date, OffsetDateTime};
 
-use crate::components::Component;
-use crate::donor::{Donor, Identity, normalized};
-use crate::release::{Hold, HoldTarget};
+use crate::donor_centre::donor::{Donor, Identity, normalized};
+use crate::manufacturing::components::Component;
+use crate::release::gate::{Hold, HoldTarget};
 use crate::state::State;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -82,7 +82,7 @@ fn hold_key(target: &HoldTarget) -> String {
     }
 }
 
-/// DONOR-DUPLICATE: every match [`crate::donor::compare`] can find between two identities
+/// DONOR-DUPLICATE: every match [`crate::donor_centre::donor::compare`] can find between two identities
 /// shares at least one of these keys: the national id (same person), both names (with a near
 /// or equal birth date), or one name and the birth date. A new identity is compared only with
 /// the donors that share a key with it.

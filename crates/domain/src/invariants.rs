@@ -5,11 +5,11 @@
 
 use std::fmt;
 
-use crate::components::{Component, Status};
-use crate::release::confirmed_group;
-use crate::sites::Location;
+use crate::distribution::sites::Location;
+use crate::lab::testing::MarkerStatus;
+use crate::manufacturing::components::{Component, Status};
+use crate::release::gate::confirmed_group;
 use crate::state::State;
-use crate::testing::MarkerStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
@@ -154,7 +154,9 @@ fn unsafe_stays_unsafe(state: &State, c: &Component) -> Result<(), Violation> {
 /// Invariant 4: every unit traces to its donations and their donors; a non-pool unit to
 /// exactly one.
 fn traces(state: &State, c: &Component) -> Result<(), Violation> {
-    let pooled = c.attributes.contains(&crate::components::Attr::Pooled);
+    let pooled = c
+        .attributes
+        .contains(&crate::manufacturing::components::Attr::Pooled);
     if c.sources.is_empty() || (!pooled && c.sources.len() != 1) {
         return violated(
             4,

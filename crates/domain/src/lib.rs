@@ -78,7 +78,7 @@
 //! - P11-AUDIT: the audit trail is the ledger's; every event here carries who and when.
 //! - P11-SIGN as a hard stop: release, discard and requalification are accepted unsigned
 //!   here (older callers and tests give them so); the server only submits them inside
-//!   `Command::Signed`.
+//!   `Command::Server(ServerCommand::Signed)`.
 //! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
 //!   the simulation checks 6.
 
@@ -111,43 +111,41 @@
 //! - The default catalogue uses locally defined product codes (`D....`); ICCBBA's E-codes are
 //!   licensed and a site configures its own.
 
-pub mod accounts;
-pub mod allocation;
-pub mod collection;
+pub mod access;
 pub mod command;
-pub mod compat;
-pub mod components;
 pub mod config;
-pub mod credentials;
-pub mod decimal;
-pub mod donor;
-pub mod eligibility;
+pub mod distribution;
+pub mod donor_centre;
 pub mod index;
 pub mod invariants;
-pub mod label;
-pub mod orders;
+pub mod kernel;
+pub mod lab;
+pub mod manufacturing;
 pub mod queries;
 pub mod records;
-pub mod refusal;
 pub mod release;
-pub mod roles;
 pub mod rows;
 pub mod scenario;
-pub mod shipping;
 pub mod simulation;
-pub mod sites;
 pub mod state;
-mod supply;
-pub mod testing;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-pub use command::{Command, Event, TestResultInput};
+use access::{accounts, credentials, roles};
+use distribution::supply;
+
+pub use access::roles::Role;
+pub use access::{Command as AccessCommand, Event as AccessEvent};
+pub use command::{ClientCommand, Command, Event, ServerCommand, TestResultInput};
 pub use config::Config;
-pub use refusal::Refusal;
-pub use release::release_blockers;
-pub use roles::Role;
+pub use distribution::{Command as DistributionCommand, Event as DistributionEvent};
+pub use donor_centre::{Command as DonorCentreCommand, Event as DonorCentreEvent};
+pub use kernel::Refusal;
+pub use lab::{Command as LabCommand, Event as LabEvent};
+pub use manufacturing::{Command as ManufacturingCommand, Event as ManufacturingEvent};
+pub use release::gate::release_blockers;
+pub use release::{Command as ReleaseCommand, Event as ReleaseEvent};
 pub use rows::{Row, all_row_keys, all_rows, row_keys, rows_touched};
 pub use state::{State, evolve};
 
@@ -164,215 +162,45 @@ pub struct Context {
 /// Decide what `command` causes in `state`: the events to append, or the refusal of the rule
 /// that stops it. Never changes anything (invariant 6); apply the events with [`evolve`].
 pub fn decide(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
-    roles::check_access(command, ctx.role)?;
-    decide_command(state, command, ctx).map(|events| supply::withdraw_allocations(state, events))
+    match command {
+        Command::Client(command) => decide_client(state, command, ctx),
+        Command::Server(command) => {
+            roles::check_access(command.describe(), roles::server_roles(command), ctx.role)?;
+            decide_server(state, command, ctx)
+        }
+    }
 }
 
-fn decide_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec<Event>, Refusal> {
+/// A client's command: who may give it, then its area decides; an allocated unit the
+/// decision takes out of fitness leaves its order in the same decision.
+pub(crate) fn decide_client(
+    state: &State,
+    command: &ClientCommand,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
+    roles::check_access(command.describe(), command.roles(), ctx.role)?;
+    let events = match command {
+        ClientCommand::Access(command) => access::decide::decide(state, command, ctx),
+        ClientCommand::DonorCentre(command) => donor_centre::decide::decide(state, command, ctx),
+        ClientCommand::Lab(command) => lab::decide::decide(state, command, ctx),
+        ClientCommand::Manufacturing(command) => manufacturing::decide::decide(state, command, ctx),
+        ClientCommand::Release(command) => release::decide::decide(state, command, ctx),
+        ClientCommand::Distribution(command) => distribution::decide::decide(state, command, ctx),
+    }?;
+    Ok(supply::withdraw_allocations(state, events))
+}
+
+fn decide_server(
+    state: &State,
+    command: &ServerCommand,
+    ctx: &Context,
+) -> Result<Vec<Event>, Refusal> {
     match command {
-        Command::ModifyComponent { component, .. } | Command::DivideComponent { component, .. } => {
-            sites::check_at_a_site(state, std::slice::from_ref(component))?;
-        }
-        Command::PoolComponents { components, .. } => sites::check_at_a_site(state, components)?,
-        _ => {}
-    }
-    match command {
-        Command::Configure { config } => {
-            config.validate()?;
-            Ok(vec![Event::Configured {
-                config: config.clone(),
-                at: ctx.now,
-                by: ctx.actor.clone(),
-            }])
-        }
-        Command::RegisterDonor { identity } => donor::register(state, identity, ctx),
-        Command::RecordScreening {
-            donor_id,
-            procedure,
-            input,
-        } => eligibility::record_screening(state, donor_id, *procedure, input, ctx),
-        Command::DeferDonor {
-            donor_id,
-            reason,
-            starts,
-            notes,
-        } => eligibility::defer_donor(state, donor_id, reason, *starts, notes, ctx),
-        Command::RequalifyDonor {
-            deferral_id,
-            reason,
-        } => eligibility::requalify(state, deferral_id, reason, ctx),
-        Command::CollectDonation { .. } => collection::collect(state, command, ctx),
-        Command::RecordTestResult { result } => testing::record_result(state, result, ctx),
-        Command::RecordTestResults { results } => testing::record_batch(state, results, ctx),
-        Command::RecordBloodGroup { din, abo, rhd } => {
-            testing::record_blood_group(state, din, *abo, *rhd, ctx)
-        }
-        Command::RecordAntibodyScreen { din, positive } => {
-            testing::record_antibody_screen(state, din, *positive, ctx)
-        }
-        Command::ResolveBloodGroup {
-            din,
-            abo,
-            rhd,
-            reason,
-        } => testing::resolve_blood_group(state, din, *abo, *rhd, reason, ctx),
-        Command::ProduceComponents { din, recipe } => components::produce(state, din, recipe, ctx),
-        Command::ModifyComponent {
-            component,
-            modification,
-        } => components::modify(state, component, *modification, ctx),
-        Command::DivideComponent { component, parts } => {
-            components::divide(state, component, *parts, ctx)
-        }
-        Command::PoolComponents {
-            components,
-            pool_din,
-            closed_system,
-        } => components::pool(state, components, pool_din, *closed_system, ctx),
-        Command::RecordBacterialControl { component, method } => {
-            components::bacterial_control(state, component, method, ctx)
-        }
-        Command::VerifyLabel { component, scans } => label::verify(state, component, scans, ctx),
-        Command::ReleaseComponent { component } => release::release(state, component, ctx),
-        Command::DiscardComponent { component, reason } => {
-            components::discard(state, component, reason, ctx)
-        }
-        Command::PlaceHold {
-            target,
-            kind,
-            reason,
-        } => release::place_hold(state, target, *kind, reason, ctx),
-        Command::ReleaseHold { hold_id, reason } => {
-            release::release_hold(state, hold_id, reason, ctx)
-        }
-        Command::RecordPostDonationInformation {
-            donor_id,
-            information,
-        } => release::post_donation_information(state, donor_id, information, ctx),
-        Command::ExpireUnits { as_of } => release::expire(state, *as_of, ctx),
-        Command::ShipComponent {
-            component,
-            consignee,
-        } => release::ship(state, component, consignee, ctx),
-        Command::RegisterSite {
-            site_id,
-            name,
-            kind,
-            address,
-        } => sites::register_site(state, site_id, name, *kind, address, ctx),
-        Command::RegisterStorage {
-            storage_id,
-            site_id,
-            kind,
-            min_c,
-            max_c,
-        } => sites::register_storage(
-            state,
-            sites::Storage {
-                id: storage_id.clone(),
-                site_id: site_id.clone(),
-                kind: *kind,
-                min_c: *min_c,
-                max_c: *max_c,
-            },
-        ),
-        Command::StoreComponent { component, storage } => {
-            sites::store_component(state, component, storage, ctx)
-        }
-        Command::DispatchTransfer {
-            transfer_id,
-            from,
-            to,
-            components,
-        } => sites::dispatch_transfer(state, transfer_id, from, to, components, ctx),
-        Command::ReceiveTransfer {
-            transfer_id,
-            component,
-        } => sites::receive_transfer(state, transfer_id, component, ctx),
-        Command::RegisterHospital {
-            hospital_id,
-            name,
-            address,
-            contacts,
-        } => sites::register_hospital(state, hospital_id, name, address, contacts, ctx),
-        Command::PlaceOrder {
-            order_id,
-            hospital,
-            lines,
-            priority,
-            needed_by,
-        } => orders::place_order(state, order_id, hospital, lines, *priority, *needed_by, ctx),
-        Command::PlaceStandingOrder {
-            standing_order_id,
-            hospital,
-            lines,
-            priority,
-            weekday,
-        } => orders::place_standing_order(
-            state,
-            standing_order_id,
-            hospital,
-            lines,
-            *priority,
-            *weekday,
-            ctx,
-        ),
-        Command::RenewStandingOrders { as_of } => orders::renew_standing_orders(state, *as_of, ctx),
-        Command::CancelOrder { order_id, reason } => {
-            orders::cancel_order(state, order_id, reason, ctx)
-        }
-        Command::AllocateOrder { order_id, units } => {
-            allocation::allocate_order(state, order_id, units, ctx)
-        }
-        Command::PickUnit {
-            shipment_id,
-            order_id,
-            component,
-        } => shipping::pick(state, shipment_id, order_id, component, ctx),
-        Command::ShipShipment {
-            shipment_id,
-            box_id,
-            temperature_range,
-            courier,
-        } => shipping::ship(state, shipment_id, box_id, *temperature_range, courier, ctx),
-        Command::ConfirmReceipt {
-            shipment_id,
-            component,
-        } => shipping::confirm_receipt(state, shipment_id, component, ctx),
-        Command::ReturnUnit {
-            component,
-            minutes_out_of_storage,
-            reason,
-            seal_intact,
-            validated_container,
-        } => shipping::return_unit(
-            state,
-            component,
-            *minutes_out_of_storage,
-            *seal_intact,
-            *validated_container,
-            reason,
-            ctx,
-        ),
-        Command::ReviewReturn {
-            component,
-            accept,
-            reason,
-        } => shipping::review_return(state, component, *accept, reason, ctx),
-        Command::CreateUser {
-            user_id,
-            name,
-            role,
-            hospital,
-        } => accounts::create_user(state, user_id, name, *role, hospital.as_deref(), ctx),
-        Command::SetPassword {
+        ServerCommand::SetPassword {
             user_id,
             password_hash,
         } => accounts::set_password(state, user_id, password_hash, ctx),
-        Command::DisableUser { user_id, reason } => {
-            accounts::disable_user(state, user_id, reason, ctx)
-        }
-        Command::IssueApiToken {
+        ServerCommand::IssueApiToken {
             token_id,
             name,
             role,
@@ -387,14 +215,13 @@ fn decide_command(state: &State, command: &Command, ctx: &Context) -> Result<Vec
             digest,
             ctx,
         ),
-        Command::RevokeApiToken { token_id, reason } => {
-            credentials::revoke_token(state, token_id, reason, ctx)
-        }
-        Command::RecordSignIn {
+        ServerCommand::RecordSignIn {
             user_id,
             channel,
             outcome,
         } => credentials::record_sign_in(user_id, channel, *outcome, ctx),
-        Command::Signed { meaning, command } => accounts::signed(state, meaning, command, ctx),
+        ServerCommand::Signed { meaning, command } => {
+            accounts::signed(state, meaning, command, ctx)
+        }
     }
 }

@@ -5,18 +5,18 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
-use crate::components::Family;
-use crate::orders::{self, Order, OrderStatus, hospital_of};
+use crate::access::roles::Role;
+use crate::distribution::orders::{self, Order, OrderStatus, hospital_of};
+use crate::distribution::shipping::{Shipment, UnitReturn};
+use crate::distribution::sites::Location;
+use crate::lab::testing::{Abo, RhD};
+use crate::manufacturing::components::Family;
 use crate::release;
-use crate::roles::Role;
-use crate::shipping::{Shipment, UnitReturn};
-use crate::sites::Location;
-use crate::testing::{Abo, RhD};
 
-use crate::collection::Donation;
-use crate::components::{Component, Status, component_id};
-use crate::donor::{self, Donor, Identity, Match};
-use crate::eligibility::{self, Deferral};
+use crate::donor_centre::collection::Donation;
+use crate::donor_centre::donor::{self, Donor, Identity, Match};
+use crate::donor_centre::eligibility::{self, Deferral};
+use crate::manufacturing::components::{Component, Status, component_id};
 use crate::state::State;
 
 pub fn donor<'a>(state: &'a State, id: &str) -> Option<&'a Donor> {
@@ -250,7 +250,7 @@ pub fn order_detail<'a>(
         .enumerate()
         .map(|(i, line)| {
             let units: Vec<_> = order.units_of_line(i as u32).collect();
-            let count = |f: &dyn Fn(&&crate::orders::OrderUnit) -> bool| {
+            let count = |f: &dyn Fn(&&crate::distribution::orders::OrderUnit) -> bool| {
                 units.iter().filter(|u| f(u)).count() as u32
             };
             LineProgress {
@@ -319,7 +319,7 @@ pub fn stock(state: &State, now: OffsetDateTime) -> Vec<StockUnit<'_>> {
 }
 
 fn stock_unit<'a>(state: &'a State, c: &'a Component, now: OffsetDateTime) -> StockUnit<'a> {
-    let group = release::confirmed_group(state, c);
+    let group = release::gate::confirmed_group(state, c);
     let (site, storage) = match &c.location {
         Location::Site { site, storage } => (Some(site.as_str()), storage.as_deref()),
         Location::InTransit { to, .. } => (Some(to.as_str()), None),

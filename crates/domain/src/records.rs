@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Month};
 
-use crate::collection::Donation;
+use crate::donor_centre::collection::Donation;
 use crate::state::State;
 
 /// `date` plus `days`, or the last representable date.

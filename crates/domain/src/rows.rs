@@ -2,6 +2,9 @@
 //! `rows_touched` gives the rows an event changed, as they are after `evolve` applied it;
 //! `all_rows` gives every row, to check stored projections against a replay.
 
+use crate::{
+    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
+};
 use serde::Serialize;
 
 use crate::command::Event;
@@ -136,23 +139,35 @@ pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
 
 fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     match event {
-        Event::Configured { .. } => vec![("config", "site".to_owned())],
-        Event::DonorRegistered { donor } => vec![("donor", donor.id.clone())],
-        Event::ScreeningRecorded { screening } => vec![("screening", screening.id.clone())],
-        Event::DonorDeferred { deferral } => vec![("deferral", deferral.id.clone())],
-        Event::DonorRequalified { deferral_id, .. } => vec![("deferral", deferral_id.clone())],
-        Event::DonationCollected { donation } => vec![
+        Event::Access(AccessEvent::Configured { .. }) => vec![("config", "site".to_owned())],
+        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
+            vec![("donor", donor.id.clone())]
+        }
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
+            vec![("screening", screening.id.clone())]
+        }
+        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => {
+            vec![("deferral", deferral.id.clone())]
+        }
+        Event::DonorCentre(DonorCentreEvent::DonorRequalified { deferral_id, .. }) => {
+            vec![("deferral", deferral_id.clone())]
+        }
+        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => vec![
             ("donation", donation.din.clone()),
             ("donor", donation.donor_id.clone()),
         ],
-        Event::TestsOrdered { din, .. }
-        | Event::DonationUnsuitable { din, .. }
-        | Event::BloodGroupDetermined { din, .. }
-        | Event::BloodGroupResolved { din, .. }
-        | Event::AntibodyScreenRecorded { din, .. } => vec![("donation", din.clone())],
-        Event::TestResultRecorded { din, .. } => vec![("donation", din.clone())],
-        Event::DonorBloodGroupConfirmed { donor_id, .. } => vec![("donor", donor_id.clone())],
-        Event::ComponentProduced { component } => {
+        Event::Lab(LabEvent::TestsOrdered { din, .. })
+        | Event::Lab(LabEvent::DonationUnsuitable { din, .. })
+        | Event::Lab(LabEvent::BloodGroupDetermined { din, .. })
+        | Event::Lab(LabEvent::BloodGroupResolved { din, .. })
+        | Event::Lab(LabEvent::AntibodyScreenRecorded { din, .. }) => {
+            vec![("donation", din.clone())]
+        }
+        Event::Lab(LabEvent::TestResultRecorded { din, .. }) => vec![("donation", din.clone())],
+        Event::Lab(LabEvent::DonorBloodGroupConfirmed { donor_id, .. }) => {
+            vec![("donor", donor_id.clone())]
+        }
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
             let mut k = vec![("component", component.id.clone())];
             k.extend(
                 component
@@ -162,42 +177,53 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
             );
             k
         }
-        Event::ComponentProcessed { id, .. }
-        | Event::BacterialControlRecorded { id, .. }
-        | Event::LabelVerified { id, .. }
-        | Event::ComponentReleased { id, .. }
-        | Event::ComponentQuarantined { id, .. }
-        | Event::ComponentMarkedUnsafe { id, .. }
-        | Event::ComponentDiscarded { id, .. }
-        | Event::ComponentExpired { id, .. }
-        | Event::ComponentStored { id, .. } => vec![("component", id.clone())],
-        Event::ComponentShipped { id, .. } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::LabelVerified { id, .. })
+        | Event::Release(ReleaseEvent::ComponentReleased { id, .. })
+        | Event::Release(ReleaseEvent::ComponentQuarantined { id, .. })
+        | Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, .. })
+        | Event::Release(ReleaseEvent::ComponentExpired { id, .. })
+        | Event::Distribution(DistributionEvent::ComponentStored { id, .. }) => {
+            vec![("component", id.clone())]
+        }
+        Event::Distribution(DistributionEvent::ComponentShipped { id, .. }) => {
             let mut k = vec![("component", id.clone())];
             k.extend(order_of(state, id));
             k
         }
-        Event::SiteRegistered { site } => vec![("site", site.id.clone())],
-        Event::StorageRegistered { storage } => vec![("storage", storage.id.clone())],
-        Event::HospitalRegistered { hospital } => vec![("hospital", hospital.id.clone())],
-        Event::TransferDispatched { transfer } => {
+        Event::Distribution(DistributionEvent::SiteRegistered { site }) => {
+            vec![("site", site.id.clone())]
+        }
+        Event::Distribution(DistributionEvent::StorageRegistered { storage }) => {
+            vec![("storage", storage.id.clone())]
+        }
+        Event::Distribution(DistributionEvent::HospitalRegistered { hospital }) => {
+            vec![("hospital", hospital.id.clone())]
+        }
+        Event::Distribution(DistributionEvent::TransferDispatched { transfer }) => {
             let mut k = vec![("transfer", transfer.id.clone())];
             k.extend(transfer.components.iter().map(|c| ("component", c.clone())));
             k
         }
-        Event::TransferReceived {
+        Event::Distribution(DistributionEvent::TransferReceived {
             transfer_id, id, ..
-        } => vec![("transfer", transfer_id.clone()), ("component", id.clone())],
-        Event::OrderPlaced { order } => vec![("order", order.id.clone())],
-        Event::StandingOrderPlaced { standing_order } => {
+        }) => vec![("transfer", transfer_id.clone()), ("component", id.clone())],
+        Event::Distribution(DistributionEvent::OrderPlaced { order }) => {
+            vec![("order", order.id.clone())]
+        }
+        Event::Distribution(DistributionEvent::StandingOrderPlaced { standing_order }) => {
             vec![("standing_order", standing_order.id.clone())]
         }
-        Event::StandingOrderCancelled {
-            standing_order_id, ..
-        } => vec![("standing_order", standing_order_id.clone())],
+        Event::Distribution(DistributionEvent::StandingOrderCancelled {
+            standing_order_id,
+            ..
+        }) => vec![("standing_order", standing_order_id.clone())],
         // Cancelling, allocating again or withdrawing a unit changes the order's open boxes.
-        Event::OrderCancelled { order_id, .. }
-        | Event::AllocationWithdrawn { order_id, .. }
-        | Event::OrderAllocated { order_id, .. } => {
+        Event::Distribution(DistributionEvent::OrderCancelled { order_id, .. })
+        | Event::Distribution(DistributionEvent::AllocationWithdrawn { order_id, .. })
+        | Event::Distribution(DistributionEvent::OrderAllocated { order_id, .. }) => {
             let mut k = vec![("order", order_id.clone())];
             k.extend(
                 state
@@ -209,19 +235,19 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
             );
             k
         }
-        Event::ShipmentOpened { shipment } => vec![
+        Event::Distribution(DistributionEvent::ShipmentOpened { shipment }) => vec![
             ("shipment", shipment.id.clone()),
             ("order", shipment.order_id.clone()),
         ],
-        Event::UnitPicked {
+        Event::Distribution(DistributionEvent::UnitPicked {
             shipment_id,
             order_id,
             ..
-        } => vec![
+        }) => vec![
             ("shipment", shipment_id.clone()),
             ("order", order_id.clone()),
         ],
-        Event::ShipmentShipped { shipment_id, .. } => {
+        Event::Distribution(DistributionEvent::ShipmentShipped { shipment_id, .. }) => {
             let mut k = vec![("shipment", shipment_id.clone())];
             k.extend(
                 state
@@ -231,9 +257,9 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
             );
             k
         }
-        Event::ReceiptConfirmed {
+        Event::Distribution(DistributionEvent::ReceiptConfirmed {
             shipment_id, id, ..
-        } => {
+        }) => {
             let mut k = vec![("shipment", shipment_id.clone()), ("component", id.clone())];
             k.extend(
                 state
@@ -243,28 +269,38 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
             );
             k
         }
-        Event::UnitReturned { unit_return } => {
+        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => {
             vec![("component", unit_return.component.clone())]
         }
-        Event::ReturnReviewed { id, .. } => vec![("component", id.clone())],
-        Event::HoldPlaced { hold } => vec![("hold", hold.id.clone())],
-        Event::HoldReleased { hold_id, .. } => vec![("hold", hold_id.clone())],
-        Event::TaskOpened { task } => vec![("task", task.id.clone())],
-        Event::UserCreated { user } => vec![("user", user.id.clone())],
-        Event::PasswordSet { user_id, .. } | Event::UserDisabled { user_id, .. } => {
+        Event::Distribution(DistributionEvent::ReturnReviewed { id, .. }) => {
+            vec![("component", id.clone())]
+        }
+        Event::Release(ReleaseEvent::HoldPlaced { hold }) => vec![("hold", hold.id.clone())],
+        Event::Release(ReleaseEvent::HoldReleased { hold_id, .. }) => {
+            vec![("hold", hold_id.clone())]
+        }
+        Event::Release(ReleaseEvent::TaskOpened { task }) => vec![("task", task.id.clone())],
+        Event::Access(AccessEvent::UserCreated { user }) => vec![("user", user.id.clone())],
+        Event::Access(AccessEvent::PasswordSet { user_id, .. })
+        | Event::Access(AccessEvent::UserDisabled { user_id, .. }) => {
             vec![("user", user_id.clone())]
         }
-        Event::ApiTokenIssued { token } => vec![("api_token", token.id.clone())],
-        Event::ApiTokenRevoked { token_id, .. } => vec![("api_token", token_id.clone())],
+        Event::Access(AccessEvent::ApiTokenIssued { token }) => {
+            vec![("api_token", token.id.clone())]
+        }
+        Event::Access(AccessEvent::ApiTokenRevoked { token_id, .. }) => {
+            vec![("api_token", token_id.clone())]
+        }
         // A signature is in the ledger beside the events it signs, a sign-in attempt is the
         // entry itself: neither has a row of its own.
-        Event::Signed { .. } | Event::SignInRecorded { .. } => vec![],
+        Event::Access(AccessEvent::Signed { .. })
+        | Event::Access(AccessEvent::SignInRecorded { .. }) => vec![],
     }
 }
 
 /// The order row a unit's shipment changes (none for `ShipComponent`).
 fn order_of(state: &State, id: &str) -> Option<(&'static str, String)> {
-    let crate::sites::Location::Hospital {
+    let crate::distribution::sites::Location::Hospital {
         shipment: Some(shipment),
         ..
     } = &state.components.get(id)?.location
@@ -283,7 +319,7 @@ pub fn row_keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
     // no other row: the units it quarantines come as their own events.
     let mut wanted = keys(state, event);
-    if let Event::TestResultRecorded { din, .. } = event
+    if let Event::Lab(LabEvent::TestResultRecorded { din, .. }) = event
         && let Some(d) = state.donations.get(din)
     {
         wanted.push(("donor", d.donor_id.clone()));

@@ -2,21 +2,25 @@
 //! the usual steps. Used by the scenario tests, the simulation and other crates' tests; every
 //! step goes through `decide` and `evolve` like any other caller.
 
+use crate::{
+    AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent,
+    LabCommand, ManufacturingCommand, ManufacturingEvent, ReleaseCommand,
+};
 use std::collections::BTreeMap;
 
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::collection::{Container, next_din};
+use crate::access::roles::Role;
 use crate::command::{Command, Event, TestResultInput};
-use crate::components::Component;
-use crate::donor::{Identity, Sex};
-use crate::eligibility::{Procedure, ScreeningInput};
-use crate::refusal::Refusal;
-use crate::roles::Role;
-use crate::sites::{Celsius, Contact, SiteKind, StorageKind};
+use crate::distribution::sites::{Celsius, Contact, SiteKind, StorageKind};
+use crate::donor_centre::collection::{Container, next_din};
+use crate::donor_centre::donor::{Identity, Sex};
+use crate::donor_centre::eligibility::{Procedure, ScreeningInput};
+use crate::kernel::refusal::Refusal;
+use crate::lab::testing::{Abo, Reading, RhD, Stage};
+use crate::manufacturing::components::Component;
 use crate::state::{State, evolve};
-use crate::testing::{Abo, Reading, RhD, Stage};
 use crate::{Context, decide};
 
 pub struct Centre {
@@ -89,7 +93,8 @@ impl Centre {
     }
 
     /// Decide and, if accepted, apply.
-    pub fn run(&mut self, role: Role, command: Command) -> Result<Vec<Event>, Refusal> {
+    pub fn run(&mut self, role: Role, command: impl Into<Command>) -> Result<Vec<Event>, Refusal> {
+        let command = command.into();
         let context = self.context(role);
         let events = decide(&self.state, &command, &context)?;
         for event in &events {
@@ -105,9 +110,16 @@ impl Centre {
     }
 
     pub fn register(&mut self, identity: Identity) -> Result<String, Refusal> {
-        let events = self.run(Role::CollectionStaff, Command::RegisterDonor { identity })?;
+        let events = self.run(
+            Role::CollectionStaff,
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RegisterDonor { identity },
+            )),
+        )?;
         Ok(match events.first() {
-            Some(Event::DonorRegistered { donor }) => donor.id.clone(),
+            Some(Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor })) => {
+                donor.id.clone()
+            }
             _ => String::new(),
         })
     }
@@ -121,14 +133,18 @@ impl Centre {
     ) -> Result<String, Refusal> {
         let events = self.run(
             Role::CollectionStaff,
-            Command::RecordScreening {
-                donor_id: donor_id.to_owned(),
-                procedure,
-                input,
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RecordScreening {
+                    donor_id: donor_id.to_owned(),
+                    procedure,
+                    input,
+                },
+            )),
         )?;
         Ok(match events.first() {
-            Some(Event::ScreeningRecorded { screening }) => screening.id.clone(),
+            Some(Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening })) => {
+                screening.id.clone()
+            }
             _ => String::new(),
         })
     }
@@ -152,22 +168,24 @@ impl Centre {
         let din = self.next_din();
         self.run(
             Role::CollectionStaff,
-            Command::CollectDonation {
-                din: din.clone(),
-                donor_id: donor_id.to_owned(),
-                screening_id: screening_id.to_owned(),
-                container: Container {
-                    catalogue_number: "BAG-450-AS1".to_owned(),
-                    lot: "L2026-03".to_owned(),
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::CollectDonation {
+                    din: din.clone(),
+                    donor_id: donor_id.to_owned(),
+                    screening_id: screening_id.to_owned(),
+                    container: Container {
+                        catalogue_number: "BAG-450-AS1".to_owned(),
+                        lot: "L2026-03".to_owned(),
+                    },
+                    started_at: self.now - Duration::minutes(10),
+                    ended_at: self.now,
+                    volume_ml,
+                    red_cell_loss_ml: 0,
+                    phlebotomist: "phleb-7".to_owned(),
+                    adverse_reactions: Vec::new(),
+                    collection_state: state_code.to_owned(),
                 },
-                started_at: self.now - Duration::minutes(10),
-                ended_at: self.now,
-                volume_ml,
-                red_cell_loss_ml: 0,
-                phlebotomist: "phleb-7".to_owned(),
-                adverse_reactions: Vec::new(),
-                collection_state: state_code.to_owned(),
-            },
+            )),
         )?;
         Ok(din)
     }
@@ -195,14 +213,14 @@ impl Centre {
     ) -> Result<Vec<Event>, Refusal> {
         self.run(
             Role::LabTechnologist,
-            Command::RecordTestResult {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordTestResult {
                 result: TestResultInput {
                     din: din.to_owned(),
                     test: test.to_owned(),
                     stage,
                     reading,
                 },
-            },
+            })),
         )
     }
 
@@ -225,7 +243,9 @@ impl Centre {
             .collect();
         self.run(
             Role::LabTechnologist,
-            Command::RecordTestResults { results },
+            Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
+                results,
+            })),
         )
     }
 
@@ -234,19 +254,19 @@ impl Centre {
         for _ in 0..2 {
             self.run(
                 Role::LabTechnologist,
-                Command::RecordBloodGroup {
+                Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                     din: din.to_owned(),
                     abo,
                     rhd,
-                },
+                })),
             )?;
         }
         self.run(
             Role::LabTechnologist,
-            Command::RecordAntibodyScreen {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
                 din: din.to_owned(),
                 positive: false,
-            },
+            })),
         )?;
         Ok(())
     }
@@ -255,15 +275,19 @@ impl Centre {
     pub fn produce(&mut self, din: &str, recipe: &str) -> Result<Vec<String>, Refusal> {
         let events = self.run(
             Role::Manufacturing,
-            Command::ProduceComponents {
-                din: din.to_owned(),
-                recipe: recipe.to_owned(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::ProduceComponents {
+                    din: din.to_owned(),
+                    recipe: recipe.to_owned(),
+                },
+            )),
         )?;
         Ok(events
             .iter()
             .filter_map(|e| match e {
-                Event::ComponentProduced { component } => Some(component.id.clone()),
+                Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+                    Some(component.id.clone())
+                }
                 _ => None,
             })
             .collect())
@@ -275,7 +299,7 @@ impl Centre {
 
     /// Scan every barcode of the unit's own final label (as built from the record).
     pub fn verify_label(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
-        let label = crate::label::final_label(&self.state, id, self.now)?;
+        let label = crate::manufacturing::label::final_label(&self.state, id, self.now)?;
         let scans = label.scans().map(str::to_owned).to_vec();
         self.scan_label(id, scans)
     }
@@ -284,19 +308,21 @@ impl Centre {
     pub fn scan_label(&mut self, id: &str, scans: Vec<String>) -> Result<Vec<Event>, Refusal> {
         self.run(
             Role::Manufacturing,
-            Command::VerifyLabel {
-                component: id.to_owned(),
-                scans,
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::VerifyLabel {
+                    component: id.to_owned(),
+                    scans,
+                },
+            )),
         )
     }
 
     pub fn release(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
         self.run(
             Role::QualityAssurance,
-            Command::ReleaseComponent {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
                 component: id.to_owned(),
-            },
+            })),
         )
     }
 
@@ -331,12 +357,14 @@ impl Centre {
         ] {
             self.run(
                 Role::Admin,
-                Command::RegisterSite {
-                    site_id: site.to_owned(),
-                    name: format!("Site {site}"),
-                    kind,
-                    address: "1 Main St, Philadelphia PA".to_owned(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::RegisterSite {
+                        site_id: site.to_owned(),
+                        name: format!("Site {site}"),
+                        kind,
+                        address: "1 Main St, Philadelphia PA".to_owned(),
+                    },
+                )),
             )?;
             for (suffix, kind, min, max) in [
                 ("FRIDGE", StorageKind::Refrigerator, 20, 60),
@@ -345,39 +373,43 @@ impl Centre {
             ] {
                 self.run(
                     Role::Admin,
-                    Command::RegisterStorage {
-                        storage_id: format!("{site}-{suffix}"),
-                        site_id: site.to_owned(),
-                        kind,
-                        min_c: Celsius::tenths(min),
-                        max_c: Celsius::tenths(max),
-                    },
+                    Command::Client(ClientCommand::Distribution(
+                        DistributionCommand::RegisterStorage {
+                            storage_id: format!("{site}-{suffix}"),
+                            site_id: site.to_owned(),
+                            kind,
+                            min_c: Celsius::tenths(min),
+                            max_c: Celsius::tenths(max),
+                        },
+                    )),
                 )?;
             }
         }
         for (hospital, user) in HOSPITAL_USERS {
             self.run(
                 Role::Admin,
-                Command::RegisterHospital {
-                    hospital_id: hospital.to_owned(),
-                    name: format!("{hospital} hospital"),
-                    address: "2 Hospital Way, Camden NJ".to_owned(),
-                    contacts: vec![Contact {
-                        name: "Blood bank".to_owned(),
-                        role: "transfusion service".to_owned(),
-                        phone: "555-0100".to_owned(),
-                        email: String::new(),
-                    }],
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::RegisterHospital {
+                        hospital_id: hospital.to_owned(),
+                        name: format!("{hospital} hospital"),
+                        address: "2 Hospital Way, Camden NJ".to_owned(),
+                        contacts: vec![Contact {
+                            name: "Blood bank".to_owned(),
+                            role: "transfusion service".to_owned(),
+                            phone: "555-0100".to_owned(),
+                            email: String::new(),
+                        }],
+                    },
+                )),
             )?;
             self.run(
                 Role::Admin,
-                Command::CreateUser {
+                Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
                     user_id: user.to_owned(),
                     name: format!("User of {hospital}"),
                     role: Role::HospitalUser,
                     hospital: Some(hospital.to_owned()),
-                },
+                })),
             )?;
         }
         Ok(())
@@ -405,14 +437,16 @@ impl Centre {
         for id in &ids {
             if self
                 .component(id)
-                .is_some_and(|c| c.family == crate::components::Family::Platelets)
+                .is_some_and(|c| c.family == crate::manufacturing::components::Family::Platelets)
             {
                 self.run(
                     Role::Manufacturing,
-                    Command::RecordBacterialControl {
-                        component: id.clone(),
-                        method: "lvds_36h".to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::RecordBacterialControl {
+                            component: id.clone(),
+                            method: "lvds_36h".to_owned(),
+                        },
+                    )),
                 )?;
             }
             self.verify_label(id)?;

@@ -10,25 +10,29 @@
 //! every 8th step). After every episode: replaying the event log from an empty state gives
 //! the same state and rows, and every event survives a JSON round trip.
 
+use crate::{
+    AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, LabCommand,
+    ManufacturingCommand, ReleaseCommand,
+};
 use std::collections::BTreeMap;
 use std::fmt;
 
 use time::{Date, Duration, Month};
 
-use crate::collection::Container;
+use crate::access::roles::{Role, allowed_roles};
 use crate::command::{Command, Event, TestResultInput};
-use crate::components::{Attr, Family, Status};
 use crate::decide;
-use crate::donor::Sex;
-use crate::eligibility::{Procedure, QuestionnaireFinding};
+use crate::donor_centre::collection::Container;
+use crate::donor_centre::donor::Sex;
+use crate::donor_centre::eligibility::{Procedure, QuestionnaireFinding};
 use crate::invariants;
-use crate::label::expected_structures;
-use crate::release::{HoldKind, HoldTarget};
-use crate::roles::{Role, allowed_roles};
+use crate::lab::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage};
+use crate::manufacturing::components::{Attr, Family, Status};
+use crate::manufacturing::label::expected_structures;
+use crate::release::gate::{HoldKind, HoldTarget};
 use crate::rows::{all_rows, rows_touched};
 use crate::scenario::{Centre, HOSPITAL_USERS, healthy_screening, identity};
 use crate::state::{State, evolve};
-use crate::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage};
 
 pub const EPISODE_COMMANDS: u64 = 200;
 
@@ -134,7 +138,9 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
     if let Err(refusal) = opened {
         return Err(fail(
             0,
-            &Command::ExpireUnits { as_of: centre.now },
+            &Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
+                as_of: centre.now,
+            })),
             refusal.to_string(),
         ));
     }
@@ -294,27 +300,41 @@ fn generate_one(centre: &Centre, rng: &mut Rng) -> Option<Command> {
         75..=77 => bacterial(state, rng),
         78..=84 => verify_label(state, rng),
         85..=90 => release(state, rng),
-        91 => pick_key(&state.components, rng).map(|component| Command::DiscardComponent {
-            component,
-            reason: "bag damaged".into(),
+        91 => pick_key(&state.components, rng).map(|component| {
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DiscardComponent {
+                    component,
+                    reason: "bag damaged".into(),
+                },
+            ))
         }),
         92 => hold(state, rng),
-        93 => pick_where(&state.holds, rng, |h| h.is_open()).map(|h| Command::ReleaseHold {
-            hold_id: h.id.clone(),
-            reason: "investigation closed".into(),
+        93 => pick_where(&state.holds, rng, |h| h.is_open()).map(|h| {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseHold {
+                hold_id: h.id.clone(),
+                reason: "investigation closed".into(),
+            }))
         }),
-        94 => pick_key(&state.donors, rng).map(|donor_id| Command::RecordPostDonationInformation {
-            donor_id,
-            information: "donor called: recent travel".into(),
+        94 => pick_key(&state.donors, rng).map(|donor_id| {
+            Command::Client(ClientCommand::Release(
+                ReleaseCommand::RecordPostDonationInformation {
+                    donor_id,
+                    information: "donor called: recent travel".into(),
+                },
+            ))
         }),
-        95..=96 => Some(Command::ExpireUnits {
-            as_of: centre.now - Duration::minutes(rng.below(60) as i64),
-        }),
+        95..=96 => Some(Command::Client(ClientCommand::Release(
+            ReleaseCommand::ExpireUnits {
+                as_of: centre.now - Duration::minutes(rng.below(60) as i64),
+            },
+        ))),
         97..=98 => pick_where(&state.components, rng, |c| c.status == Status::Available).map(|c| {
-            Command::ShipComponent {
-                component: c.id.clone(),
-                consignee: "General Hospital".into(),
-            }
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipComponent {
+                    component: c.id.clone(),
+                    consignee: "General Hospital".into(),
+                },
+            ))
         }),
         _ => deferral_command(state, rng),
     }
@@ -339,7 +359,9 @@ fn register(rng: &mut Rng) -> Command {
     if rng.chance(30) {
         identity.national_id = Some(format!("N{}", rng.below(400)));
     }
-    Command::RegisterDonor { identity }
+    Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::RegisterDonor { identity },
+    ))
 }
 
 fn procedure(rng: &mut Rng) -> Procedure {
@@ -372,11 +394,13 @@ fn screen(state: &State, rng: &mut Rng) -> Option<Command> {
         7 => input.hematocrit_pct = Some(f64::NAN),
         _ => {}
     }
-    Some(Command::RecordScreening {
-        donor_id,
-        procedure: procedure(rng),
-        input,
-    })
+    Some(Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::RecordScreening {
+            donor_id,
+            procedure: procedure(rng),
+            input,
+        },
+    )))
 }
 
 fn collect(centre: &Centre, rng: &mut Rng) -> Option<Command> {
@@ -407,26 +431,28 @@ fn collect(centre: &Centre, rng: &mut Rng) -> Option<Command> {
         _ => 450 + rng.below(60) as u32,
     };
     let states = ["TX", "NY", "CA", "MA", "FL"];
-    Some(Command::CollectDonation {
-        din,
-        donor_id: screening.donor_id.clone(),
-        screening_id: screening.id.clone(),
-        container: Container {
-            catalogue_number: "BAG-450".into(),
-            lot: format!("L{}", rng.below(9)),
+    Some(Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::CollectDonation {
+            din,
+            donor_id: screening.donor_id.clone(),
+            screening_id: screening.id.clone(),
+            container: Container {
+                catalogue_number: "BAG-450".into(),
+                lot: format!("L{}", rng.below(9)),
+            },
+            started_at: centre.now - Duration::minutes(12),
+            ended_at: centre.now,
+            volume_ml,
+            red_cell_loss_ml: if rng.chance(5) { 250 } else { 0 },
+            phlebotomist: "phleb-1".into(),
+            adverse_reactions: if rng.chance(5) {
+                vec!["vasovagal, mild".into()]
+            } else {
+                vec![]
+            },
+            collection_state: (*rng.pick(&states).unwrap_or(&"TX")).to_owned(),
         },
-        started_at: centre.now - Duration::minutes(12),
-        ended_at: centre.now,
-        volume_ml,
-        red_cell_loss_ml: if rng.chance(5) { 250 } else { 0 },
-        phlebotomist: "phleb-1".into(),
-        adverse_reactions: if rng.chance(5) {
-            vec!["vasovagal, mild".into()]
-        } else {
-            vec![]
-        },
-        collection_state: (*rng.pick(&states).unwrap_or(&"TX")).to_owned(),
-    })
+    )))
 }
 
 fn sensible_stage(state: &State, test: &str, status: &MarkerStatus, rng: &mut Rng) -> Stage {
@@ -474,14 +500,16 @@ fn test_result(state: &State, rng: &mut Rng) -> Option<Command> {
     } else {
         Reading::Nonreactive
     };
-    Some(Command::RecordTestResult {
-        result: TestResultInput {
-            din: donation.din.clone(),
-            test: test.clone(),
-            stage,
-            reading,
+    Some(Command::Client(ClientCommand::Lab(
+        LabCommand::RecordTestResult {
+            result: TestResultInput {
+                din: donation.din.clone(),
+                test: test.clone(),
+                stage,
+                reading,
+            },
         },
-    })
+    )))
 }
 
 fn batch(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -499,7 +527,9 @@ fn batch(state: &State, rng: &mut Rng) -> Option<Command> {
             reading: Reading::Nonreactive,
         })
         .collect();
-    Some(Command::RecordTestResults { results })
+    Some(Command::Client(ClientCommand::Lab(
+        LabCommand::RecordTestResults { results },
+    )))
 }
 
 const GROUPS: [(Abo, RhD); 4] = [
@@ -527,11 +557,13 @@ fn blood_group(state: &State, rng: &mut Rng) -> Option<Command> {
     } else {
         usual
     };
-    Some(Command::RecordBloodGroup {
-        din: donation.din.clone(),
-        abo,
-        rhd,
-    })
+    Some(Command::Client(ClientCommand::Lab(
+        LabCommand::RecordBloodGroup {
+            din: donation.din.clone(),
+            abo,
+            rhd,
+        },
+    )))
 }
 
 fn antibody_screen(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -539,10 +571,12 @@ fn antibody_screen(state: &State, rng: &mut Rng) -> Option<Command> {
     let donation = pick_where(&state.donations, rng, |d| {
         d.antibody_screen.is_none() || again
     })?;
-    Some(Command::RecordAntibodyScreen {
-        din: donation.din.clone(),
-        positive: rng.chance(3),
-    })
+    Some(Command::Client(ClientCommand::Lab(
+        LabCommand::RecordAntibodyScreen {
+            din: donation.din.clone(),
+            positive: rng.chance(3),
+        },
+    )))
 }
 
 fn produce(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -556,10 +590,12 @@ fn produce(state: &State, rng: &mut Rng) -> Option<Command> {
         .map(|(n, _)| n)
         .collect();
     let recipe = (*rng.pick(&fitting)?).clone();
-    Some(Command::ProduceComponents {
-        din: donation.din.clone(),
-        recipe,
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ProduceComponents {
+            din: donation.din.clone(),
+            recipe,
+        },
+    )))
 }
 
 fn modify(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -574,18 +610,22 @@ fn modify(state: &State, rng: &mut Rng) -> Option<Command> {
         Attr::Pooled,
     ];
     let modification = *rng.pick(&attrs)?;
-    Some(Command::ModifyComponent {
-        component: component.id.clone(),
-        modification,
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ModifyComponent {
+            component: component.id.clone(),
+            modification,
+        },
+    )))
 }
 
 fn divide(state: &State, rng: &mut Rng) -> Option<Command> {
     let component = pick_where(&state.components, rng, |c| c.status.is_workable())?;
-    Some(Command::DivideComponent {
-        component: component.id.clone(),
-        parts: 1 + rng.below(4) as u8,
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::DivideComponent {
+            component: component.id.clone(),
+            parts: 1 + rng.below(4) as u8,
+        },
+    )))
 }
 
 fn pool(centre: &Centre, rng: &mut Rng) -> Option<Command> {
@@ -601,11 +641,13 @@ fn pool(centre: &Centre, rng: &mut Rng) -> Option<Command> {
     }
     let first = rng.below(candidates.len() as u64) as usize;
     let second = (first + 1 + rng.below(candidates.len() as u64 - 1) as usize) % candidates.len();
-    Some(Command::PoolComponents {
-        components: vec![candidates[first].clone(), candidates[second].clone()],
-        pool_din: centre.next_din(),
-        closed_system: rng.chance(50),
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::PoolComponents {
+            components: vec![candidates[first].clone(), candidates[second].clone()],
+            pool_din: centre.next_din(),
+            closed_system: rng.chance(50),
+        },
+    )))
 }
 
 fn bacterial(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -613,10 +655,12 @@ fn bacterial(state: &State, rng: &mut Rng) -> Option<Command> {
         c.family == Family::Platelets && c.status.is_workable()
     })?;
     let methods: Vec<&String> = state.config.bacterial_control_days.keys().collect();
-    Some(Command::RecordBacterialControl {
-        component: component.id.clone(),
-        method: (*rng.pick(&methods)?).clone(),
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::RecordBacterialControl {
+            component: component.id.clone(),
+            method: (*rng.pick(&methods)?).clone(),
+        },
+    )))
 }
 
 /// The unit's own label, mostly; sometimes a label with one wrong character, a missing
@@ -644,10 +688,12 @@ fn verify_label(state: &State, rng: &mut Rng) -> Option<Command> {
         }
         scans[which] = chars.into_iter().collect();
     }
-    Some(Command::VerifyLabel {
-        component: component.id.clone(),
-        scans,
-    })
+    Some(Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::VerifyLabel {
+            component: component.id.clone(),
+            scans,
+        },
+    )))
 }
 
 fn release(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -656,9 +702,11 @@ fn release(state: &State, rng: &mut Rng) -> Option<Command> {
     } else {
         pick_where(&state.components, rng, |_| true)
     }?;
-    Some(Command::ReleaseComponent {
-        component: component.id.clone(),
-    })
+    Some(Command::Client(ClientCommand::Release(
+        ReleaseCommand::ReleaseComponent {
+            component: component.id.clone(),
+        },
+    )))
 }
 
 fn hold(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -672,11 +720,13 @@ fn hold(state: &State, rng: &mut Rng) -> Option<Command> {
         }
     };
     let kind = *rng.pick(&[HoldKind::Qa, HoldKind::Lookback, HoldKind::Investigation])?;
-    Some(Command::PlaceHold {
-        target,
-        kind,
-        reason: "QA review".into(),
-    })
+    Some(Command::Client(ClientCommand::Release(
+        ReleaseCommand::PlaceHold {
+            target,
+            kind,
+            reason: "QA review".into(),
+        },
+    )))
 }
 
 fn deferral_command(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -688,22 +738,28 @@ fn deferral_command(state: &State, rng: &mut Rng) -> Option<Command> {
         } else {
             12.6
         };
-        return Some(Command::Configure {
-            config: Box::new(config),
-        });
+        return Some(Command::Client(ClientCommand::Access(
+            AccessCommand::Configure {
+                config: Box::new(config),
+            },
+        )));
     }
     if rng.chance(50) {
         let reasons = ["pregnancy", "cjd_risk", "malaria_travel", "isotretinoin"];
-        Some(Command::DeferDonor {
-            donor_id: pick_key(&state.donors, rng)?,
-            reason: (*rng.pick(&reasons)?).into(),
-            starts: None,
-            notes: String::new(),
-        })
+        Some(Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::DeferDonor {
+                donor_id: pick_key(&state.donors, rng)?,
+                reason: (*rng.pick(&reasons)?).into(),
+                starts: None,
+                notes: String::new(),
+            },
+        )))
     } else {
-        Some(Command::RequalifyDonor {
-            deferral_id: pick_key(&state.deferrals, rng)?,
-            reason: "requalified by re-entry algorithm".into(),
-        })
+        Some(Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::RequalifyDonor {
+                deferral_id: pick_key(&state.deferrals, rng)?,
+                reason: "requalified by re-entry algorithm".into(),
+            },
+        )))
     }
 }

@@ -1,25 +1,28 @@
 //! The state `decide` reads and `evolve` writes. Deterministic (ordered maps only) and built
 //! only by replaying events.
 
+use crate::{
+    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
+};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{self, User};
-use crate::collection::{Determination, Donation};
+use crate::access::accounts::{self, User};
+use crate::access::credentials::{self, ApiToken, FailedRun, SignInAttempt};
 use crate::command::Event;
-use crate::components::{Component, Status};
 use crate::config::Config;
-use crate::credentials::{self, ApiToken, FailedRun, SignInAttempt};
-use crate::donor::Donor;
-use crate::eligibility::{Deferral, Requalification, Screening};
+use crate::distribution::orders::{Order, StandingOrder};
+use crate::distribution::shipping::{Shipment, UnitReturn};
+use crate::distribution::sites::{Hospital, Location, Site, Storage, Transfer};
+use crate::donor_centre::collection::{Determination, Donation};
+use crate::donor_centre::donor::Donor;
+use crate::donor_centre::eligibility::{Deferral, Requalification, Screening};
 use crate::index::Indexes;
-use crate::orders::{Order, StandingOrder};
-use crate::release::{Hold, HoldRelease, Task};
-use crate::shipping::{Shipment, UnitReturn};
-use crate::sites::{Hospital, Location, Site, Storage, Transfer};
-use crate::testing::{Frequency, MarkerStatus};
+use crate::lab::testing::{Frequency, MarkerStatus};
+use crate::manufacturing::components::{Component, Status};
+use crate::release::gate::{Hold, HoldRelease, Task};
 
 /// How many records of each numbered kind exist; the next id is one more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -246,53 +249,57 @@ pub fn evolve(state: &mut State, event: &Event) {
 /// The unit whose status or expiry an event may change (the expiry index follows it).
 fn component_touched(event: &Event) -> Option<&str> {
     match event {
-        Event::ComponentProduced { component } => Some(&component.id),
-        Event::ComponentProcessed { id, .. }
-        | Event::BacterialControlRecorded { id, .. }
-        | Event::LabelVerified { id, .. }
-        | Event::ComponentReleased { id, .. }
-        | Event::ComponentQuarantined { id, .. }
-        | Event::ComponentMarkedUnsafe { id, .. }
-        | Event::ComponentDiscarded { id, .. }
-        | Event::ComponentExpired { id, .. }
-        | Event::ComponentShipped { id, .. }
-        | Event::ReceiptConfirmed { id, .. }
-        | Event::ReturnReviewed { id, .. } => Some(id),
-        Event::UnitReturned { unit_return } => Some(&unit_return.component),
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+            Some(&component.id)
+        }
+        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::LabelVerified { id, .. })
+        | Event::Release(ReleaseEvent::ComponentReleased { id, .. })
+        | Event::Release(ReleaseEvent::ComponentQuarantined { id, .. })
+        | Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, .. })
+        | Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, .. })
+        | Event::Release(ReleaseEvent::ComponentExpired { id, .. })
+        | Event::Distribution(DistributionEvent::ComponentShipped { id, .. })
+        | Event::Distribution(DistributionEvent::ReceiptConfirmed { id, .. })
+        | Event::Distribution(DistributionEvent::ReturnReviewed { id, .. }) => Some(id),
+        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => {
+            Some(&unit_return.component)
+        }
         _ => None,
     }
 }
 
 fn apply(state: &mut State, event: &Event) {
     match event {
-        Event::Configured { config, .. } => {
+        Event::Access(AccessEvent::Configured { config, .. }) => {
             state.counters.configurations += 1;
             state.config = Arc::new((**config).clone());
         }
-        Event::DonorRegistered { donor } => {
+        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
             state.counters.donors += 1;
             state.index.add_donor(donor);
             state.donors.insert(donor.id.clone(), (**donor).clone());
         }
-        Event::ScreeningRecorded { screening } => {
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
             state.counters.screenings += 1;
             state
                 .screenings
                 .insert(screening.id.clone(), (**screening).clone());
         }
-        Event::DonorDeferred { deferral } => {
+        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => {
             state.counters.deferrals += 1;
             state.index.add_deferral(&deferral.donor_id, &deferral.id);
             state
                 .deferrals
                 .insert(deferral.id.clone(), deferral.clone());
         }
-        Event::DonorRequalified {
+        Event::DonorCentre(DonorCentreEvent::DonorRequalified {
             deferral_id,
             reason,
             at,
             by,
-        } => {
+        }) => {
             if let Some(d) = state.deferrals.get_mut(deferral_id) {
                 d.requalified = Some(Requalification {
                     at: *at,
@@ -301,7 +308,7 @@ fn apply(state: &mut State, event: &Event) {
                 });
             }
         }
-        Event::DonationCollected { donation } => {
+        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => {
             state.index.use_screening(&donation.screening_id);
             if let Some(donor) = state.donors.get_mut(&donation.donor_id) {
                 donor.donations.push(donation.din.clone());
@@ -310,28 +317,28 @@ fn apply(state: &mut State, event: &Event) {
                 .donations
                 .insert(donation.din.clone(), (**donation).clone());
         }
-        Event::TestsOrdered { din, tests } => {
+        Event::Lab(LabEvent::TestsOrdered { din, tests }) => {
             if let Some(d) = state.donations.get_mut(din) {
                 for t in tests {
                     d.tests.insert(t.clone(), MarkerStatus::Pending);
                 }
             }
         }
-        Event::TestResultRecorded {
+        Event::Lab(LabEvent::TestResultRecorded {
             din, test, status, ..
-        } => apply_result(state, din, test, status),
-        Event::DonationUnsuitable { din, reason, .. } => {
+        }) => apply_result(state, din, test, status),
+        Event::Lab(LabEvent::DonationUnsuitable { din, reason, .. }) => {
             if let Some(d) = state.donations.get_mut(din) {
                 d.unsuitable = Some(reason.clone());
             }
         }
-        Event::BloodGroupDetermined {
+        Event::Lab(LabEvent::BloodGroupDetermined {
             din,
             abo,
             rhd,
             at,
             by,
-        } => {
+        }) => {
             if let Some(d) = state.donations.get_mut(din) {
                 d.determinations.push(Determination {
                     abo: *abo,
@@ -341,24 +348,24 @@ fn apply(state: &mut State, event: &Event) {
                 });
             }
         }
-        Event::BloodGroupResolved { din, abo, rhd, .. } => {
+        Event::Lab(LabEvent::BloodGroupResolved { din, abo, rhd, .. }) => {
             if let Some(d) = state.donations.get_mut(din) {
                 d.resolved_group = Some((*abo, *rhd));
             }
         }
-        Event::DonorBloodGroupConfirmed {
+        Event::Lab(LabEvent::DonorBloodGroupConfirmed {
             donor_id, abo, rhd, ..
-        } => {
+        }) => {
             if let Some(d) = state.donors.get_mut(donor_id) {
                 d.blood_group = Some((*abo, *rhd));
             }
         }
-        Event::AntibodyScreenRecorded { din, positive, .. } => {
+        Event::Lab(LabEvent::AntibodyScreenRecorded { din, positive, .. }) => {
             if let Some(d) = state.donations.get_mut(din) {
                 d.antibody_screen = Some(*positive);
             }
         }
-        Event::ComponentProduced { component } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
             for din in &component.sources {
                 if let Some(d) = state.donations.get_mut(din) {
                     d.components.push(component.id.clone());
@@ -372,7 +379,7 @@ fn apply(state: &mut State, event: &Event) {
                 .components
                 .insert(component.id.clone(), (**component).clone());
         }
-        Event::ComponentProcessed { id, into, .. } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, into, .. }) => {
             set_status(
                 state,
                 id,
@@ -383,54 +390,56 @@ fn apply(state: &mut State, event: &Event) {
                 c.location = Location::Gone;
             }
         }
-        Event::BacterialControlRecorded {
+        Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded {
             id,
             method,
             expires_at,
             ..
-        } => {
+        }) => {
             if let Some(c) = state.components.get_mut(id) {
                 c.bacterial_control = Some(method.clone());
                 c.expires_at = *expires_at;
             }
         }
-        Event::LabelVerified { id, structures, .. } => {
+        Event::Manufacturing(ManufacturingEvent::LabelVerified { id, structures, .. }) => {
             if let Some(c) = state.components.get_mut(id) {
                 c.label_verified = true;
                 c.verified_label = structures.clone();
             }
         }
-        Event::ComponentReleased { id, at, .. } => {
+        Event::Release(ReleaseEvent::ComponentReleased { id, at, .. }) => {
             if let Some(c) = state.components.get_mut(id) {
                 c.status = Status::Available;
                 c.status_reason = None;
                 c.released_at = Some(*at);
             }
         }
-        Event::ComponentQuarantined { id, hold_id, .. } => set_status(
+        Event::Release(ReleaseEvent::ComponentQuarantined { id, hold_id, .. }) => set_status(
             state,
             id,
             Status::Quarantined,
             Some(format!("hold {hold_id}")),
         ),
-        Event::ComponentMarkedUnsafe { id, reason, .. } => {
+        Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, reason, .. }) => {
             set_status(state, id, Status::Unsafe, Some(reason.clone()))
         }
-        Event::ComponentDiscarded { id, reason, at, .. } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, reason, at, .. }) => {
             set_status(state, id, Status::Discarded, Some(reason.clone()));
             if let Some(c) = state.components.get_mut(id) {
                 c.discarded_at = Some(*at);
                 c.location = Location::Gone;
             }
         }
-        Event::ComponentExpired { id, .. } => set_status(state, id, Status::Expired, None),
-        Event::ComponentShipped {
+        Event::Release(ReleaseEvent::ComponentExpired { id, .. }) => {
+            set_status(state, id, Status::Expired, None)
+        }
+        Event::Distribution(DistributionEvent::ComponentShipped {
             id,
             consignee,
             at,
             shipment,
             ..
-        } => {
+        }) => {
             if let Some(c) = state.components.get_mut(id) {
                 c.status = Status::Shipped;
                 c.consignee = Some(consignee.clone());
@@ -450,17 +459,17 @@ fn apply(state: &mut State, event: &Event) {
                 unit.shipped_at = Some(*at);
             }
         }
-        Event::HoldPlaced { hold } => {
+        Event::Release(ReleaseEvent::HoldPlaced { hold }) => {
             state.counters.holds += 1;
             state.index.update_hold(hold);
             state.holds.insert(hold.id.clone(), hold.clone());
         }
-        Event::HoldReleased {
+        Event::Release(ReleaseEvent::HoldReleased {
             hold_id,
             reason,
             at,
             by,
-        } => {
+        }) => {
             if let Some(h) = state.holds.get_mut(hold_id) {
                 h.released = Some(HoldRelease {
                     at: *at,
@@ -470,35 +479,37 @@ fn apply(state: &mut State, event: &Event) {
                 state.index.update_hold(h);
             }
         }
-        Event::TaskOpened { task } => {
+        Event::Release(ReleaseEvent::TaskOpened { task }) => {
             state.counters.tasks += 1;
             state.tasks.insert(task.id.clone(), task.clone());
         }
-        Event::SiteRegistered { .. }
-        | Event::StorageRegistered { .. }
-        | Event::ComponentStored { .. }
-        | Event::TransferDispatched { .. }
-        | Event::TransferReceived { .. }
-        | Event::HospitalRegistered { .. }
-        | Event::OrderPlaced { .. }
-        | Event::StandingOrderPlaced { .. }
-        | Event::OrderCancelled { .. }
-        | Event::StandingOrderCancelled { .. }
-        | Event::OrderAllocated { .. }
-        | Event::AllocationWithdrawn { .. }
-        | Event::ShipmentOpened { .. }
-        | Event::UnitPicked { .. }
-        | Event::ShipmentShipped { .. }
-        | Event::ReceiptConfirmed { .. }
-        | Event::UnitReturned { .. }
-        | Event::ReturnReviewed { .. } => crate::supply::evolve(state, event),
-        Event::UserCreated { .. }
-        | Event::PasswordSet { .. }
-        | Event::UserDisabled { .. }
-        | Event::Signed { .. } => accounts::evolve(state, event),
-        Event::ApiTokenIssued { .. }
-        | Event::ApiTokenRevoked { .. }
-        | Event::SignInRecorded { .. } => credentials::evolve(state, event),
+        Event::Distribution(DistributionEvent::SiteRegistered { .. })
+        | Event::Distribution(DistributionEvent::StorageRegistered { .. })
+        | Event::Distribution(DistributionEvent::ComponentStored { .. })
+        | Event::Distribution(DistributionEvent::TransferDispatched { .. })
+        | Event::Distribution(DistributionEvent::TransferReceived { .. })
+        | Event::Distribution(DistributionEvent::HospitalRegistered { .. })
+        | Event::Distribution(DistributionEvent::OrderPlaced { .. })
+        | Event::Distribution(DistributionEvent::StandingOrderPlaced { .. })
+        | Event::Distribution(DistributionEvent::OrderCancelled { .. })
+        | Event::Distribution(DistributionEvent::StandingOrderCancelled { .. })
+        | Event::Distribution(DistributionEvent::OrderAllocated { .. })
+        | Event::Distribution(DistributionEvent::AllocationWithdrawn { .. })
+        | Event::Distribution(DistributionEvent::ShipmentOpened { .. })
+        | Event::Distribution(DistributionEvent::UnitPicked { .. })
+        | Event::Distribution(DistributionEvent::ShipmentShipped { .. })
+        | Event::Distribution(DistributionEvent::ReceiptConfirmed { .. })
+        | Event::Distribution(DistributionEvent::UnitReturned { .. })
+        | Event::Distribution(DistributionEvent::ReturnReviewed { .. }) => {
+            crate::distribution::supply::evolve(state, event)
+        }
+        Event::Access(AccessEvent::UserCreated { .. })
+        | Event::Access(AccessEvent::PasswordSet { .. })
+        | Event::Access(AccessEvent::UserDisabled { .. })
+        | Event::Access(AccessEvent::Signed { .. }) => accounts::evolve(state, event),
+        Event::Access(AccessEvent::ApiTokenIssued { .. })
+        | Event::Access(AccessEvent::ApiTokenRevoked { .. })
+        | Event::Access(AccessEvent::SignInRecorded { .. }) => credentials::evolve(state, event),
     }
 }
 

@@ -1,6 +1,10 @@
 //! User accounts and electronic signatures (P11-ACCESS, P11-SIGN).
 
 use hemaflow_domain::scenario::Centre;
+use hemaflow_domain::{
+    AccessCommand, AccessEvent, ClientCommand, DistributionCommand, ManufacturingCommand,
+    ReleaseCommand, ReleaseEvent, ServerCommand,
+};
 use hemaflow_domain::{Command, Event, Role, all_rows, rows_touched};
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -12,12 +16,12 @@ fn create(
 ) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
     centre.run(
         Role::Admin,
-        Command::CreateUser {
+        Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
             user_id: id.to_owned(),
             name: format!("Pat {id}"),
             role,
             hospital: (role == Role::HospitalUser).then(|| "general".to_owned()),
-        },
+        })),
     )
 }
 
@@ -26,12 +30,14 @@ fn register_hospital(centre: &mut Centre, id: &str, name: &str) {
     centre
         .run(
             Role::Admin,
-            Command::RegisterHospital {
-                hospital_id: id.to_owned(),
-                name: name.to_owned(),
-                address: "1 Hospital Way".to_owned(),
-                contacts: vec![],
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RegisterHospital {
+                    hospital_id: id.to_owned(),
+                    name: name.to_owned(),
+                    address: "1 Hospital Way".to_owned(),
+                    contacts: vec![],
+                },
+            )),
         )
         .expect("hospital registered");
 }
@@ -43,12 +49,12 @@ fn bind(
 ) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
     centre.run(
         Role::Admin,
-        Command::CreateUser {
+        Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
             user_id: "hosp".to_owned(),
             name: "H".to_owned(),
             role,
             hospital: hospital.map(str::to_owned),
-        },
+        })),
     )
 }
 
@@ -59,12 +65,12 @@ fn p11_access_only_an_admin_manages_accounts() {
         let refusal = centre
             .run(
                 role,
-                Command::CreateUser {
+                Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
                     user_id: "intruder".to_owned(),
                     name: "X".to_owned(),
                     role: Role::Admin,
                     hospital: None,
-                },
+                })),
             )
             .expect_err("only an admin creates accounts");
         assert_eq!(refusal.rule, "P11-ACCESS");
@@ -163,10 +169,10 @@ fn p11_access_a_user_id_is_never_reused_and_a_disabled_account_stays_on_record()
     centre
         .run(
             Role::Admin,
-            Command::DisableUser {
+            Command::Client(ClientCommand::Access(AccessCommand::DisableUser {
                 user_id: "tech.a".to_owned(),
                 reason: "left".to_owned(),
-            },
+            })),
         )
         .expect("disable");
     assert!(!centre.state.users["tech.a"].enabled);
@@ -184,19 +190,19 @@ fn p11_sign_a_password_is_kept_only_as_an_argon2id_hash_and_never_in_a_row() {
     create(&mut centre, "qa.one", Role::QualityAssurance).expect("new");
     let plain = centre.run(
         Role::Admin,
-        Command::SetPassword {
+        Command::Server(ServerCommand::SetPassword {
             user_id: "qa.one".to_owned(),
             password_hash: "hunter22hunter22".to_owned(),
-        },
+        }),
     );
     assert_eq!(plain.expect_err("not a hash").rule, "P11-SIGN");
     let events = centre
         .run(
             Role::Admin,
-            Command::SetPassword {
+            Command::Server(ServerCommand::SetPassword {
                 user_id: "qa.one".to_owned(),
                 password_hash: HASH.to_owned(),
-            },
+            }),
         )
         .expect("hash");
     assert_eq!(
@@ -227,23 +233,23 @@ fn ready_unit(centre: &mut Centre) -> String {
         .walk_in(
             "Signer",
             born,
-            hemaflow_domain::eligibility::Procedure::WholeBlood,
+            hemaflow_domain::donor_centre::eligibility::Procedure::WholeBlood,
         )
         .expect("walk in");
     centre.all_negative(&din).expect("tests");
     centre
         .type_and_screen(
             &din,
-            hemaflow_domain::testing::Abo::O,
-            hemaflow_domain::testing::RhD::Positive,
+            hemaflow_domain::lab::testing::Abo::O,
+            hemaflow_domain::lab::testing::RhD::Positive,
         )
         .expect("typed");
     let recipe = "rbc_ffp";
     let ids = centre.produce(&din, recipe).expect("produce");
     let id = ids.into_iter().find(|id| {
-        centre
-            .component(id)
-            .is_some_and(|c| c.family == hemaflow_domain::components::Family::RedCells)
+        centre.component(id).is_some_and(|c| {
+            c.family == hemaflow_domain::manufacturing::components::Family::RedCells
+        })
     });
     let id = id.expect("a red cell unit");
     centre.verify_label(&id).expect("label");
@@ -255,57 +261,62 @@ fn p11_sign_a_signed_release_records_printed_name_time_and_meaning_before_the_re
     let mut centre = Centre::new();
     let id = ready_unit(&mut centre);
     create(&mut centre, "qualityassurance", Role::QualityAssurance).expect("signer");
-    let release = Command::ReleaseComponent {
+    let release = ClientCommand::Release(ReleaseCommand::ReleaseComponent {
         component: id.clone(),
-    };
+    });
     let wrong = centre.run(
         Role::QualityAssurance,
-        Command::Signed {
+        Command::Server(ServerCommand::Signed {
             meaning: "approved by".to_owned(),
             command: Box::new(release.clone()),
-        },
+        }),
     );
     assert_eq!(wrong.expect_err("wrong meaning").rule, "P11-SIGN");
     let events = centre
         .run(
             Role::QualityAssurance,
-            Command::Signed {
+            Command::Server(ServerCommand::Signed {
                 meaning: "released by".to_owned(),
                 command: Box::new(release),
-            },
+            }),
         )
         .expect("signed release");
-    let Event::Signed { signature } = &events[0] else {
+    let Event::Access(AccessEvent::Signed { signature }) = &events[0] else {
         panic!("the signature comes first: {events:?}");
     };
     assert_eq!(signature.printed_name, "Pat qualityassurance");
     assert_eq!(signature.meaning, "released by");
     assert_eq!(signature.signed_at, centre.now);
-    assert!(matches!(events[1], Event::ComponentReleased { .. }));
+    assert!(matches!(
+        events[1],
+        Event::Release(ReleaseEvent::ComponentReleased { .. })
+    ));
 }
 
 #[test]
 fn p11_sign_no_account_no_signature_and_unsigned_commands_are_not_signed() {
     let mut centre = Centre::new();
     let id = ready_unit(&mut centre);
-    let release = Command::ReleaseComponent { component: id };
+    let release = ClientCommand::Release(ReleaseCommand::ReleaseComponent { component: id });
     let no_account = centre.run(
         Role::QualityAssurance,
-        Command::Signed {
+        Command::Server(ServerCommand::Signed {
             meaning: "released by".to_owned(),
             command: Box::new(release),
-        },
+        }),
     );
     assert_eq!(no_account.expect_err("no account").rule, "P11-SIGN");
     let needless = centre.run(
         Role::Manufacturing,
-        Command::Signed {
+        Command::Server(ServerCommand::Signed {
             meaning: "released by".to_owned(),
-            command: Box::new(Command::RecordBacterialControl {
-                component: "x".to_owned(),
-                method: "y".to_owned(),
-            }),
-        },
+            command: Box::new(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: "x".to_owned(),
+                    method: "y".to_owned(),
+                },
+            )),
+        }),
     );
     assert_eq!(needless.expect_err("not a signed command").rule, "P11-SIGN");
 }

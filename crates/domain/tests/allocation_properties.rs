@@ -4,15 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::allocation::{propose_allocation, suitability};
+use hemaflow_domain::Role;
 use hemaflow_domain::command::{Command, LineUnit};
-use hemaflow_domain::compat;
-use hemaflow_domain::components::{Attr, Family, Status};
-use hemaflow_domain::orders::{Need, OrderLine, Priority};
-use hemaflow_domain::release::{HoldKind, HoldTarget, confirmed_group};
+use hemaflow_domain::distribution::allocation::{propose_allocation, suitability};
+use hemaflow_domain::distribution::orders::{Need, OrderLine, Priority};
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::kernel::compat;
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::components::{Attr, Family, Status};
+use hemaflow_domain::release::gate::{HoldKind, HoldTarget, confirmed_group};
 use hemaflow_domain::scenario::{Centre, PROCESSING_SITE};
-use hemaflow_domain::testing::{Abo, RhD};
-use hemaflow_domain::{Role, eligibility::Procedure};
+use hemaflow_domain::{ClientCommand, DistributionCommand, ManufacturingCommand, ReleaseCommand};
 use proptest::prelude::*;
 use time::Duration;
 
@@ -68,22 +70,24 @@ fn stock(donations: &[Donation], line: &OrderLine) -> Centre {
     centre
         .run(
             Role::Distribution,
-            Command::PlaceOrder {
-                order_id: "OTHER".into(),
-                hospital: "stlukes".into(),
-                lines: FAMILIES
-                    .iter()
-                    .map(|f| OrderLine {
-                        component_type: *f,
-                        abo: Abo::AB,
-                        rhd: RhD::Positive,
-                        attributes: vec![],
-                        quantity: 50,
-                    })
-                    .collect(),
-                priority: Priority::Routine,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: "OTHER".into(),
+                    hospital: "stlukes".into(),
+                    lines: FAMILIES
+                        .iter()
+                        .map(|f| OrderLine {
+                            component_type: *f,
+                            abo: Abo::AB,
+                            rhd: RhD::Positive,
+                            attributes: vec![],
+                            quantity: 50,
+                        })
+                        .collect(),
+                    priority: Priority::Routine,
+                    needed_by: None,
+                },
+            )),
         )
         .unwrap();
     let mut elsewhere = Vec::new();
@@ -110,11 +114,11 @@ fn stock(donations: &[Donation], line: &OrderLine) -> Centre {
                     centre
                         .run(
                             Role::QualityAssurance,
-                            Command::PlaceHold {
+                            Command::Client(ClientCommand::Release(ReleaseCommand::PlaceHold {
                                 target: HoldTarget::Component { id },
                                 kind: HoldKind::Investigation,
                                 reason: "complaint".into(),
-                            },
+                            })),
                         )
                         .unwrap();
                 }
@@ -122,10 +126,12 @@ fn stock(donations: &[Donation], line: &OrderLine) -> Centre {
                     centre
                         .run(
                             Role::QualityAssurance,
-                            Command::DiscardComponent {
-                                component: id,
-                                reason: "broken seal".into(),
-                            },
+                            Command::Client(ClientCommand::Manufacturing(
+                                ManufacturingCommand::DiscardComponent {
+                                    component: id,
+                                    reason: "broken seal".into(),
+                                },
+                            )),
                         )
                         .unwrap();
                 }
@@ -155,22 +161,26 @@ fn stock(donations: &[Donation], line: &OrderLine) -> Centre {
         chosen.push(unit);
         let _ = centre.run(
             Role::Distribution,
-            Command::AllocateOrder {
-                order_id: "OTHER".into(),
-                units: chosen,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::AllocateOrder {
+                    order_id: "OTHER".into(),
+                    units: chosen,
+                },
+            )),
         );
     }
     centre
         .run(
             Role::Distribution,
-            Command::PlaceOrder {
-                order_id: "ORD".into(),
-                hospital: "mercy".into(),
-                lines: vec![line.clone()],
-                priority: Priority::Asap,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: "ORD".into(),
+                    hospital: "mercy".into(),
+                    lines: vec![line.clone()],
+                    priority: Priority::Asap,
+                    needed_by: None,
+                },
+            )),
         )
         .unwrap();
     centre

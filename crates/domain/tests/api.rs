@@ -3,17 +3,18 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::command::{Command, Event};
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::scenario::Centre;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::{AccessCommand, ClientCommand, LabCommand, ReleaseCommand};
 use hemaflow_domain::{Config, Context, Role, State, all_rows, decide, evolve, rows_touched};
 use time::macros::date;
 
 #[test]
 fn commands_and_events_serialize_with_a_snake_case_type_tag() {
-    let command = Command::ReleaseComponent {
+    let command = Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
         component: "W123426000001-D2000V00".into(),
-    };
+    }));
     let json = serde_json::to_value(&command).unwrap();
     assert_eq!(json["type"], "release_component");
     assert_eq!(serde_json::from_value::<Command>(json).unwrap(), command);
@@ -65,9 +66,9 @@ fn an_admin_configures_the_site_and_a_bad_configuration_is_refused() {
     let mut centre = Centre::new();
     let mut config = Config::default();
     config.screening.female_min_hb = 12.0;
-    let command = Command::Configure {
+    let command = Command::Client(ClientCommand::Access(AccessCommand::Configure {
         config: Box::new(config.clone()),
-    };
+    }));
     assert_eq!(
         centre
             .run(Role::QualityAssurance, command.clone())
@@ -82,9 +83,9 @@ fn an_admin_configures_the_site_and_a_bad_configuration_is_refused() {
         centre
             .run(
                 Role::Admin,
-                Command::Configure {
+                Command::Client(ClientCommand::Access(AccessCommand::Configure {
                     config: Box::new(config.clone())
-                }
+                }))
             )
             .unwrap_err()
             .rule,
@@ -101,9 +102,9 @@ fn an_admin_configures_the_site_and_a_bad_configuration_is_refused() {
         centre
             .run(
                 Role::Admin,
-                Command::Configure {
+                Command::Client(ClientCommand::Access(AccessCommand::Configure {
                     config: Box::new(config)
-                }
+                }))
             )
             .unwrap_err()
             .rule,
@@ -122,11 +123,11 @@ fn a_refusal_names_its_rule_and_displays_for_the_bench() {
     };
     let refusal = decide(
         &state,
-        &Command::RecordBloodGroup {
+        &Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
             din: "W123426000001".into(),
             abo: Abo::A,
             rhd: RhD::Positive,
-        },
+        })),
         &ctx,
     )
     .unwrap_err();

@@ -2,9 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::donor::Sex;
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
+use hemaflow_domain::{AccessCommand, ClientCommand, Command, DonorCentreCommand};
 use time::macros::date;
 
 #[test]
@@ -47,9 +48,9 @@ fn coll_din_a_din_of_an_additional_facility_is_ours_and_another_facilitys_is_not
     centre
         .run(
             hemaflow_domain::Role::Admin,
-            hemaflow_domain::Command::Configure {
+            Command::Client(ClientCommand::Access(AccessCommand::Configure {
                 config: Box::new(config),
-            },
+            })),
         )
         .unwrap();
     let (_, din) = centre
@@ -100,22 +101,24 @@ fn collect_with_din(
     screening: &str,
     din: &str,
 ) -> Result<Vec<hemaflow_domain::Event>, hemaflow_domain::Refusal> {
-    let command = hemaflow_domain::Command::CollectDonation {
-        din: din.to_owned(),
-        donor_id: donor.to_owned(),
-        screening_id: screening.to_owned(),
-        container: hemaflow_domain::collection::Container {
-            catalogue_number: "BAG-450-AS1".into(),
-            lot: "L1".into(),
+    let command = Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::CollectDonation {
+            din: din.to_owned(),
+            donor_id: donor.to_owned(),
+            screening_id: screening.to_owned(),
+            container: hemaflow_domain::donor_centre::collection::Container {
+                catalogue_number: "BAG-450-AS1".into(),
+                lot: "L1".into(),
+            },
+            started_at: centre.now - time::Duration::minutes(10),
+            ended_at: centre.now,
+            volume_ml: 475,
+            red_cell_loss_ml: 0,
+            phlebotomist: "p".into(),
+            adverse_reactions: vec![],
+            collection_state: "TX".into(),
         },
-        started_at: centre.now - time::Duration::minutes(10),
-        ended_at: centre.now,
-        volume_ml: 475,
-        red_cell_loss_ml: 0,
-        phlebotomist: "p".into(),
-        adverse_reactions: vec![],
-        collection_state: "TX".into(),
-    };
+    ));
     centre.run(hemaflow_domain::Role::CollectionStaff, command)
 }
 

@@ -3,21 +3,24 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::Role;
+use hemaflow_domain::access::credentials::{SignInOutcome, active_token_by_digest};
 use hemaflow_domain::command::{Command, Event};
-use hemaflow_domain::credentials::{SignInOutcome, active_token_by_digest};
 use hemaflow_domain::rows_touched;
 use hemaflow_domain::scenario::Centre;
+use hemaflow_domain::{
+    AccessCommand, AccessEvent, ClientCommand, DistributionCommand, ServerCommand,
+};
 
 const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
 fn issue(role: Role, hospital: Option<&str>, digest: &str) -> Command {
-    Command::IssueApiToken {
+    Command::Server(ServerCommand::IssueApiToken {
         token_id: "0123456789abcdef".into(),
         name: "Analyser 1".into(),
         role,
         hospital: hospital.map(str::to_owned),
         digest: digest.into(),
-    }
+    })
 }
 
 #[test]
@@ -49,12 +52,14 @@ fn register_mercy(centre: &mut Centre) {
     centre
         .run(
             Role::Admin,
-            Command::RegisterHospital {
-                hospital_id: "mercy".into(),
-                name: "Mercy Hospital".into(),
-                address: "2 Hospital Way".into(),
-                contacts: vec![],
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RegisterHospital {
+                    hospital_id: "mercy".into(),
+                    name: "Mercy Hospital".into(),
+                    address: "2 Hospital Way".into(),
+                    contacts: vec![],
+                },
+            )),
         )
         .unwrap();
 }
@@ -119,10 +124,10 @@ fn p11_access_a_revoked_token_is_no_longer_found_and_cannot_be_revoked_twice() {
     centre
         .run(Role::Admin, issue(Role::LabTechnologist, None, DIGEST))
         .unwrap();
-    let revoke = Command::RevokeApiToken {
+    let revoke = Command::Client(ClientCommand::Access(AccessCommand::RevokeApiToken {
         token_id: "0123456789abcdef".into(),
         reason: "analyser replaced".into(),
-    };
+    }));
     centre.run(Role::Admin, revoke.clone()).unwrap();
     assert!(active_token_by_digest(&centre.state, DIGEST).is_none());
     assert_eq!(
@@ -145,14 +150,14 @@ fn p11_audit_a_sign_in_attempt_is_recorded_with_its_outcome_and_never_a_password
     let events = centre
         .run(
             Role::Admin,
-            Command::RecordSignIn {
+            Command::Server(ServerCommand::RecordSignIn {
                 user_id: "x".repeat(100),
                 channel: "sign-in".into(),
                 outcome: SignInOutcome::Locked,
-            },
+            }),
         )
         .unwrap();
-    let Event::SignInRecorded { attempt } = &events[0] else {
+    let Event::Access(AccessEvent::SignInRecorded { attempt }) = &events[0] else {
         panic!("a sign-in record, got {events:?}");
     };
     assert_eq!(attempt.user_id.len(), 64, "a long user ID is cut");
@@ -168,10 +173,12 @@ fn p11_audit_a_sign_in_attempt_is_recorded_with_its_outcome_and_never_a_password
 #[test]
 fn p11_access_failed_sign_ins_are_counted_in_a_row_until_a_success() {
     let mut centre = Centre::new();
-    let attempt = |outcome| Command::RecordSignIn {
-        user_id: "labtech".into(),
-        channel: "sign-in".into(),
-        outcome,
+    let attempt = |outcome| {
+        Command::Server(ServerCommand::RecordSignIn {
+            user_id: "labtech".into(),
+            channel: "sign-in".into(),
+            outcome,
+        })
     };
     for _ in 0..3 {
         centre

@@ -1,8 +1,9 @@
 //! The state's indexes give the answers a scan of every record gave.
 
-use hemaflow_domain::donor::{Match, Sex, compare};
+use hemaflow_domain::donor_centre::donor::{Match, Sex, compare};
 use hemaflow_domain::index::Indexes;
 use hemaflow_domain::scenario::identity;
+use hemaflow_domain::{ClientCommand, Command, DonorCentreCommand};
 use hemaflow_domain::{Context, Role, State, decide, evolve};
 use proptest::prelude::*;
 use time::{Date, Month, OffsetDateTime};
@@ -12,7 +13,7 @@ fn date(year: i32, month: u8, day: u8) -> Date {
     Date::from_calendar_date(year, month, day).expect("a calendar date")
 }
 
-fn registered(identities: &[hemaflow_domain::donor::Identity]) -> State {
+fn registered(identities: &[hemaflow_domain::donor_centre::donor::Identity]) -> State {
     let mut state = State::default();
     let ctx = Context {
         actor: "desk".into(),
@@ -23,9 +24,11 @@ fn registered(identities: &[hemaflow_domain::donor::Identity]) -> State {
         // Same-person identities are refused: the register keeps the others.
         if let Ok(events) = decide(
             &state,
-            &hemaflow_domain::Command::RegisterDonor {
-                identity: identity.clone(),
-            },
+            &Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RegisterDonor {
+                    identity: identity.clone(),
+                },
+            )),
             &ctx,
         ) {
             for event in &events {
@@ -45,7 +48,7 @@ prop_compose! {
         month in 1u8..4,
         day in 1u8..4,
         national in prop::option::of(prop::sample::select(vec!["123-45", "12345", "999"])),
-    ) -> hemaflow_domain::donor::Identity {
+    ) -> hemaflow_domain::donor_centre::donor::Identity {
         let mut id = identity(family, given, date(year, month, day), Sex::Female);
         id.national_id = national.map(str::to_owned);
         id

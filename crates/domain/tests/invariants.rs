@@ -3,12 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::components::Status;
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::distribution::sites::Location;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::invariants::check;
+use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage, next_status};
+use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_domain::scenario::Centre;
-use hemaflow_domain::sites::Location;
-use hemaflow_domain::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage, next_status};
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use proptest::prelude::*;
 use time::Duration;
 use time::macros::date;
@@ -150,9 +151,9 @@ fn invariant_7_catches_a_unit_shipped_but_still_at_our_site_or_at_an_unknown_sit
 #[test]
 fn invariant_8_catches_a_shipment_that_left_with_an_allocated_unit_unpicked() {
     use hemaflow_domain::command::{Command, LineUnit};
-    use hemaflow_domain::components::Family;
-    use hemaflow_domain::orders::{OrderLine, Priority};
-    use hemaflow_domain::sites::TemperatureRange;
+    use hemaflow_domain::distribution::orders::{OrderLine, Priority};
+    use hemaflow_domain::distribution::sites::TemperatureRange;
+    use hemaflow_domain::manufacturing::components::Family;
     let (mut centre, unit) = supplied();
     let other = centre
         .released_units("rbc_ffp", Abo::O, RhD::Positive)
@@ -165,46 +166,52 @@ fn invariant_8_catches_a_shipment_that_left_with_an_allocated_unit_unpicked() {
     };
     run(
         &mut centre,
-        Command::PlaceOrder {
-            order_id: "ORD".into(),
-            hospital: "mercy".into(),
-            lines: vec![OrderLine {
-                component_type: Family::RedCells,
-                abo: Abo::O,
-                rhd: RhD::Positive,
-                attributes: vec![],
-                quantity: 1,
-            }],
-            priority: Priority::Stat,
-            needed_by: None,
-        },
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::PlaceOrder {
+                order_id: "ORD".into(),
+                hospital: "mercy".into(),
+                lines: vec![OrderLine {
+                    component_type: Family::RedCells,
+                    abo: Abo::O,
+                    rhd: RhD::Positive,
+                    attributes: vec![],
+                    quantity: 1,
+                }],
+                priority: Priority::Stat,
+                needed_by: None,
+            },
+        )),
     );
     run(
         &mut centre,
-        Command::AllocateOrder {
-            order_id: "ORD".into(),
-            units: vec![LineUnit {
-                line: 0,
-                component: unit.clone(),
-            }],
-        },
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::AllocateOrder {
+                order_id: "ORD".into(),
+                units: vec![LineUnit {
+                    line: 0,
+                    component: unit.clone(),
+                }],
+            },
+        )),
     );
     run(
         &mut centre,
-        Command::PickUnit {
+        Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
             shipment_id: "S".into(),
             order_id: "ORD".into(),
             component: unit.clone(),
-        },
+        })),
     );
     run(
         &mut centre,
-        Command::ShipShipment {
-            shipment_id: "S".into(),
-            box_id: "B".into(),
-            temperature_range: TemperatureRange::degrees(2, 8),
-            courier: "C".into(),
-        },
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::ShipShipment {
+                shipment_id: "S".into(),
+                box_id: "B".into(),
+                temperature_range: TemperatureRange::degrees(2, 8),
+                courier: "C".into(),
+            },
+        )),
     );
     check(&centre.state).unwrap();
     // Tampering: a unit of the order never picked, yet the shipment left.

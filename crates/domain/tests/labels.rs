@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::command::Command;
-use hemaflow_domain::components::Status;
-use hemaflow_domain::eligibility::Procedure;
-use hemaflow_domain::label::{FinalLabelAt, final_label, product_description};
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::components::Status;
+use hemaflow_domain::manufacturing::label::{FinalLabelAt, final_label, product_description};
 use hemaflow_domain::scenario::Centre;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::{AccessCommand, ClientCommand, ManufacturingCommand};
 use hemaflow_domain::{Config, Role};
 use time::Duration;
 use time::macros::date;
@@ -107,10 +108,12 @@ fn label_final_refused_before_typing_and_for_unsafe_discarded_or_expired_units()
     centre
         .run(
             Role::Manufacturing,
-            Command::DiscardComponent {
-                component: ids[0].clone(),
-                reason: "bag broken".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DiscardComponent {
+                    component: ids[0].clone(),
+                    reason: "bag broken".into(),
+                },
+            )),
         )
         .unwrap();
     let discarded = final_label(&centre.state, &ids[0], centre.now).unwrap_err();
@@ -131,9 +134,9 @@ fn label_final_at_release_waits_for_every_other_release_check() {
     centre
         .run(
             Role::Admin,
-            Command::Configure {
+            Command::Client(ClientCommand::Access(AccessCommand::Configure {
                 config: config.into(),
-            },
+            })),
         )
         .unwrap();
     let (_, din) = centre

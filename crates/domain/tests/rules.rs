@@ -4,19 +4,26 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::command::{Command, Event};
-use hemaflow_domain::components::{Attr, Status};
-use hemaflow_domain::donor::Sex;
-use hemaflow_domain::eligibility::{DeferralKind, Procedure, QuestionnaireFinding, ScreeningInput};
-use hemaflow_domain::release::{HoldKind, HoldTarget};
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::{
+    DeferralKind, Procedure, QuestionnaireFinding, ScreeningInput,
+};
+use hemaflow_domain::kernel::compat;
+use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::{Attr, Status};
+use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
 use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
-use hemaflow_domain::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
-use hemaflow_domain::{Role, compat, queries};
+use hemaflow_domain::{
+    ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
+    ManufacturingCommand, ManufacturingEvent, ReleaseCommand, ReleaseEvent,
+};
+use hemaflow_domain::{Role, queries};
 use time::Duration;
 use time::macros::date;
 
 /// The barcodes of the unit's correct final label, as a scanner reads them.
 fn label_scans(centre: &Centre, id: &str) -> Vec<String> {
-    hemaflow_domain::label::final_label(&centre.state, id, centre.now)
+    hemaflow_domain::manufacturing::label::final_label(&centre.state, id, centre.now)
         .unwrap()
         .scans()
         .map(str::to_owned)
@@ -35,15 +42,17 @@ fn screened(
     let events = centre
         .run(
             Role::CollectionStaff,
-            Command::RecordScreening {
-                donor_id: donor.clone(),
-                procedure,
-                input,
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RecordScreening {
+                    donor_id: donor.clone(),
+                    procedure,
+                    input,
+                },
+            )),
         )
         .expect("screened");
     let rules = match &events[0] {
-        Event::ScreeningRecorded { screening } => {
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
             screening.findings.iter().map(|f| f.rule.clone()).collect()
         }
         _ => vec![],
@@ -102,15 +111,17 @@ fn elig_age_defers_16_year_old_without_consent_and_accepts_with_consent() {
     let events = centre
         .run(
             Role::CollectionStaff,
-            Command::RecordScreening {
-                donor_id: donor,
-                procedure: Procedure::WholeBlood,
-                input: healthy_screening(),
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RecordScreening {
+                    donor_id: donor,
+                    procedure: Procedure::WholeBlood,
+                    input: healthy_screening(),
+                },
+            )),
         )
         .unwrap();
     assert!(
-        matches!(&events[0], Event::ScreeningRecorded { screening } if screening.findings.iter().any(|f| f.rule == "ELIG-AGE"))
+        matches!(&events[0], Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) if screening.findings.iter().any(|f| f.rule == "ELIG-AGE"))
     );
     let mut consented = young;
     consented.given_name = "Kim".to_owned();
@@ -119,14 +130,18 @@ fn elig_age_defers_16_year_old_without_consent_and_accepts_with_consent() {
     let events = centre
         .run(
             Role::CollectionStaff,
-            Command::RecordScreening {
-                donor_id: donor,
-                procedure: Procedure::WholeBlood,
-                input: healthy_screening(),
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RecordScreening {
+                    donor_id: donor,
+                    procedure: Procedure::WholeBlood,
+                    input: healthy_screening(),
+                },
+            )),
         )
         .unwrap();
-    assert!(matches!(&events[0], Event::ScreeningRecorded { screening } if screening.accepted));
+    assert!(
+        matches!(&events[0], Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) if screening.accepted)
+    );
 }
 
 #[test]
@@ -327,12 +342,12 @@ fn elig_deferred_blocks_collection_after_an_accepted_screening() {
     centre
         .run(
             Role::QualityAssurance,
-            Command::DeferDonor {
+            Command::Client(ClientCommand::DonorCentre(DonorCentreCommand::DeferDonor {
                 donor_id: donor.clone(),
                 reason: "cjd_risk".into(),
                 starts: None,
                 notes: "".into(),
-            },
+            })),
         )
         .unwrap();
     let refusal = centre.collect(&donor, &screening, 470, "TX").unwrap_err();
@@ -457,22 +472,24 @@ fn int_rbc_loss_over_200_ml_waits_8_weeks() {
     centre
         .run(
             Role::CollectionStaff,
-            Command::CollectDonation {
-                din,
-                donor_id: donor.clone(),
-                screening_id: s,
-                container: hemaflow_domain::collection::Container {
-                    catalogue_number: "APH".into(),
-                    lot: "1".into(),
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::CollectDonation {
+                    din,
+                    donor_id: donor.clone(),
+                    screening_id: s,
+                    container: hemaflow_domain::donor_centre::collection::Container {
+                        catalogue_number: "APH".into(),
+                        lot: "1".into(),
+                    },
+                    started_at: centre.now - Duration::hours(1),
+                    ended_at: centre.now,
+                    volume_ml: 300,
+                    red_cell_loss_ml: 250,
+                    phlebotomist: "p".into(),
+                    adverse_reactions: vec!["circuit clotted".into()],
+                    collection_state: "TX".into(),
                 },
-                started_at: centre.now - Duration::hours(1),
-                ended_at: centre.now,
-                volume_ml: 300,
-                red_cell_loss_ml: 250,
-                phlebotomist: "p".into(),
-                adverse_reactions: vec!["circuit clotted".into()],
-                collection_state: "TX".into(),
-            },
+            )),
         )
         .unwrap();
     assert_eq!(
@@ -496,16 +513,16 @@ fn def_kinds_temporary_ends_indefinite_requalifies_permanent_never_ends() {
         let events = centre
             .run(
                 Role::QualityAssurance,
-                Command::DeferDonor {
+                Command::Client(ClientCommand::DonorCentre(DonorCentreCommand::DeferDonor {
                     donor_id: donor.clone(),
                     reason: reason.into(),
                     starts: None,
                     notes: "".into(),
-                },
+                })),
             )
             .unwrap();
         match &events[0] {
-            Event::DonorDeferred { deferral } => deferral.id.clone(),
+            Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => deferral.id.clone(),
             _ => unreachable!(),
         }
     };
@@ -517,10 +534,12 @@ fn def_kinds_temporary_ends_indefinite_requalifies_permanent_never_ends() {
     let refusal = centre
         .run(
             Role::QualityAssurance,
-            Command::RequalifyDonor {
-                deferral_id: temporary,
-                reason: "x".into(),
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RequalifyDonor {
+                    deferral_id: temporary,
+                    reason: "x".into(),
+                },
+            )),
         )
         .unwrap_err();
     assert_eq!(refusal.rule, "DEF-KINDS");
@@ -528,20 +547,24 @@ fn def_kinds_temporary_ends_indefinite_requalifies_permanent_never_ends() {
     centre
         .run(
             Role::QualityAssurance,
-            Command::RequalifyDonor {
-                deferral_id: indefinite,
-                reason: "re-entry algorithm passed".into(),
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RequalifyDonor {
+                    deferral_id: indefinite,
+                    reason: "re-entry algorithm passed".into(),
+                },
+            )),
         )
         .unwrap();
     let permanent = defer(&mut centre, "hiv_positive");
     let refusal = centre
         .run(
             Role::QualityAssurance,
-            Command::RequalifyDonor {
-                deferral_id: permanent,
-                reason: "x".into(),
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RequalifyDonor {
+                    deferral_id: permanent,
+                    reason: "x".into(),
+                },
+            )),
         )
         .unwrap_err();
     assert_eq!(refusal.rule, "DEF-KINDS");
@@ -876,16 +899,16 @@ fn test_abo_twice_needs_two_determinations_and_a_discrepancy_holds() {
     let events = centre
         .run(
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: second.clone(),
                 abo: Abo::A,
                 rhd: RhD::Positive,
-            },
+            })),
         )
         .unwrap();
     assert!(
         events.iter().any(
-            |e| matches!(e, Event::HoldPlaced { hold } if hold.kind == HoldKind::Investigation)
+            |e| matches!(e, Event::Release(ReleaseEvent::HoldPlaced { hold }) if hold.kind == HoldKind::Investigation)
         )
     );
     let ids = centre.produce(&second, "rbc_ffp").unwrap();
@@ -893,10 +916,10 @@ fn test_abo_twice_needs_two_determinations_and_a_discrepancy_holds() {
     centre
         .run(
             Role::LabTechnologist,
-            Command::RecordAntibodyScreen {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
                 din: second.clone(),
                 positive: false,
-            },
+            })),
         )
         .unwrap();
     let blockers = hemaflow_domain::release_blockers(
@@ -921,10 +944,10 @@ fn test_abscreen_positive_makes_plasma_containing_components_unsafe() {
     centre
         .run(
             Role::LabTechnologist,
-            Command::RecordAntibodyScreen {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
                 din: din.clone(),
                 positive: true,
-            },
+            })),
         )
         .unwrap();
     assert_eq!(
@@ -944,10 +967,12 @@ fn test_bact_platelets_need_a_risk_control_step_and_a_24h_culture_dates_them_day
     centre
         .run(
             Role::Manufacturing,
-            Command::RecordBacterialControl {
-                component: plt.clone(),
-                method: "primary_culture_24h".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: plt.clone(),
+                    method: "primary_culture_24h".into(),
+                },
+            )),
         )
         .unwrap();
     let c = centre.component(&plt).unwrap();
@@ -960,10 +985,12 @@ fn test_bact_platelets_need_a_risk_control_step_and_a_24h_culture_dates_them_day
     centre
         .run(
             Role::Manufacturing,
-            Command::RecordBacterialControl {
-                component: plt.clone(),
-                method: "secondary_culture_day4".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: plt.clone(),
+                    method: "secondary_culture_day4".into(),
+                },
+            )),
         )
         .unwrap();
     let c = centre.component(&plt).unwrap();
@@ -1014,25 +1041,25 @@ fn rel_gate_refuses_release_until_tests_typing_label_and_holds_allow() {
     let hold = centre
         .run(
             Role::QualityAssurance,
-            Command::PlaceHold {
+            Command::Client(ClientCommand::Release(ReleaseCommand::PlaceHold {
                 target: HoldTarget::Component { id: rbc.clone() },
                 kind: HoldKind::Qa,
                 reason: "bag leak check".into(),
-            },
+            })),
         )
         .unwrap();
     let hold_id = match &hold[0] {
-        Event::HoldPlaced { hold } => hold.id.clone(),
+        Event::Release(ReleaseEvent::HoldPlaced { hold }) => hold.id.clone(),
         _ => unreachable!(),
     };
     assert_eq!(centre.release(&rbc).unwrap_err().rule, "REL-GATE");
     centre
         .run(
             Role::QualityAssurance,
-            Command::ReleaseHold {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseHold {
                 hold_id,
                 reason: "no leak".into(),
-            },
+            })),
         )
         .unwrap();
     centre.release(&rbc).unwrap();
@@ -1052,18 +1079,22 @@ fn rel_unsafe_is_final_and_never_available_again() {
         .unwrap();
     let rbc = &ids[0];
     assert_eq!(centre.release(rbc).unwrap_err().rule, "REL-UNSAFE");
-    let modify = Command::ModifyComponent {
-        component: rbc.clone(),
-        modification: Attr::Irradiated,
-    };
+    let modify = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ModifyComponent {
+            component: rbc.clone(),
+            modification: Attr::Irradiated,
+        },
+    ));
     assert_eq!(
         centre.run(Role::Manufacturing, modify).unwrap_err().rule,
         "REL-UNSAFE"
     );
-    let discard = Command::DiscardComponent {
-        component: rbc.clone(),
-        reason: "x".into(),
-    };
+    let discard = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::DiscardComponent {
+            component: rbc.clone(),
+            reason: "x".into(),
+        },
+    ));
     assert_eq!(
         centre.run(Role::Manufacturing, discard).unwrap_err().rule,
         "REL-UNSAFE"
@@ -1079,19 +1110,23 @@ fn rel_expire_expired_units_are_never_released_or_shipped() {
     centre
         .run(
             Role::Manufacturing,
-            Command::RecordBacterialControl {
-                component: plt.clone(),
-                method: "lvds_36h".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: plt.clone(),
+                    method: "lvds_36h".into(),
+                },
+            )),
         )
         .unwrap();
     centre.verify_label(&plt).unwrap();
     centre.release(&plt).unwrap();
     centre.advance(Duration::days(5));
-    let ship = Command::ShipComponent {
-        component: plt.clone(),
-        consignee: "General Hospital".into(),
-    };
+    let ship = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipComponent {
+            component: plt.clone(),
+            consignee: "General Hospital".into(),
+        },
+    ));
     assert_eq!(
         centre.run(Role::Distribution, ship).unwrap_err().rule,
         "REL-EXPIRE"
@@ -1101,14 +1136,16 @@ fn rel_expire_expired_units_are_never_released_or_shipped() {
     let events = centre
         .run(
             Role::Distribution,
-            Command::ExpireUnits { as_of: centre.now },
+            Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
+                as_of: centre.now,
+            })),
         )
         .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(centre.component(&plt).unwrap().status, Status::Expired);
-    let future = Command::ExpireUnits {
+    let future = Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
         as_of: centre.now + Duration::days(1),
-    };
+    }));
     assert_eq!(
         centre.run(Role::Distribution, future).unwrap_err().rule,
         "REL-EXPIRE"
@@ -1123,19 +1160,23 @@ fn rel_pdi_quarantines_in_date_units_and_opens_a_deviation_review() {
         centre.verify_label(id).unwrap();
         centre.release(id).unwrap();
     }
-    let ship = Command::ShipComponent {
-        component: ids[1].clone(),
-        consignee: "City Hospital".into(),
-    };
+    let ship = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipComponent {
+            component: ids[1].clone(),
+            consignee: "City Hospital".into(),
+        },
+    ));
     centre.run(Role::Distribution, ship).unwrap();
     let donor = centre.state.donations[&din].donor_id.clone();
     let events = centre
         .run(
             Role::QualityAssurance,
-            Command::RecordPostDonationInformation {
-                donor_id: donor,
-                information: "reports malaria travel".into(),
-            },
+            Command::Client(ClientCommand::Release(
+                ReleaseCommand::RecordPostDonationInformation {
+                    donor_id: donor,
+                    information: "reports malaria travel".into(),
+                },
+            )),
         )
         .unwrap();
     assert_eq!(
@@ -1145,7 +1186,7 @@ fn rel_pdi_quarantines_in_date_units_and_opens_a_deviation_review() {
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, Event::TaskOpened { task } if task.reason.contains("BPD")))
+            .any(|e| matches!(e, Event::Release(ReleaseEvent::TaskOpened { task }) if task.reason.contains("BPD")))
     );
     assert_eq!(centre.release(&ids[0]).unwrap_err().rule, "REL-GATE");
 }
@@ -1214,13 +1255,17 @@ fn comp_weight_low_volume_discards_plasma_and_out_of_range_makes_nothing() {
 fn modify(centre: &mut Centre, id: &str, m: Attr) -> Result<String, hemaflow_domain::Refusal> {
     let events = centre.run(
         Role::Manufacturing,
-        Command::ModifyComponent {
-            component: id.to_owned(),
-            modification: m,
-        },
+        Command::Client(ClientCommand::Manufacturing(
+            ManufacturingCommand::ModifyComponent {
+                component: id.to_owned(),
+                modification: m,
+            },
+        )),
     )?;
     Ok(match &events[0] {
-        Event::ComponentProduced { component } => component.id.clone(),
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+            component.id.clone()
+        }
         _ => String::new(),
     })
 }
@@ -1325,16 +1370,20 @@ fn mod_split_keeps_the_original_expiry_and_links_the_parent() {
     let events = centre
         .run(
             Role::Manufacturing,
-            Command::DivideComponent {
-                component: ids[0].clone(),
-                parts: 2,
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DivideComponent {
+                    component: ids[0].clone(),
+                    parts: 2,
+                },
+            )),
         )
         .unwrap();
     let children: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
-            Event::ComponentProduced { component } => Some(component.clone()),
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+                Some(component.clone())
+            }
             _ => None,
         })
         .collect();
@@ -1356,13 +1405,16 @@ fn mod_pool_takes_the_earliest_expiry_4_hours_when_open_and_links_every_part() {
     let (_, b) = tested(&mut centre, "rbc_ffp_platelets");
     let parts = vec![a[2].clone(), b[2].clone()];
     let pool_din = centre.next_din();
-    let closed = Command::PoolComponents {
-        components: parts.clone(),
-        pool_din: pool_din.clone(),
-        closed_system: true,
-    };
+    let closed = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::PoolComponents {
+            components: parts.clone(),
+            pool_din: pool_din.clone(),
+            closed_system: true,
+        },
+    ));
     let events = centre.run(Role::Manufacturing, closed).unwrap();
-    let Event::ComponentProduced { component } = &events[0] else {
+    let Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) = &events[0]
+    else {
         panic!("no pool")
     };
     assert_eq!(
@@ -1377,23 +1429,28 @@ fn mod_pool_takes_the_earliest_expiry_4_hours_when_open_and_links_every_part() {
     let (_, a) = tested(&mut centre, "rbc_ffp_platelets");
     let (_, b) = tested(&mut centre, "rbc_ffp_platelets");
     let pool_din = centre.next_din();
-    let open = Command::PoolComponents {
-        components: vec![a[2].clone(), b[2].clone()],
-        pool_din,
-        closed_system: false,
-    };
+    let open = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::PoolComponents {
+            components: vec![a[2].clone(), b[2].clone()],
+            pool_din,
+            closed_system: false,
+        },
+    ));
     let events = centre.run(Role::Manufacturing, open).unwrap();
-    let Event::ComponentProduced { component } = &events[0] else {
+    let Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) = &events[0]
+    else {
         panic!("no pool")
     };
     assert_eq!(component.expires_at, centre.now + Duration::hours(4));
     // Red cells are not pooled.
     let pool_din = centre.next_din();
-    let rbc = Command::PoolComponents {
-        components: vec![a[0].clone(), b[0].clone()],
-        pool_din,
-        closed_system: false,
-    };
+    let rbc = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::PoolComponents {
+            components: vec![a[0].clone(), b[0].clone()],
+            pool_din,
+            closed_system: false,
+        },
+    ));
     assert_eq!(
         centre.run(Role::Manufacturing, rbc).unwrap_err().rule,
         "MOD-ALLOWED"
@@ -1500,18 +1557,22 @@ fn rec_trace_every_shipment_names_its_consignee_and_traces_to_the_donor() {
     let (din, ids) = tested(&mut centre, "rbc_ffp");
     centre.verify_label(&ids[0]).unwrap();
     centre.release(&ids[0]).unwrap();
-    let blank = Command::ShipComponent {
-        component: ids[0].clone(),
-        consignee: " ".into(),
-    };
+    let blank = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipComponent {
+            component: ids[0].clone(),
+            consignee: " ".into(),
+        },
+    ));
     assert_eq!(
         centre.run(Role::Distribution, blank).unwrap_err().rule,
         "REC-TRACE"
     );
-    let ship = Command::ShipComponent {
-        component: ids[0].clone(),
-        consignee: "St Mary".into(),
-    };
+    let ship = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipComponent {
+            component: ids[0].clone(),
+            consignee: "St Mary".into(),
+        },
+    ));
     centre.run(Role::Distribution, ship).unwrap();
     let c = centre.component(&ids[0]).unwrap();
     assert_eq!(c.consignee.as_deref(), Some("St Mary"));
@@ -1526,10 +1587,12 @@ fn p11_access_wrong_role_is_refused_and_changes_nothing() {
         .walk_in("Pike", date!(1990 - 01 - 01), Procedure::WholeBlood)
         .unwrap();
     let before = centre.state.clone();
-    let command = Command::ProduceComponents {
-        din: din.clone(),
-        recipe: "rbc_ffp".into(),
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ProduceComponents {
+            din: din.clone(),
+            recipe: "rbc_ffp".into(),
+        },
+    ));
     let refusal = centre
         .run(Role::CollectionStaff, command.clone())
         .unwrap_err();
@@ -1648,12 +1711,12 @@ fn elig_deferred_is_looked_up_at_registration() {
     centre
         .run(
             Role::QualityAssurance,
-            Command::DeferDonor {
+            Command::Client(ClientCommand::DonorCentre(DonorCentreCommand::DeferDonor {
                 donor_id: donor.clone(),
                 reason: "hiv_positive".into(),
                 starts: None,
                 notes: "".into(),
-            },
+            })),
         )
         .unwrap();
     let desk = identity("Quinn", "Maureen", date!(1977 - 07 - 17), Sex::Female);
@@ -1678,12 +1741,12 @@ fn def_reasons_refuses_a_deferral_that_starts_in_the_future_or_off_the_calendar(
         .register(identity("Far", "Out", date!(1980 - 01 - 01), Sex::Male))
         .unwrap();
     for starts in [date!(2027 - 01 - 01), time::Date::MAX] {
-        let command = Command::DeferDonor {
+        let command = Command::Client(ClientCommand::DonorCentre(DonorCentreCommand::DeferDonor {
             donor_id: donor.clone(),
             reason: "pregnancy".into(),
             starts: Some(starts),
             notes: "".into(),
-        };
+        }));
         assert_eq!(
             centre
                 .run(Role::QualityAssurance, command)
@@ -1709,20 +1772,22 @@ fn test_abo_twice_a_discrepancy_after_release_quarantines_and_after_shipping_ope
     centre
         .run(
             Role::Distribution,
-            Command::ShipComponent {
-                component: ids[1].clone(),
-                consignee: "Mercy".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipComponent {
+                    component: ids[1].clone(),
+                    consignee: "Mercy".into(),
+                },
+            )),
         )
         .unwrap();
     let events = centre
         .run(
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: din.clone(),
                 abo: Abo::B,
                 rhd: RhD::Positive,
-            },
+            })),
         )
         .unwrap();
     assert_eq!(
@@ -1732,7 +1797,7 @@ fn test_abo_twice_a_discrepancy_after_release_quarantines_and_after_shipping_ope
     assert!(
         events
             .iter()
-            .any(|e| matches!(e, Event::TaskOpened { task } if task.reason.contains(&ids[1])))
+            .any(|e| matches!(e, Event::Release(ReleaseEvent::TaskOpened { task }) if task.reason.contains(&ids[1])))
     );
     hemaflow_domain::invariants::check(&centre.state).unwrap();
 }
@@ -1753,21 +1818,21 @@ fn test_abo_twice_a_resolution_that_changes_the_donor_history_holds_earlier_dona
     centre
         .run(
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: second.clone(),
                 abo: Abo::A,
                 rhd: RhD::Positive,
-            },
+            })),
         )
         .unwrap();
-    let resolve = Command::ResolveBloodGroup {
+    let resolve = Command::Client(ClientCommand::Lab(LabCommand::ResolveBloodGroup {
         din: second,
         abo: Abo::A,
         rhd: RhD::Positive,
         reason: "earlier typing was a sample mix-up".into(),
-    };
+    }));
     let events = centre.run(Role::QualityAssurance, resolve).unwrap();
-    assert!(events.iter().any(|e| matches!(e, Event::HoldPlaced { hold } if matches!(&hold.target, HoldTarget::Donation { din } if *din == first))));
+    assert!(events.iter().any(|e| matches!(e, Event::Release(ReleaseEvent::HoldPlaced { hold }) if matches!(&hold.target, HoldTarget::Donation { din } if *din == first))));
     assert_eq!(
         centre.component(&ids[0]).unwrap().status,
         Status::Quarantined
@@ -1783,10 +1848,12 @@ fn test_bact_a_shorter_dating_recorded_late_expires_a_released_unit_at_once() {
     centre
         .run(
             Role::Manufacturing,
-            Command::RecordBacterialControl {
-                component: plt.clone(),
-                method: "lvds_48h".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: plt.clone(),
+                    method: "lvds_48h".into(),
+                },
+            )),
         )
         .unwrap();
     centre.verify_label(&plt).unwrap();
@@ -1795,10 +1862,12 @@ fn test_bact_a_shorter_dating_recorded_late_expires_a_released_unit_at_once() {
     centre
         .run(
             Role::Manufacturing,
-            Command::RecordBacterialControl {
-                component: plt.clone(),
-                method: "primary_culture_24h".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::RecordBacterialControl {
+                    component: plt.clone(),
+                    method: "primary_culture_24h".into(),
+                },
+            )),
         )
         .unwrap();
     assert_eq!(centre.component(&plt).unwrap().status, Status::Expired);

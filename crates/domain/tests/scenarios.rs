@@ -4,11 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::command::{Command, Event};
-use hemaflow_domain::components::{Attr, Status};
-use hemaflow_domain::donor::Sex;
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::{Attr, Status};
 use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
-use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::{
+    ClientCommand, DistributionCommand, LabCommand, ManufacturingCommand, ManufacturingEvent,
+    ReleaseCommand, ReleaseEvent,
+};
 use hemaflow_domain::{Role, invariants, queries};
 use time::Duration;
 use time::macros::date;
@@ -111,19 +115,23 @@ fn monday_morning_three_donors_one_deferred_one_reactive_one_released_and_shippe
     centre
         .run(
             Role::Distribution,
-            Command::ShipComponent {
-                component: rbc.clone(),
-                consignee: "Mercy Hospital".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipComponent {
+                    component: rbc.clone(),
+                    consignee: "Mercy Hospital".into(),
+                },
+            )),
         )
         .unwrap();
     let refusal = centre
         .run(
             Role::Distribution,
-            Command::ShipComponent {
-                component: priya_units[0].clone(),
-                consignee: "Mercy Hospital".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipComponent {
+                    component: priya_units[0].clone(),
+                    consignee: "Mercy Hospital".into(),
+                },
+            )),
         )
         .unwrap_err();
     assert_eq!(refusal.rule, "REL-GATE");
@@ -157,23 +165,28 @@ fn a_regular_platelet_donor_gives_a_double_split_that_is_irradiated_and_released
         centre
             .run(
                 Role::Manufacturing,
-                Command::RecordBacterialControl {
-                    component: id.clone(),
-                    method: "lvds_48h".into(),
-                },
+                Command::Client(ClientCommand::Manufacturing(
+                    ManufacturingCommand::RecordBacterialControl {
+                        component: id.clone(),
+                        method: "lvds_48h".into(),
+                    },
+                )),
             )
             .unwrap();
     }
     let events = centre
         .run(
             Role::Manufacturing,
-            Command::ModifyComponent {
-                component: units[0].clone(),
-                modification: Attr::Irradiated,
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::ModifyComponent {
+                    component: units[0].clone(),
+                    modification: Attr::Irradiated,
+                },
+            )),
         )
         .unwrap();
-    let Event::ComponentProduced { component } = &events[0] else {
+    let Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) = &events[0]
+    else {
         panic!("no irradiated unit")
     };
     // Irradiation does not shorten platelets; the 7-day dating of the 48 h LVDS holds.
@@ -202,46 +215,46 @@ fn an_abo_discrepancy_is_held_investigated_resolved_and_then_released() {
     centre
         .run(
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: din.clone(),
                 abo: Abo::A,
                 rhd: RhD::Positive,
-            },
+            })),
         )
         .unwrap();
     let events = centre
         .run(
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: din.clone(),
                 abo: Abo::AB,
                 rhd: RhD::Positive,
-            },
+            })),
         )
         .unwrap();
     let hold_id = events
         .iter()
         .find_map(|e| match e {
-            Event::HoldPlaced { hold } => Some(hold.id.clone()),
+            Event::Release(ReleaseEvent::HoldPlaced { hold }) => Some(hold.id.clone()),
             _ => None,
         })
         .unwrap();
     centre
         .run(
             Role::LabTechnologist,
-            Command::RecordAntibodyScreen {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
                 din: din.clone(),
                 positive: false,
-            },
+            })),
         )
         .unwrap();
     // The technologist cannot resolve it; QA can, with the investigation's finding.
-    let resolve = Command::ResolveBloodGroup {
+    let resolve = Command::Client(ClientCommand::Lab(LabCommand::ResolveBloodGroup {
         din: din.clone(),
         abo: Abo::A,
         rhd: RhD::Positive,
         reason: "weak B reaction from acquired B; A confirmed on new sample".into(),
-    };
+    }));
     assert_eq!(
         centre
             .run(Role::LabTechnologist, resolve.clone())
@@ -255,10 +268,10 @@ fn an_abo_discrepancy_is_held_investigated_resolved_and_then_released() {
     centre
         .run(
             Role::QualityAssurance,
-            Command::ReleaseHold {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseHold {
                 hold_id,
                 reason: "resolved".into(),
-            },
+            })),
         )
         .unwrap();
     centre.release(&units[0]).unwrap();
@@ -317,14 +330,18 @@ fn a_unit_left_on_the_shelf_expires_and_cannot_be_shipped() {
     centre
         .run(
             Role::Distribution,
-            Command::ExpireUnits { as_of: centre.now },
+            Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
+                as_of: centre.now,
+            })),
         )
         .unwrap();
     assert_eq!(centre.component(&units[0]).unwrap().status, Status::Expired);
-    let ship = Command::ShipComponent {
-        component: units[0].clone(),
-        consignee: "Mercy".into(),
-    };
+    let ship = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipComponent {
+            component: units[0].clone(),
+            consignee: "Mercy".into(),
+        },
+    ));
     assert_eq!(
         centre.run(Role::Distribution, ship).unwrap_err().rule,
         "REL-GATE"
@@ -332,10 +349,12 @@ fn a_unit_left_on_the_shelf_expires_and_cannot_be_shipped() {
     centre
         .run(
             Role::Manufacturing,
-            Command::DiscardComponent {
-                component: units[0].clone(),
-                reason: "expired".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DiscardComponent {
+                    component: units[0].clone(),
+                    reason: "expired".into(),
+                },
+            )),
         )
         .unwrap();
     invariants::check(&centre.state).unwrap();

@@ -3,14 +3,18 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::allocation::{Match, propose_allocation};
 use hemaflow_domain::command::{Command, Event, LineUnit};
-use hemaflow_domain::components::{Family, Status};
-use hemaflow_domain::orders::{Need, OrderLine, OrderStatus, Priority};
-use hemaflow_domain::release::{HoldKind, HoldTarget};
+use hemaflow_domain::distribution::allocation::{Match, propose_allocation};
+use hemaflow_domain::distribution::orders::{Need, OrderLine, OrderStatus, Priority};
+use hemaflow_domain::distribution::sites::{Celsius, Location, TemperatureRange};
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::components::{Family, Status};
+use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
 use hemaflow_domain::scenario::{Centre, DISTRIBUTION_SITE, PROCESSING_SITE};
-use hemaflow_domain::sites::{Celsius, Location, TemperatureRange};
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::{
+    AccessCommand, ClientCommand, DistributionCommand, DistributionEvent, ManufacturingCommand,
+    ReleaseCommand, ServerCommand,
+};
 use hemaflow_domain::{Role, invariants, queries};
 use time::{Duration, Weekday};
 
@@ -39,13 +43,15 @@ fn order(centre: &mut Centre, id: &str, lines: Vec<OrderLine>, priority: Priorit
         .run_as(
             MERCY_USER,
             Role::HospitalUser,
-            Command::PlaceOrder {
-                order_id: id.into(),
-                hospital: MERCY.into(),
-                lines,
-                priority,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: id.into(),
+                    hospital: MERCY.into(),
+                    lines,
+                    priority,
+                    needed_by: None,
+                },
+            )),
         )
         .unwrap();
 }
@@ -62,16 +68,18 @@ fn allocate(
 ) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
     centre.run(
         Role::Distribution,
-        Command::AllocateOrder {
-            order_id: order_id.into(),
-            units: units
-                .iter()
-                .map(|(line, c)| LineUnit {
-                    line: *line,
-                    component: (*c).to_owned(),
-                })
-                .collect(),
-        },
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::AllocateOrder {
+                order_id: order_id.into(),
+                units: units
+                    .iter()
+                    .map(|(line, c)| LineUnit {
+                        line: *line,
+                        component: (*c).to_owned(),
+                    })
+                    .collect(),
+            },
+        )),
     )
 }
 
@@ -83,11 +91,11 @@ fn pick(
 ) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
     centre.run(
         Role::Distribution,
-        Command::PickUnit {
+        Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
             shipment_id: shipment.into(),
             order_id: order_id.into(),
             component: unit.into(),
-        },
+        })),
     )
 }
 
@@ -98,12 +106,14 @@ fn ship(
 ) -> Result<Vec<Event>, hemaflow_domain::Refusal> {
     centre.run(
         Role::Distribution,
-        Command::ShipShipment {
-            shipment_id: shipment.into(),
-            box_id: "BOX-1".into(),
-            temperature_range: range,
-            courier: "Medical Courier Co".into(),
-        },
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::ShipShipment {
+                shipment_id: shipment.into(),
+                box_id: "BOX-1".into(),
+                temperature_range: range,
+                courier: "Medical Courier Co".into(),
+            },
+        )),
     )
 }
 
@@ -142,10 +152,12 @@ fn dist_storage_red_cells_go_in_a_refrigerator_never_a_freezer_or_agitator() {
         let refusal = centre
             .run(
                 Role::Manufacturing,
-                Command::StoreComponent {
-                    component: unit.clone(),
-                    storage: wrong.into(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::StoreComponent {
+                        component: unit.clone(),
+                        storage: wrong.into(),
+                    },
+                )),
             )
             .unwrap_err();
         assert_eq!(refusal.rule, "DIST-STORAGE");
@@ -154,10 +166,12 @@ fn dist_storage_red_cells_go_in_a_refrigerator_never_a_freezer_or_agitator() {
     centre
         .run(
             Role::Manufacturing,
-            Command::StoreComponent {
-                component: unit.clone(),
-                storage: "PROC-FRIDGE".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::StoreComponent {
+                    component: unit.clone(),
+                    storage: "PROC-FRIDGE".into(),
+                },
+            )),
         )
         .unwrap();
     assert_eq!(
@@ -176,9 +190,13 @@ fn dist_storage_platelets_need_an_agitator_and_frozen_plasma_a_freezer() {
         .released_units("rbc_ffp_platelets", Abo::B, RhD::Positive)
         .unwrap();
     let (plasma, platelets) = (&ids[1], &ids[2]);
-    let store = |c: &str, s: &str| Command::StoreComponent {
-        component: c.into(),
-        storage: s.into(),
+    let store = |c: &str, s: &str| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::StoreComponent {
+                component: c.into(),
+                storage: s.into(),
+            },
+        ))
     };
     let refusal = centre
         .run(Role::Manufacturing, store(platelets, "PROC-FRIDGE"))
@@ -222,15 +240,19 @@ fn dist_transfer_units_move_by_scan_out_and_in_and_wrong_scans_say_where_the_uni
     let mut centre = supplied();
     let a = red_cells(&mut centre, Abo::O, RhD::Negative);
     let b = red_cells(&mut centre, Abo::O, RhD::Negative);
-    let dispatch = |id: &str, from: &str, units: Vec<String>| Command::DispatchTransfer {
-        transfer_id: id.into(),
-        from: from.into(),
-        to: if from == PROCESSING_SITE {
-            DISTRIBUTION_SITE.into()
-        } else {
-            PROCESSING_SITE.into()
-        },
-        components: units,
+    let dispatch = |id: &str, from: &str, units: Vec<String>| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::DispatchTransfer {
+                transfer_id: id.into(),
+                from: from.into(),
+                to: if from == PROCESSING_SITE {
+                    DISTRIBUTION_SITE.into()
+                } else {
+                    PROCESSING_SITE.into()
+                },
+                components: units,
+            },
+        ))
     };
     // Scanned out at a site where it is not.
     let refusal = centre
@@ -256,9 +278,13 @@ fn dist_transfer_units_move_by_scan_out_and_in_and_wrong_scans_say_where_the_uni
         Location::InTransit { .. }
     ));
     // Received against the wrong transfer, or a unit never dispatched.
-    let receive = |t: &str, c: &str| Command::ReceiveTransfer {
-        transfer_id: t.into(),
-        component: c.into(),
+    let receive = |t: &str, c: &str| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::ReceiveTransfer {
+                transfer_id: t.into(),
+                component: c.into(),
+            },
+        ))
     };
     let refusal = centre
         .run(Role::Distribution, receive("T1", &b))
@@ -314,13 +340,15 @@ fn order_clock_due_times_follow_the_priority_and_at_risk_orders_come_first() {
     centre
         .run(
             Role::Distribution,
-            Command::PlaceOrder {
-                order_id: "N".into(),
-                hospital: MERCY.into(),
-                lines: vec![line(Family::Plasma, Abo::AB, RhD::Positive, 2)],
-                priority: Priority::Routine,
-                needed_by: Some(needed_by),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: "N".into(),
+                    hospital: MERCY.into(),
+                    lines: vec![line(Family::Plasma, Abo::AB, RhD::Positive, 2)],
+                    priority: Priority::Routine,
+                    needed_by: Some(needed_by),
+                },
+            )),
         )
         .unwrap();
     assert_eq!(centre.state.orders["N"].due_at, needed_by);
@@ -346,12 +374,16 @@ fn order_clock_due_times_follow_the_priority_and_at_risk_orders_come_first() {
 #[test]
 fn order_clock_a_needed_by_time_in_the_past_or_an_empty_line_is_refused() {
     let mut centre = supplied();
-    let place = |needed_by, quantity| Command::PlaceOrder {
-        order_id: "X".into(),
-        hospital: MERCY.into(),
-        lines: vec![line(Family::RedCells, Abo::A, RhD::Positive, quantity)],
-        priority: Priority::Asap,
-        needed_by,
+    let place = |needed_by, quantity| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::PlaceOrder {
+                order_id: "X".into(),
+                hospital: MERCY.into(),
+                lines: vec![line(Family::RedCells, Abo::A, RhD::Positive, quantity)],
+                priority: Priority::Asap,
+                needed_by,
+            },
+        ))
     };
     let past = Some(centre.now - Duration::hours(1));
     assert_eq!(
@@ -369,12 +401,16 @@ fn order_clock_a_needed_by_time_in_the_past_or_an_empty_line_is_refused() {
 #[test]
 fn p11_access_a_hospital_user_orders_and_sees_only_for_its_own_hospital() {
     let mut centre = supplied();
-    let place = |hospital: &str| Command::PlaceOrder {
-        order_id: format!("O-{hospital}"),
-        hospital: hospital.into(),
-        lines: vec![line(Family::RedCells, Abo::O, RhD::Positive, 1)],
-        priority: Priority::Routine,
-        needed_by: None,
+    let place = |hospital: &str| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::PlaceOrder {
+                order_id: format!("O-{hospital}"),
+                hospital: hospital.into(),
+                lines: vec![line(Family::RedCells, Abo::O, RhD::Positive, 1)],
+                priority: Priority::Routine,
+                needed_by: None,
+            },
+        ))
     };
     let refusal = centre
         .run_as(STLUKES_USER, Role::HospitalUser, place(MERCY))
@@ -400,10 +436,12 @@ fn p11_access_a_hospital_user_orders_and_sees_only_for_its_own_hospital() {
             .run_as(
                 MERCY_USER,
                 Role::HospitalUser,
-                Command::AllocateOrder {
-                    order_id: "O-mercy".into(),
-                    units: vec![]
-                }
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::AllocateOrder {
+                        order_id: "O-mercy".into(),
+                        units: vec![]
+                    }
+                ))
             )
             .unwrap_err()
             .rule,
@@ -417,22 +455,26 @@ fn p11_access_a_hospital_system_token_acts_only_for_its_hospital_and_not_once_re
     centre
         .run(
             Role::Admin,
-            Command::IssueApiToken {
+            Command::Server(ServerCommand::IssueApiToken {
                 token_id: "0123456789abcdef".into(),
                 name: "Mercy LIS".into(),
                 role: Role::HospitalUser,
                 hospital: Some(MERCY.into()),
                 digest: "ab".repeat(32),
-            },
+            }),
         )
         .unwrap();
     let token = "token:0123456789abcdef";
-    let place = |id: &str, hospital: &str| Command::PlaceOrder {
-        order_id: id.into(),
-        hospital: hospital.into(),
-        lines: vec![line(Family::RedCells, Abo::O, RhD::Positive, 1)],
-        priority: Priority::Routine,
-        needed_by: None,
+    let place = |id: &str, hospital: &str| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::PlaceOrder {
+                order_id: id.into(),
+                hospital: hospital.into(),
+                lines: vec![line(Family::RedCells, Abo::O, RhD::Positive, 1)],
+                priority: Priority::Routine,
+                needed_by: None,
+            },
+        ))
     };
     let refusal = centre
         .run_as(token, Role::HospitalUser, place("O-1", "stlukes"))
@@ -454,10 +496,10 @@ fn p11_access_a_hospital_system_token_acts_only_for_its_hospital_and_not_once_re
     centre
         .run(
             Role::Admin,
-            Command::RevokeApiToken {
+            Command::Client(ClientCommand::Access(AccessCommand::RevokeApiToken {
                 token_id: "0123456789abcdef".into(),
                 reason: "LIS replaced".into(),
-            },
+            })),
         )
         .unwrap();
     let refusal = centre
@@ -474,16 +516,22 @@ fn order_clock_standing_orders_renew_once_a_week_on_their_weekday() {
         .run_as(
             MERCY_USER,
             Role::HospitalUser,
-            Command::PlaceStandingOrder {
-                standing_order_id: "STD-MERCY".into(),
-                hospital: MERCY.into(),
-                lines: vec![line(Family::Platelets, Abo::A, RhD::Positive, 4)],
-                priority: Priority::Routine,
-                weekday: Weekday::Wednesday,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceStandingOrder {
+                    standing_order_id: "STD-MERCY".into(),
+                    hospital: MERCY.into(),
+                    lines: vec![line(Family::Platelets, Abo::A, RhD::Positive, 4)],
+                    priority: Priority::Routine,
+                    weekday: Weekday::Wednesday,
+                },
+            )),
         )
         .unwrap();
-    let renew = |at| Command::RenewStandingOrders { as_of: at };
+    let renew = |at| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::RenewStandingOrders { as_of: at },
+        ))
+    };
     let now = centre.now;
     let events = centre.run(Role::Distribution, renew(now)).unwrap();
     assert_eq!(events.len(), 1);
@@ -504,10 +552,12 @@ fn order_clock_standing_orders_renew_once_a_week_on_their_weekday() {
     centre
         .run(
             Role::Distribution,
-            Command::CancelOrder {
-                order_id: "STD-MERCY".into(),
-                reason: "ward closed".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::CancelOrder {
+                    order_id: "STD-MERCY".into(),
+                    reason: "ward closed".into(),
+                },
+            )),
         )
         .unwrap();
     centre.advance(Duration::days(7));
@@ -532,11 +582,11 @@ fn alloc_fefo_proposes_only_released_in_date_free_units_earliest_expiry_first() 
     centre
         .run(
             Role::QualityAssurance,
-            Command::PlaceHold {
+            Command::Client(ClientCommand::Release(ReleaseCommand::PlaceHold {
                 target: HoldTarget::Component { id: held.clone() },
                 kind: HoldKind::Qa,
                 reason: "bag inspection".into(),
-            },
+            })),
         )
         .unwrap();
     // Quarantined: produced but never released.
@@ -545,7 +595,7 @@ fn alloc_fefo_proposes_only_released_in_date_free_units_earliest_expiry_first() 
         .walk_in(
             &name,
             time::macros::date!(1970 - 01 - 01),
-            hemaflow_domain::eligibility::Procedure::WholeBlood,
+            hemaflow_domain::donor_centre::eligibility::Procedure::WholeBlood,
         )
         .unwrap();
     centre.produce(&din, "rbc_ffp").unwrap();
@@ -683,10 +733,12 @@ fn alloc_subst_a_positive_short_gets_o_positive_then_o_negative_and_records_the_
     centre
         .run(
             Role::Distribution,
-            Command::AllocateOrder {
-                order_id: "APOS".into(),
-                units: proposal.choices(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::AllocateOrder {
+                    order_id: "APOS".into(),
+                    units: proposal.choices(),
+                },
+            )),
         )
         .unwrap();
     let order = &centre.state.orders["APOS"];
@@ -803,7 +855,7 @@ fn dist_pick_refuses_quarantined_unsafe_expired_unallocated_and_picked_units_wit
         .walk_in(
             "Quarantined",
             time::macros::date!(1971 - 02 - 03),
-            hemaflow_domain::eligibility::Procedure::WholeBlood,
+            hemaflow_domain::donor_centre::eligibility::Procedure::WholeBlood,
         )
         .unwrap();
     let q = centre.produce(&din, "rbc_ffp").unwrap();
@@ -817,10 +869,12 @@ fn dist_pick_refuses_quarantined_unsafe_expired_unallocated_and_picked_units_wit
     centre
         .run(
             Role::QualityAssurance,
-            Command::DiscardComponent {
-                component: other.clone(),
-                reason: "leaking bag".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DiscardComponent {
+                    component: other.clone(),
+                    reason: "leaking bag".into(),
+                },
+            )),
         )
         .unwrap();
     let refusal = pick(&mut centre, "S", "ORD", &other).unwrap_err();
@@ -901,9 +955,13 @@ fn dist_ship_refuses_an_unscanned_unit_and_a_wrong_temperature_then_moves_units_
 fn dist_receipt_is_by_the_consignee_scanning_each_unit_of_the_shipment() {
     let mut centre = supplied();
     let unit = shipped_unit(&mut centre);
-    let receipt = |c: &str| Command::ConfirmReceipt {
-        shipment_id: "SHP-1".into(),
-        component: c.into(),
+    let receipt = |c: &str| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::ConfirmReceipt {
+                shipment_id: "SHP-1".into(),
+                component: c.into(),
+            },
+        ))
     };
     let refusal = centre
         .run_as(STLUKES_USER, Role::HospitalUser, receipt(&unit))
@@ -947,21 +1005,27 @@ fn dist_return_red_cells_out_over_30_minutes_are_not_accepted_back_and_are_disca
         .run_as(
             MERCY_USER,
             Role::HospitalUser,
-            Command::ReturnUnit {
-                component: unit.clone(),
-                minutes_out_of_storage: 45,
-                reason: "surgery cancelled".into(),
-                seal_intact: true,
-                validated_container: false,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReturnUnit {
+                    component: unit.clone(),
+                    minutes_out_of_storage: 45,
+                    reason: "surgery cancelled".into(),
+                    seal_intact: true,
+                    validated_container: false,
+                },
+            )),
         )
         .unwrap();
     assert_eq!(centre.component(&unit).unwrap().status, Status::Returned);
     assert_eq!(queries::pending_returns(&centre.state).len(), 1);
-    let review = |accept| Command::ReviewReturn {
-        component: unit.clone(),
-        accept,
-        reason: "QA review".into(),
+    let review = |accept| {
+        Command::Client(ClientCommand::Distribution(
+            DistributionCommand::ReviewReturn {
+                component: unit.clone(),
+                accept,
+                reason: "QA review".into(),
+            },
+        ))
     };
     let refusal = centre
         .run(Role::QualityAssurance, review(true))
@@ -989,13 +1053,15 @@ fn dist_return_a_unit_within_the_criteria_goes_back_to_available_stock_and_ships
         .run_as(
             STLUKES_USER,
             Role::HospitalUser,
-            Command::ReturnUnit {
-                component: unit.clone(),
-                minutes_out_of_storage: 10,
-                reason: "not needed".into(),
-                seal_intact: true,
-                validated_container: false,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReturnUnit {
+                    component: unit.clone(),
+                    minutes_out_of_storage: 10,
+                    reason: "not needed".into(),
+                    seal_intact: true,
+                    validated_container: false,
+                },
+            )),
         )
         .unwrap_err();
     assert_eq!(
@@ -1005,23 +1071,27 @@ fn dist_return_a_unit_within_the_criteria_goes_back_to_available_stock_and_ships
     centre
         .run(
             Role::Distribution,
-            Command::ReturnUnit {
-                component: unit.clone(),
-                minutes_out_of_storage: 90,
-                reason: "not needed".into(),
-                seal_intact: true,
-                validated_container: true,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReturnUnit {
+                    component: unit.clone(),
+                    minutes_out_of_storage: 90,
+                    reason: "not needed".into(),
+                    seal_intact: true,
+                    validated_container: true,
+                },
+            )),
         )
         .unwrap();
     centre
         .run(
             Role::QualityAssurance,
-            Command::ReviewReturn {
-                component: unit.clone(),
-                accept: true,
-                reason: "validated cooler, 2-8 °C log".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReviewReturn {
+                    component: unit.clone(),
+                    accept: true,
+                    reason: "validated cooler, 2-8 °C log".into(),
+                },
+            )),
         )
         .unwrap();
     let c = centre.component(&unit).unwrap();
@@ -1054,23 +1124,29 @@ fn order_state_a_discarded_allocated_unit_leaves_the_order_and_a_cancelled_order
     let events = centre
         .run(
             Role::QualityAssurance,
-            Command::DiscardComponent {
-                component: a.clone(),
-                reason: "clots seen".into(),
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::DiscardComponent {
+                    component: a.clone(),
+                    reason: "clots seen".into(),
+                },
+            )),
         )
         .unwrap();
-    assert!(matches!(&events[0], Event::AllocationWithdrawn { id, .. } if *id == a));
+    assert!(
+        matches!(&events[0], Event::Distribution(DistributionEvent::AllocationWithdrawn { id, .. }) if *id == a)
+    );
     assert!(centre.state.shipments["SHP"].components.is_empty());
     assert_eq!(centre.state.orders["ORD"].units.len(), 1);
     centre
         .run_as(
             MERCY_USER,
             Role::HospitalUser,
-            Command::CancelOrder {
-                order_id: "ORD".into(),
-                reason: "patient stable".into(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::CancelOrder {
+                    order_id: "ORD".into(),
+                    reason: "patient stable".into(),
+                },
+            )),
         )
         .unwrap();
     assert!(centre.state.allocations.is_empty());
@@ -1079,10 +1155,12 @@ fn order_state_a_discarded_allocated_unit_leaves_the_order_and_a_cancelled_order
         centre
             .run(
                 Role::Distribution,
-                Command::CancelOrder {
-                    order_id: "ORD".into(),
-                    reason: "again".into()
-                }
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::CancelOrder {
+                        order_id: "ORD".into(),
+                        reason: "again".into()
+                    }
+                ))
             )
             .unwrap_err()
             .rule,

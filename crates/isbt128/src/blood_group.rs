@@ -1,8 +1,10 @@
 //! Data structure 002, Blood Groups [ABO and RhD] (ST-001 §2.4.2, Tables 4 [RT005],
 //! 5 [RT006] and 6 [RT007]).
 
-/// ABO group.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// ABO group. Ordered O, A, B, AB (the order of Table 4's rows); in JSON (feature `serde`)
+/// `"O"`, `"A"`, `"B"`, `"AB"`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Abo {
     O,
     A,
@@ -21,8 +23,10 @@ impl Abo {
     }
 }
 
-/// RhD type.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+/// RhD type; in JSON (feature `serde`) `"positive"` or `"negative"`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum RhD {
     Positive,
     Negative,

@@ -14,16 +14,20 @@
 //! and orders stand at every stage.
 //! [`seed`] runs the stream through the ledger; the same stream serves the ledger benchmark.
 
+use hemaflow_domain::{
+    AccessCommand, ClientCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
+    ManufacturingCommand, ReleaseCommand,
+};
 use std::collections::{BTreeMap, BTreeSet};
 
 use hemaflow_domain::command::{Command, Event, TestResultInput};
-use hemaflow_domain::components::{Family, Status};
-use hemaflow_domain::donor::{Identity, Sex};
-use hemaflow_domain::eligibility::{Procedure, QuestionnaireFinding};
-use hemaflow_domain::release::HoldTarget;
+use hemaflow_domain::donor_centre::donor::{Identity, Sex};
+use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding};
+use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::{Family, Status};
+use hemaflow_domain::release::gate::HoldTarget;
 use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::simulation::Rng;
-use hemaflow_domain::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 use hemaflow_domain::{Config, Context, Role, State, decide, evolve};
 use hemaflow_ledger::{LedgerError, Outcome, Store};
 use serde::Serialize;
@@ -351,9 +355,9 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
     planner.run(
         "p.svensson",
         Role::Admin,
-        Command::Configure {
+        Command::Client(ClientCommand::Access(AccessCommand::Configure {
             config: Box::new(Config::default()),
-        },
+        })),
     );
     planner.open_supply();
     for index in 0..planner.donors.len() {
@@ -510,10 +514,12 @@ impl Planner {
                 self.run(
                     actor,
                     Role::Manufacturing,
-                    Command::ProduceComponents {
-                        din,
-                        recipe: recipe.to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::ProduceComponents {
+                            din,
+                            recipe: recipe.to_owned(),
+                        },
+                    )),
                 );
             }
             Step::Typing { din, donor } => self.typing(&din, donor),
@@ -523,7 +529,13 @@ impl Planner {
             Step::Expire => {
                 let actor = self.pick_actor(Role::Distribution);
                 let as_of = self.now;
-                self.run(actor, Role::Distribution, Command::ExpireUnits { as_of });
+                self.run(
+                    actor,
+                    Role::Distribution,
+                    Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
+                        as_of,
+                    })),
+                );
             }
             Step::PostDonationInformation => self.post_donation_information(),
             Step::Transfer => self.transfer(),
@@ -557,12 +569,16 @@ impl Planner {
         let Some(events) = self.run(
             collector,
             Role::CollectionStaff,
-            Command::RegisterDonor { identity },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RegisterDonor { identity },
+            )),
         ) else {
             return;
         };
         let Some(donor_id) = events.iter().find_map(|e| match e {
-            Event::DonorRegistered { donor } => Some(donor.id.clone()),
+            Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
+                Some(donor.id.clone())
+            }
             _ => None,
         }) else {
             return;
@@ -592,15 +608,19 @@ impl Planner {
             .run(
                 collector,
                 Role::CollectionStaff,
-                Command::RecordScreening {
-                    donor_id: donor_id.clone(),
-                    procedure,
-                    input,
-                },
+                Command::Client(ClientCommand::DonorCentre(
+                    DonorCentreCommand::RecordScreening {
+                        donor_id: donor_id.clone(),
+                        procedure,
+                        input,
+                    },
+                )),
             )
             .and_then(|events| {
                 events.into_iter().find_map(|e| match e {
-                    Event::ScreeningRecorded { screening } => Some(*screening),
+                    Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
+                        Some(*screening)
+                    }
                     _ => None,
                 })
             });
@@ -621,22 +641,24 @@ impl Planner {
         let collected = self.run(
             collector,
             Role::CollectionStaff,
-            Command::CollectDonation {
-                din: din.clone(),
-                donor_id,
-                screening_id: screening.id,
-                container: hemaflow_domain::collection::Container {
-                    catalogue_number: "BAG-450-CPD-AS1".to_owned(),
-                    lot: format!("L{}-{}", self.now.year(), site.code),
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::CollectDonation {
+                    din: din.clone(),
+                    donor_id,
+                    screening_id: screening.id,
+                    container: hemaflow_domain::donor_centre::collection::Container {
+                        catalogue_number: "BAG-450-CPD-AS1".to_owned(),
+                        lot: format!("L{}-{}", self.now.year(), site.code),
+                    },
+                    started_at: self.now - Duration::minutes(12),
+                    ended_at: self.now,
+                    volume_ml,
+                    red_cell_loss_ml: 0,
+                    phlebotomist: collector.to_owned(),
+                    adverse_reactions: Vec::new(),
+                    collection_state: site.state.to_owned(),
                 },
-                started_at: self.now - Duration::minutes(12),
-                ended_at: self.now,
-                volume_ml,
-                red_cell_loss_ml: 0,
-                phlebotomist: collector.to_owned(),
-                adverse_reactions: Vec::new(),
-                collection_state: site.state.to_owned(),
-            },
+            )),
         );
         if collected.is_none() {
             return;
@@ -700,20 +722,20 @@ impl Planner {
             self.run(
                 tech,
                 Role::LabTechnologist,
-                Command::RecordBloodGroup {
+                Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                     din: din.to_owned(),
                     abo: determined,
                     rhd,
-                },
+                })),
             );
         }
         self.run(
             tech,
             Role::LabTechnologist,
-            Command::RecordAntibodyScreen {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
                 din: din.to_owned(),
                 positive: false,
-            },
+            })),
         );
         let at = self.now + self.minutes(180, 420);
         let din = din.to_owned();
@@ -763,7 +785,7 @@ impl Planner {
             self.run(
                 tech,
                 Role::LabTechnologist,
-                Command::RecordTestResult { result },
+                Command::Client(ClientCommand::Lab(LabCommand::RecordTestResult { result })),
             );
         }
         if reacts {
@@ -777,14 +799,14 @@ impl Planner {
                 self.run(
                     tech,
                     Role::LabTechnologist,
-                    Command::RecordTestResult {
+                    Command::Client(ClientCommand::Lab(LabCommand::RecordTestResult {
                         result: TestResultInput {
                             din: din.to_owned(),
                             test: reactive_marker.clone(),
                             stage: Stage::Repeat,
                             reading: repeat,
                         },
-                    },
+                    })),
                 );
             }
         }
@@ -827,10 +849,12 @@ impl Planner {
                 self.run(
                     maker,
                     Role::Manufacturing,
-                    Command::DiscardComponent {
-                        component: id,
-                        reason: "bag leak found at visual inspection".to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::DiscardComponent {
+                            component: id,
+                            reason: "bag leak found at visual inspection".to_owned(),
+                        },
+                    )),
                 );
                 continue;
             }
@@ -838,28 +862,32 @@ impl Planner {
                 self.run(
                     maker,
                     Role::Manufacturing,
-                    Command::RecordBacterialControl {
-                        component: id.clone(),
-                        method: "lvds_48h".to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::RecordBacterialControl {
+                            component: id.clone(),
+                            method: "lvds_48h".to_owned(),
+                        },
+                    )),
                 );
             }
             self.run(
                 maker,
                 Role::Manufacturing,
-                Command::VerifyLabel {
-                    component: id.clone(),
-                    // Read now: a bacterial-control step above may have changed the expiry.
-                    scans: label_scans(&self.state, &id),
-                },
+                Command::Client(ClientCommand::Manufacturing(
+                    ManufacturingCommand::VerifyLabel {
+                        component: id.clone(),
+                        // Read now: a bacterial-control step above may have changed the expiry.
+                        scans: label_scans(&self.state, &id),
+                    },
+                )),
             );
             let qa = self.pick_actor(Role::QualityAssurance);
             let released = self.run(
                 qa,
                 Role::QualityAssurance,
-                Command::ReleaseComponent {
+                Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
                     component: id.clone(),
-                },
+                })),
             );
             if released.is_some() {
                 self.put_away(&id);
@@ -873,12 +901,12 @@ impl Planner {
         self.run(
             qa,
             Role::QualityAssurance,
-            Command::ResolveBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::ResolveBloodGroup {
                 din: din.to_owned(),
                 abo,
                 rhd,
                 reason: "third determination on a fresh segment agrees with the first".to_owned(),
-            },
+            })),
         );
         let holds: Vec<String> = self
             .state
@@ -895,10 +923,10 @@ impl Planner {
             self.run(
                 qa,
                 Role::QualityAssurance,
-                Command::ReleaseHold {
+                Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseHold {
                     hold_id,
                     reason: "ABO/RhD discrepancy resolved".to_owned(),
-                },
+                })),
             );
         }
         let at = self.now + self.minutes(60, 180);
@@ -925,11 +953,13 @@ impl Planner {
             self.run(
                 collector,
                 Role::CollectionStaff,
-                Command::RecordPostDonationInformation {
-                    donor_id,
-                    information: "donor called: fever and diarrhoea two days after donating"
-                        .to_owned(),
-                },
+                Command::Client(ClientCommand::Release(
+                    ReleaseCommand::RecordPostDonationInformation {
+                        donor_id,
+                        information: "donor called: fever and diarrhoea two days after donating"
+                            .to_owned(),
+                    },
+                )),
             );
         }
     }
@@ -1128,7 +1158,9 @@ fn label_scans(state: &hemaflow_domain::State, id: &str) -> Vec<String> {
     state
         .components
         .get(id)
-        .and_then(|component| hemaflow_domain::label::expected_structures(state, component).ok())
+        .and_then(|component| {
+            hemaflow_domain::manufacturing::label::expected_structures(state, component).ok()
+        })
         .map(|structures| structures.iter().map(|s| s.encode()).collect())
         .unwrap_or_default()
 }

@@ -14,10 +14,13 @@
 //! reads every entry of the ledger, up to [`MAX_ROUNDS`] times; it is kept as the oracle of
 //! the tests and is used when an identifier to follow is not a term.
 
+use hemaflow_domain::{
+    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
+};
 use std::collections::BTreeSet;
 
 use hemaflow_domain::command::Event;
-use hemaflow_domain::release::HoldTarget;
+use hemaflow_domain::release::gate::HoldTarget;
 use hemaflow_isbt128::{DataStructure, Din, Kind, ParseError, parse_as};
 use hemaflow_ledger::terms::is_term;
 use hemaflow_ledger::{Entry, EntryKind, Store, StoreError};
@@ -87,7 +90,7 @@ pub async fn history<S: Store>(store: &S, din: &Din) -> Result<Option<History>, 
         let terms: Vec<&str> = new.iter().map(String::as_str).collect();
         for_each_entry_with(store, &terms, |entry| {
             if let Some(Some(event)) = concerning(entry, &ids) {
-                if let Event::DonationCollected { donation } = &event
+                if let Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) = &event
                     && donation.din == din.as_str()
                 {
                     donor_id = Some(donation.donor_id.clone());
@@ -151,7 +154,8 @@ pub async fn history_by_scan<S: Store>(
         let before = ids.len();
         for_each_entry(store, |entry| {
             if let Some(event) = concerning(entry, &ids) {
-                if let Some(Event::DonationCollected { donation }) = &event
+                if let Some(Event::DonorCentre(DonorCentreEvent::DonationCollected { donation })) =
+                    &event
                     && donation.din == din.as_str()
                 {
                     donor_id = Some(donation.donor_id.clone());
@@ -223,19 +227,23 @@ fn mentions(value: &serde_json::Value, ids: &BTreeSet<String>) -> bool {
 /// The identifiers an event gives to things of the unit's story, which later entries name.
 fn identifiers_made_by(event: &Event) -> Vec<String> {
     match event {
-        Event::DonorRegistered { donor } => vec![donor.id.clone()],
-        Event::ScreeningRecorded { screening } => vec![screening.id.clone()],
-        Event::DonorDeferred { deferral } => vec![deferral.id.clone()],
-        Event::DonationCollected { donation } => {
+        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => vec![donor.id.clone()],
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
+            vec![screening.id.clone()]
+        }
+        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => {
+            vec![deferral.id.clone()]
+        }
+        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => {
             vec![donation.din.clone(), donation.donor_id.clone()]
         }
         // A pool made of the unit gets its own DIN: its story continues the unit's.
-        Event::ComponentProduced { component } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
             vec![component.id.clone(), component.din.clone()]
         }
-        Event::ComponentProcessed { into, .. } => into.clone(),
-        Event::HoldPlaced { hold } => vec![hold.id.clone()],
-        Event::TaskOpened { task } => vec![task.id.clone()],
+        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { into, .. }) => into.clone(),
+        Event::Release(ReleaseEvent::HoldPlaced { hold }) => vec![hold.id.clone()],
+        Event::Release(ReleaseEvent::TaskOpened { task }) => vec![task.id.clone()],
         _ => Vec::new(),
     }
 }
@@ -265,10 +273,13 @@ fn refusal_summary(payload: &str) -> String {
     format!("refused ({rule}): {message}")
 }
 
-fn group(abo: &hemaflow_domain::testing::Abo, rhd: &hemaflow_domain::testing::RhD) -> String {
+fn group(
+    abo: &hemaflow_domain::lab::testing::Abo,
+    rhd: &hemaflow_domain::lab::testing::RhD,
+) -> String {
     let sign = match rhd {
-        hemaflow_domain::testing::RhD::Positive => "+",
-        hemaflow_domain::testing::RhD::Negative => "-",
+        hemaflow_domain::lab::testing::RhD::Positive => "+",
+        hemaflow_domain::lab::testing::RhD::Negative => "-",
     };
     format!("{abo:?}{sign}")
 }
@@ -276,15 +287,17 @@ fn group(abo: &hemaflow_domain::testing::Abo, rhd: &hemaflow_domain::testing::Rh
 /// One readable line per event, as a supervisor reading the record would say it.
 pub fn summary(event: &Event) -> String {
     match event {
-        Event::Configured { by, .. } => format!("site configuration changed by {by}"),
-        Event::DonorRegistered { donor } => format!(
+        Event::Access(AccessEvent::Configured { by, .. }) => {
+            format!("site configuration changed by {by}")
+        }
+        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => format!(
             "donor {} registered: {}, {} (born {})",
             donor.id,
             donor.identity.family_name,
             donor.identity.given_name,
             donor.identity.date_of_birth
         ),
-        Event::ScreeningRecorded { screening } => {
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
             let verdict = if screening.accepted {
                 "accepted".to_owned()
             } else {
@@ -296,7 +309,7 @@ pub fn summary(event: &Event) -> String {
                 screening.id, screening.procedure
             )
         }
-        Event::DonorDeferred { deferral } => format!(
+        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => format!(
             "donor {} deferred: {} ({:?}, from {}{})",
             deferral.donor_id,
             deferral.description,
@@ -307,12 +320,12 @@ pub fn summary(event: &Event) -> String {
                 .map(|d| format!(" until {d}"))
                 .unwrap_or_default()
         ),
-        Event::DonorRequalified {
+        Event::DonorCentre(DonorCentreEvent::DonorRequalified {
             deferral_id,
             reason,
             ..
-        } => format!("deferral {deferral_id} lifted: {reason}"),
-        Event::DonationCollected { donation } => format!(
+        }) => format!("deferral {deferral_id} lifted: {reason}"),
+        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => format!(
             "{:?} donation {} collected from donor {}: {} mL ({:?}) in {}",
             donation.procedure,
             donation.din,
@@ -321,65 +334,67 @@ pub fn summary(event: &Event) -> String {
             donation.volume_status,
             donation.collection_state
         ),
-        Event::TestsOrdered { din, tests } => {
+        Event::Lab(LabEvent::TestsOrdered { din, tests }) => {
             format!(
                 "{} tests ordered for {din}: {}",
                 tests.len(),
                 tests.join(", ")
             )
         }
-        Event::TestResultRecorded {
+        Event::Lab(LabEvent::TestResultRecorded {
             din,
             test,
             stage,
             reading,
             status,
             ..
-        } => format!("{din} {test} {stage:?}: {reading:?} -> {}", marker(status)),
-        Event::DonationUnsuitable { din, reason, .. } => {
+        }) => format!("{din} {test} {stage:?}: {reading:?} -> {}", marker(status)),
+        Event::Lab(LabEvent::DonationUnsuitable { din, reason, .. }) => {
             format!("donation {din} unsuitable: {reason}")
         }
-        Event::BloodGroupDetermined { din, abo, rhd, .. } => {
+        Event::Lab(LabEvent::BloodGroupDetermined { din, abo, rhd, .. }) => {
             format!("{din} ABO/RhD determined: {}", group(abo, rhd))
         }
-        Event::BloodGroupResolved {
+        Event::Lab(LabEvent::BloodGroupResolved {
             din,
             abo,
             rhd,
             reason,
             ..
-        } => format!("{din} ABO/RhD resolved as {}: {reason}", group(abo, rhd)),
-        Event::DonorBloodGroupConfirmed {
+        }) => format!("{din} ABO/RhD resolved as {}: {reason}", group(abo, rhd)),
+        Event::Lab(LabEvent::DonorBloodGroupConfirmed {
             donor_id, abo, rhd, ..
-        } => format!(
+        }) => format!(
             "donor {donor_id} blood group confirmed: {}",
             group(abo, rhd)
         ),
-        Event::AntibodyScreenRecorded { din, positive, .. } => format!(
+        Event::Lab(LabEvent::AntibodyScreenRecorded { din, positive, .. }) => format!(
             "{din} antibody screen {}",
             if *positive { "POSITIVE" } else { "negative" }
         ),
-        Event::ComponentProduced { component } => format!(
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => format!(
             "component {} produced: {} ({}), expires {}",
             component.id,
             component.name,
             component.status.as_str(),
             rfc3339(component.expires_at)
         ),
-        Event::ComponentProcessed { id, into, .. } => {
+        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, into, .. }) => {
             format!("component {id} processed into {}", into.join(", "))
         }
-        Event::BacterialControlRecorded {
+        Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded {
             id,
             method,
             expires_at,
             ..
-        } => format!(
+        }) => format!(
             "{id} bacterial control {method}: expiry now {}",
             rfc3339(*expires_at)
         ),
-        Event::LabelVerified { id, by, .. } => format!("label of {id} verified by {by}"),
-        Event::UserCreated { user } => {
+        Event::Manufacturing(ManufacturingEvent::LabelVerified { id, by, .. }) => {
+            format!("label of {id} verified by {by}")
+        }
+        Event::Access(AccessEvent::UserCreated { user }) => {
             format!(
                 "user {} ({}) created as {}",
                 user.id,
@@ -387,45 +402,53 @@ pub fn summary(event: &Event) -> String {
                 user.role.as_str()
             )
         }
-        Event::PasswordSet { user_id, by, .. } => format!("password of {user_id} set by {by}"),
-        Event::UserDisabled {
+        Event::Access(AccessEvent::PasswordSet { user_id, by, .. }) => {
+            format!("password of {user_id} set by {by}")
+        }
+        Event::Access(AccessEvent::UserDisabled {
             user_id,
             reason,
             by,
             ..
-        } => format!("user {user_id} disabled by {by}: {reason}"),
-        Event::ApiTokenIssued { token } => format!(
+        }) => format!("user {user_id} disabled by {by}: {reason}"),
+        Event::Access(AccessEvent::ApiTokenIssued { token }) => format!(
             "API token {} ({}) issued as {} by {}",
             token.id,
             token.name,
             token.role.as_str(),
             token.issued_by
         ),
-        Event::ApiTokenRevoked {
+        Event::Access(AccessEvent::ApiTokenRevoked {
             token_id,
             reason,
             by,
             ..
-        } => format!("API token {token_id} revoked by {by}: {reason}"),
-        Event::SignInRecorded { attempt } => format!(
+        }) => format!("API token {token_id} revoked by {by}: {reason}"),
+        Event::Access(AccessEvent::SignInRecorded { attempt }) => format!(
             "{} of {}: {:?}",
             attempt.channel, attempt.user_id, attempt.outcome
         ),
-        Event::Signed { signature } => format!(
+        Event::Access(AccessEvent::Signed { signature }) => format!(
             "{} by {} ({}) at {}",
             signature.signed, signature.printed_name, signature.meaning, signature.signed_at
         ),
-        Event::ComponentReleased { id, by, .. } => format!("{id} released by {by}"),
-        Event::ComponentQuarantined { id, hold_id, .. } => {
+        Event::Release(ReleaseEvent::ComponentReleased { id, by, .. }) => {
+            format!("{id} released by {by}")
+        }
+        Event::Release(ReleaseEvent::ComponentQuarantined { id, hold_id, .. }) => {
             format!("{id} quarantined by hold {hold_id}")
         }
-        Event::ComponentMarkedUnsafe { id, reason, .. } => format!("{id} UNSAFE: {reason}"),
-        Event::ComponentDiscarded { id, reason, by, .. } => {
+        Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, reason, .. }) => {
+            format!("{id} UNSAFE: {reason}")
+        }
+        Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, reason, by, .. }) => {
             format!("{id} discarded by {by}: {reason}")
         }
-        Event::ComponentExpired { id, .. } => format!("{id} expired"),
-        Event::ComponentShipped { id, consignee, .. } => format!("{id} shipped to {consignee}"),
-        Event::HoldPlaced { hold } => {
+        Event::Release(ReleaseEvent::ComponentExpired { id, .. }) => format!("{id} expired"),
+        Event::Distribution(DistributionEvent::ComponentShipped { id, consignee, .. }) => {
+            format!("{id} shipped to {consignee}")
+        }
+        Event::Release(ReleaseEvent::HoldPlaced { hold }) => {
             let target = match &hold.target {
                 HoldTarget::Donation { din } => format!("donation {din}"),
                 HoldTarget::Component { id } => format!("component {id}"),
@@ -435,10 +458,10 @@ pub fn summary(event: &Event) -> String {
                 hold.id, hold.kind, hold.reason
             )
         }
-        Event::HoldReleased {
+        Event::Release(ReleaseEvent::HoldReleased {
             hold_id, reason, ..
-        } => format!("hold {hold_id} released: {reason}"),
-        Event::TaskOpened { task } => {
+        }) => format!("hold {hold_id} released: {reason}"),
+        Event::Release(ReleaseEvent::TaskOpened { task }) => {
             format!("task {} ({:?}): {}", task.id, task.kind, task.reason)
         }
         other => supply_summary(other),
@@ -448,62 +471,64 @@ pub fn summary(event: &Event) -> String {
 /// Lines for the hospital-supply events.
 fn supply_summary(event: &Event) -> String {
     match event {
-        Event::SiteRegistered { site } => format!("site {} ({}) registered", site.id, site.name),
-        Event::StorageRegistered { storage } => format!(
+        Event::Distribution(DistributionEvent::SiteRegistered { site }) => {
+            format!("site {} ({}) registered", site.id, site.name)
+        }
+        Event::Distribution(DistributionEvent::StorageRegistered { storage }) => format!(
             "storage {} at site {} registered ({} to {} °C)",
             storage.id, storage.site_id, storage.min_c, storage.max_c
         ),
-        Event::ComponentStored {
+        Event::Distribution(DistributionEvent::ComponentStored {
             id,
             site,
             storage,
             by,
             ..
-        } => format!("{id} put away in {storage} at site {site} by {by}"),
-        Event::TransferDispatched { transfer } => format!(
+        }) => format!("{id} put away in {storage} at site {site} by {by}"),
+        Event::Distribution(DistributionEvent::TransferDispatched { transfer }) => format!(
             "transfer {} from {} to {} dispatched: {}",
             transfer.id,
             transfer.from,
             transfer.to,
             transfer.components.join(", ")
         ),
-        Event::TransferReceived {
+        Event::Distribution(DistributionEvent::TransferReceived {
             transfer_id,
             id,
             site,
             ..
-        } => format!("{id} received at site {site} (transfer {transfer_id})"),
-        Event::HospitalRegistered { hospital } => {
+        }) => format!("{id} received at site {site} (transfer {transfer_id})"),
+        Event::Distribution(DistributionEvent::HospitalRegistered { hospital }) => {
             format!("hospital {} ({}) registered", hospital.id, hospital.name)
         }
-        Event::OrderPlaced { order } => format!(
+        Event::Distribution(DistributionEvent::OrderPlaced { order }) => format!(
             "order {} placed for {} ({}, due {})",
             order.id,
             order.hospital,
             order.priority.as_str(),
             rfc3339(order.due_at)
         ),
-        Event::StandingOrderPlaced { standing_order } => format!(
+        Event::Distribution(DistributionEvent::StandingOrderPlaced { standing_order }) => format!(
             "standing order {} placed for {} every {}",
             standing_order.id, standing_order.hospital, standing_order.weekday
         ),
-        Event::OrderCancelled {
+        Event::Distribution(DistributionEvent::OrderCancelled {
             order_id,
             cancellation,
-        } => format!("order {order_id} cancelled: {}", cancellation.reason),
-        Event::StandingOrderCancelled {
+        }) => format!("order {order_id} cancelled: {}", cancellation.reason),
+        Event::Distribution(DistributionEvent::StandingOrderCancelled {
             standing_order_id,
             cancellation,
-        } => format!(
+        }) => format!(
             "standing order {standing_order_id} cancelled: {}",
             cancellation.reason
         ),
-        Event::OrderAllocated {
+        Event::Distribution(DistributionEvent::OrderAllocated {
             order_id,
             units,
             by,
             ..
-        } => {
+        }) => {
             let units: Vec<String> = units
                 .iter()
                 .map(|u| match &u.substitution {
@@ -513,42 +538,42 @@ fn supply_summary(event: &Event) -> String {
                 .collect();
             format!("order {order_id} allocated by {by}: {}", units.join(", "))
         }
-        Event::AllocationWithdrawn {
+        Event::Distribution(DistributionEvent::AllocationWithdrawn {
             order_id,
             id,
             reason,
-        } => format!("{id} withdrawn from order {order_id}: {reason}"),
-        Event::ShipmentOpened { shipment } => format!(
+        }) => format!("{id} withdrawn from order {order_id}: {reason}"),
+        Event::Distribution(DistributionEvent::ShipmentOpened { shipment }) => format!(
             "shipment {} opened for order {} at site {}",
             shipment.id, shipment.order_id, shipment.site
         ),
-        Event::UnitPicked {
+        Event::Distribution(DistributionEvent::UnitPicked {
             shipment_id,
             id,
             by,
             ..
-        } => format!("{id} picked into shipment {shipment_id} by {by}"),
-        Event::ShipmentShipped {
+        }) => format!("{id} picked into shipment {shipment_id} by {by}"),
+        Event::Distribution(DistributionEvent::ShipmentShipped {
             shipment_id,
             dispatch,
-        } => format!(
+        }) => format!(
             "shipment {shipment_id} shipped in box {} at {} by {}",
             dispatch.box_id, dispatch.temperature_range, dispatch.courier
         ),
-        Event::ReceiptConfirmed {
+        Event::Distribution(DistributionEvent::ReceiptConfirmed {
             shipment_id,
             id,
             by,
             ..
-        } => format!("{id} received from shipment {shipment_id} by {by}"),
-        Event::UnitReturned { unit_return } => format!(
+        }) => format!("{id} received from shipment {shipment_id} by {by}"),
+        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => format!(
             "{} returned by {} after {} min out of storage: {}",
             unit_return.component,
             unit_return.hospital,
             unit_return.minutes_out_of_storage,
             unit_return.reason
         ),
-        Event::ReturnReviewed { id, review } => format!(
+        Event::Distribution(DistributionEvent::ReturnReviewed { id, review }) => format!(
             "return of {id} {} by {}: {}",
             if review.accepted {
                 "accepted"
@@ -567,8 +592,8 @@ fn rfc3339(at: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| at.to_string())
 }
 
-fn marker(status: &hemaflow_domain::testing::MarkerStatus) -> &'static str {
-    use hemaflow_domain::testing::MarkerStatus::*;
+fn marker(status: &hemaflow_domain::lab::testing::MarkerStatus) -> &'static str {
+    use hemaflow_domain::lab::testing::MarkerStatus::*;
     match status {
         Pending => "pending",
         InitialReactive { .. } => "initial reactive, repeat in duplicate",

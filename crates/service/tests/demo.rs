@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::components::Status;
+use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_service::demo::{DemoError, DemoOptions, plan, seed};
 use hemaflow_service::history::{history, parse_din};
 use hemaflow_service::ledger::verify;

@@ -3,10 +3,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use hemaflow_domain::eligibility::Procedure;
-use hemaflow_domain::label::final_label;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::label::final_label;
 use hemaflow_domain::scenario::Centre;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::{ClientCommand, ManufacturingCommand, ReleaseCommand};
 use hemaflow_domain::{Command, Role};
 use hemaflow_service::ledger::{Outcome, Store, verify};
 use hemaflow_service::{Blood, open};
@@ -37,9 +38,13 @@ async fn label_verify_a_mismatch_is_refused_and_recorded_and_release_waits_for_a
     let mut scans: Vec<String> = label.scans().map(str::to_owned).to_vec();
     scans[1] = "=%5100".into(); // O RhD positive printed on an O negative unit
     let context = centre.context(Role::Manufacturing);
-    let scan = |scans: Vec<String>| Command::VerifyLabel {
-        component: id.clone(),
-        scans,
+    let scan = |scans: Vec<String>| {
+        Command::Client(ClientCommand::Manufacturing(
+            ManufacturingCommand::VerifyLabel {
+                component: id.clone(),
+                scans,
+            },
+        ))
     };
     let refused = ledger
         .execute("scan-1", &scan(scans), &context)
@@ -59,9 +64,9 @@ async fn label_verify_a_mismatch_is_refused_and_recorded_and_release_waits_for_a
     assert_eq!(entry.kind.as_str(), "refusal");
     assert_eq!(entry.event_type, "LABEL-VERIFY");
 
-    let release = Command::ReleaseComponent {
+    let release = Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
         component: id.clone(),
-    };
+    }));
     let qa = centre.context(Role::QualityAssurance);
     let blocked = ledger.execute("release-1", &release, &qa).await.unwrap();
     assert!(matches!(blocked.outcome, Outcome::Refused { ref rule, .. } if rule == "REL-GATE"));

@@ -4,8 +4,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+use hemaflow_domain::donor_centre::donor::Sex;
 use hemaflow_domain::scenario::identity;
-use hemaflow_domain::{Command, Context, Role, donor::Sex};
+use hemaflow_domain::{ClientCommand, DonorCentreCommand};
+use hemaflow_domain::{Command, Context, Role};
 use hemaflow_service::ledger::{Outcome, verify};
 use hemaflow_service::store::AnyStore;
 use hemaflow_service::{Blood, BloodLedger, open};
@@ -20,9 +22,11 @@ fn context(role: Role) -> Context {
 }
 
 fn register(family: &str) -> Command {
-    Command::RegisterDonor {
-        identity: identity(family, "Ada", date!(1980 - 05 - 17), Sex::Female),
-    }
+    Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::RegisterDonor {
+            identity: identity(family, "Ada", date!(1980 - 05 - 17), Sex::Female),
+        },
+    ))
 }
 
 async fn story(ledger: BloodLedger) {

@@ -37,11 +37,11 @@
 //! - Order priorities: routine 75 %, ASAP 17 %, STAT 7 %, emergency 1 % (the ORDER-CLOCK
 //!   priorities; no public breakdown was found).
 
-use hemaflow_domain::donor::Sex;
-use hemaflow_domain::eligibility::{Procedure, ScreeningInput};
-use hemaflow_domain::orders::Priority;
+use hemaflow_domain::distribution::orders::Priority;
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::simulation::Rng;
-use hemaflow_domain::testing::{Abo, RhD};
 use time::Weekday;
 
 /// A day never collects more than this (DIN sequence numbers are six digits a year, and a

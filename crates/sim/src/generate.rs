@@ -4,20 +4,24 @@
 //! exist; the commands it emits are exactly those it decided, refused ones included, so
 //! `sim run` meets the same outcomes.
 
+use hemaflow_domain::{
+    AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent,
+    LabCommand, ManufacturingCommand, ManufacturingEvent, ReleaseCommand,
+};
 use std::collections::VecDeque;
 
-use hemaflow_domain::collection::Container;
 use hemaflow_domain::command::{Command, Event, LineUnit, TestResultInput};
-use hemaflow_domain::components::{Family, Status};
-use hemaflow_domain::donor::{Identity, Sex};
-use hemaflow_domain::eligibility::Procedure;
-use hemaflow_domain::label::final_label;
-use hemaflow_domain::orders::OrderLine;
-use hemaflow_domain::release::confirmed_group;
+use hemaflow_domain::distribution::orders::OrderLine;
+use hemaflow_domain::distribution::sites::{KeptAs, SiteKind, shipping_range};
+use hemaflow_domain::donor_centre::collection::Container;
+use hemaflow_domain::donor_centre::donor::{Identity, Sex};
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, Method, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::{Family, Status};
+use hemaflow_domain::manufacturing::label::final_label;
+use hemaflow_domain::release::gate::confirmed_group;
 use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::simulation::Rng;
-use hemaflow_domain::sites::{KeptAs, SiteKind, shipping_range};
-use hemaflow_domain::testing::{Abo, Method, Reading, RhD, Stage};
 use hemaflow_domain::{Config, Context, Refusal, Role, State, decide, evolve};
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
@@ -236,9 +240,9 @@ where
         self.give(
             Role::Manufacturing,
             midnight + Duration::minutes(30),
-            Command::ExpireUnits {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits {
                 as_of: midnight + Duration::minutes(30),
-            },
+            })),
         )?;
         self.laboratory(midnight + Duration::hours(6))?;
         self.label_and_release(midnight + Duration::hours(7))?;
@@ -290,15 +294,19 @@ where
         let screened = self.issue(
             Role::CollectionStaff,
             at,
-            Command::RecordScreening {
-                donor_id: donor_id.clone(),
-                procedure,
-                input,
-            },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RecordScreening {
+                    donor_id: donor_id.clone(),
+                    procedure,
+                    input,
+                },
+            )),
         )?;
         let screening = match screened {
             Ok(events) => events.iter().find_map(|e| match e {
-                Event::ScreeningRecorded { screening } if screening.accepted => {
+                Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening })
+                    if screening.accepted =>
+                {
                     Some(screening.id.clone())
                 }
                 _ => None,
@@ -316,22 +324,24 @@ where
         let minutes = self.figures.procedure_minutes(procedure);
         let started = at + Duration::minutes(5);
         let ended = started + Duration::minutes(minutes);
-        let command = Command::CollectDonation {
-            din: din.clone(),
-            donor_id,
-            screening_id,
-            container: Container {
-                catalogue_number: figures::container(procedure).to_owned(),
-                lot: format!("L{}", at.date().year()),
+        let command = Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::CollectDonation {
+                din: din.clone(),
+                donor_id,
+                screening_id,
+                container: Container {
+                    catalogue_number: figures::container(procedure).to_owned(),
+                    lot: format!("L{}", at.date().year()),
+                },
+                started_at: started,
+                ended_at: ended,
+                volume_ml: figures::volume_ml(procedure),
+                red_cell_loss_ml: 0,
+                phlebotomist,
+                adverse_reactions: Vec::new(),
+                collection_state: "TX".to_owned(),
             },
-            started_at: started,
-            ended_at: ended,
-            volume_ml: figures::volume_ml(procedure),
-            red_cell_loss_ml: 0,
-            phlebotomist,
-            adverse_reactions: Vec::new(),
-            collection_state: "TX".to_owned(),
-        };
+        ));
         // Recorded when the procedure ends, after visits that began later but ended sooner.
         let position = self.chairs.partition_point(|c| c.ended <= ended);
         self.chairs.insert(
@@ -393,13 +403,17 @@ where
         let outcome = self.issue(
             Role::CollectionStaff,
             at,
-            Command::RegisterDonor { identity },
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RegisterDonor { identity },
+            )),
         )?;
         let Ok(events) = outcome else {
             return Ok(None);
         };
         let id = events.iter().find_map(|e| match e {
-            Event::DonorRegistered { donor } => Some(donor.id.clone()),
+            Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
+                Some(donor.id.clone())
+            }
             _ => None,
         });
         let group = self.figures.blood_group(&mut self.rng);
@@ -439,9 +453,9 @@ where
         let outcome = self.issue(
             Role::Admin,
             at,
-            Command::Configure {
+            Command::Client(ClientCommand::Access(AccessCommand::Configure {
                 config: Box::new(config),
-            },
+            })),
         )?;
         outcome.map(|_| fin).map_err(|refusal| {
             std::io::Error::other(format!(
@@ -462,15 +476,19 @@ where
             let outcome = self.issue(
                 Role::Manufacturing,
                 at,
-                Command::ProduceComponents {
-                    din: din.clone(),
-                    recipe: recipe.to_owned(),
-                },
+                Command::Client(ClientCommand::Manufacturing(
+                    ManufacturingCommand::ProduceComponents {
+                        din: din.clone(),
+                        recipe: recipe.to_owned(),
+                    },
+                )),
             )?;
             if let Ok(events) = outcome {
                 self.to_release
                     .extend(events.iter().filter_map(|e| match e {
-                        Event::ComponentProduced { component } => Some(component.id.clone()),
+                        Event::Manufacturing(ManufacturingEvent::ComponentProduced {
+                            component,
+                        }) => Some(component.id.clone()),
                         _ => None,
                     }));
             }
@@ -507,14 +525,14 @@ where
                 self.give(
                     Role::LabTechnologist,
                     at,
-                    Command::RecordTestResult {
+                    Command::Client(ClientCommand::Lab(LabCommand::RecordTestResult {
                         result: TestResultInput {
                             din: din.clone(),
                             test: test.clone(),
                             stage: Stage::Initial,
                             reading,
                         },
-                    },
+                    })),
                 )?;
             }
             if let Some(test) = reactive {
@@ -523,14 +541,14 @@ where
                     self.give(
                         Role::LabTechnologist,
                         at,
-                        Command::RecordTestResult {
+                        Command::Client(ClientCommand::Lab(LabCommand::RecordTestResult {
                             result: TestResultInput {
                                 din: din.clone(),
                                 test: test.clone(),
                                 stage: Stage::Repeat,
                                 reading: Reading::Reactive,
                             },
-                        },
+                        })),
                     )?;
                 }
             }
@@ -539,11 +557,11 @@ where
                 self.give(
                     Role::LabTechnologist,
                     at,
-                    Command::RecordBloodGroup {
+                    Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                         din: din.clone(),
                         abo,
                         rhd,
-                    },
+                    })),
                 )?;
             }
             let positive = self
@@ -552,7 +570,10 @@ where
             self.give(
                 Role::LabTechnologist,
                 at,
-                Command::RecordAntibodyScreen { din, positive },
+                Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
+                    din,
+                    positive,
+                })),
             )?;
         }
         Ok(())
@@ -584,10 +605,12 @@ where
                 self.give(
                     Role::Manufacturing,
                     at,
-                    Command::DiscardComponent {
-                        component: id.clone(),
-                        reason: "unsuitable on testing".to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::DiscardComponent {
+                            component: id.clone(),
+                            reason: "unsuitable on testing".to_owned(),
+                        },
+                    )),
                 )?;
                 continue;
             }
@@ -595,10 +618,12 @@ where
                 self.give(
                     Role::Manufacturing,
                     at,
-                    Command::RecordBacterialControl {
-                        component: id.clone(),
-                        method: "pathogen_reduction".to_owned(),
-                    },
+                    Command::Client(ClientCommand::Manufacturing(
+                        ManufacturingCommand::RecordBacterialControl {
+                            component: id.clone(),
+                            method: "pathogen_reduction".to_owned(),
+                        },
+                    )),
                 )?;
             }
             let Ok(label) = final_label(&self.state, &id, at) else {
@@ -627,10 +652,12 @@ where
         self.give(
             Role::Manufacturing,
             at,
-            Command::VerifyLabel {
-                component: id.to_owned(),
-                scans,
-            },
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::VerifyLabel {
+                    component: id.to_owned(),
+                    scans,
+                },
+            )),
         )?;
         Ok(())
     }
@@ -639,9 +666,9 @@ where
         let released = self.issue(
             Role::QualityAssurance,
             at,
-            Command::ReleaseComponent {
+            Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
                 component: id.to_owned(),
-            },
+            })),
         )?;
         if released.is_ok() {
             self.shelf.push_back(id.to_owned());
@@ -655,34 +682,38 @@ where
         self.give(
             Role::Admin,
             at,
-            Command::RegisterSite {
-                site_id: figures::PROCESSING_SITE.to_owned(),
-                name: "National processing and distribution centre".to_owned(),
-                kind: SiteKind::Processing,
-                address: "1 Center Way".to_owned(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RegisterSite {
+                    site_id: figures::PROCESSING_SITE.to_owned(),
+                    name: "National processing and distribution centre".to_owned(),
+                    kind: SiteKind::Processing,
+                    address: "1 Center Way".to_owned(),
+                },
+            )),
         )?;
         for n in 0..figures::HOSPITALS {
             let hospital = figures::hospital_id(n);
             self.give(
                 Role::Admin,
                 at,
-                Command::RegisterHospital {
-                    hospital_id: hospital.clone(),
-                    name: figures::hospital(n),
-                    address: format!("{} Hospital Road", n + 1),
-                    contacts: Vec::new(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::RegisterHospital {
+                        hospital_id: hospital.clone(),
+                        name: figures::hospital(n),
+                        address: format!("{} Hospital Road", n + 1),
+                        contacts: Vec::new(),
+                    },
+                )),
             )?;
             self.give(
                 Role::Admin,
                 at,
-                Command::CreateUser {
+                Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
                     user_id: hospital_user(&hospital),
                     name: format!("Blood bank of {}", figures::hospital(n)),
                     role: Role::HospitalUser,
                     hospital: Some(hospital),
-                },
+                })),
             )?;
         }
         Ok(())
@@ -724,10 +755,12 @@ where
             self.give(
                 Role::Distribution,
                 at + Duration::minutes(30),
-                Command::AllocateOrder {
-                    order_id: order_id.clone(),
-                    units: choices.clone(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::AllocateOrder {
+                        order_id: order_id.clone(),
+                        units: choices.clone(),
+                    },
+                )),
             )?;
         }
         let mut boxes: Vec<(String, KeptAs, String)> = Vec::new();
@@ -739,11 +772,11 @@ where
                 self.give(
                     Role::Distribution,
                     at + Duration::hours(1),
-                    Command::PickUnit {
+                    Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
                         shipment_id: shipment_id.clone(),
                         order_id: order_id.clone(),
                         component: choice.component.clone(),
-                    },
+                    })),
                 )?;
                 if !boxes.iter().any(|(b, ..)| *b == shipment_id) {
                     boxes.push((shipment_id, kept, hospital.clone()));
@@ -755,12 +788,14 @@ where
             self.give(
                 Role::Distribution,
                 at + Duration::minutes(70),
-                Command::ShipShipment {
-                    shipment_id: shipment_id.clone(),
-                    box_id: format!("BOX-{shipment_id}"),
-                    temperature_range,
-                    courier: "Regional courier".to_owned(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::ShipShipment {
+                        shipment_id: shipment_id.clone(),
+                        box_id: format!("BOX-{shipment_id}"),
+                        temperature_range,
+                        courier: "Regional courier".to_owned(),
+                    },
+                )),
             )?;
         }
         for (shipment_id, _, hospital) in boxes {
@@ -775,10 +810,12 @@ where
                     &hospital_user(&hospital),
                     Role::HospitalUser,
                     at + Duration::minutes(150),
-                    Command::ConfirmReceipt {
-                        shipment_id: shipment_id.clone(),
-                        component,
-                    },
+                    Command::Client(ClientCommand::Distribution(
+                        DistributionCommand::ConfirmReceipt {
+                            shipment_id: shipment_id.clone(),
+                            component,
+                        },
+                    )),
                 )?;
             }
         }
@@ -835,13 +872,15 @@ where
             &hospital_user(&hospital_id),
             Role::HospitalUser,
             at,
-            Command::PlaceOrder {
-                order_id: order_id.to_owned(),
-                hospital: hospital_id,
-                lines,
-                priority,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: order_id.to_owned(),
+                    hospital: hospital_id,
+                    lines,
+                    priority,
+                    needed_by: None,
+                },
+            )),
         )?;
         Ok(placed.is_ok().then_some(choices))
     }

@@ -4,6 +4,10 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::Command;
+use hemaflow_domain::{
+    AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, ManufacturingCommand,
+    ReleaseCommand,
+};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Ledger;
 use hemaflow_service::store::AnyStore;
@@ -48,33 +52,121 @@ fn the_stream_is_a_centre_at_work_in_time_order() {
         "commands in time order"
     );
     let count = |f: fn(&Command) -> bool| steps.iter().filter(|s| f(&s.command)).count();
-    assert_eq!(count(|c| matches!(c, Command::CollectDonation { .. })), 300);
-    assert!(count(|c| matches!(c, Command::RegisterDonor { .. })) > 100);
-    assert!(count(|c| matches!(c, Command::ProduceComponents { .. })) >= 290);
-    assert!(count(|c| matches!(c, Command::VerifyLabel { .. })) > 300);
-    assert!(count(|c| matches!(c, Command::ReleaseComponent { .. })) > 300);
+    assert_eq!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::CollectDonation { .. }
+            ))
+        )),
+        300
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::DonorCentre(
+                DonorCentreCommand::RegisterDonor { .. }
+            ))
+        )) > 100
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::ProduceComponents { .. }
+            ))
+        )) >= 290
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::VerifyLabel { .. }
+            ))
+        )) > 300
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Release(
+                ReleaseCommand::ReleaseComponent { .. }
+            ))
+        )) > 300
+    );
     // Hospitals order; each order is allocated, picked by scan, shipped and received.
-    let orders = count(|c| matches!(c, Command::PlaceOrder { .. }));
+    let orders = count(|c| {
+        matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder { .. }
+            ))
+        )
+    });
     assert!(orders > 20, "{orders} orders");
     assert_eq!(
-        count(|c| matches!(c, Command::AllocateOrder { .. })),
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::AllocateOrder { .. }
+            ))
+        )),
         orders
     );
-    assert!(count(|c| matches!(c, Command::PickUnit { .. })) > 100);
-    assert!(count(|c| matches!(c, Command::ShipShipment { .. })) >= orders);
-    assert!(count(|c| matches!(c, Command::ConfirmReceipt { .. })) > 100);
-    assert_eq!(count(|c| matches!(c, Command::ShipComponent { .. })), 0);
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PickUnit { .. }
+            ))
+        )) > 100
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipShipment { .. }
+            ))
+        )) >= orders
+    );
+    assert!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ConfirmReceipt { .. }
+            ))
+        )) > 100
+    );
+    assert_eq!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ShipComponent { .. }
+            ))
+        )),
+        0
+    );
     // Weekday seasonality: more orders on a Monday than on a Sunday.
     let on = |day: time::Weekday| {
         steps
             .iter()
             .filter(|s| {
-                matches!(s.command, Command::PlaceOrder { .. }) && s.context.now.weekday() == day
+                matches!(
+                    s.command,
+                    Command::Client(ClientCommand::Distribution(
+                        DistributionCommand::PlaceOrder { .. }
+                    ))
+                ) && s.context.now.weekday() == day
             })
             .count()
     };
     assert!(on(time::Weekday::Monday) > on(time::Weekday::Sunday));
-    assert_eq!(count(|c| matches!(c, Command::ExpireUnits { .. })), 28);
+    assert_eq!(
+        count(|c| matches!(
+            c,
+            Command::Client(ClientCommand::Release(ReleaseCommand::ExpireUnits { .. }))
+        )),
+        28
+    );
 }
 
 #[test]
@@ -88,7 +180,9 @@ fn when_a_years_din_numbers_run_out_the_stream_registers_a_further_facility_and_
     let configured: Vec<Vec<String>> = steps
         .iter()
         .filter_map(|s| match &s.command {
-            Command::Configure { config } => Some(config.additional_facilities.clone()),
+            Command::Client(ClientCommand::Access(AccessCommand::Configure { config })) => {
+                Some(config.additional_facilities.clone())
+            }
             _ => None,
         })
         .collect();
@@ -98,7 +192,11 @@ fn when_a_years_din_numbers_run_out_the_stream_registers_a_further_facility_and_
     let mut dins = std::collections::BTreeSet::new();
     for step in &steps {
         let outcome = hemaflow_domain::decide(&state, &step.command, &step.context);
-        if let Command::CollectDonation { din, .. } = &step.command {
+        if let Command::Client(ClientCommand::DonorCentre(DonorCentreCommand::CollectDonation {
+            din,
+            ..
+        })) = &step.command
+        {
             assert!(outcome.is_ok(), "{din}: {outcome:?}");
             assert!(dins.insert(din.clone()), "{din} used twice");
         }

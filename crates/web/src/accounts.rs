@@ -2,8 +2,9 @@
 //! after repeated failures (21 CFR 11.300(d)), and every attempt recorded on the ledger
 //! (11.10(e): access attempts are part of the audit record; never the password).
 
-use hemaflow_domain::accounts::User;
-use hemaflow_domain::credentials::SignInOutcome;
+use hemaflow_domain::access::accounts::User;
+use hemaflow_domain::access::credentials::SignInOutcome;
+use hemaflow_domain::{AccessCommand, ClientCommand, ServerCommand};
 use hemaflow_domain::{Command, Context, Role};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
@@ -52,11 +53,11 @@ async fn record_attempt(
     outcome: SignInOutcome,
     now: OffsetDateTime,
 ) -> Result<(), SignInError> {
-    let command = Command::RecordSignIn {
+    let command = Command::Server(ServerCommand::RecordSignIn {
         user_id: user_id.to_owned(),
         channel: channel.to_owned(),
         outcome,
-    };
+    });
     let system = Context {
         actor: "system".to_owned(),
         role: Role::Admin,
@@ -160,17 +161,17 @@ pub async fn create_account(
     password: &str,
 ) -> Result<(), AccountError> {
     let hash = password::hash(password)?;
-    let create = Command::CreateUser {
+    let create = Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
         user_id: user_id.to_owned(),
         name: name.to_owned(),
         role,
         hospital: hospital.map(str::to_owned),
-    };
+    }));
     execute(ledger, by, &create).await?;
-    let set = Command::SetPassword {
+    let set = Command::Server(ServerCommand::SetPassword {
         user_id: user_id.to_owned(),
         password_hash: hash,
-    };
+    });
     execute(ledger, by, &set).await
 }
 

@@ -2,12 +2,16 @@
 //! and donations walked through the benches by domain commands on the ledger (so every record
 //! is as real as one made at a bench).
 
-use hemaflow_domain::collection::{Container, next_din};
-use hemaflow_domain::donor::Sex;
-use hemaflow_domain::eligibility::Procedure;
-use hemaflow_domain::label::expected_structures;
+use hemaflow_domain::donor_centre::collection::{Container, next_din};
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::label::expected_structures;
 use hemaflow_domain::scenario::{healthy_screening, identity};
-use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::{
+    ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
+    ManufacturingCommand, ManufacturingEvent, ReleaseCommand, ServerCommand,
+};
 use hemaflow_domain::{Command, Context, Event, Role, TestResultInput};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
@@ -122,12 +126,14 @@ pub async fn supply(ledger: &BloodLedger) -> Result<Vec<(String, String)>, DemoE
         run(
             ledger,
             Role::Admin,
-            Command::RegisterSite {
-                site_id: site_id.to_owned(),
-                name: name.to_owned(),
-                kind: hemaflow_domain::sites::SiteKind::Processing,
-                address: address.to_owned(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RegisterSite {
+                    site_id: site_id.to_owned(),
+                    name: name.to_owned(),
+                    kind: hemaflow_domain::distribution::sites::SiteKind::Processing,
+                    address: address.to_owned(),
+                },
+            )),
         )
         .await?;
     }
@@ -139,12 +145,14 @@ pub async fn supply(ledger: &BloodLedger) -> Result<Vec<(String, String)>, DemoE
         run(
             ledger,
             Role::Admin,
-            Command::RegisterHospital {
-                hospital_id: (*id).to_owned(),
-                name: (*name).to_owned(),
-                address: (*address).to_owned(),
-                contacts: Vec::new(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RegisterHospital {
+                    hospital_id: (*id).to_owned(),
+                    name: (*name).to_owned(),
+                    address: (*address).to_owned(),
+                    contacts: Vec::new(),
+                },
+            )),
         )
         .await?;
         hospitals.push(((*id).to_owned(), (*name).to_owned()));
@@ -199,32 +207,40 @@ pub async fn donation(
     let events = run(
         ledger,
         Role::CollectionStaff,
-        Command::RegisterDonor {
-            identity: identity(family_name, "Alex", born, Sex::Male),
-        },
+        Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::RegisterDonor {
+                identity: identity(family_name, "Alex", born, Sex::Male),
+            },
+        )),
     )
     .await?;
     let donor_id = events
         .iter()
         .find_map(|e| match e {
-            Event::DonorRegistered { donor } => Some(donor.id.clone()),
+            Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
+                Some(donor.id.clone())
+            }
             _ => None,
         })
         .unwrap_or_default();
     let events = run(
         ledger,
         Role::CollectionStaff,
-        Command::RecordScreening {
-            donor_id: donor_id.clone(),
-            procedure: Procedure::WholeBlood,
-            input: healthy_screening(),
-        },
+        Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::RecordScreening {
+                donor_id: donor_id.clone(),
+                procedure: Procedure::WholeBlood,
+                input: healthy_screening(),
+            },
+        )),
     )
     .await?;
     let screening_id = events
         .iter()
         .find_map(|e| match e {
-            Event::ScreeningRecorded { screening } => Some(screening.id.clone()),
+            Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
+                Some(screening.id.clone())
+            }
             _ => None,
         })
         .unwrap_or_default();
@@ -237,22 +253,24 @@ pub async fn donation(
     run(
         ledger,
         Role::CollectionStaff,
-        Command::CollectDonation {
-            din: din.clone(),
-            donor_id,
-            screening_id,
-            container: Container {
-                catalogue_number: "BAG-450-AS1".to_owned(),
-                lot: "L2026-03".to_owned(),
+        Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::CollectDonation {
+                din: din.clone(),
+                donor_id,
+                screening_id,
+                container: Container {
+                    catalogue_number: "BAG-450-AS1".to_owned(),
+                    lot: "L2026-03".to_owned(),
+                },
+                started_at: now - Duration::minutes(12),
+                ended_at: now - Duration::minutes(2),
+                volume_ml: 475,
+                red_cell_loss_ml: 0,
+                phlebotomist: "collector".to_owned(),
+                adverse_reactions: Vec::new(),
+                collection_state: "TX".to_owned(),
             },
-            started_at: now - Duration::minutes(12),
-            ended_at: now - Duration::minutes(2),
-            volume_ml: 475,
-            red_cell_loss_ml: 0,
-            phlebotomist: "collector".to_owned(),
-            adverse_reactions: Vec::new(),
-            collection_state: "TX".to_owned(),
-        },
+        )),
     )
     .await?;
     if stop == Stop::Collected {
@@ -262,16 +280,20 @@ pub async fn donation(
     let events = run(
         ledger,
         Role::Manufacturing,
-        Command::ProduceComponents {
-            din: din.clone(),
-            recipe: "rbc_ffp".to_owned(),
-        },
+        Command::Client(ClientCommand::Manufacturing(
+            ManufacturingCommand::ProduceComponents {
+                din: din.clone(),
+                recipe: "rbc_ffp".to_owned(),
+            },
+        )),
     )
     .await?;
     let units: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::ComponentProduced { component } => Some(component.id.clone()),
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+                Some(component.id.clone())
+            }
             _ => None,
         })
         .collect();
@@ -289,12 +311,12 @@ pub async fn release(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> 
     run(
         ledger,
         Role::QualityAssurance,
-        Command::Signed {
+        Command::Server(ServerCommand::Signed {
             meaning: "released by".to_owned(),
-            command: Box::new(Command::ReleaseComponent {
+            command: Box::new(ClientCommand::Release(ReleaseCommand::ReleaseComponent {
                 component: unit.to_owned(),
-            }),
-        },
+            })),
+        }),
     )
     .await?;
     Ok(())
@@ -327,28 +349,30 @@ pub async fn test_and_type(
     run(
         ledger,
         Role::LabTechnologist,
-        Command::RecordTestResults { results },
+        Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
+            results,
+        })),
     )
     .await?;
     for _ in 0..2 {
         run(
             ledger,
             Role::LabTechnologist,
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: din.to_owned(),
                 abo,
                 rhd,
-            },
+            })),
         )
         .await?;
     }
     run(
         ledger,
         Role::LabTechnologist,
-        Command::RecordAntibodyScreen {
+        Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
             din: din.to_owned(),
             positive: false,
-        },
+        })),
     )
     .await?;
     Ok(())
@@ -360,10 +384,12 @@ pub async fn verify_label(ledger: &BloodLedger, unit: &str) -> Result<(), DemoEr
         .read(|state| {
             let component = state.components.get(unit)?;
             let structures = expected_structures(state, component).ok()?;
-            Some(Command::VerifyLabel {
-                component: unit.to_owned(),
-                scans: structures.iter().map(|s| s.encode()).collect(),
-            })
+            Some(Command::Client(ClientCommand::Manufacturing(
+                ManufacturingCommand::VerifyLabel {
+                    component: unit.to_owned(),
+                    scans: structures.iter().map(|s| s.encode()).collect(),
+                },
+            )))
         })
         .await?;
     let Some(command) = command else {

@@ -5,8 +5,9 @@
 //! records yesterday's paper log today reports it on yesterday.
 
 use hemaflow_domain::Event;
-use hemaflow_domain::collection::Donation;
-use hemaflow_domain::components::Component;
+use hemaflow_domain::donor_centre::collection::Donation;
+use hemaflow_domain::manufacturing::components::Component;
+use hemaflow_domain::{DistributionEvent, DonorCentreEvent, ManufacturingEvent, ReleaseEvent};
 use serde::Serialize;
 use time::{Date, OffsetDateTime, UtcOffset};
 
@@ -163,7 +164,10 @@ fn row(
         Some((at, row))
     };
     match (kind, event) {
-        (ReportKind::Collections, Event::DonationCollected { donation }) => {
+        (
+            ReportKind::Collections,
+            Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }),
+        ) => {
             let Donation {
                 din,
                 donor_id,
@@ -184,7 +188,10 @@ fn row(
                 ],
             )
         }
-        (ReportKind::Production, Event::ComponentProduced { component }) => {
+        (
+            ReportKind::Production,
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }),
+        ) => {
             let Component {
                 din,
                 product_code,
@@ -205,27 +212,27 @@ fn row(
         }
         (
             ReportKind::Shipments,
-            Event::ComponentShipped {
+            Event::Distribution(DistributionEvent::ComponentShipped {
                 id,
                 consignee,
                 at,
                 by,
                 ..
-            },
+            }),
         ) => {
             let (din, code) = din_and_code(id);
             made(*at, vec![din, code, consignee.clone(), by.clone()])
         }
         (
             ReportKind::Discards,
-            Event::ComponentDiscarded {
+            Event::Manufacturing(ManufacturingEvent::ComponentDiscarded {
                 id, reason, at, by, ..
-            },
+            }),
         ) => {
             let (din, code) = din_and_code(id);
             made(*at, vec![din, code, reason.clone(), by.clone()])
         }
-        (ReportKind::Discards, Event::ComponentExpired { id, at, .. }) => {
+        (ReportKind::Discards, Event::Release(ReleaseEvent::ComponentExpired { id, at, .. })) => {
             let (din, code) = din_and_code(id);
             made(
                 *at,
@@ -319,13 +326,13 @@ mod tests {
     use time::macros::{date, datetime, offset};
 
     fn shipped(id: &str, at: OffsetDateTime) -> Event {
-        Event::ComponentShipped {
+        Event::Distribution(DistributionEvent::ComponentShipped {
             id: id.to_owned(),
             consignee: "General, \"North\"".to_owned(),
             at,
             by: "shipper".to_owned(),
             shipment: None,
-        }
+        })
     }
 
     #[test]
@@ -363,10 +370,10 @@ mod tests {
             UtcOffset::UTC,
         );
         report.add(
-            &Event::ComponentExpired {
+            &Event::Release(ReleaseEvent::ComponentExpired {
                 id: "W123426000005-D2000V00".to_owned(),
                 at: datetime!(2026-11-25 12:00 UTC),
-            },
+            }),
             UtcOffset::UTC,
         );
         assert_eq!(report.rows.len(), 1);

@@ -2,7 +2,7 @@
 //! the edge, with the ISBT 128 codec's own check of the data identifier first (a prompt for a
 //! DIN refuses a product code), or a refusal saying what was wrong and where.
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_isbt128::{DataStructure, Kind, parse_as};
 
 use crate::problem::Problem;

@@ -3,9 +3,9 @@
 //! from its two scans, and the order and shipment lines as the pages print them. No rule of
 //! the domain is decided here: the commands go to the ledger, which refuses with the rule.
 
-use hemaflow_domain::orders::{Order, OrderLine, Priority};
-use hemaflow_domain::shipping::Shipment;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::distribution::orders::{Order, OrderLine, Priority};
+use hemaflow_domain::distribution::shipping::Shipment;
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::{Role, State as Records};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime, UtcOffset};
@@ -90,7 +90,9 @@ pub fn visible_shipment<'a>(
 pub fn scanned_unit(din: &str, product_code: &str) -> Result<String, Problem> {
     let din = scan::din(din)?;
     let code = scan::product_code(product_code)?;
-    Ok(hemaflow_domain::components::component_id(&din, &code))
+    Ok(hemaflow_domain::manufacturing::components::component_id(
+        &din, &code,
+    ))
 }
 
 /// ORDER-CLOCK in words: how long until an order is due, or how late it is.
@@ -181,7 +183,7 @@ impl OrderRow {
             } else {
                 String::new()
             },
-            at_risk: hemaflow_domain::orders::at_risk(&records.config, order, now),
+            at_risk: hemaflow_domain::distribution::orders::at_risk(&records.config, order, now),
             late: pending && order.due_at < now,
             pending,
         }

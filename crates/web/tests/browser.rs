@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 
@@ -521,7 +521,8 @@ async fn a_hospital_orders_distribution_allocates_picks_by_scan_and_ships_the_ho
             units
                 .iter()
                 .find(|u| {
-                    state.components[*u].family == hemaflow_domain::components::Family::RedCells
+                    state.components[*u].family
+                        == hemaflow_domain::manufacturing::components::Family::RedCells
                 })
                 .cloned()
                 .expect("red cells")

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use hemaflow_domain::label::{FinalLabel, final_label};
+use hemaflow_domain::manufacturing::label::{FinalLabel, final_label};
 use hemaflow_isbt128::{DataStructure, Din, Kind, parse_as};
 
 /// The final label of the unit `din` + `product` at the time of printing, or why not (in
@@ -24,7 +24,7 @@ pub fn load(database: &str, din: &str, product: &str) -> Result<FinalLabel, Stri
             .map_err(|e| format!("--database: {e}"))?;
         ledger.state().await.map_err(|e| format!("--database: {e}"))
     })?;
-    let id = hemaflow_domain::components::component_id(&din, &product);
+    let id = hemaflow_domain::manufacturing::components::component_id(&din, &product);
     final_label(&state, &id, time::OffsetDateTime::now_utc())
         .map_err(|refusal| format!("no final label for {id}: {refusal}"))
 }

@@ -2,17 +2,18 @@
 //! (the proposal, or a changed one), picks (right and wrong scans), shipments at every
 //! temperature, receipts, returns and their review, storage and transfers.
 
+use crate::{ClientCommand, DistributionCommand};
 use time::Weekday;
 
 use super::{Rng, pick_key, pick_where};
-use crate::allocation::propose_allocation;
 use crate::command::{Command, LineUnit};
-use crate::components::{Family, Status};
-use crate::orders::{Need, OrderLine, Priority};
+use crate::distribution::allocation::propose_allocation;
+use crate::distribution::orders::{Need, OrderLine, Priority};
+use crate::distribution::sites::{Celsius, Location, TemperatureRange};
+use crate::lab::testing::{Abo, RhD};
+use crate::manufacturing::components::{Family, Status};
 use crate::scenario::{Centre, DISTRIBUTION_SITE, HOSPITAL_USERS, PROCESSING_SITE};
-use crate::sites::{Celsius, Location, TemperatureRange};
 use crate::state::State;
-use crate::testing::{Abo, RhD};
 
 const FAMILIES: [Family; 5] = [
     Family::RedCells,
@@ -83,7 +84,7 @@ fn hospital(rng: &mut Rng) -> String {
 /// A line for the group and family of a unit in stock, so that many orders can be filled.
 fn line_for_stock(state: &State, rng: &mut Rng) -> Option<OrderLine> {
     let c = pick_where(&state.components, rng, |c| c.status == Status::Available)?;
-    let (abo, rhd) = crate::release::confirmed_group(state, c)?;
+    let (abo, rhd) = crate::release::gate::confirmed_group(state, c)?;
     Some(OrderLine {
         component_type: c.family,
         abo,
@@ -103,27 +104,33 @@ fn place_order(state: &State, rng: &mut Rng) -> Command {
             }
         })
         .collect();
-    Command::PlaceOrder {
-        order_id: format!("ORD-{}", state.orders.len() + 1),
-        hospital: hospital(rng),
-        lines,
-        priority: rng.pick(&PRIORITIES).copied().unwrap_or(Priority::Routine),
-        needed_by: None,
-    }
+    Command::Client(ClientCommand::Distribution(
+        DistributionCommand::PlaceOrder {
+            order_id: format!("ORD-{}", state.orders.len() + 1),
+            hospital: hospital(rng),
+            lines,
+            priority: rng.pick(&PRIORITIES).copied().unwrap_or(Priority::Routine),
+            needed_by: None,
+        },
+    ))
 }
 
 fn standing(centre: &Centre, rng: &mut Rng) -> Command {
     if rng.chance(50) && !centre.state.standing_orders.is_empty() {
-        return Command::RenewStandingOrders { as_of: centre.now };
+        return Command::Client(ClientCommand::Distribution(
+            DistributionCommand::RenewStandingOrders { as_of: centre.now },
+        ));
     }
     let days = [Weekday::Monday, Weekday::Wednesday, Weekday::Friday];
-    Command::PlaceStandingOrder {
-        standing_order_id: format!("STD-{}", centre.state.standing_orders.len() + 1),
-        hospital: hospital(rng),
-        lines: vec![line(rng)],
-        priority: Priority::Routine,
-        weekday: rng.pick(&days).copied().unwrap_or(Weekday::Monday),
-    }
+    Command::Client(ClientCommand::Distribution(
+        DistributionCommand::PlaceStandingOrder {
+            standing_order_id: format!("STD-{}", centre.state.standing_orders.len() + 1),
+            hospital: hospital(rng),
+            lines: vec![line(rng)],
+            priority: Priority::Routine,
+            weekday: rng.pick(&days).copied().unwrap_or(Weekday::Monday),
+        },
+    ))
 }
 
 /// The proposal at a random site, sometimes with one unit swapped for any available unit.
@@ -148,10 +155,12 @@ fn allocate(centre: &Centre, rng: &mut Rng) -> Option<Command> {
             _ => units.push(unit),
         }
     }
-    Some(Command::AllocateOrder {
-        order_id: order.id.clone(),
-        units,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::AllocateOrder {
+            order_id: order.id.clone(),
+            units,
+        },
+    )))
 }
 
 fn shipment_id(order: &str, site: &str) -> String {
@@ -172,11 +181,13 @@ fn pick(state: &State, rng: &mut Rng) -> Option<Command> {
         .get(&component)
         .and_then(|c| c.location.site())
         .unwrap_or(PROCESSING_SITE);
-    Some(Command::PickUnit {
-        shipment_id: shipment_id(&order.id, site),
-        order_id: order.id.clone(),
-        component,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::PickUnit {
+            shipment_id: shipment_id(&order.id, site),
+            order_id: order.id.clone(),
+            component,
+        },
+    )))
 }
 
 fn ship(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -188,16 +199,20 @@ fn ship(state: &State, rng: &mut Rng) -> Option<Command> {
         .components
         .first()
         .and_then(|c| state.components.get(c));
-    let range = match first.map(crate::sites::KeptAs::of) {
-        Some(kept) if rng.chance(85) => crate::sites::shipping_range(&state.config, kept),
+    let range = match first.map(crate::distribution::sites::KeptAs::of) {
+        Some(kept) if rng.chance(85) => {
+            crate::distribution::sites::shipping_range(&state.config, kept)
+        }
         _ => rng.pick(&RANGES).copied().unwrap_or(RANGES[0]),
     };
-    Some(Command::ShipShipment {
-        shipment_id: shipment.id.clone(),
-        box_id: format!("BOX-{}", rng.below(1000)),
-        temperature_range: range,
-        courier: "City Courier".into(),
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipShipment {
+            shipment_id: shipment.id.clone(),
+            box_id: format!("BOX-{}", rng.below(1000)),
+            temperature_range: range,
+            courier: "City Courier".into(),
+        },
+    )))
 }
 
 fn receipt(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -209,32 +224,38 @@ fn receipt(state: &State, rng: &mut Rng) -> Option<Command> {
         .iter()
         .find(|c| !shipment.is_received(c))?
         .clone();
-    Some(Command::ConfirmReceipt {
-        shipment_id: shipment.id.clone(),
-        component,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ConfirmReceipt {
+            shipment_id: shipment.id.clone(),
+            component,
+        },
+    )))
 }
 
 fn return_unit(state: &State, rng: &mut Rng) -> Option<Command> {
     let c = pick_where(&state.components, rng, |c| {
         matches!(c.location, Location::Hospital { .. })
     })?;
-    Some(Command::ReturnUnit {
-        component: c.id.clone(),
-        minutes_out_of_storage: rng.below(90) as u32,
-        reason: "not transfused".into(),
-        seal_intact: rng.chance(90),
-        validated_container: rng.chance(30),
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReturnUnit {
+            component: c.id.clone(),
+            minutes_out_of_storage: rng.below(90) as u32,
+            reason: "not transfused".into(),
+            seal_intact: rng.chance(90),
+            validated_container: rng.chance(30),
+        },
+    )))
 }
 
 fn review(state: &State, rng: &mut Rng) -> Option<Command> {
     let c = pick_where(&state.components, rng, |c| c.status == Status::Returned)?;
-    Some(Command::ReviewReturn {
-        component: c.id.clone(),
-        accept: rng.chance(70),
-        reason: "QA review of the return".into(),
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReviewReturn {
+            component: c.id.clone(),
+            accept: rng.chance(70),
+            reason: "QA review of the return".into(),
+        },
+    )))
 }
 
 fn cancel(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -243,19 +264,23 @@ fn cancel(state: &State, rng: &mut Rng) -> Option<Command> {
     } else {
         pick_key(&state.orders, rng)?
     };
-    Some(Command::CancelOrder {
-        order_id,
-        reason: "no longer needed".into(),
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::CancelOrder {
+            order_id,
+            reason: "no longer needed".into(),
+        },
+    )))
 }
 
 fn store(state: &State, rng: &mut Rng) -> Option<Command> {
     let c = pick_where(&state.components, rng, |c| c.status.is_workable())?;
     let storage = pick_key(&state.storages, rng)?;
-    Some(Command::StoreComponent {
-        component: c.id.clone(),
-        storage,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::StoreComponent {
+            component: c.id.clone(),
+            storage,
+        },
+    )))
 }
 
 fn dispatch(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -276,12 +301,14 @@ fn dispatch(state: &State, rng: &mut Rng) -> Option<Command> {
     if units.is_empty() {
         return None;
     }
-    Some(Command::DispatchTransfer {
-        transfer_id: format!("TRF-{}", state.transfers.len() + 1),
-        from: from.to_owned(),
-        to: to.to_owned(),
-        components: units,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::DispatchTransfer {
+            transfer_id: format!("TRF-{}", state.transfers.len() + 1),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            components: units,
+        },
+    )))
 }
 
 fn receive(state: &State, rng: &mut Rng) -> Option<Command> {
@@ -295,8 +322,10 @@ fn receive(state: &State, rng: &mut Rng) -> Option<Command> {
             .find(|c| !transfer.received.contains(c))?
             .clone()
     };
-    Some(Command::ReceiveTransfer {
-        transfer_id: transfer.id.clone(),
-        component,
-    })
+    Some(Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReceiveTransfer {
+            transfer_id: transfer.id.clone(),
+            component,
+        },
+    )))
 }

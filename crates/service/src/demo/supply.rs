@@ -6,16 +6,17 @@
 //! "now" stays undone, so orders stand at every status (open, at risk, allocated, picking,
 //! shipped, received, cancelled).
 
+use hemaflow_domain::{AccessCommand, ClientCommand, DistributionCommand, DistributionEvent};
 use std::collections::BTreeMap;
 
-use hemaflow_domain::allocation::propose_allocation;
 use hemaflow_domain::command::{Command, Event};
-use hemaflow_domain::components::{Family, Status};
-use hemaflow_domain::orders::{OrderLine, Priority};
-use hemaflow_domain::sites::{
+use hemaflow_domain::distribution::allocation::propose_allocation;
+use hemaflow_domain::distribution::orders::{OrderLine, Priority};
+use hemaflow_domain::distribution::sites::{
     Celsius, Contact, KeptAs, Location, SiteKind, StorageKind, shipping_range,
 };
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::{Role, queries};
 use time::{Duration, OffsetDateTime, Weekday};
 
@@ -118,12 +119,14 @@ impl Planner {
             self.run(
                 admin,
                 Role::Admin,
-                Command::RegisterSite {
-                    site_id,
-                    name,
-                    kind,
-                    address: "700 Spring Garden St, Philadelphia PA 19123".to_owned(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::RegisterSite {
+                        site_id,
+                        name,
+                        kind,
+                        address: "700 Spring Garden St, Philadelphia PA 19123".to_owned(),
+                    },
+                )),
             );
         }
         for site in [PROCESSING_SITE, DISTRIBUTION_SITE] {
@@ -131,13 +134,15 @@ impl Planner {
                 self.run(
                     admin,
                     Role::Admin,
-                    Command::RegisterStorage {
-                        storage_id: format!("{site}-{suffix}"),
-                        site_id: site.to_owned(),
-                        kind,
-                        min_c: Celsius::tenths(min),
-                        max_c: Celsius::tenths(max),
-                    },
+                    Command::Client(ClientCommand::Distribution(
+                        DistributionCommand::RegisterStorage {
+                            storage_id: format!("{site}-{suffix}"),
+                            site_id: site.to_owned(),
+                            kind,
+                            min_c: Celsius::tenths(min),
+                            max_c: Celsius::tenths(max),
+                        },
+                    )),
                 );
             }
         }
@@ -145,17 +150,19 @@ impl Planner {
             self.run(
                 admin,
                 Role::Admin,
-                Command::RegisterHospital {
-                    hospital_id: hospital.id.to_owned(),
-                    name: hospital.name.to_owned(),
-                    address: hospital.address.to_owned(),
-                    contacts: vec![Contact {
-                        name: hospital.contact.to_owned(),
-                        role: "blood bank".to_owned(),
-                        phone: "215-555-0100".to_owned(),
-                        email: format!("bloodbank@{}.example.org", hospital.id),
-                    }],
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::RegisterHospital {
+                        hospital_id: hospital.id.to_owned(),
+                        name: hospital.name.to_owned(),
+                        address: hospital.address.to_owned(),
+                        contacts: vec![Contact {
+                            name: hospital.contact.to_owned(),
+                            role: "blood bank".to_owned(),
+                            phone: "215-555-0100".to_owned(),
+                            email: format!("bloodbank@{}.example.org", hospital.id),
+                        }],
+                    },
+                )),
             );
             let name = super::STAFF
                 .iter()
@@ -164,12 +171,12 @@ impl Planner {
             self.run(
                 admin,
                 Role::Admin,
-                Command::CreateUser {
+                Command::Client(ClientCommand::Access(AccessCommand::CreateUser {
                     user_id: hospital.user.to_owned(),
                     name: name.to_owned(),
                     role: Role::HospitalUser,
                     hospital: Some(hospital.id.to_owned()),
-                },
+                })),
             );
         }
         let standing = [
@@ -203,19 +210,21 @@ impl Planner {
             self.run(
                 user,
                 Role::HospitalUser,
-                Command::PlaceStandingOrder {
-                    standing_order_id: format!("STD-{hospital}"),
-                    hospital: hospital.to_owned(),
-                    lines: vec![OrderLine {
-                        component_type: family,
-                        abo,
-                        rhd,
-                        attributes: vec![],
-                        quantity,
-                    }],
-                    priority: Priority::Routine,
-                    weekday,
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::PlaceStandingOrder {
+                        standing_order_id: format!("STD-{hospital}"),
+                        hospital: hospital.to_owned(),
+                        lines: vec![OrderLine {
+                            component_type: family,
+                            abo,
+                            rhd,
+                            attributes: vec![],
+                            quantity,
+                        }],
+                        priority: Priority::Routine,
+                        weekday,
+                    },
+                )),
             );
         }
     }
@@ -233,10 +242,12 @@ impl Planner {
         self.run(
             maker,
             Role::Manufacturing,
-            Command::StoreComponent {
-                component: id.to_owned(),
-                storage,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::StoreComponent {
+                    component: id.to_owned(),
+                    storage,
+                },
+            )),
         );
     }
 
@@ -261,12 +272,14 @@ impl Planner {
         let dispatched = self.run(
             clerk,
             Role::Distribution,
-            Command::DispatchTransfer {
-                transfer_id: transfer_id.clone(),
-                from: PROCESSING_SITE.to_owned(),
-                to: DISTRIBUTION_SITE.to_owned(),
-                components: units,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::DispatchTransfer {
+                    transfer_id: transfer_id.clone(),
+                    from: PROCESSING_SITE.to_owned(),
+                    to: DISTRIBUTION_SITE.to_owned(),
+                    components: units,
+                },
+            )),
         );
         if dispatched.is_some() {
             let at = self.now + self.minutes(35, 50);
@@ -292,10 +305,12 @@ impl Planner {
             self.run(
                 clerk,
                 Role::Distribution,
-                Command::ReceiveTransfer {
-                    transfer_id: transfer_id.to_owned(),
-                    component: stray,
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::ReceiveTransfer {
+                        transfer_id: transfer_id.to_owned(),
+                        component: stray,
+                    },
+                )),
             );
         }
         for id in &transfer.components {
@@ -303,20 +318,24 @@ impl Planner {
             let received = self.run(
                 clerk,
                 Role::Distribution,
-                Command::ReceiveTransfer {
-                    transfer_id: transfer_id.to_owned(),
-                    component: id.clone(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::ReceiveTransfer {
+                        transfer_id: transfer_id.to_owned(),
+                        component: id.clone(),
+                    },
+                )),
             );
             let kept = self.state.components.get(id).map(KeptAs::of);
             if let (Some(_), Some(kept)) = (received, kept) {
                 self.run(
                     clerk,
                     Role::Distribution,
-                    Command::StoreComponent {
-                        component: id.clone(),
-                        storage: storage_for(DISTRIBUTION_SITE, kept),
-                    },
+                    Command::Client(ClientCommand::Distribution(
+                        DistributionCommand::StoreComponent {
+                            component: id.clone(),
+                            storage: storage_for(DISTRIBUTION_SITE, kept),
+                        },
+                    )),
                 );
             }
         }
@@ -349,12 +368,14 @@ impl Planner {
         let Some(events) = self.run(
             clerk,
             Role::Distribution,
-            Command::RenewStandingOrders { as_of },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::RenewStandingOrders { as_of },
+            )),
         ) else {
             return;
         };
         for event in events {
-            if let Event::OrderPlaced { order } = event {
+            if let Event::Distribution(DistributionEvent::OrderPlaced { order }) = event {
                 let at = order.due_at - Duration::hours(6);
                 self.schedule(
                     at.max(self.now),
@@ -413,13 +434,15 @@ impl Planner {
         let placed = self.run(
             actor,
             role,
-            Command::PlaceOrder {
-                order_id: order_id.clone(),
-                hospital: hospital.id.to_owned(),
-                lines,
-                priority,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: order_id.clone(),
+                    hospital: hospital.id.to_owned(),
+                    lines,
+                    priority,
+                    needed_by: None,
+                },
+            )),
         );
         if placed.is_none() {
             return;
@@ -454,10 +477,12 @@ impl Planner {
         self.run(
             user,
             Role::HospitalUser,
-            Command::CancelOrder {
-                order_id,
-                reason: "patient no longer needs transfusion".to_owned(),
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::CancelOrder {
+                    order_id,
+                    reason: "patient no longer needs transfusion".to_owned(),
+                },
+            )),
         );
     }
 
@@ -489,10 +514,12 @@ impl Planner {
             .run(
                 clerk,
                 Role::Distribution,
-                Command::AllocateOrder {
-                    order_id: order_id.clone(),
-                    units,
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::AllocateOrder {
+                        order_id: order_id.clone(),
+                        units,
+                    },
+                )),
             )
             .is_some()
             && then_pick
@@ -526,11 +553,11 @@ impl Planner {
             self.run(
                 clerk,
                 Role::Distribution,
-                Command::PickUnit {
+                Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
                     shipment_id: format!("SHP-{order_id}-R"),
                     order_id: order_id.clone(),
                     component: stray,
-                },
+                })),
             );
         }
         let mut boxes: BTreeMap<String, ()> = BTreeMap::new();
@@ -555,11 +582,11 @@ impl Planner {
                 .run(
                     clerk,
                     Role::Distribution,
-                    Command::PickUnit {
+                    Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
                         shipment_id: shipment_id.clone(),
                         order_id: order_id.clone(),
                         component: unit.allocated.component.clone(),
-                    },
+                    })),
                 )
                 .is_some()
             {
@@ -601,12 +628,14 @@ impl Planner {
             let shipped = self.run(
                 clerk,
                 Role::Distribution,
-                Command::ShipShipment {
-                    shipment_id: shipment_id.clone(),
-                    box_id: format!("BOX-{}", &shipment_id[4..]),
-                    temperature_range,
-                    courier: "Delaware Valley Medical Courier".to_owned(),
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::ShipShipment {
+                        shipment_id: shipment_id.clone(),
+                        box_id: format!("BOX-{}", &shipment_id[4..]),
+                        temperature_range,
+                        courier: "Delaware Valley Medical Courier".to_owned(),
+                    },
+                )),
             );
             if shipped.is_some() && then_receive {
                 let at = self.now + self.minutes(40, 120);
@@ -626,10 +655,12 @@ impl Planner {
             self.run(
                 user,
                 Role::HospitalUser,
-                Command::ConfirmReceipt {
-                    shipment_id: shipment_id.clone(),
-                    component,
-                },
+                Command::Client(ClientCommand::Distribution(
+                    DistributionCommand::ConfirmReceipt {
+                        shipment_id: shipment_id.clone(),
+                        component,
+                    },
+                )),
             );
         }
     }
@@ -653,13 +684,15 @@ impl Planner {
         let returned = self.run(
             hospital_user(&hospital),
             Role::HospitalUser,
-            Command::ReturnUnit {
-                component: component.clone(),
-                minutes_out_of_storage,
-                reason: "surgery cancelled, unit not needed".to_owned(),
-                seal_intact: true,
-                validated_container: false,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReturnUnit {
+                    component: component.clone(),
+                    minutes_out_of_storage,
+                    reason: "surgery cancelled, unit not needed".to_owned(),
+                    seal_intact: true,
+                    validated_container: false,
+                },
+            )),
         );
         if returned.is_some() {
             let at = self.now + self.minutes(60, 180);
@@ -675,8 +708,12 @@ impl Planner {
         let Some(unit_return) = self.state.returns.get(&component).and_then(|r| r.last()) else {
             return;
         };
-        let failures =
-            hemaflow_domain::shipping::return_failures(&self.state, c, unit_return, self.now);
+        let failures = hemaflow_domain::distribution::shipping::return_failures(
+            &self.state,
+            c,
+            unit_return,
+            self.now,
+        );
         let (accept, reason) = if failures.is_empty() {
             (
                 true,
@@ -689,11 +726,13 @@ impl Planner {
         self.run(
             qa,
             Role::QualityAssurance,
-            Command::ReviewReturn {
-                component,
-                accept,
-                reason,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReviewReturn {
+                    component,
+                    accept,
+                    reason,
+                },
+            )),
         );
     }
 
@@ -720,13 +759,15 @@ impl Planner {
         let placed = self.run(
             hospital.user,
             Role::HospitalUser,
-            Command::PlaceOrder {
-                order_id: order_id.clone(),
-                hospital: hospital.id.to_owned(),
-                lines: vec![line],
-                priority: Priority::Routine,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: order_id.clone(),
+                    hospital: hospital.id.to_owned(),
+                    lines: vec![line],
+                    priority: Priority::Routine,
+                    needed_by: None,
+                },
+            )),
         );
         if placed.is_none() {
             return;
@@ -772,7 +813,7 @@ impl Planner {
                     && !allocations.contains_key(&c.id)
             })
             .filter_map(|c| {
-                hemaflow_domain::release::confirmed_group(&self.state, c)
+                hemaflow_domain::release::gate::confirmed_group(&self.state, c)
                     .map(|(abo, rhd)| (c.family, abo, rhd))
             })
             .collect();
@@ -796,19 +837,21 @@ impl Planner {
         self.run(
             hospital.user,
             Role::HospitalUser,
-            Command::PlaceOrder {
-                order_id,
-                hospital: hospital.id.to_owned(),
-                lines: vec![OrderLine {
-                    component_type: Family::RedCells,
-                    abo: Abo::O,
-                    rhd: RhD::Negative,
-                    attributes: vec![],
-                    quantity: 2,
-                }],
-                priority: Priority::Stat,
-                needed_by: None,
-            },
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id,
+                    hospital: hospital.id.to_owned(),
+                    lines: vec![OrderLine {
+                        component_type: Family::RedCells,
+                        abo: Abo::O,
+                        rhd: RhD::Negative,
+                        attributes: vec![],
+                        quantity: 2,
+                    }],
+                    priority: Priority::Stat,
+                    needed_by: None,
+                },
+            )),
         );
     }
 }

@@ -6,7 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use hemaflow_domain::accounts::User;
+use hemaflow_domain::access::accounts::User;
 use hemaflow_domain::{Context, Role};
 use time::OffsetDateTime;
 

@@ -7,7 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Html;
 use axum::response::{IntoResponse, Redirect, Response};
-use hemaflow_domain::credentials::SignInOutcome;
+use hemaflow_domain::access::credentials::SignInOutcome;
+use hemaflow_domain::{AccessCommand, ClientCommand, ServerCommand};
 use hemaflow_domain::{Command, Role};
 use serde::Deserialize;
 
@@ -242,10 +243,10 @@ pub async fn disable(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the account is disabled"));
     }
-    let command = Command::DisableUser {
+    let command = Command::Client(ClientCommand::Access(AccessCommand::DisableUser {
         user_id: user_id.clone(),
         reason: form.reason,
-    };
+    }));
     change_account(&app, &caller, &user_id, &command).await
 }
 
@@ -282,9 +283,9 @@ pub async fn set_password(
         .await
         .map_err(Problem::internal)?
         .map_err(|e| Problem::input(e.to_string()))?;
-    let command = Command::SetPassword {
+    let command = Command::Server(ServerCommand::SetPassword {
         user_id: user_id.clone(),
         password_hash: hash,
-    };
+    });
     change_account(&app, &caller, &user_id, &command).await
 }

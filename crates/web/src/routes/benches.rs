@@ -6,10 +6,14 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::collection::Container;
-use hemaflow_domain::eligibility::Procedure;
+use hemaflow_domain::donor_centre::collection::Container;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::scenario::healthy_screening;
-use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::{
+    ClientCommand, DonorCentreCommand, DonorCentreEvent, LabCommand, ManufacturingCommand,
+    ManufacturingEvent,
+};
 use hemaflow_domain::{Command, Event, TestResultInput};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -102,15 +106,17 @@ pub async fn post_screening(
     input.height_cm = None;
     input.hemoglobin_g_dl = optional("hemoglobin", &form.hemoglobin_g_dl)?;
     input.platelet_count = None;
-    let command = Command::RecordScreening {
-        donor_id: form.donor_id.trim().to_owned(),
-        procedure: Procedure::WholeBlood,
-        input,
-    };
+    let command = Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::RecordScreening {
+            donor_id: form.donor_id.trim().to_owned(),
+            procedure: Procedure::WholeBlood,
+            input,
+        },
+    ));
     let id = command_id(form.command_id.as_deref())?;
     let events = execute(&app, &caller, &id, &command).await?;
     let Some(screening) = events.iter().find_map(|e| match e {
-        Event::ScreeningRecorded { screening } => Some(screening),
+        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => Some(screening),
         _ => None,
     }) else {
         return Err(Problem::internal("a screening without its record"));
@@ -156,24 +162,26 @@ pub async fn post_collect(
     let volume_ml = number("volume", &form.volume_ml)?;
     let minutes: i64 = optional("minutes", &form.minutes)?.unwrap_or(10);
     let now = OffsetDateTime::now_utc();
-    let command = Command::CollectDonation {
-        din: din.clone(),
-        donor_id: form.donor_id.trim().to_owned(),
-        screening_id: form.screening_id.trim().to_owned(),
-        container: Container {
-            catalogue_number: "BAG-450-AS1".to_owned(),
-            lot: Some(form.lot.trim().to_owned())
-                .filter(|l| !l.is_empty())
-                .unwrap_or_else(|| "unrecorded".to_owned()),
+    let command = Command::Client(ClientCommand::DonorCentre(
+        DonorCentreCommand::CollectDonation {
+            din: din.clone(),
+            donor_id: form.donor_id.trim().to_owned(),
+            screening_id: form.screening_id.trim().to_owned(),
+            container: Container {
+                catalogue_number: "BAG-450-AS1".to_owned(),
+                lot: Some(form.lot.trim().to_owned())
+                    .filter(|l| !l.is_empty())
+                    .unwrap_or_else(|| "unrecorded".to_owned()),
+            },
+            started_at: now - Duration::minutes(minutes.clamp(1, 180)),
+            ended_at: now,
+            volume_ml,
+            red_cell_loss_ml: 0,
+            phlebotomist: caller.user.id.clone(),
+            adverse_reactions: Vec::new(),
+            collection_state: "TX".to_owned(),
         },
-        started_at: now - Duration::minutes(minutes.clamp(1, 180)),
-        ended_at: now,
-        volume_ml,
-        red_cell_loss_ml: 0,
-        phlebotomist: caller.user.id.clone(),
-        adverse_reactions: Vec::new(),
-        collection_state: "TX".to_owned(),
-    };
+    ));
     let id = command_id(form.command_id.as_deref())?;
     execute(&app, &caller, &id, &command).await?;
     Ok(accepted(format!(
@@ -278,7 +286,9 @@ pub async fn post_results(
             if results.is_empty() {
                 return Err(Problem::input("no reading was given"));
             }
-            Command::RecordTestResults { results }
+            Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
+                results,
+            }))
         }
         "group" => {
             let (abo, rhd) = if field("group_scan").trim().is_empty() {
@@ -290,16 +300,16 @@ pub async fn post_results(
             } else {
                 scan::blood_group(field("group_scan"))?
             };
-            Command::RecordBloodGroup {
+            Command::Client(ClientCommand::Lab(LabCommand::RecordBloodGroup {
                 din: din.clone(),
                 abo,
                 rhd,
-            }
+            }))
         }
-        "antibody" => Command::RecordAntibodyScreen {
+        "antibody" => Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
             din: din.clone(),
             positive: field("antibody") == "positive",
-        },
+        })),
         other => return Err(Problem::input(format!("unknown result form {other:?}"))),
     };
     let what = command.describe();
@@ -322,16 +332,18 @@ pub async fn post_produce(
 ) -> Result<Response, Problem> {
     caller.require(access::PRODUCTION)?;
     let din = scan::din(&form.din)?;
-    let command = Command::ProduceComponents {
-        din: din.clone(),
-        recipe: form.recipe.trim().to_owned(),
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ProduceComponents {
+            din: din.clone(),
+            recipe: form.recipe.trim().to_owned(),
+        },
+    ));
     let id = command_id(form.command_id.as_deref())?;
     let events = execute(&app, &caller, &id, &command).await?;
     let made: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::ComponentProduced { component } => {
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
                 Some(format!("{} {}", component.product_code, component.name))
             }
             _ => None,
@@ -417,7 +429,15 @@ pub async fn post_results_csv(
     let results = parse_results_csv(&form.csv)?;
     let count = results.len();
     let id = command_id(form.command_id.as_deref())?;
-    execute(&app, &caller, &id, &Command::RecordTestResults { results }).await?;
+    execute(
+        &app,
+        &caller,
+        &id,
+        &Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
+            results,
+        })),
+    )
+    .await?;
     Ok(accepted(format!("{count} results recorded as one batch.")))
 }
 

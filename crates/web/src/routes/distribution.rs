@@ -6,8 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hemaflow_documents::{ShippedUnit, ShippingDocument};
-use hemaflow_domain::release::confirmed_group;
-use hemaflow_domain::shipping::{Shipment, ShipmentStatus};
+use hemaflow_domain::distribution::shipping::{Shipment, ShipmentStatus};
+use hemaflow_domain::release::gate::confirmed_group;
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -346,12 +347,14 @@ pub async fn dispatch(
     axum::Form(form): axum::Form<DispatchForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
-    let command = Command::DispatchTransfer {
-        transfer_id: form.transfer_id.trim().to_owned(),
-        from: form.from.trim().to_owned(),
-        to: form.to.trim().to_owned(),
-        components: units_of_scans(&form.scans)?,
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::DispatchTransfer {
+            transfer_id: form.transfer_id.trim().to_owned(),
+            from: form.from.trim().to_owned(),
+            to: form.to.trim().to_owned(),
+            components: units_of_scans(&form.scans)?,
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to("/distribution/transfers").into_response())
 }
@@ -374,10 +377,12 @@ pub async fn receive(
 ) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
     let component = scanned_unit(&form.din, &form.product_code)?;
-    let command = Command::ReceiveTransfer {
-        transfer_id: form.transfer_id.trim().to_owned(),
-        component: component.clone(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReceiveTransfer {
+            transfer_id: form.transfer_id.trim().to_owned(),
+            component: component.clone(),
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     if !is_htmx(&headers) {
         return Ok(Redirect::to("/distribution/transfers").into_response());

@@ -6,7 +6,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::donor::{Identity, Sex};
+use hemaflow_domain::donor_centre::donor::{Identity, Sex};
+use hemaflow_domain::{AccessEvent, ClientCommand, DonorCentreCommand, DonorCentreEvent};
 use hemaflow_domain::{Command, Event, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -40,7 +41,7 @@ pub struct DonorLine {
 
 fn donor_line(
     records: &hemaflow_domain::State,
-    donor: &hemaflow_domain::donor::Donor,
+    donor: &hemaflow_domain::donor_centre::donor::Donor,
     day: time::Date,
 ) -> DonorLine {
     DonorLine {
@@ -214,9 +215,17 @@ pub async fn register(
         return render(&caller, String::new(), None, matches, form, None);
     }
     let id = command_id(form.command_id.as_deref())?;
-    let events = execute(&app, &caller, &id, &Command::RegisterDonor { identity }).await?;
+    let events = execute(
+        &app,
+        &caller,
+        &id,
+        &Command::Client(ClientCommand::DonorCentre(
+            DonorCentreCommand::RegisterDonor { identity },
+        )),
+    )
+    .await?;
     let registered = events.iter().find_map(|e| match e {
-        Event::DonorRegistered { donor } => Some(donor.id.clone()),
+        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => Some(donor.id.clone()),
         _ => None,
     });
     render(
@@ -254,10 +263,10 @@ pub async fn requalify(
         return Err(Problem::input("say why the deferral is removed"));
     }
     let id = command_id(form.command_id.as_deref())?;
-    let command = Command::RequalifyDonor {
+    let command = ClientCommand::DonorCentre(DonorCentreCommand::RequalifyDonor {
         deferral_id: form.deferral_id.trim().to_owned(),
         reason: form.reason.trim().to_owned(),
-    };
+    });
     let seen = [super::seen(
         "deferral",
         form.deferral_id.trim(),
@@ -265,7 +274,7 @@ pub async fn requalify(
     )];
     let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     let signature = events.iter().find_map(|e| match e {
-        Event::Signed { signature } => Some(signature),
+        Event::Access(AccessEvent::Signed { signature }) => Some(signature),
         _ => None,
     });
     let Some(signature) = signature else {

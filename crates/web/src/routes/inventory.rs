@@ -8,9 +8,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use hemaflow_documents::{Bar, bar_chart_svg};
-use hemaflow_domain::components::Status;
-use hemaflow_domain::release::confirmed_group;
-use hemaflow_domain::testing::RhD;
+use hemaflow_domain::lab::testing::RhD;
+use hemaflow_domain::manufacturing::components::Status;
+use hemaflow_domain::release::gate::confirmed_group;
 use hemaflow_domain::{State as Records, queries};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -95,7 +95,10 @@ pub struct Expiring {
     pub site: String,
 }
 
-fn group_name(records: &Records, component: &hemaflow_domain::components::Component) -> String {
+fn group_name(
+    records: &Records,
+    component: &hemaflow_domain::manufacturing::components::Component,
+) -> String {
     confirmed_group(records, component)
         .map(|(abo, rhd)| {
             format!(

@@ -7,7 +7,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::label::final_label;
+use hemaflow_domain::manufacturing::label::final_label;
+use hemaflow_domain::{ClientCommand, ManufacturingCommand};
 use hemaflow_domain::{Command, State as Records, queries};
 use hemaflow_isbt128::DataStructure;
 use hemaflow_labels::{Label, LabelContent, LabelRequest, ZplDpi};
@@ -132,10 +133,12 @@ pub async fn verify(
         .await??;
     // The domain compares every scan with the record (LABEL-VERIFY); a mismatch is refused and
     // the refusal recorded in the ledger like every refusal.
-    let command = Command::VerifyLabel {
-        component: component_id.clone(),
-        scans: scans.iter().map(|scan| (*scan).to_owned()).collect(),
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::VerifyLabel {
+            component: component_id.clone(),
+            scans: scans.iter().map(|scan| (*scan).to_owned()).collect(),
+        },
+    ));
     let id = command_id(form.command_id.as_deref())?;
     execute(&app, &caller, &id, &command).await?;
     Ok((

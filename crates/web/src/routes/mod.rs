@@ -27,8 +27,9 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
-use hemaflow_domain::accounts::required_meaning;
-use hemaflow_domain::{Command, Event, Role};
+use hemaflow_domain::ServerCommand;
+use hemaflow_domain::access::accounts::required_meaning;
+use hemaflow_domain::{ClientCommand, Command, Event, Role};
 use hemaflow_service::ledger::{Expected, LedgerError, Outcome, Stale};
 use tower_http::trace::TraceLayer;
 
@@ -395,16 +396,16 @@ pub async fn execute_signed(
     caller: &Caller,
     command_id: &str,
     password: &str,
-    command: Command,
+    command: ClientCommand,
     seen: &[Expected],
 ) -> Result<Vec<Event>, Problem> {
     let Some(meaning) = required_meaning(&command) else {
-        return execute_seen(app, caller, command_id, &command, seen).await;
+        return execute_seen(app, caller, command_id, &Command::Client(command), seen).await;
     };
     if caller
         .user
         .id
-        .starts_with(hemaflow_domain::credentials::TOKEN_ACTOR_PREFIX)
+        .starts_with(hemaflow_domain::access::credentials::TOKEN_ACTOR_PREFIX)
     {
         return Err(Problem::refused(
             "P11-SIGN",
@@ -433,10 +434,10 @@ pub async fn execute_signed(
             ));
         }
     }
-    let signed = Command::Signed {
+    let signed = Command::Server(ServerCommand::Signed {
         meaning: meaning.to_owned(),
         command: Box::new(command),
-    };
+    });
     execute_seen(app, caller, command_id, &signed, seen).await
 }
 

@@ -9,11 +9,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hemaflow_domain::allocation::{Match, Proposal, propose_allocation};
 use hemaflow_domain::command::LineUnit;
-use hemaflow_domain::orders::{Order, OrderStatus};
-use hemaflow_domain::shipping::ShipmentStatus;
-use hemaflow_domain::sites::TemperatureRange;
+use hemaflow_domain::distribution::allocation::{Match, Proposal, propose_allocation};
+use hemaflow_domain::distribution::orders::{Order, OrderStatus};
+use hemaflow_domain::distribution::shipping::ShipmentStatus;
+use hemaflow_domain::distribution::sites::TemperatureRange;
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, Role, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -115,7 +116,7 @@ pub struct SiteQuery {
 /// The site distribution works from: the one asked for, else the first distribution site,
 /// else the first site.
 fn work_site(records: &Records, asked: Option<&str>) -> String {
-    use hemaflow_domain::sites::SiteKind;
+    use hemaflow_domain::distribution::sites::SiteKind;
     asked
         .filter(|s| records.sites.contains_key(*s))
         .map(str::to_owned)
@@ -399,10 +400,12 @@ pub async fn allocate(
             .map_err(|_| Problem::input(format!("seen '{s}' is not a ledger position")))
     });
     let seen_at = required_seen(seen_at.transpose()?)?;
-    let command = Command::AllocateOrder {
-        order_id: order_id.clone(),
-        units,
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::AllocateOrder {
+            order_id: order_id.clone(),
+            units,
+        },
+    ));
     execute_seen(
         &app,
         &caller,
@@ -437,11 +440,11 @@ pub async fn pick(
     caller.require(access::DISTRIBUTION)?;
     let component = scanned_unit(&form.din, &form.product_code)?;
     let shipment_id = form.shipment_id.trim().to_owned();
-    let command = Command::PickUnit {
+    let command = Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
         shipment_id: shipment_id.clone(),
         order_id: order_id.clone(),
         component: component.clone(),
-    };
+    }));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     if !is_htmx(&headers) {
         return Ok(Redirect::to(&format!("/orders/{order_id}")).into_response());
@@ -501,12 +504,14 @@ pub async fn ship(
                 form.temperature.trim()
             ))
         })?;
-    let command = Command::ShipShipment {
-        shipment_id: shipment_id.clone(),
-        box_id: form.box_id.trim().to_owned(),
-        temperature_range: range,
-        courier: form.courier.trim().to_owned(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ShipShipment {
+            shipment_id: shipment_id.clone(),
+            box_id: form.box_id.trim().to_owned(),
+            temperature_range: range,
+            courier: form.courier.trim().to_owned(),
+        },
+    ));
     execute_form_seen(
         &app,
         &caller,
@@ -543,10 +548,12 @@ pub async fn cancel(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the order is cancelled"));
     }
-    let command = Command::CancelOrder {
-        order_id: order_id.clone(),
-        reason: form.reason.trim().to_owned(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::CancelOrder {
+            order_id: order_id.clone(),
+            reason: form.reason.trim().to_owned(),
+        },
+    ));
     execute_form_seen(
         &app,
         &caller,

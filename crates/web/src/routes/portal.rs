@@ -9,8 +9,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hemaflow_domain::orders::{Need, OrderLine};
-use hemaflow_domain::shipping::ShipmentStatus;
+use hemaflow_domain::distribution::orders::{Need, OrderLine};
+use hemaflow_domain::distribution::shipping::ShipmentStatus;
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::{OffsetDateTime, PrimitiveDateTime};
@@ -204,13 +205,15 @@ pub async fn place_order(
     let hospital = own_hospital(&caller)?;
     let offset = app.ledger.read(offset).await?;
     let id = order_id();
-    let command = Command::PlaceOrder {
-        order_id: id.clone(),
-        hospital,
-        lines: vec![form.line()?],
-        priority: priority(&form.priority)?,
-        needed_by: form.needed_by(offset)?,
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::PlaceOrder {
+            order_id: id.clone(),
+            hospital,
+            lines: vec![form.line()?],
+            priority: priority(&form.priority)?,
+            needed_by: form.needed_by(offset)?,
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to(&format!("/orders/{id}")).into_response())
 }
@@ -224,13 +227,15 @@ pub async fn place_standing_order(
     caller.require(access::PORTAL)?;
     let hospital = own_hospital(&caller)?;
     let weekday: time::Weekday = parse_named_weekday(&form.weekday)?;
-    let command = Command::PlaceStandingOrder {
-        standing_order_id: format!("STO-{}", &token::generate()[..10].to_uppercase()),
-        hospital,
-        lines: vec![form.line()?],
-        priority: priority(&form.priority)?,
-        weekday,
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::PlaceStandingOrder {
+            standing_order_id: format!("STO-{}", &token::generate()[..10].to_uppercase()),
+            hospital,
+            lines: vec![form.line()?],
+            priority: priority(&form.priority)?,
+            weekday,
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(Redirect::to("/portal").into_response())
 }
@@ -347,10 +352,12 @@ pub async fn receive(
     caller.require(access::PORTAL)?;
     let scope = Scope::of(&caller)?;
     let component = scanned_unit(&form.din, &form.product_code)?;
-    let command = Command::ConfirmReceipt {
-        shipment_id: shipment_id.clone(),
-        component: component.clone(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ConfirmReceipt {
+            shipment_id: shipment_id.clone(),
+            component: component.clone(),
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     if !is_htmx(&headers) {
         return Ok(Redirect::to(&format!("/portal/shipments/{shipment_id}")).into_response());
@@ -393,13 +400,15 @@ pub async fn return_unit(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the unit is returned"));
     }
-    let command = Command::ReturnUnit {
-        component: component.clone(),
-        minutes_out_of_storage: minutes,
-        reason: form.reason.trim().to_owned(),
-        seal_intact: form.seal_broken.is_none(),
-        validated_container: form.validated_container.is_some(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReturnUnit {
+            component: component.clone(),
+            minutes_out_of_storage: minutes,
+            reason: form.reason.trim().to_owned(),
+            seal_intact: form.seal_broken.is_none(),
+            validated_container: form.validated_container.is_some(),
+        },
+    ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
     Ok(accepted(format!(
         "{component} returned: it waits for review by quality assurance."

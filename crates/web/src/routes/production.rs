@@ -12,7 +12,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::components::Attr;
+use hemaflow_domain::manufacturing::components::Attr;
+use hemaflow_domain::{ClientCommand, ManufacturingCommand, ManufacturingEvent};
 use hemaflow_domain::{Command, Event};
 use serde::Deserialize;
 
@@ -90,12 +91,14 @@ fn made(events: &[Event]) -> String {
     let made: Vec<String> = events
         .iter()
         .filter_map(|e| match e {
-            Event::ComponentProduced { component } => Some(format!(
-                "{} {} (expires {})",
-                component.id,
-                component.name,
-                super::units::time_text(component.expires_at)
-            )),
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
+                Some(format!(
+                    "{} {} (expires {})",
+                    component.id,
+                    component.name,
+                    super::units::time_text(component.expires_at)
+                ))
+            }
             _ => None,
         })
         .collect();
@@ -141,10 +144,12 @@ pub async fn post_modify(
                 form.modification
             ))
         })?;
-    let command = Command::ModifyComponent {
-        component: unit.clone(),
-        modification,
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::ModifyComponent {
+            component: unit.clone(),
+            modification,
+        },
+    ));
     let events = change_unit(
         &app,
         &caller,
@@ -182,10 +187,12 @@ pub async fn post_divide(
         .trim()
         .parse()
         .map_err(|_| Problem::input(format!("parts: {:?} is not a number", form.parts)))?;
-    let command = Command::DivideComponent {
-        component: unit.clone(),
-        parts,
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::DivideComponent {
+            component: unit.clone(),
+            parts,
+        },
+    ));
     let events = change_unit(
         &app,
         &caller,
@@ -241,11 +248,13 @@ pub async fn post_pool(
 ) -> Result<Response, Problem> {
     let pool_din = scan::din(&form.pool_din)?;
     let units = pooled_units(&form.scans)?;
-    let command = Command::PoolComponents {
-        components: units.clone(),
-        pool_din: pool_din.clone(),
-        closed_system: form.closed_system.is_some(),
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::PoolComponents {
+            components: units.clone(),
+            pool_din: pool_din.clone(),
+            closed_system: form.closed_system.is_some(),
+        },
+    ));
     let events = change_unit(
         &app,
         &caller,
@@ -278,10 +287,12 @@ pub async fn post_bacterial(
     Form(form): Form<BacterialForm>,
 ) -> Result<Response, Problem> {
     let unit = scanned_unit(&form.din, &form.product_code)?;
-    let command = Command::RecordBacterialControl {
-        component: unit.clone(),
-        method: form.method.trim().to_owned(),
-    };
+    let command = Command::Client(ClientCommand::Manufacturing(
+        ManufacturingCommand::RecordBacterialControl {
+            component: unit.clone(),
+            method: form.method.trim().to_owned(),
+        },
+    ));
     let events = change_unit(
         &app,
         &caller,
@@ -292,9 +303,9 @@ pub async fn post_bacterial(
     )
     .await?;
     let expiry = events.iter().find_map(|e| match e {
-        Event::BacterialControlRecorded { expires_at, .. } => {
-            Some(super::units::time_text(*expires_at))
-        }
+        Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded {
+            expires_at, ..
+        }) => Some(super::units::time_text(*expires_at)),
         _ => None,
     });
     Ok(accepted(format!(

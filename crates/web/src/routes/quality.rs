@@ -8,9 +8,10 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
-use hemaflow_domain::components::component_id;
-use hemaflow_domain::release::{HoldKind, HoldTarget};
-use hemaflow_domain::testing::{Typing, donation_typing};
+use hemaflow_domain::lab::testing::{Typing, donation_typing};
+use hemaflow_domain::manufacturing::components::component_id;
+use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
+use hemaflow_domain::{ClientCommand, LabCommand, ReleaseCommand};
 use hemaflow_domain::{Command, State as Records};
 use serde::Deserialize;
 
@@ -146,11 +147,11 @@ pub async fn post_place(
         .find(|(k, _)| kind_key(*k) == form.kind)
         .map(|(k, _)| *k)
         .ok_or_else(|| Problem::input(format!("kind: {:?} is not a kind of hold", form.kind)))?;
-    let command = Command::PlaceHold {
+    let command = Command::Client(ClientCommand::Release(ReleaseCommand::PlaceHold {
         target,
         kind,
         reason: form.reason.trim().to_owned(),
-    };
+    }));
     execute_form_seen(
         &app,
         &caller,
@@ -182,10 +183,10 @@ pub async fn post_release_hold(
 ) -> Result<Response, Problem> {
     caller.require(access::QUALITY)?;
     let hold_id = form.hold_id.trim().to_owned();
-    let command = Command::ReleaseHold {
+    let command = Command::Client(ClientCommand::Release(ReleaseCommand::ReleaseHold {
         hold_id: hold_id.clone(),
         reason: form.reason.trim().to_owned(),
-    };
+    }));
     execute_form_seen(
         &app,
         &caller,
@@ -219,12 +220,12 @@ pub async fn post_resolve(
     caller.require(access::QUALITY)?;
     let din = scan::din_in_path(&form.din)?;
     let (abo, rhd) = scan::blood_group(&form.blood_group)?;
-    let command = Command::ResolveBloodGroup {
+    let command = Command::Client(ClientCommand::Lab(LabCommand::ResolveBloodGroup {
         din: din.clone(),
         abo,
         rhd,
         reason: form.reason.trim().to_owned(),
-    };
+    }));
     execute_form_seen(
         &app,
         &caller,

@@ -6,8 +6,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hemaflow_domain::components::Status;
-use hemaflow_domain::{Command, Event, State as Records, queries};
+use hemaflow_domain::manufacturing::components::Status;
+use hemaflow_domain::{AccessEvent, ClientCommand, ManufacturingCommand, ReleaseCommand};
+use hemaflow_domain::{Event, State as Records, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -84,7 +85,7 @@ fn answer(events: &[Event], what: &str, headers: &HeaderMap) -> Result<Response,
         return Ok(Redirect::to("/release").into_response());
     }
     let signature = events.iter().find_map(|e| match e {
-        Event::Signed { signature } => Some(signature),
+        Event::Access(AccessEvent::Signed { signature }) => Some(signature),
         _ => None,
     });
     let Some(signature) = signature else {
@@ -112,9 +113,9 @@ pub async fn post_release(
 ) -> Result<Response, Problem> {
     caller.require(access::RELEASE)?;
     let id = command_id(form.command_id.as_deref())?;
-    let command = Command::ReleaseComponent {
+    let command = ClientCommand::Release(ReleaseCommand::ReleaseComponent {
         component: component.clone(),
-    };
+    });
     let seen = [seen("component", &component, required_seen(form.seen)?)];
     let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     answer(&events, &format!("{component} released"), &headers)
@@ -133,10 +134,10 @@ pub async fn post_discard(
         return Err(Problem::input("say why the unit is discarded"));
     }
     let id = command_id(form.command_id.as_deref())?;
-    let command = Command::DiscardComponent {
+    let command = ClientCommand::Manufacturing(ManufacturingCommand::DiscardComponent {
         component: component.clone(),
         reason: form.reason.trim().to_owned(),
-    };
+    });
     let seen = [seen("component", &component, required_seen(form.seen)?)];
     let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     answer(&events, &format!("{component} discarded"), &headers)

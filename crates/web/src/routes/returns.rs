@@ -5,7 +5,8 @@
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hemaflow_domain::shipping::return_failures;
+use hemaflow_domain::distribution::shipping::return_failures;
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -104,11 +105,13 @@ pub async fn review(
     if form.reason.trim().is_empty() {
         return Err(Problem::input("say why the return is accepted or rejected"));
     }
-    let command = Command::ReviewReturn {
-        component: component.clone(),
-        accept,
-        reason: form.reason.trim().to_owned(),
-    };
+    let command = Command::Client(ClientCommand::Distribution(
+        DistributionCommand::ReviewReturn {
+            component: component.clone(),
+            accept,
+            reason: form.reason.trim().to_owned(),
+        },
+    ));
     execute_form_seen(
         &app,
         &caller,

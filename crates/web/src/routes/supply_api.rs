@@ -7,7 +7,7 @@
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use hemaflow_domain::allocation::propose_allocation;
+use hemaflow_domain::distribution::allocation::propose_allocation;
 use hemaflow_domain::queries;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -47,7 +47,7 @@ async fn orders(caller: Caller, State(app): State<App>) -> Result<Json<Value>, P
                 .map(|order| {
                     let mut value = to_json(order)?;
                     value["status"] = json!(order.status());
-                    value["at_risk"] = json!(hemaflow_domain::orders::at_risk(
+                    value["at_risk"] = json!(hemaflow_domain::distribution::orders::at_risk(
                         &records.config,
                         order,
                         now

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use hemaflow_domain::Command;
+use hemaflow_domain::{AccessCommand, ClientCommand, ServerCommand};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -45,7 +46,7 @@ pub async fn issue(app: &App, caller: &Caller, request: &NewToken) -> Result<Iss
     let role = parse_role(&request.role)?;
     let token_id = token::generate()[..16].to_owned();
     let secret = token::generate_api_secret();
-    let command = Command::IssueApiToken {
+    let command = Command::Server(ServerCommand::IssueApiToken {
         token_id: token_id.clone(),
         name: request.name.clone(),
         role,
@@ -56,7 +57,7 @@ pub async fn issue(app: &App, caller: &Caller, request: &NewToken) -> Result<Iss
             .filter(|h| !h.is_empty())
             .map(str::to_owned),
         digest: token::digest(&secret),
-    };
+    });
     execute(app, caller, &command_id(None)?, &command).await?;
     Ok(Issued { token_id, secret })
 }
@@ -66,10 +67,10 @@ async fn revoke(app: &App, caller: &Caller, token_id: &str, reason: &str) -> Res
     if reason.trim().is_empty() {
         return Err(Problem::input("say why the token is revoked"));
     }
-    let command = Command::RevokeApiToken {
+    let command = Command::Client(ClientCommand::Access(AccessCommand::RevokeApiToken {
         token_id: token_id.to_owned(),
         reason: reason.to_owned(),
-    };
+    }));
     execute(app, caller, &command_id(None)?, &command).await?;
     Ok(())
 }

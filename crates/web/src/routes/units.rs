@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hemaflow_domain::accounts::User;
-use hemaflow_domain::components::Status;
+use hemaflow_domain::access::accounts::User;
+use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_domain::{Role, State as Records, queries, release_blockers};
 use hemaflow_service::ledger::Store;
 use serde::{Deserialize, Serialize};
@@ -59,7 +59,7 @@ pub fn time_text(at: OffsetDateTime) -> String {
 
 pub fn component_line(
     records: &Records,
-    component: &hemaflow_domain::components::Component,
+    component: &hemaflow_domain::manufacturing::components::Component,
     status: Status,
     now: OffsetDateTime,
 ) -> ComponentLine {
@@ -126,7 +126,7 @@ pub fn unit_view(
             .map(|(abo, rhd)| {
                 format!(
                     "{abo:?} {}",
-                    if rhd == hemaflow_domain::testing::RhD::Positive {
+                    if rhd == hemaflow_domain::lab::testing::RhD::Positive {
                         "RhD positive"
                     } else {
                         "RhD negative"

@@ -11,7 +11,7 @@ mod server;
 mod skeleton;
 mod supply;
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;
 use hemaflow_web::demo::{self, Stop};
 use hemaflow_web::scan::blood_group_scan;
@@ -219,7 +219,7 @@ async fn label_scans(app: &TestApp, unit: &str) -> String {
         .ledger
         .read(|state| {
             let component = &state.components[unit];
-            hemaflow_domain::label::expected_structures(state, component)
+            hemaflow_domain::manufacturing::label::expected_structures(state, component)
                 .expect("a typed unit has a label")
                 .iter()
                 .map(|structure| format!("{}\n", structure.encode()))

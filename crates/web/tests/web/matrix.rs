@@ -2,7 +2,7 @@
 //! here again, independently of `access.rs`, so that a change of either shows.
 
 use hemaflow_domain::Role::{self, *};
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use serde_json::json;
 
 use crate::helpers::{Database, TestApp, spawn, user_of};

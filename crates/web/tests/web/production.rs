@@ -1,7 +1,7 @@
 //! The production bench's modification pages: scan-first, refusals next to the form, nothing
 //! half-saved, no lost updates.
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 
 use crate::helpers::{Database, TestApp, seen_of, spawn};

@@ -1,6 +1,6 @@
 //! The quality bench: holds and ABO/RhD resolution, with no lost updates.
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 

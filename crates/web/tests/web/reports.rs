@@ -1,7 +1,7 @@
 //! Daily reports as a page, CSV, PDF and JSON: the day's collections and production are in
 //! them, other days are not, and bad input is refused with what is wrong.
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 
 use crate::helpers::{Database, spawn};

@@ -1,7 +1,7 @@
 //! API tokens, lost updates, sessions in the database and sign-in records.
 
 use hemaflow_domain::Role;
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! The walking skeleton through the pages' forms, as the benches give them: a donor from the
 //! desk to a released unit in inventory; and a deferred donor refused at collection.
 
-use hemaflow_domain::collection::next_din;
+use hemaflow_domain::donor_centre::collection::next_din;
 
 use crate::helpers::{Database, TestApp, spawn};
 
@@ -183,7 +183,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
         .ledger
         .read(|state| {
             let component = &state.components[&unit];
-            hemaflow_domain::label::expected_structures(state, component)
+            hemaflow_domain::manufacturing::label::expected_structures(state, component)
                 .expect("a typed unit has a label")
                 .iter()
                 .skip(1)

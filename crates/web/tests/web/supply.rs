@@ -2,7 +2,8 @@
 //! use it: an order goes from placed to received; another hospital sees none of it; a unit
 //! that may not leave is refused at picking with the reason.
 
-use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, Context, Role};
 use hemaflow_service::ledger::Outcome;
 use hemaflow_web::demo::{self, Stop};
@@ -36,7 +37,8 @@ pub async fn red_cells(app: &TestApp, units: &[String]) -> String {
             units
                 .iter()
                 .find(|u| {
-                    state.components[*u].family == hemaflow_domain::components::Family::RedCells
+                    state.components[*u].family
+                        == hemaflow_domain::manufacturing::components::Family::RedCells
                 })
                 .cloned()
                 .expect("a red cell unit")
@@ -263,11 +265,11 @@ async fn dist_pick_a_quarantined_held_or_expired_unit_is_refused_with_the_reason
         role: Role::Distribution,
         now: expires_at + time::Duration::hours(1),
     };
-    let pick = Command::PickUnit {
+    let pick = Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
         shipment_id: "SHP-PICK".to_owned(),
         order_id: "ORD-PICK".to_owned(),
         component: good.clone(),
-    };
+    }));
     let receipt = app
         .app
         .ledger
@@ -451,7 +453,10 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
         .read(|state| state.components[&unit].status)
         .await
         .expect("read");
-    assert_eq!(status, hemaflow_domain::components::Status::Discarded);
+    assert_eq!(
+        status,
+        hemaflow_domain::manufacturing::components::Status::Discarded
+    );
     app.stop().await;
 }
 
@@ -738,6 +743,9 @@ async fn no_lost_update_an_order_cancelled_from_an_old_page_is_refused_with_409(
         .read(|state| state.orders["ORD-OLD"].status())
         .await
         .expect("read");
-    assert_eq!(status, hemaflow_domain::orders::OrderStatus::Cancelled);
+    assert_eq!(
+        status,
+        hemaflow_domain::distribution::orders::OrderStatus::Cancelled
+    );
     app.stop().await;
 }

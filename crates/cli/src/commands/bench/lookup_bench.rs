@@ -136,7 +136,7 @@ fn measure(
     args: &Args,
 ) -> Scale {
     let dins: Vec<&str> = state.donations.keys().map(String::as_str).collect();
-    let donors: Vec<&hemaflow_domain::donor::Donor> = state.donors.values().collect();
+    let donors: Vec<&hemaflow_domain::donor_centre::donor::Donor> = state.donors.values().collect();
     let mut rng = Rng::new(args.seed);
     let din_picks: Vec<&str> = picks(&dins, distinct, args.lookups, &mut rng);
     let donor_picks = picks(&donors, distinct, args.lookups, &mut rng);

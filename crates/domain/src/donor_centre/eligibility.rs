@@ -1,6 +1,7 @@
 //! Eligibility: the screening record decided against 21 CFR 630.10 (ELIG-*), donation
 //! intervals (INT-*), deferrals (DEF-*) and the deferral look-up (ELIG-DEFERRED).
 
+use crate::DonorCentreEvent;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,8 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
-use crate::donor::{self, Donor, Sex};
-use crate::refusal::{Refusal, refuse};
+use crate::donor_centre::donor::{self, Donor, Sex};
+use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -136,19 +137,19 @@ pub struct QuestionnaireFinding {
 pub struct ScreeningInput {
     pub answers: BTreeMap<String, String>,
     pub questionnaire: Vec<QuestionnaireFinding>,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub temperature_c: f64,
     pub systolic: u16,
     pub diastolic: u16,
     pub pulse: u16,
     pub pulse_regular: bool,
-    #[serde(with = "crate::decimal")]
+    #[serde(with = "crate::kernel::decimal")]
     pub weight_kg: f64,
-    #[serde(with = "crate::decimal::option")]
+    #[serde(with = "crate::kernel::decimal::option")]
     pub height_cm: Option<f64>,
-    #[serde(with = "crate::decimal::option")]
+    #[serde(with = "crate::kernel::decimal::option")]
     pub hemoglobin_g_dl: Option<f64>,
-    #[serde(with = "crate::decimal::option")]
+    #[serde(with = "crate::kernel::decimal::option")]
     pub hematocrit_pct: Option<f64>,
     /// Pre-donation platelet count, x10^3/uL (plateletpheresis).
     pub platelet_count: Option<u32>,
@@ -548,13 +549,13 @@ pub(crate) fn record_screening(
         accepted: all_findings.is_empty(),
         findings: all_findings,
     };
-    let mut events = vec![Event::ScreeningRecorded {
+    let mut events = vec![Event::DonorCentre(DonorCentreEvent::ScreeningRecorded {
         screening: Box::new(screening),
-    }];
+    })];
     events.extend(
         deferrals
             .into_iter()
-            .map(|deferral| Event::DonorDeferred { deferral }),
+            .map(|deferral| Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral })),
     );
     Ok(events)
 }
@@ -580,7 +581,9 @@ pub(crate) fn defer_donor(
         notes,
         ctx,
     )?;
-    Ok(vec![Event::DonorDeferred { deferral }])
+    Ok(vec![Event::DonorCentre(DonorCentreEvent::DonorDeferred {
+        deferral,
+    })])
 }
 
 /// DEF-KINDS: only an indefinite deferral is ended by requalification; a temporary one ends by
@@ -606,12 +609,14 @@ pub(crate) fn requalify(
         DeferralKind::Indefinite if deferral.requalified.is_some() => {
             refuse("DEF-KINDS", "this deferral was already lifted")
         }
-        DeferralKind::Indefinite => Ok(vec![Event::DonorRequalified {
-            deferral_id: deferral_id.to_owned(),
-            reason: reason.to_owned(),
-            at: ctx.now,
-            by: ctx.actor.clone(),
-        }]),
+        DeferralKind::Indefinite => Ok(vec![Event::DonorCentre(
+            DonorCentreEvent::DonorRequalified {
+                deferral_id: deferral_id.to_owned(),
+                reason: reason.to_owned(),
+                at: ctx.now,
+                by: ctx.actor.clone(),
+            },
+        )]),
     }
 }
 

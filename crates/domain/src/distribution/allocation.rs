@@ -17,18 +17,21 @@
 //! RhD before one differing in ABO, then one differing in both; group O RhD-negative red cells
 //! (the universal donor, the scarcest) go last among red cells. FEFO holds within each rank.
 
+use crate::DistributionEvent;
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
-use crate::compat::{self, Compatibility};
-use crate::components::{self, Attr, Component, Family, Status};
-use crate::orders::{AllocatedUnit, Need, Order, OrderLine, Substitution, find_order};
-use crate::refusal::{Refusal, refuse};
-use crate::release::confirmed_group;
+use crate::distribution::orders::{
+    AllocatedUnit, Need, Order, OrderLine, Substitution, find_order,
+};
+use crate::kernel::compat::{self, Compatibility};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Abo, RhD};
+use crate::manufacturing::components::{self, Attr, Component, Family, Status};
+use crate::release::gate::confirmed_group;
 use crate::state::State;
-use crate::testing::{Abo, RhD};
 
 /// How a unit matches a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -283,7 +286,7 @@ pub fn propose_allocation(
     now: OffsetDateTime,
 ) -> Result<Proposal, Refusal> {
     let order = find_order(state, order_id)?;
-    crate::sites::find_site(state, site)?;
+    crate::distribution::sites::find_site(state, site)?;
     let stock: Vec<&Component> = state
         .components
         .values()
@@ -415,10 +418,12 @@ pub(crate) fn allocate_order(
             substitution: matched.substitution(),
         });
     }
-    Ok(vec![Event::OrderAllocated {
-        order_id: order_id.to_owned(),
-        units,
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::OrderAllocated {
+            order_id: order_id.to_owned(),
+            units,
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )])
 }

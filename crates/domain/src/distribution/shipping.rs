@@ -18,16 +18,17 @@
 //!   for 24 h), none for frozen products) or travelled in a validated container; otherwise it is
 //!   discarded with the reason.
 
+use crate::{DistributionEvent, ManufacturingEvent};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
-use crate::components::{self, Component, Status};
-use crate::orders::{check_hospital, find_order};
-use crate::refusal::{Refusal, refuse};
-use crate::release::release_blockers;
-use crate::sites::{KeptAs, Location, TemperatureRange, non_empty, shipping_range};
+use crate::distribution::orders::{check_hospital, find_order};
+use crate::distribution::sites::{KeptAs, Location, TemperatureRange, non_empty, shipping_range};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::manufacturing::components::{self, Component, Status};
+use crate::release::gate::release_blockers;
 use crate::state::State;
 
 /// How a shipment left.
@@ -244,7 +245,7 @@ pub(crate) fn pick(
                 );
             }
         }
-        None => events.push(Event::ShipmentOpened {
+        None => events.push(Event::Distribution(DistributionEvent::ShipmentOpened {
             shipment: Shipment {
                 id: shipment_id.to_owned(),
                 order_id: order_id.to_owned(),
@@ -257,15 +258,15 @@ pub(crate) fn pick(
                 receipts: Vec::new(),
                 cancelled: false,
             },
-        }),
+        })),
     }
-    events.push(Event::UnitPicked {
+    events.push(Event::Distribution(DistributionEvent::UnitPicked {
         shipment_id: shipment_id.to_owned(),
         order_id: order_id.to_owned(),
         id: id.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    });
+    }));
     Ok(events)
 }
 
@@ -324,15 +325,15 @@ pub(crate) fn ship(
                 ),
             );
         }
-        events.push(Event::ComponentShipped {
+        events.push(Event::Distribution(DistributionEvent::ComponentShipped {
             id: id.clone(),
             consignee: shipment.hospital.clone(),
             at: ctx.now,
             by: ctx.actor.clone(),
             shipment: Some(shipment_id.to_owned()),
-        });
+        }));
     }
-    events.push(Event::ShipmentShipped {
+    events.push(Event::Distribution(DistributionEvent::ShipmentShipped {
         shipment_id: shipment_id.to_owned(),
         dispatch: Dispatch {
             box_id: box_id.trim().to_owned(),
@@ -341,7 +342,7 @@ pub(crate) fn ship(
             at: ctx.now,
             by: ctx.actor.clone(),
         },
-    });
+    }));
     Ok(events)
 }
 
@@ -376,12 +377,14 @@ pub(crate) fn confirm_receipt(
     if shipment.is_received(id) {
         return refuse("DIST-RECEIPT", format!("{id} was already received"));
     }
-    Ok(vec![Event::ReceiptConfirmed {
-        shipment_id: shipment_id.to_owned(),
-        id: id.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::ReceiptConfirmed {
+            shipment_id: shipment_id.to_owned(),
+            id: id.to_owned(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )])
 }
 
 /// DIST-RETURN: a hospital (or distribution for it) sends a unit back; it waits for QA.
@@ -417,12 +420,14 @@ pub(crate) fn return_unit(
         .as_ref()
         .and_then(|s| state.shipments.get(s))
         .map(|s| s.site.clone())
-        .or_else(|| match crate::sites::production_location(state) {
-            Location::Site { site, .. } => Some(site),
-            _ => None,
-        })
+        .or_else(
+            || match crate::distribution::sites::production_location(state) {
+                Location::Site { site, .. } => Some(site),
+                _ => None,
+            },
+        )
         .unwrap_or_default();
-    Ok(vec![Event::UnitReturned {
+    Ok(vec![Event::Distribution(DistributionEvent::UnitReturned {
         unit_return: UnitReturn {
             component: id.to_owned(),
             hospital: hospital.clone(),
@@ -435,7 +440,7 @@ pub(crate) fn return_unit(
             by: ctx.actor.clone(),
             review: None,
         },
-    }])
+    })])
 }
 
 /// DIST-RETURN: the return criteria a unit fails, in words (empty when it may go back).
@@ -509,21 +514,23 @@ pub(crate) fn review_return(
                 ),
             );
         }
-        return Ok(vec![Event::ReturnReviewed {
-            id: id.to_owned(),
-            review,
-        }]);
+        return Ok(vec![Event::Distribution(
+            DistributionEvent::ReturnReviewed {
+                id: id.to_owned(),
+                review,
+            },
+        )]);
     }
     Ok(vec![
-        Event::ReturnReviewed {
+        Event::Distribution(DistributionEvent::ReturnReviewed {
             id: id.to_owned(),
             review,
-        },
-        Event::ComponentDiscarded {
+        }),
+        Event::Manufacturing(ManufacturingEvent::ComponentDiscarded {
             id: id.to_owned(),
             reason: format!("return rejected: {}", reason.trim()),
             at: ctx.now,
             by: ctx.actor.clone(),
-        },
+        }),
     ])
 }

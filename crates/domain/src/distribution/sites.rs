@@ -14,6 +14,7 @@
 //! Temperatures are [`Celsius`] values in tenths of a degree, written in JSON as decimal
 //! strings (`"-18"`, `"20.5"`): the ledger's canonical JSON holds integers only.
 
+use crate::DistributionEvent;
 use std::fmt;
 use std::str::FromStr;
 
@@ -23,9 +24,9 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
-use crate::components::{self, Attr, Component, Family, Status};
 use crate::config::Config;
-use crate::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::manufacturing::components::{self, Attr, Component, Family, Status};
 use crate::state::State;
 
 /// A temperature in tenths of a degree Celsius. Parsed from `"4"`, `"-18"`, `"20.5"` (at most
@@ -398,15 +399,17 @@ pub(crate) fn register_site(
             format!("site {site_id} is already registered"),
         );
     }
-    Ok(vec![Event::SiteRegistered {
-        site: Site {
-            id: site_id.to_owned(),
-            name: name.trim().to_owned(),
-            kind,
-            address: address.trim().to_owned(),
-            registered_at: ctx.now,
+    Ok(vec![Event::Distribution(
+        DistributionEvent::SiteRegistered {
+            site: Site {
+                id: site_id.to_owned(),
+                name: name.trim().to_owned(),
+                kind,
+                address: address.trim().to_owned(),
+                registered_at: ctx.now,
+            },
         },
-    }])
+    )])
 }
 
 pub(crate) fn register_storage(state: &State, storage: Storage) -> Result<Vec<Event>, Refusal> {
@@ -427,7 +430,9 @@ pub(crate) fn register_storage(state: &State, storage: Storage) -> Result<Vec<Ev
             ),
         );
     }
-    Ok(vec![Event::StorageRegistered { storage }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::StorageRegistered { storage },
+    )])
 }
 
 /// DIST-STORAGE: put a unit away by scan.
@@ -476,13 +481,15 @@ pub(crate) fn store_component(
         }
     }
     storage_suits(&state.config, component, storage)?;
-    Ok(vec![Event::ComponentStored {
-        id: id.to_owned(),
-        site: storage.site_id.clone(),
-        storage: storage_id.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::ComponentStored {
+            id: id.to_owned(),
+            site: storage.site_id.clone(),
+            storage: storage_id.to_owned(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )])
 }
 
 /// DIST-STORAGE: the storage's whole range lies in the product's range, and platelets are
@@ -552,17 +559,19 @@ pub(crate) fn dispatch_transfer(
         }
         transferable(state, id, from, ctx.now)?;
     }
-    Ok(vec![Event::TransferDispatched {
-        transfer: Transfer {
-            id: transfer_id.to_owned(),
-            from: from.to_owned(),
-            to: to.to_owned(),
-            components: ids.to_vec(),
-            dispatched_at: ctx.now,
-            dispatched_by: ctx.actor.clone(),
-            received: Vec::new(),
+    Ok(vec![Event::Distribution(
+        DistributionEvent::TransferDispatched {
+            transfer: Transfer {
+                id: transfer_id.to_owned(),
+                from: from.to_owned(),
+                to: to.to_owned(),
+                components: ids.to_vec(),
+                dispatched_at: ctx.now,
+                dispatched_by: ctx.actor.clone(),
+                received: Vec::new(),
+            },
         },
-    }])
+    )])
 }
 
 fn transferable(state: &State, id: &str, from: &str, now: OffsetDateTime) -> Result<(), Refusal> {
@@ -644,13 +653,15 @@ pub(crate) fn receive_transfer(
             ),
         );
     }
-    Ok(vec![Event::TransferReceived {
-        transfer_id: transfer_id.to_owned(),
-        id: id.to_owned(),
-        site: transfer.to.clone(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::TransferReceived {
+            transfer_id: transfer_id.to_owned(),
+            id: id.to_owned(),
+            site: transfer.to.clone(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )])
 }
 
 pub(crate) fn register_hospital(
@@ -676,15 +687,17 @@ pub(crate) fn register_hospital(
             format!("a contact of {hospital_id} has no name ({:?})", c.email),
         );
     }
-    Ok(vec![Event::HospitalRegistered {
-        hospital: Hospital {
-            id: hospital_id.to_owned(),
-            name: name.trim().to_owned(),
-            address: address.trim().to_owned(),
-            contacts: contacts.to_vec(),
-            registered_at: ctx.now,
+    Ok(vec![Event::Distribution(
+        DistributionEvent::HospitalRegistered {
+            hospital: Hospital {
+                id: hospital_id.to_owned(),
+                name: name.trim().to_owned(),
+                address: address.trim().to_owned(),
+                contacts: contacts.to_vec(),
+                registered_at: ctx.now,
+            },
         },
-    }])
+    )])
 }
 
 /// Where production puts a new unit: the first processing site registered (in ID order), or

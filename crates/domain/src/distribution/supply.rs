@@ -2,22 +2,23 @@
 //! allocation, shipments, receipts and returns. Facts only: every value comes in the event.
 
 use crate::command::Event;
-use crate::components::Status;
-use crate::orders::OrderUnit;
-use crate::sites::Location;
+use crate::distribution::orders::OrderUnit;
+use crate::distribution::sites::Location;
+use crate::manufacturing::components::Status;
 use crate::state::State;
+use crate::{DistributionEvent, ManufacturingEvent, ReleaseEvent};
 
 pub(crate) fn evolve(state: &mut State, event: &Event) {
     match event {
-        Event::SiteRegistered { site } => {
+        Event::Distribution(DistributionEvent::SiteRegistered { site }) => {
             state.sites.insert(site.id.clone(), site.clone());
         }
-        Event::StorageRegistered { storage } => {
+        Event::Distribution(DistributionEvent::StorageRegistered { storage }) => {
             state.storages.insert(storage.id.clone(), storage.clone());
         }
-        Event::ComponentStored {
+        Event::Distribution(DistributionEvent::ComponentStored {
             id, site, storage, ..
-        } => set_location(
+        }) => set_location(
             state,
             id,
             Location::Site {
@@ -25,7 +26,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 storage: Some(storage.clone()),
             },
         ),
-        Event::TransferDispatched { transfer } => {
+        Event::Distribution(DistributionEvent::TransferDispatched { transfer }) => {
             for id in &transfer.components {
                 set_location(
                     state,
@@ -40,12 +41,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .transfers
                 .insert(transfer.id.clone(), transfer.clone());
         }
-        Event::TransferReceived {
+        Event::Distribution(DistributionEvent::TransferReceived {
             transfer_id,
             id,
             site,
             ..
-        } => {
+        }) => {
             if let Some(t) = state.transfers.get_mut(transfer_id) {
                 t.received.push(id.clone());
             }
@@ -58,31 +59,31 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 },
             );
         }
-        Event::HospitalRegistered { hospital } => {
+        Event::Distribution(DistributionEvent::HospitalRegistered { hospital }) => {
             state
                 .hospitals
                 .insert(hospital.id.clone(), hospital.clone());
         }
-        Event::OrderPlaced { order } => {
+        Event::Distribution(DistributionEvent::OrderPlaced { order }) => {
             state.orders.insert(order.id.clone(), (**order).clone());
         }
-        Event::StandingOrderPlaced { standing_order } => {
+        Event::Distribution(DistributionEvent::StandingOrderPlaced { standing_order }) => {
             state
                 .standing_orders
                 .insert(standing_order.id.clone(), standing_order.clone());
         }
-        Event::StandingOrderCancelled {
+        Event::Distribution(DistributionEvent::StandingOrderCancelled {
             standing_order_id,
             cancellation,
-        } => {
+        }) => {
             if let Some(s) = state.standing_orders.get_mut(standing_order_id) {
                 s.cancelled = Some(cancellation.clone());
             }
         }
-        Event::OrderCancelled {
+        Event::Distribution(DistributionEvent::OrderCancelled {
             order_id,
             cancellation,
-        } => {
+        }) => {
             state.allocations.retain(|_, o| o != order_id);
             for id in open_shipments(state, order_id) {
                 if let Some(s) = state.shipments.get_mut(&id) {
@@ -95,12 +96,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 order.units.retain(|u| u.shipped_at.is_some());
             }
         }
-        Event::OrderAllocated {
+        Event::Distribution(DistributionEvent::OrderAllocated {
             order_id,
             units,
             at,
             by,
-        } => {
+        }) => {
             state.allocations.retain(|_, o| o != order_id);
             for unit in units {
                 state
@@ -134,7 +135,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 order.allocated_by = Some(by.clone());
             }
         }
-        Event::AllocationWithdrawn { order_id, id, .. } => {
+        Event::Distribution(DistributionEvent::AllocationWithdrawn { order_id, id, .. }) => {
             state.allocations.remove(id);
             if let Some(order) = state.orders.get_mut(order_id) {
                 order.units.retain(|u| u.allocated.component != *id);
@@ -145,7 +146,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 }
             }
         }
-        Event::ShipmentOpened { shipment } => {
+        Event::Distribution(DistributionEvent::ShipmentOpened { shipment }) => {
             if let Some(order) = state.orders.get_mut(&shipment.order_id) {
                 order.shipments.push(shipment.id.clone());
             }
@@ -153,12 +154,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .shipments
                 .insert(shipment.id.clone(), shipment.clone());
         }
-        Event::UnitPicked {
+        Event::Distribution(DistributionEvent::UnitPicked {
             shipment_id,
             order_id,
             id,
             ..
-        } => {
+        }) => {
             if let Some(s) = state.shipments.get_mut(shipment_id) {
                 s.components.push(id.clone());
             }
@@ -171,21 +172,21 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 unit.shipment = Some(shipment_id.clone());
             }
         }
-        Event::ShipmentShipped {
+        Event::Distribution(DistributionEvent::ShipmentShipped {
             shipment_id,
             dispatch,
-        } => {
+        }) => {
             if let Some(s) = state.shipments.get_mut(shipment_id) {
                 s.dispatch = Some(dispatch.clone());
             }
         }
-        Event::ReceiptConfirmed {
+        Event::Distribution(DistributionEvent::ReceiptConfirmed {
             shipment_id,
             id,
             at,
             by,
-        } => receive(state, shipment_id, id, *at, by),
-        Event::UnitReturned { unit_return } => {
+        }) => receive(state, shipment_id, id, *at, by),
+        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => {
             let id = &unit_return.component;
             if let Some(c) = state.components.get_mut(id) {
                 c.status = Status::Returned;
@@ -208,7 +209,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .or_default()
                 .push(unit_return.clone());
         }
-        Event::ReturnReviewed { id, review } => {
+        Event::Distribution(DistributionEvent::ReturnReviewed { id, review }) => {
             if let Some(r) = state.returns.get_mut(id).and_then(|r| r.last_mut()) {
                 r.review = Some(review.clone());
             }
@@ -253,11 +254,13 @@ fn receive(state: &mut State, shipment_id: &str, id: &str, at: time::OffsetDateT
     let Some(shipment) = state.shipments.get_mut(shipment_id) else {
         return;
     };
-    shipment.receipts.push(crate::shipping::Receipt {
-        component: id.to_owned(),
-        at,
-        by: by.to_owned(),
-    });
+    shipment
+        .receipts
+        .push(crate::distribution::shipping::Receipt {
+            component: id.to_owned(),
+            at,
+            by: by.to_owned(),
+        });
     let order_id = shipment.order_id.clone();
     if let Some(order) = state.orders.get_mut(&order_id)
         && let Some(unit) = order.units.iter_mut().find(|u| u.allocated.component == id)
@@ -275,17 +278,19 @@ pub(crate) fn withdraw_allocations(state: &State, events: Vec<Event>) -> Vec<Eve
     let mut out = Vec::with_capacity(events.len());
     for event in events {
         let taken_out = match &event {
-            Event::ComponentDiscarded { id, reason, .. } => {
+            Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, reason, .. }) => {
                 Some((id, format!("discarded: {reason}")))
             }
-            Event::ComponentExpired { id, .. } => Some((id, "expired".to_owned())),
-            Event::ComponentMarkedUnsafe { id, reason, .. } => {
+            Event::Release(ReleaseEvent::ComponentExpired { id, .. }) => {
+                Some((id, "expired".to_owned()))
+            }
+            Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, reason, .. }) => {
                 Some((id, format!("unsafe: {reason}")))
             }
-            Event::ComponentQuarantined { id, hold_id, .. } => {
+            Event::Release(ReleaseEvent::ComponentQuarantined { id, hold_id, .. }) => {
                 Some((id, format!("quarantined by hold {hold_id}")))
             }
-            Event::ComponentProcessed { id, .. } => {
+            Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, .. }) => {
                 Some((id, "processed into other units".to_owned()))
             }
             _ => None,
@@ -294,13 +299,13 @@ pub(crate) fn withdraw_allocations(state: &State, events: Vec<Event>) -> Vec<Eve
             && let Some(order_id) = state.allocations.get(id)
             && !out
                 .iter()
-                .any(|e| matches!(e, Event::AllocationWithdrawn { id: w, .. } if w == id))
+                .any(|e| matches!(e, Event::Distribution(DistributionEvent::AllocationWithdrawn { id: w, .. }) if w == id))
         {
-            out.push(Event::AllocationWithdrawn {
+            out.push(Event::Distribution(DistributionEvent::AllocationWithdrawn {
                 order_id: order_id.clone(),
                 id: id.clone(),
                 reason,
-            });
+            }));
         }
         out.push(event);
     }

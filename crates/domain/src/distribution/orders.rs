@@ -17,19 +17,20 @@
 //! and antigen-negative lines are accepted but no unit meets them here (we keep no HLA or red
 //! cell antigen typing), so allocation states the shortfall with that reason.
 
+use crate::DistributionEvent;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, Weekday};
 
 use crate::Context;
+use crate::access::credentials::TOKEN_ACTOR_PREFIX;
+use crate::access::roles::Role;
 use crate::command::Event;
-use crate::components::Family;
 use crate::config::Config;
-use crate::credentials::TOKEN_ACTOR_PREFIX;
-use crate::refusal::{Refusal, refuse};
-use crate::roles::Role;
-use crate::sites::{find_hospital, non_empty};
+use crate::distribution::sites::{find_hospital, non_empty};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Abo, RhD};
+use crate::manufacturing::components::Family;
 use crate::state::State;
-use crate::testing::{Abo, RhD};
 
 /// The most units one order line may ask for.
 pub const MAX_LINE_QUANTITY: u32 = 200;
@@ -426,7 +427,7 @@ pub(crate) fn place_order(
             format!("the needed-by time {needed} has passed"),
         );
     }
-    Ok(vec![Event::OrderPlaced {
+    Ok(vec![Event::Distribution(DistributionEvent::OrderPlaced {
         order: Box::new(new_order(
             &state.config,
             order_id,
@@ -437,7 +438,7 @@ pub(crate) fn place_order(
             None,
             ctx,
         )),
-    }])
+    })])
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -479,18 +480,20 @@ pub(crate) fn place_standing_order(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     check_new_order(state, standing_order_id, hospital, lines, ctx)?;
-    Ok(vec![Event::StandingOrderPlaced {
-        standing_order: StandingOrder {
-            id: standing_order_id.to_owned(),
-            hospital: hospital.to_owned(),
-            lines: lines.to_vec(),
-            priority,
-            weekday,
-            placed_at: ctx.now,
-            placed_by: ctx.actor.clone(),
-            cancelled: None,
+    Ok(vec![Event::Distribution(
+        DistributionEvent::StandingOrderPlaced {
+            standing_order: StandingOrder {
+                id: standing_order_id.to_owned(),
+                hospital: hospital.to_owned(),
+                lines: lines.to_vec(),
+                priority,
+                weekday,
+                placed_at: ctx.now,
+                placed_by: ctx.actor.clone(),
+                cancelled: None,
+            },
         },
-    }])
+    )])
 }
 
 /// The order a standing order places for the week of `as_of`: needed on the next `weekday` at
@@ -532,7 +535,7 @@ pub(crate) fn renew_standing_orders(
         if state.orders.contains_key(&order_id) {
             continue;
         }
-        events.push(Event::OrderPlaced {
+        events.push(Event::Distribution(DistributionEvent::OrderPlaced {
             order: Box::new(new_order(
                 &state.config,
                 &order_id,
@@ -543,7 +546,7 @@ pub(crate) fn renew_standing_orders(
                 Some(standing.id.clone()),
                 ctx,
             )),
-        });
+        }));
     }
     Ok(events)
 }
@@ -570,10 +573,12 @@ pub(crate) fn cancel_order(
                 format!("standing order {order_id} is already cancelled"),
             );
         }
-        return Ok(vec![Event::StandingOrderCancelled {
-            standing_order_id: order_id.to_owned(),
-            cancellation,
-        }]);
+        return Ok(vec![Event::Distribution(
+            DistributionEvent::StandingOrderCancelled {
+                standing_order_id: order_id.to_owned(),
+                cancellation,
+            },
+        )]);
     }
     let order = find_order(state, order_id)?;
     check_hospital(state, &order.hospital, ctx)?;
@@ -587,10 +592,12 @@ pub(crate) fn cancel_order(
             ),
         );
     }
-    Ok(vec![Event::OrderCancelled {
-        order_id: order_id.to_owned(),
-        cancellation,
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::OrderCancelled {
+            order_id: order_id.to_owned(),
+            cancellation,
+        },
+    )])
 }
 
 pub(crate) fn find_order<'a>(state: &'a State, id: &str) -> Result<&'a Order, Refusal> {

@@ -3,33 +3,20 @@
 //! and the antibody screen (TEST-ABSCREEN), with what a reactive outcome does to the donation's
 //! components and to the donor (DEF-NOTIFY).
 
+use crate::{DonorCentreEvent, LabEvent, ReleaseEvent};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Context;
-use crate::collection::Donation;
 use crate::command::{Event, TestResultInput};
-use crate::components::Status;
-use crate::eligibility::Procedure;
-use crate::eligibility::{self, DeferralIds};
-use crate::refusal::{Refusal, refuse};
-use crate::release::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
+use crate::donor_centre::collection::Donation;
+use crate::donor_centre::eligibility::Procedure;
+use crate::donor_centre::eligibility::{self, DeferralIds};
+use crate::kernel::refusal::{Refusal, refuse};
+pub use crate::kernel::{Abo, RhD};
+use crate::manufacturing::components::Status;
+use crate::release::gate::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
 use crate::state::State;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Abo {
-    O,
-    A,
-    B,
-    AB,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RhD {
-    Positive,
-    Negative,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -227,11 +214,11 @@ fn unsuitable_consequences(
 ) -> Result<Vec<Event>, Refusal> {
     let mut events = Vec::new();
     if donation.unsuitable.is_none() {
-        events.push(Event::DonationUnsuitable {
+        events.push(Event::Lab(LabEvent::DonationUnsuitable {
             din: donation.din.clone(),
             reason: reason.to_owned(),
             at: ctx.now,
-        });
+        }));
         events.extend(mark_unsafe(state, &donation.din, |_| true, reason, ctx.now));
     }
     events.extend(defer_for_result(
@@ -278,8 +265,8 @@ fn defer_for_result(
         opened_at: ctx.now,
     };
     Ok(vec![
-        Event::DonorDeferred { deferral },
-        Event::TaskOpened { task },
+        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }),
+        Event::Release(ReleaseEvent::TaskOpened { task }),
     ])
 }
 
@@ -288,7 +275,7 @@ fn defer_for_result(
 pub(crate) fn mark_unsafe(
     state: &State,
     din: &str,
-    which: impl Fn(&crate::components::Component) -> bool,
+    which: impl Fn(&crate::manufacturing::components::Component) -> bool,
     reason: &str,
     at: OffsetDateTime,
 ) -> Vec<Event> {
@@ -301,10 +288,12 @@ pub(crate) fn mark_unsafe(
             )
         })
         .filter(|c| which(c))
-        .map(|c| Event::ComponentMarkedUnsafe {
-            id: c.id.clone(),
-            reason: reason.to_owned(),
-            at,
+        .map(|c| {
+            Event::Release(ReleaseEvent::ComponentMarkedUnsafe {
+                id: c.id.clone(),
+                reason: reason.to_owned(),
+                at,
+            })
         })
         .collect()
 }
@@ -323,7 +312,7 @@ pub(crate) fn record_result(
         );
     };
     let status = next_status(spec.method, current, input.stage, input.reading)?;
-    let mut events = vec![Event::TestResultRecorded {
+    let mut events = vec![Event::Lab(LabEvent::TestResultRecorded {
         din: input.din.clone(),
         test: input.test.clone(),
         stage: input.stage,
@@ -331,7 +320,7 @@ pub(crate) fn record_result(
         status: status.clone(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }];
+    })];
     if input.stage == Stage::Supplemental {
         // TEST-SUPPL: the supplemental result manages the donor; the unit stays unsuitable.
         if input.reading == Reading::Reactive {
@@ -451,7 +440,7 @@ pub fn donation_typing(state: &State, donation: &Donation) -> Typing {
 /// TEST-ABO-TWICE: an ABO/RhD in doubt holds each donation (quarantining its available units)
 /// and, when units already left, opens a deviation review for a recall decision (BPD-45).
 fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context) -> Vec<Event> {
-    let mut holds = release::HoldPlan::new(state);
+    let mut holds = gate::HoldPlan::new(state);
     let mut events = Vec::new();
     for din in dins {
         events.extend(holds.hold(
@@ -472,7 +461,7 @@ fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context
     shipped.sort_unstable();
     shipped.dedup();
     if !shipped.is_empty() {
-        events.push(Event::TaskOpened {
+        events.push(Event::Release(ReleaseEvent::TaskOpened {
             task: Task {
                 id: Ids::new(state).task(),
                 kind: TaskKind::DeviationReview,
@@ -481,7 +470,7 @@ fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context
                 reason: format!("{reason}; already shipped: {}; decide on a recall and assess for a BPD report within 45 days", shipped.join(", ")),
                 opened_at: ctx.now,
             },
-        });
+        }));
     }
     events
 }
@@ -502,20 +491,20 @@ pub(crate) fn record_blood_group(
     let mut after_donation = donation.clone();
     after_donation
         .determinations
-        .push(crate::collection::Determination {
+        .push(crate::donor_centre::collection::Determination {
             abo,
             rhd,
             at: ctx.now,
             by: ctx.actor.clone(),
         });
     let after = typing(&after_donation, history);
-    let mut events = vec![Event::BloodGroupDetermined {
+    let mut events = vec![Event::Lab(LabEvent::BloodGroupDetermined {
         din: din.to_owned(),
         abo,
         rhd,
         at: ctx.now,
         by: ctx.actor.clone(),
-    }];
+    })];
     match after {
         Typing::Discrepant if before != Typing::Discrepant => {
             events.extend(abo_investigation(
@@ -526,12 +515,12 @@ pub(crate) fn record_blood_group(
             ));
         }
         Typing::Confirmed { abo, rhd } if history.is_none() => {
-            events.push(Event::DonorBloodGroupConfirmed {
+            events.push(Event::Lab(LabEvent::DonorBloodGroupConfirmed {
                 donor_id: donation.donor_id.clone(),
                 abo,
                 rhd,
                 din: din.to_owned(),
-            });
+            }));
         }
         _ => {}
     }
@@ -560,20 +549,20 @@ pub(crate) fn resolve_blood_group(
         );
     }
     let mut events = vec![
-        Event::BloodGroupResolved {
+        Event::Lab(LabEvent::BloodGroupResolved {
             din: din.to_owned(),
             abo,
             rhd,
             reason: reason.to_owned(),
             at: ctx.now,
             by: ctx.actor.clone(),
-        },
-        Event::DonorBloodGroupConfirmed {
+        }),
+        Event::Lab(LabEvent::DonorBloodGroupConfirmed {
             donor_id: donation.donor_id.clone(),
             abo,
             rhd,
             din: din.to_owned(),
-        },
+        }),
     ];
     // The donor's history may now disagree with earlier donations confirmed against the old
     // history: those are in doubt too. The events above change only this donation and the
@@ -621,12 +610,12 @@ pub(crate) fn record_antibody_screen(
             "the antibody screen of this donation is already recorded",
         );
     }
-    let mut events = vec![Event::AntibodyScreenRecorded {
+    let mut events = vec![Event::Lab(LabEvent::AntibodyScreenRecorded {
         din: din.to_owned(),
         positive,
         at: ctx.now,
         by: ctx.actor.clone(),
-    }];
+    })];
     if positive {
         events.extend(mark_unsafe(
             state,

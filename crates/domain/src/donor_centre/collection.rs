@@ -2,6 +2,7 @@
 //! volume (COMP-WEIGHT), phlebotomist and adverse reactions; the panel is ordered with it
 //! (TEST-PANEL, TEST-ONCE, TEST-REGIONAL).
 
+use crate::{DonorCentreCommand, DonorCentreEvent, LabEvent};
 use std::collections::BTreeMap;
 
 use hemaflow_isbt128::Din;
@@ -9,13 +10,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Context;
-use crate::command::{Command, Event};
+use crate::command::Event;
 use crate::config::Config;
-use crate::donor::{self, Donor};
-use crate::eligibility::{self, Procedure};
-use crate::refusal::{Refusal, refuse};
+use crate::donor_centre::donor::{self, Donor};
+use crate::donor_centre::eligibility::{self, Procedure};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Abo, Frequency, MarkerStatus, RhD};
 use crate::state::State;
-use crate::testing::{Abo, Frequency, MarkerStatus, RhD};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Container {
@@ -162,10 +163,10 @@ pub fn panel_for(
 
 pub(crate) fn collect(
     state: &State,
-    command: &Command,
+    command: &DonorCentreCommand,
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
-    let Command::CollectDonation {
+    let DonorCentreCommand::CollectDonation {
         din,
         donor_id,
         screening_id,
@@ -253,12 +254,12 @@ pub(crate) fn collect(
         produced: false,
     };
     Ok(vec![
-        Event::DonationCollected {
+        Event::DonorCentre(DonorCentreEvent::DonationCollected {
             donation: Box::new(donation),
-        },
-        Event::TestsOrdered {
+        }),
+        Event::Lab(LabEvent::TestsOrdered {
             din: din.clone(),
             tests,
-        },
+        }),
     ])
 }

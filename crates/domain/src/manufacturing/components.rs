@@ -2,17 +2,18 @@
 //! give a new product code and a recomputed expiry (MOD-*), bacterial risk control for
 //! platelets (TEST-BACT) and discard with a reason.
 
+use crate::{ManufacturingEvent, ReleaseEvent};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::Context;
-use crate::collection::{self, VolumeStatus};
 use crate::command::Event;
 use crate::config::{ComponentType, Config};
-use crate::refusal::{Refusal, refuse};
-use crate::sites::{Location, production_location};
+use crate::distribution::sites::{Location, production_location};
+use crate::donor_centre::collection::{self, VolumeStatus};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::find_donation;
 use crate::state::State;
-use crate::testing::find_donation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -295,26 +296,32 @@ pub(crate) fn produce(
         if donation.volume_status == VolumeStatus::Low && kind.contains_plasma {
             low_volume_discards.push(component.id.clone());
         }
-        events.push(Event::ComponentProduced {
-            component: Box::new(component),
-        });
+        events.push(Event::Manufacturing(
+            ManufacturingEvent::ComponentProduced {
+                component: Box::new(component),
+            },
+        ));
     }
     for id in low_volume_discards {
-        events.push(Event::ComponentDiscarded {
-            id,
-            reason: format!(
-                "COMP-WEIGHT: low-volume collection ({} mL); plasma-containing component",
-                donation.volume_ml
-            ),
-            at: ctx.now,
-            by: ctx.actor.clone(),
-        });
+        events.push(Event::Manufacturing(
+            ManufacturingEvent::ComponentDiscarded {
+                id,
+                reason: format!(
+                    "COMP-WEIGHT: low-volume collection ({} mL); plasma-containing component",
+                    donation.volume_ml
+                ),
+                at: ctx.now,
+                by: ctx.actor.clone(),
+            },
+        ));
     }
     if donation.antibody_screen == Some(true) {
         let produced: Vec<String> = events
             .iter()
             .filter_map(|e| match e {
-                Event::ComponentProduced { component } if component.contains_plasma => {
+                Event::Manufacturing(ManufacturingEvent::ComponentProduced { component })
+                    if component.contains_plasma =>
+                {
                     Some(component.id.clone())
                 }
                 _ => None,
@@ -323,13 +330,13 @@ pub(crate) fn produce(
         for id in produced {
             if !events
                 .iter()
-                .any(|e| matches!(e, Event::ComponentDiscarded { id: d, .. } if *d == id))
+                .any(|e| matches!(e, Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id: d, .. }) if *d == id))
             {
-                events.push(Event::ComponentMarkedUnsafe {
+                events.push(Event::Release(ReleaseEvent::ComponentMarkedUnsafe {
                     id,
                     reason: "TEST-ABSCREEN: antibody screen positive".to_owned(),
                     at: ctx.now,
-                });
+                }));
             }
         }
     }
@@ -343,7 +350,7 @@ fn check_workable(
     component: &Component,
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
-    if let Some(hold) = crate::release::open_holds_covering(state, component).next() {
+    if let Some(hold) = crate::release::gate::open_holds_covering(state, component).next() {
         return refuse(
             "REL-GATE",
             format!(
@@ -423,11 +430,11 @@ pub fn modified_expiry(
 }
 
 fn processed(parent: &Component, into: Vec<String>, now: OffsetDateTime) -> Event {
-    Event::ComponentProcessed {
+    Event::Manufacturing(ManufacturingEvent::ComponentProcessed {
         id: parent.id.clone(),
         into,
         at: now,
-    }
+    })
 }
 
 fn division_of(product_code: &str) -> &str {
@@ -510,9 +517,9 @@ pub(crate) fn modify(
     child.bacterial_control = component.bacterial_control.clone();
     let into = vec![child.id.clone()];
     Ok(vec![
-        Event::ComponentProduced {
+        Event::Manufacturing(ManufacturingEvent::ComponentProduced {
             component: Box::new(child),
-        },
+        }),
         processed(component, into, ctx.now),
     ])
 }
@@ -557,9 +564,11 @@ pub(crate) fn divide(
         child.location = made_from(component);
         child.bacterial_control = component.bacterial_control.clone();
         into.push(child.id.clone());
-        events.push(Event::ComponentProduced {
-            component: Box::new(child),
-        });
+        events.push(Event::Manufacturing(
+            ManufacturingEvent::ComponentProduced {
+                component: Box::new(child),
+            },
+        ));
     }
     events.push(processed(component, into, ctx.now));
     Ok(events)
@@ -644,9 +653,11 @@ pub(crate) fn pool(
         .all(|p| p.bacterial_control.is_some())
         .then(|| "parts controlled".to_owned());
     let into = vec![pooled.id.clone()];
-    let mut events = vec![Event::ComponentProduced {
-        component: Box::new(pooled),
-    }];
+    let mut events = vec![Event::Manufacturing(
+        ManufacturingEvent::ComponentProduced {
+            component: Box::new(pooled),
+        },
+    )];
     events.extend(parts.iter().map(|p| processed(p, into.clone(), ctx.now)));
     Ok(events)
 }
@@ -681,19 +692,21 @@ pub(crate) fn bacterial_control(
             OffsetDateTime::new_utc(time::Date::MAX, time::Time::MIDNIGHT)
         },
     );
-    let mut events = vec![Event::BacterialControlRecorded {
-        id: id.to_owned(),
-        method: method.to_owned(),
-        expires_at,
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }];
+    let mut events = vec![Event::Manufacturing(
+        ManufacturingEvent::BacterialControlRecorded {
+            id: id.to_owned(),
+            method: method.to_owned(),
+            expires_at,
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )];
     // REL-EXPIRE: a method with a shorter dating can put the unit past its expiry at once.
     if expires_at <= ctx.now {
-        events.push(Event::ComponentExpired {
+        events.push(Event::Release(ReleaseEvent::ComponentExpired {
             id: id.to_owned(),
             at: expires_at,
-        });
+        }));
     }
     Ok(events)
 }
@@ -722,10 +735,12 @@ pub(crate) fn discard(
             ),
         );
     }
-    Ok(vec![Event::ComponentDiscarded {
-        id: id.to_owned(),
-        reason: reason.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-    }])
+    Ok(vec![Event::Manufacturing(
+        ManufacturingEvent::ComponentDiscarded {
+            id: id.to_owned(),
+            reason: reason.to_owned(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+        },
+    )])
 }

@@ -10,18 +10,19 @@
 //! says later than the record. The domain records no special testing, so a label carrying a
 //! special-testing barcode does not match.
 
+use crate::ManufacturingEvent;
 use hemaflow_isbt128::{DataStructure, Kind, parse_as, verify_scans};
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::Context;
 use crate::command::Event;
-use crate::components::{self, Component, Status};
 use crate::config::Config;
-use crate::refusal::{Refusal, refuse};
-use crate::release::{confirmed_group, release_blockers_before_label};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Abo, RhD};
+use crate::manufacturing::components::{self, Component, Status};
+use crate::release::gate::{confirmed_group, release_blockers_before_label};
 use crate::state::State;
-use crate::testing::{Abo, RhD};
 
 /// When a site prints the final label of a unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,12 +283,14 @@ pub(crate) fn verify(
             ),
         );
     }
-    Ok(vec![Event::LabelVerified {
-        id: id.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-        structures: expected.iter().map(DataStructure::encode).collect(),
-    }])
+    Ok(vec![Event::Manufacturing(
+        ManufacturingEvent::LabelVerified {
+            id: id.to_owned(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+            structures: expected.iter().map(DataStructure::encode).collect(),
+        },
+    )])
 }
 
 /// REL-GATE: why the label of `component` does not allow release, if it does not.

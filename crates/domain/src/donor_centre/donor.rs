@@ -1,14 +1,15 @@
 //! Donors: registration with identity and demographics, duplicate detection, the donor
 //! identification number (ISBT 128 data structure 019) and the ABO/RhD history.
 
+use crate::DonorCentreEvent;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::Context;
 use crate::command::Event;
-use crate::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{Abo, RhD};
 use crate::state::State;
-use crate::testing::{Abo, RhD};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -131,14 +132,17 @@ pub(crate) fn register(
     for donor in candidates.iter().filter_map(|id| state.donors.get(*id)) {
         match compare(&donor.identity, identity) {
             Match::Same => {
-                let deferred =
-                    if crate::eligibility::current_deferrals(state, &donor.id, ctx.now.date())
-                        .is_empty()
-                    {
-                        ""
-                    } else {
-                        " (currently deferred)"
-                    };
+                let deferred = if crate::donor_centre::eligibility::current_deferrals(
+                    state,
+                    &donor.id,
+                    ctx.now.date(),
+                )
+                .is_empty()
+                {
+                    ""
+                } else {
+                    " (currently deferred)"
+                };
                 return refuse(
                     "DONOR-DUPLICATE",
                     format!(
@@ -155,18 +159,20 @@ pub(crate) fn register(
         }
     }
     let id = donor_number(&state.config.facility, state.counters.donors + 1);
-    Ok(vec![Event::DonorRegistered {
-        donor: Box::new(Donor {
-            id,
-            identity: identity.clone(),
-            registered_at: ctx.now,
-            registered_by: ctx.actor.clone(),
-            possible_duplicates: near,
-            blood_group: None,
-            donations: Vec::new(),
-            once_tests_negative: Vec::new(),
-        }),
-    }])
+    Ok(vec![Event::DonorCentre(
+        DonorCentreEvent::DonorRegistered {
+            donor: Box::new(Donor {
+                id,
+                identity: identity.clone(),
+                registered_at: ctx.now,
+                registered_by: ctx.actor.clone(),
+                possible_duplicates: near,
+                blood_group: None,
+                donations: Vec::new(),
+                once_tests_negative: Vec::new(),
+            }),
+        },
+    )])
 }
 
 /// Whole years of age on `day`.

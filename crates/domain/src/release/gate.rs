@@ -8,6 +8,7 @@
 //! has passed, so that lists and projections show it. A scheduler sends it; the domain never
 //! reads a clock.
 
+use crate::{DistributionEvent, ReleaseEvent};
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -15,12 +16,12 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
-use crate::components::{self, Component, Family, Status};
-use crate::donor;
-use crate::label;
-use crate::refusal::{Refusal, refuse};
+use crate::donor_centre::donor;
+use crate::kernel::refusal::{Refusal, refuse};
+use crate::lab::testing::{self, Abo, RhD, Typing};
+use crate::manufacturing::components::{self, Component, Family, Status};
+use crate::manufacturing::label;
 use crate::state::State;
-use crate::testing::{self, Abo, RhD, Typing};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,7 +203,7 @@ pub fn release_blockers_before_label(
                     .iter()
                     .find(|t| t.code == *test)
                     .map_or(test.as_str(), |t| t.name.as_str());
-                let rule = if matches!(status, crate::testing::MarkerStatus::Pending) {
+                let rule = if matches!(status, crate::lab::testing::MarkerStatus::Pending) {
                     "TEST-PANEL"
                 } else {
                     "TEST-RR"
@@ -267,11 +268,11 @@ pub(crate) fn release(state: &State, id: &str, ctx: &Context) -> Result<Vec<Even
             format!("{id} cannot be released: {}", words.join("; ")),
         );
     }
-    Ok(vec![Event::ComponentReleased {
+    Ok(vec![Event::Release(ReleaseEvent::ComponentReleased {
         id: id.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    })])
 }
 
 /// The holds one decision places, each with the quarantine of every available unit it
@@ -319,14 +320,14 @@ impl<'a> HoldPlan<'a> {
                 && hold.covers(unit)
                 && self.quarantined.insert(unit.id.clone())
             {
-                events.push(Event::ComponentQuarantined {
+                events.push(Event::Release(ReleaseEvent::ComponentQuarantined {
                     id: unit.id.clone(),
                     hold_id: hold.id.clone(),
                     at: ctx.now,
-                });
+                }));
             }
         }
-        events.insert(0, Event::HoldPlaced { hold });
+        events.insert(0, Event::Release(ReleaseEvent::HoldPlaced { hold }));
         events
     }
 }
@@ -369,12 +370,12 @@ pub(crate) fn release_hold(
     if reason.trim().is_empty() {
         return refuse("REL-GATE", "releasing a hold needs a reason");
     }
-    Ok(vec![Event::HoldReleased {
+    Ok(vec![Event::Release(ReleaseEvent::HoldReleased {
         hold_id: hold_id.to_owned(),
         reason: reason.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    })])
 }
 
 /// REL-PDI: post-donation information holds every donation of the donor that still has
@@ -413,7 +414,7 @@ pub(crate) fn post_donation_information(
     } else {
         String::new()
     };
-    events.push(Event::TaskOpened {
+    events.push(Event::Release(ReleaseEvent::TaskOpened {
         task: Task {
             id: Ids::new(state).task(),
             kind: TaskKind::DeviationReview,
@@ -422,7 +423,7 @@ pub(crate) fn post_donation_information(
             reason: format!("post-donation information: {information}{distributed}"),
             opened_at: ctx.now,
         },
-    });
+    }));
     Ok(events)
 }
 
@@ -441,9 +442,11 @@ pub(crate) fn expire(
         .into_iter()
         .filter_map(|id| state.components.get(id))
         .filter(|c| c.status.is_workable() && c.expires_at <= as_of)
-        .map(|c| Event::ComponentExpired {
-            id: c.id.clone(),
-            at: c.expires_at,
+        .map(|c| {
+            Event::Release(ReleaseEvent::ComponentExpired {
+                id: c.id.clone(),
+                at: c.expires_at,
+            })
         })
         .collect())
 }
@@ -476,7 +479,8 @@ pub(crate) fn ship(
     }
     if !matches!(
         component.location,
-        crate::sites::Location::Site { .. } | crate::sites::Location::Unplaced
+        crate::distribution::sites::Location::Site { .. }
+            | crate::distribution::sites::Location::Unplaced
     ) {
         return refuse(
             "DIST-TRANSFER",
@@ -492,11 +496,13 @@ pub(crate) fn ship(
             format!("{id} is allocated to order {order}; it ships with that order"),
         );
     }
-    Ok(vec![Event::ComponentShipped {
-        id: id.to_owned(),
-        consignee: consignee.to_owned(),
-        at: ctx.now,
-        by: ctx.actor.clone(),
-        shipment: None,
-    }])
+    Ok(vec![Event::Distribution(
+        DistributionEvent::ComponentShipped {
+            id: id.to_owned(),
+            consignee: consignee.to_owned(),
+            at: ctx.now,
+            by: ctx.actor.clone(),
+            shipment: None,
+        },
+    )])
 }

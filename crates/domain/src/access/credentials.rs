@@ -11,16 +11,17 @@
 //! The actor of a token's commands is `token:<id>`: the colon cannot appear in a user ID, so a
 //! token never passes for a person, and it cannot sign (P11-SIGN needs an enabled account).
 
+use crate::AccessEvent;
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Context;
+use crate::access::roles::Role;
 use crate::command::Event;
-use crate::orders::hospital_binding;
-use crate::refusal::{Refusal, refuse};
-use crate::roles::Role;
+use crate::distribution::orders::hospital_binding;
+use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
 /// The prefix of the actor of a token's commands.
@@ -125,7 +126,7 @@ fn check_digest(digest: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an admin issues a named token with one role; a hospital-role token is bound to
-/// exactly one hospital on record (by its ID, see [`crate::orders::hospital_binding`]), no
+/// exactly one hospital on record (by its ID, see [`crate::distribution::orders::hospital_binding`]), no
 /// other is. A token may not be an admin: accounts are managed by
 /// people who sign in, never by a machine.
 pub fn issue_token(
@@ -175,7 +176,7 @@ pub fn issue_token(
         );
     }
     let hospital = hospital_binding(state, role, hospital, "a hospital-user token")?;
-    Ok(vec![Event::ApiTokenIssued {
+    Ok(vec![Event::Access(AccessEvent::ApiTokenIssued {
         token: ApiToken {
             id: token_id.to_owned(),
             name: name.to_owned(),
@@ -186,7 +187,7 @@ pub fn issue_token(
             issued_by: ctx.actor.clone(),
             revoked: None,
         },
-    }])
+    })])
 }
 
 /// P11-ACCESS (11.300(c)): a revoked token opens nothing again; it stays on record.
@@ -208,12 +209,12 @@ pub fn revoke_token(
     if reason.trim().is_empty() {
         return refuse("ACCOUNT-INPUT", "say why the token is revoked");
     }
-    Ok(vec![Event::ApiTokenRevoked {
+    Ok(vec![Event::Access(AccessEvent::ApiTokenRevoked {
         token_id: token_id.to_owned(),
         reason: reason.trim().to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    })])
 }
 
 /// How a sign-in attempt ended.
@@ -261,27 +262,27 @@ pub fn record_sign_in(
     if channel.trim().is_empty() {
         return refuse("ACCOUNT-INPUT", "a sign-in record names its channel");
     }
-    Ok(vec![Event::SignInRecorded {
+    Ok(vec![Event::Access(AccessEvent::SignInRecorded {
         attempt: SignInAttempt {
             user_id: user_id.chars().take(64).collect(),
             channel: channel.trim().to_owned(),
             outcome,
             at: ctx.now,
         },
-    }])
+    })])
 }
 
 pub(crate) fn evolve(state: &mut State, event: &Event) {
     match event {
-        Event::ApiTokenIssued { token } => {
+        Event::Access(AccessEvent::ApiTokenIssued { token }) => {
             state.api_tokens.insert(token.id.clone(), token.clone());
         }
-        Event::ApiTokenRevoked {
+        Event::Access(AccessEvent::ApiTokenRevoked {
             token_id,
             reason,
             at,
             by,
-        } => {
+        }) => {
             if let Some(token) = state.api_tokens.get_mut(token_id) {
                 token.revoked = Some(TokenRevocation {
                     at: *at,
@@ -290,7 +291,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 });
             }
         }
-        Event::SignInRecorded { attempt } => {
+        Event::Access(AccessEvent::SignInRecorded { attempt }) => {
             count_failures(state, attempt);
             push_bounded(&mut state.recent_sign_ins, attempt.clone());
         }

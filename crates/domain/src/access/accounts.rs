@@ -3,18 +3,19 @@
 //! commands and events on the ledger like any other.
 //!
 //! The domain stays pure: the server hashes passwords (Argon2id, PHC string) and checks a
-//! re-entered password before it submits a [`Command::Signed`]; the domain checks who may
+//! re-entered password before it submits a [`Command::Server(ServerCommand::Signed)`]; the domain checks who may
 //! manage accounts (P11-ACCESS), that a hash is a PHC string, and what a signature shows and
 //! means (P11-SIGN).
 
+use crate::{AccessEvent, ClientCommand, DonorCentreCommand, ManufacturingCommand, ReleaseCommand};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::Context;
-use crate::command::{Command, Event};
-use crate::orders::hospital_binding;
-use crate::refusal::{Refusal, refuse};
-use crate::roles::Role;
+use crate::access::roles::Role;
+use crate::command::Event;
+use crate::distribution::orders::hospital_binding;
+use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
 /// A user account. The password hash is kept in the state (replayed from the ledger) but never
@@ -89,11 +90,15 @@ pub const SIGNATURE_METHOD: &str = "user ID and password re-entered at signing";
 
 /// P11-SIGN: the meaning a signature must carry for each command that needs one, or `None`
 /// when the command is not signed.
-pub fn required_meaning(command: &Command) -> Option<&'static str> {
+pub fn required_meaning(command: &ClientCommand) -> Option<&'static str> {
     match command {
-        Command::ReleaseComponent { .. } => Some("released by"),
-        Command::DiscardComponent { .. } => Some("discarded by"),
-        Command::RequalifyDonor { .. } => Some("deferral removed by"),
+        ClientCommand::Release(ReleaseCommand::ReleaseComponent { .. }) => Some("released by"),
+        ClientCommand::Manufacturing(ManufacturingCommand::DiscardComponent { .. }) => {
+            Some("discarded by")
+        }
+        ClientCommand::DonorCentre(DonorCentreCommand::RequalifyDonor { .. }) => {
+            Some("deferral removed by")
+        }
         _ => None,
     }
 }
@@ -116,7 +121,7 @@ fn check_user_id(user_id: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an account has one role; a hospital user is bound to exactly one hospital on
-/// record (by its ID, see [`crate::orders::hospital_binding`]) and no other role is bound to one.
+/// record (by its ID, see [`crate::distribution::orders::hospital_binding`]) and no other role is bound to one.
 pub fn create_user(
     state: &State,
     user_id: &str,
@@ -139,7 +144,7 @@ pub fn create_user(
         );
     }
     let hospital = hospital_binding(state, role, hospital, "a hospital user")?;
-    Ok(vec![Event::UserCreated {
+    Ok(vec![Event::Access(AccessEvent::UserCreated {
         user: User {
             id: user_id.to_owned(),
             name: name.trim().to_owned(),
@@ -151,7 +156,7 @@ pub fn create_user(
             created_by: ctx.actor.clone(),
             password_set_at: None,
         },
-    }])
+    })])
 }
 
 fn existing<'a>(state: &'a State, user_id: &str) -> Result<&'a User, Refusal> {
@@ -176,12 +181,12 @@ pub fn set_password(
             "a password is stored only as an Argon2id hash (PHC string)",
         );
     }
-    Ok(vec![Event::PasswordSet {
+    Ok(vec![Event::Access(AccessEvent::PasswordSet {
         user_id: user_id.to_owned(),
         password_hash: password_hash.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    })])
 }
 
 /// P11-ACCESS: a disabled account signs in no more; it stays on record (never deleted).
@@ -201,12 +206,12 @@ pub fn disable_user(
     if user_id == ctx.actor {
         return refuse("P11-ACCESS", "an admin may not disable their own account");
     }
-    Ok(vec![Event::UserDisabled {
+    Ok(vec![Event::Access(AccessEvent::UserDisabled {
         user_id: user_id.to_owned(),
         reason: reason.to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    }])
+    })])
 }
 
 /// P11-SIGN: a signed command carries the meaning its command needs; the signer is the actor
@@ -216,7 +221,7 @@ pub fn disable_user(
 pub fn signed(
     state: &State,
     meaning: &str,
-    command: &Command,
+    command: &ClientCommand,
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let Some(required) = required_meaning(command) else {
@@ -243,7 +248,7 @@ pub fn signed(
             format!("{} has no enabled account and cannot sign", ctx.actor),
         );
     };
-    let mut events = vec![Event::Signed {
+    let mut events = vec![Event::Access(AccessEvent::Signed {
         signature: Signature {
             user_id: user.id.clone(),
             printed_name: user.name.clone(),
@@ -252,28 +257,28 @@ pub fn signed(
             signed: command.describe().to_owned(),
             method: SIGNATURE_METHOD.to_owned(),
         },
-    }];
-    events.extend(crate::decide(state, command, ctx)?);
+    })];
+    events.extend(crate::decide_client(state, command, ctx)?);
     Ok(events)
 }
 
 pub(crate) fn evolve(state: &mut State, event: &Event) {
     match event {
-        Event::UserCreated { user } => {
+        Event::Access(AccessEvent::UserCreated { user }) => {
             state.users.insert(user.id.clone(), user.clone());
         }
-        Event::PasswordSet {
+        Event::Access(AccessEvent::PasswordSet {
             user_id,
             password_hash,
             at,
             ..
-        } => {
+        }) => {
             if let Some(user) = state.users.get_mut(user_id) {
                 user.password_hash = Some(password_hash.clone());
                 user.password_set_at = Some(*at);
             }
         }
-        Event::UserDisabled { user_id, .. } => {
+        Event::Access(AccessEvent::UserDisabled { user_id, .. }) => {
             if let Some(user) = state.users.get_mut(user_id) {
                 user.enabled = false;
             }

@@ -1,0 +1,10 @@
+//! Accounts and access: user accounts, electronic signatures (P11-SIGN), API tokens of
+//! machine clients, the record of sign-in attempts (P11-AUDIT) and who may give which
+//! command (P11-ACCESS).
+
+pub mod command;
+pub(crate) mod decide;
+pub use command::{Command, Event};
+pub mod accounts;
+pub mod credentials;
+pub mod roles;

@@ -1,0 +1,84 @@
+//! Who may give which command (rule P11-ACCESS: limited access and authority checks,
+//! 21 CFR 11.10(d) and (g)).
+
+use crate::{Command, ServerCommand};
+use serde::{Deserialize, Serialize};
+
+use crate::kernel::refusal::{Refusal, refuse};
+
+/// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
+/// orders, confirms receipt and returns units for it only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CollectionStaff,
+    LabTechnologist,
+    Manufacturing,
+    QualityAssurance,
+    Distribution,
+    Admin,
+    HospitalUser,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::CollectionStaff,
+        Role::LabTechnologist,
+        Role::Manufacturing,
+        Role::QualityAssurance,
+        Role::Distribution,
+        Role::Admin,
+        Role::HospitalUser,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CollectionStaff => "collection staff",
+            Role::LabTechnologist => "lab technologist",
+            Role::Manufacturing => "manufacturing",
+            Role::QualityAssurance => "quality assurance",
+            Role::Distribution => "distribution",
+            Role::Admin => "admin",
+            Role::HospitalUser => "hospital user",
+        }
+    }
+}
+
+/// The roles allowed to give `command`: each area names the roles of its own commands
+/// (`<area>::Command::roles`).
+pub fn allowed_roles(command: &Command) -> &'static [Role] {
+    match command {
+        Command::Client(command) => command.roles(),
+        Command::Server(command) => server_roles(command),
+    }
+}
+
+/// The roles that may have the server build `command`.
+pub fn server_roles(command: &ServerCommand) -> &'static [Role] {
+    match command {
+        // Passwords and tokens are an admin's; a sign-in is recorded by the server as `system`
+        // in the admin role (nobody is signed in yet).
+        ServerCommand::SetPassword { .. }
+        | ServerCommand::IssueApiToken { .. }
+        | ServerCommand::RecordSignIn { .. } => &[Role::Admin],
+        // A signature adds nothing to who may give the command it signs.
+        ServerCommand::Signed { command, .. } => command.roles(),
+    }
+}
+
+/// P11-ACCESS: refuse a command (`what` it does) given by a role not among `allowed`.
+pub fn check_access(what: &str, allowed: &[Role], role: Role) -> Result<(), Refusal> {
+    if allowed.contains(&role) {
+        return Ok(());
+    }
+    let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+    refuse(
+        "P11-ACCESS",
+        format!(
+            "{} may not {}; this needs: {}",
+            role.as_str(),
+            what,
+            names.join(" or ")
+        ),
+    )
+}

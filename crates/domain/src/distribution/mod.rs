@@ -1,0 +1,11 @@
+//! Distribution: our sites and storage, where each unit is, transfers, hospitals, orders,
+//! allocation, picking, shipping, receipt and returns (DIST-*, ORDER-*, ALLOC-*).
+
+pub mod command;
+pub(crate) mod decide;
+pub use command::{Command, Event};
+pub mod allocation;
+pub mod orders;
+pub mod shipping;
+pub mod sites;
+pub(crate) mod supply;

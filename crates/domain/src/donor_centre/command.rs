@@ -1,0 +1,131 @@
+//! The donor centre's commands and events.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::access::roles::Role;
+use crate::donor_centre::collection::{Container, Donation};
+use crate::donor_centre::donor::{Donor, Identity};
+use crate::donor_centre::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
+
+/// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
+/// name>", ...}`, the same JSON as every command has had on the ledger.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    RegisterDonor {
+        identity: Identity,
+    },
+    RecordScreening {
+        donor_id: String,
+        procedure: Procedure,
+        input: ScreeningInput,
+    },
+    DeferDonor {
+        donor_id: String,
+        reason: String,
+        starts: Option<Date>,
+        notes: String,
+    },
+    RequalifyDonor {
+        deferral_id: String,
+        reason: String,
+    },
+    CollectDonation {
+        din: String,
+        donor_id: String,
+        screening_id: String,
+        container: Container,
+        #[serde(with = "time::serde::rfc3339")]
+        started_at: OffsetDateTime,
+        #[serde(with = "time::serde::rfc3339")]
+        ended_at: OffsetDateTime,
+        volume_ml: u32,
+        red_cell_loss_ml: u32,
+        phlebotomist: String,
+        adverse_reactions: Vec<String>,
+        /// Two-letter US state where the donation was collected (TEST-REGIONAL).
+        collection_state: String,
+    },
+}
+
+impl Command {
+    /// The `type` of each command, as serialised.
+    pub const TYPES: &[&str] = &[
+        "register_donor",
+        "record_screening",
+        "defer_donor",
+        "requalify_donor",
+        "collect_donation",
+    ];
+
+    /// Who may give the command (P11-ACCESS): each command names its roles here, in one place.
+    pub fn roles(&self) -> &'static [Role] {
+        use Role::*;
+        match self {
+            Command::RegisterDonor { .. }
+            | Command::RecordScreening { .. }
+            | Command::CollectDonation { .. } => &[CollectionStaff],
+            Command::DeferDonor { .. } => &[CollectionStaff, QualityAssurance],
+            Command::RequalifyDonor { .. } => &[QualityAssurance],
+        }
+    }
+
+    /// What the command does, for messages ("may not release a component").
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Command::RegisterDonor { .. } => "register a donor",
+            Command::RecordScreening { .. } => "record a donor screening",
+            Command::DeferDonor { .. } => "defer a donor",
+            Command::RequalifyDonor { .. } => "requalify a deferred donor",
+            Command::CollectDonation { .. } => "record a collection",
+        }
+    }
+}
+
+/// What happened in this area: facts carrying every value `evolve` needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    DonorRegistered {
+        donor: Box<Donor>,
+    },
+    ScreeningRecorded {
+        screening: Box<Screening>,
+    },
+    DonorDeferred {
+        deferral: Deferral,
+    },
+    DonorRequalified {
+        deferral_id: String,
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    DonationCollected {
+        donation: Box<Donation>,
+    },
+}
+
+impl Event {
+    /// The `type` of each event, as serialised.
+    pub const TYPES: &[&str] = &[
+        "donor_registered",
+        "screening_recorded",
+        "donor_deferred",
+        "donor_requalified",
+        "donation_collected",
+    ];
+
+    /// The event's name, as in its serialized `type`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::DonorRegistered { .. } => "donor_registered",
+            Event::ScreeningRecorded { .. } => "screening_recorded",
+            Event::DonorDeferred { .. } => "donor_deferred",
+            Event::DonorRequalified { .. } => "donor_requalified",
+            Event::DonationCollected { .. } => "donation_collected",
+        }
+    }
+}

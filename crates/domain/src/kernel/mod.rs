@@ -1,0 +1,9 @@
+//! The shared kernel every area stands on: refusals, decimal measurements, blood groups (the
+//! codec's own types) and the ABO/RhD compatibility tables. It imports no area.
+
+pub mod compat;
+pub mod decimal;
+pub mod refusal;
+
+pub use hemaflow_isbt128::{Abo, RhD};
+pub use refusal::Refusal;

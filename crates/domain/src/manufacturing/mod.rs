@@ -1,0 +1,8 @@
+//! Manufacturing: components from recipes, modifications, divisions and pools (COMP-*,
+//! MOD-*), bacterial risk control (TEST-BACT), discard, and the final label (LABEL-*).
+
+pub mod command;
+pub(crate) mod decide;
+pub use command::{Command, Event};
+pub mod components;
+pub mod label;
