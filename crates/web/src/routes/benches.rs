@@ -22,7 +22,11 @@ use crate::problem::Problem;
 use crate::scan;
 use crate::views::{Page, accepted};
 
+/// A measurement as entered; an empty field is missing (never a default).
 fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, Problem> {
+    if text.trim().is_empty() {
+        return Err(Problem::missing(field, "measure it and enter the value"));
+    }
     text.trim()
         .parse()
         .map_err(|_| Problem::input(format!("{field}: {text:?} is not a number")))
@@ -154,7 +158,7 @@ pub async fn post_collect(
     caller.require(access::COLLECTION)?;
     let din = scan::din(&form.din)?;
     let volume_ml = number("volume", &form.volume_ml)?;
-    let minutes: i64 = optional("minutes", &form.minutes)?.unwrap_or(10);
+    let minutes: u16 = number("duration", &form.minutes)?;
     let now = OffsetDateTime::now_utc();
     let command = Command::CollectDonation {
         din: din.clone(),
@@ -166,7 +170,7 @@ pub async fn post_collect(
                 .filter(|l| !l.is_empty())
                 .unwrap_or_else(|| "unrecorded".to_owned()),
         },
-        started_at: now - Duration::minutes(minutes.clamp(1, 180)),
+        started_at: now - Duration::minutes(i64::from(minutes)),
         ended_at: now,
         volume_ml,
         red_cell_loss_ml: 0,
@@ -260,33 +264,15 @@ pub async fn post_results(
     let din = scan::din_in_path(field("din"))?;
     let id = command_id(Some(field("command_id")))?;
     let command = match field("what") {
-        "markers" => {
-            let results: Vec<TestResultInput> = fields
-                .iter()
-                .filter_map(|(key, value)| Some((key.strip_prefix("reading:")?, value)))
-                .map(|(test, value)| TestResultInput {
-                    din: din.clone(),
-                    test: test.to_owned(),
-                    stage: Stage::Initial,
-                    reading: if value == "reactive" {
-                        Reading::Reactive
-                    } else {
-                        Reading::Nonreactive
-                    },
-                })
-                .collect();
-            if results.is_empty() {
-                return Err(Problem::input("no reading was given"));
-            }
-            Command::RecordTestResults { results }
-        }
+        "markers" => Command::RecordTestResults {
+            results: marker_readings(&fields, &din)?,
+        },
         "group" => {
             let (abo, rhd) = if field("group_scan").trim().is_empty() {
-                let abo: Abo = serde_json::from_value(serde_json::json!(field("abo")))
-                    .map_err(|_| Problem::input("choose the ABO group"))?;
-                let rhd: RhD = serde_json::from_value(serde_json::json!(field("rhd")))
-                    .map_err(|_| Problem::input("choose the RhD type"))?;
-                (abo, rhd)
+                (
+                    choice::<Abo>("the ABO group", field("abo"))?,
+                    choice::<RhD>("the RhD type", field("rhd"))?,
+                )
             } else {
                 scan::blood_group(field("group_scan"))?
             };
@@ -298,13 +284,90 @@ pub async fn post_results(
         }
         "antibody" => Command::RecordAntibodyScreen {
             din: din.clone(),
-            positive: field("antibody") == "positive",
+            positive: match field("antibody").trim() {
+                "positive" => true,
+                "negative" => false,
+                "" => {
+                    return Err(Problem::missing(
+                        "the antibody screen",
+                        "choose negative or positive as read",
+                    ));
+                }
+                other => {
+                    return Err(Problem::input(format!(
+                        "the antibody screen {other:?} is neither negative nor positive"
+                    )));
+                }
+            },
         },
         other => return Err(Problem::input(format!("unknown result form {other:?}"))),
     };
     let what = command.describe();
     execute(&app, &caller, &id, &command).await?;
     Ok(accepted(format!("{din}: recorded ({what}).")))
+}
+
+/// A reading chosen from a list (the ABO group, the RhD type); none chosen is missing.
+fn choice<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, Problem> {
+    if value.trim().is_empty() {
+        return Err(Problem::missing(field, "choose it as read"));
+    }
+    serde_json::from_value(serde_json::json!(value.trim()))
+        .map_err(|_| Problem::input(format!("{field}: {value:?} is not one of the choices")))
+}
+
+/// The initial reading of every marker the form listed (`marker`), each a choice the
+/// technologist made (`reading:<marker>`): a marker without its reading is missing, never
+/// taken as nonreactive.
+fn marker_readings(
+    fields: &[(String, String)],
+    din: &str,
+) -> Result<Vec<TestResultInput>, Problem> {
+    let markers: Vec<&str> = fields
+        .iter()
+        .filter(|(key, _)| key == "marker")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    if markers.is_empty() {
+        return Err(Problem::missing("the markers", "look the DIN up again"));
+    }
+    if let Some((key, _)) = fields.iter().find(|(key, _)| {
+        key.strip_prefix("reading:")
+            .is_some_and(|test| !markers.contains(&test))
+    }) {
+        return Err(Problem::input(format!("{key}: not a marker of the form")));
+    }
+    markers
+        .iter()
+        .map(|test| {
+            let key = format!("reading:{test}");
+            let value = fields
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, v)| v.as_str());
+            let reading = match value.trim() {
+                "reactive" => Reading::Reactive,
+                "nonreactive" => Reading::Nonreactive,
+                "" => {
+                    return Err(Problem::missing(
+                        &format!("the initial reading of {test}"),
+                        "choose nonreactive or reactive as read",
+                    ));
+                }
+                other => {
+                    return Err(Problem::input(format!(
+                        "the initial reading of {test}: {other:?} is neither reactive nor nonreactive"
+                    )));
+                }
+            };
+            Ok(TestResultInput {
+                din: din.to_owned(),
+                test: (*test).to_owned(),
+                stage: Stage::Initial,
+                reading,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

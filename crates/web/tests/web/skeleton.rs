@@ -105,6 +105,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
             ("screening_id", &screening),
             ("din", &scanned),
             ("volume_ml", "480"),
+            ("minutes", "9"),
         ],
     )
     .await;
@@ -128,6 +129,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
     ];
     for part in form.split("name=\"reading:").skip(1).step_by(2) {
         let test = part.split('"').next().expect("test name");
+        readings.push(("marker".into(), test.to_owned()));
         readings.push((format!("reading:{test}"), "nonreactive".into()));
     }
     assert!(readings.len() > 5, "the ordered panel is listed");
@@ -274,6 +276,7 @@ async fn elig_deferred_a_donor_deferred_at_screening_is_refused_at_collection() 
             ("screening_id", &screening),
             ("din", &format!("={din}00")),
             ("volume_ml", "480"),
+            ("minutes", "9"),
         ],
     )
     .await;

@@ -1,0 +1,278 @@
+//! No form states a measurement or a reading nobody took: the benches' inputs start empty,
+//! each reading is a choice with none made, and a submission without one is refused with the
+//! field named and records nothing.
+
+use hemaflow_domain::testing::{Abo, RhD};
+use hemaflow_web::demo::{self, Stop};
+
+use crate::helpers::{Database, TestApp, spawn};
+
+/// The opening tag of the element whose `attribute="value"` is given.
+fn tag<'a>(html: &'a str, attribute: &str) -> &'a str {
+    let at = html
+        .find(attribute)
+        .unwrap_or_else(|| panic!("{attribute} in {html}"));
+    let start = html[..at].rfind('<').expect("tag start");
+    let end = html[at..].find('>').expect("tag end") + at;
+    &html[start..=end]
+}
+
+/// The element from its opening tag to `closing` (a whole `<select>`).
+fn element<'a>(html: &'a str, attribute: &str, closing: &str) -> &'a str {
+    let at = html.find(attribute).expect("element");
+    let start = html[..at].rfind('<').expect("tag start");
+    let end = html[at..].find(closing).expect("closing tag") + at;
+    &html[start..end]
+}
+
+async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html")
+}
+
+async fn post(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let response = client
+        .post(app.url(path))
+        .header("hx-request", "true")
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}
+
+#[tokio::test]
+async fn the_screening_and_collection_forms_carry_no_measurement() {
+    let app = spawn(Database::Sqlite).await;
+    let (desk, csrf) = app.browser("collector").await;
+    let page = get(&app, &desk, "/collection").await;
+    for field in [
+        "temperature_c",
+        "systolic",
+        "diastolic",
+        "pulse",
+        "weight_kg",
+        "hemoglobin_g_dl",
+    ] {
+        let input = tag(&page, &format!("name=\"{field}\""));
+        assert!(!input.contains("value="), "{input}");
+        assert!(input.contains("required"), "{input}");
+    }
+    let before = app.entries().await.len();
+    let (status, html) = post(
+        &app,
+        &desk,
+        "/collection/screening",
+        &[
+            ("csrf", &csrf),
+            ("donor_id", "D-000001"),
+            ("temperature_c", "36.6"),
+            ("systolic", "118"),
+            ("diastolic", "76"),
+            ("pulse", ""),
+            ("weight_kg", "68.5"),
+            ("hemoglobin_g_dl", "13.5"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("pulse is missing"), "{html}");
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_collection_without_its_measured_duration_records_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let (desk, csrf) = app.browser("collector").await;
+    let before = app.entries().await.len();
+    let (status, html) = post(
+        &app,
+        &desk,
+        "/collection/donation",
+        &[
+            ("csrf", &csrf),
+            ("donor_id", "D-000001"),
+            ("screening_id", "S-000001"),
+            ("din", "=W12342600000100"),
+            ("volume_ml", "475"),
+            ("minutes", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("duration is missing"), "{html}");
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn manual_result_entry_preselects_no_reading_and_a_missing_one_records_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let (din, _) = demo::donation(
+        &app.app.ledger,
+        "Unread",
+        (Abo::O, RhD::Positive),
+        Stop::Collected,
+    )
+    .await
+    .expect("a collected donation");
+    let (lab, csrf) = app.browser("labtech").await;
+    let form = get(&app, &lab, &format!("/testing/lookup?scan=%3D{din}00")).await;
+    assert!(form.contains("name=\"reading:"), "{form}");
+    assert!(
+        !form.contains("checked"),
+        "no reading is preselected: {form}"
+    );
+    assert!(
+        !form.contains("selected"),
+        "no choice is preselected: {form}"
+    );
+    let antibody = element(&form, "name=\"antibody\"", "</select>");
+    assert!(antibody.contains("required"), "{antibody}");
+    assert!(
+        antibody.contains("<option value=\"\">"),
+        "the first antibody option is empty: {antibody}"
+    );
+    let markers: Vec<&str> = form
+        .split("name=\"marker\" value=\"")
+        .skip(1)
+        .map(|part| part.split('"').next().expect("marker"))
+        .collect();
+    assert!(markers.len() > 5, "the ordered panel is listed");
+
+    let before = app.entries().await.len();
+    let mut fields: Vec<(String, String)> =
+        vec![("csrf".into(), csrf.clone()), ("din".into(), din.clone())];
+    fields.push(("what".into(), "markers".into()));
+    for marker in &markers[1..] {
+        fields.push(("marker".into(), (*marker).to_owned()));
+        fields.push((format!("reading:{marker}"), "nonreactive".into()));
+    }
+    fields.push(("marker".into(), markers[0].to_owned()));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, html) = post(&app, &lab, "/testing", &borrowed).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains(&format!("the initial reading of {} is missing", markers[0])),
+        "{html}"
+    );
+    let (status, html) = post(
+        &app,
+        &lab,
+        "/testing",
+        &[
+            ("csrf", &csrf),
+            ("din", &din),
+            ("what", "antibody"),
+            ("antibody", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("the antibody screen is missing"), "{html}");
+    let (status, html) = post(
+        &app,
+        &lab,
+        "/testing",
+        &[
+            ("csrf", &csrf),
+            ("din", &din),
+            ("what", "group"),
+            ("abo", "O"),
+            ("rhd", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("the RhD type is missing"), "{html}");
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn no_bacterial_control_method_is_preselected_and_none_chosen_records_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let (maker, csrf) = app.browser("maker").await;
+    let page = get(&app, &maker, "/production").await;
+    let method = element(&page, "name=\"method\"", "</select>");
+    assert!(method.contains("required"), "{method}");
+    assert!(method.contains("<option value=\"\">"), "{method}");
+    assert!(!method.contains("selected"), "{method}");
+    let seen = crate::helpers::seen_of(&page);
+    let before = app.entries().await.len();
+    let (status, html) = post(
+        &app,
+        &maker,
+        "/production/bacterial-control",
+        &[
+            ("csrf", &csrf),
+            ("seen", &seen),
+            ("din", "=W12342600000100"),
+            ("product_code", "=<E0869V00"),
+            ("method", ""),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("the bacterial risk-control method is missing"),
+        "{html}"
+    );
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_return_states_its_seal_and_container_as_observed_or_records_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    demo::supply(&app.app.ledger).await.expect("supply");
+    let (hospital, csrf) = app.browser("hospital").await;
+    let page = get(&app, &hospital, "/portal").await;
+    let minutes = tag(&page, "name=\"minutes_out_of_storage\"");
+    assert!(!minutes.contains("value="), "{minutes}");
+    for field in ["seal", "container"] {
+        let first = tag(&page, &format!("name=\"{field}\""));
+        assert!(first.contains("type=\"radio\""), "{first}");
+        assert!(first.contains("required"), "{first}");
+    }
+    assert!(!page.contains("checked"), "no observation is preselected");
+    let before = app.entries().await.len();
+    let unit = [
+        ("csrf", csrf.as_str()),
+        ("din", "=W12342600000100"),
+        ("product_code", "=<E0869V00"),
+        ("minutes_out_of_storage", "20"),
+        ("reason", "not needed"),
+    ];
+    for (missing, named) in [
+        (("seal", ""), "the seal is missing"),
+        (("container", ""), "the transport container is missing"),
+    ] {
+        let mut form = unit.to_vec();
+        form.push(("seal", "intact"));
+        form.push(("container", "validated"));
+        form.retain(|(key, _)| *key != missing.0);
+        let (status, html) = post(&app, &hospital, "/portal/returns", &form).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains(named), "{html}");
+    }
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
+}
