@@ -7,11 +7,11 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use hemaflow_domain::collection::Container;
-use hemaflow_domain::eligibility::Procedure;
-use hemaflow_domain::scenario::healthy_screening;
+use hemaflow_domain::eligibility::{Procedure, QuestionnaireFinding, ScreeningInput};
 use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::{Command, Event, TestResultInput};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
 use super::{command_id, execute};
@@ -45,6 +45,8 @@ struct CollectionPage {
     page: Page,
     donor: String,
     command_id: String,
+    /// The configured deferral reasons a questionnaire answer may point at (code, words).
+    deferral_reasons: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -55,28 +57,141 @@ pub struct DonorQuery {
 
 pub async fn collection(
     caller: Caller,
+    State(app): State<App>,
     Query(query): Query<DonorQuery>,
 ) -> Result<Response, Problem> {
     caller.require(access::COLLECTION)?;
+    let deferral_reasons = app
+        .ledger
+        .read(|state| {
+            state
+                .config
+                .deferral_reasons
+                .iter()
+                .map(|(code, reason)| (code.clone(), reason.description.clone()))
+                .collect()
+        })
+        .await?;
     let page = CollectionPage {
         page: Page::of(&caller, "/collection"),
         donor: query.donor,
         command_id: token::generate(),
+        deferral_reasons,
     };
     Ok(Html(page.render()?).into_response())
 }
 
-#[derive(Deserialize)]
+/// The whole-blood screening form: each field is one the collector measured or answered.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ScreeningForm {
     donor_id: String,
     temperature_c: String,
     systolic: String,
     diastolic: String,
     pulse: String,
+    /// `regular` or `irregular`, as felt.
+    pulse_rhythm: String,
     weight_kg: String,
-    #[serde(default)]
     hemoglobin_g_dl: String,
+    hematocrit_pct: String,
+    /// `yes`: the collector reviewed the donor history questionnaire and recorded every
+    /// deferring answer among the findings. Until Hemaflow holds the whole questionnaire,
+    /// no screening is recorded without this confirmation.
+    questionnaire_reviewed: String,
+    finding_reason_1: String,
+    finding_since_1: String,
+    finding_reason_2: String,
+    finding_since_2: String,
+    finding_reason_3: String,
+    finding_since_3: String,
     command_id: Option<String>,
+}
+
+impl ScreeningForm {
+    /// The screening as the form recorded it, field by field: what the form does not ask is
+    /// left out (`None`, empty), never filled in.
+    fn input(&self) -> Result<ScreeningInput, Problem> {
+        let pulse_regular = match self.pulse_rhythm.trim() {
+            "regular" => true,
+            "irregular" => false,
+            "" => {
+                return Err(Problem::missing(
+                    "the pulse rhythm",
+                    "choose regular or irregular as felt",
+                ));
+            }
+            other => {
+                return Err(Problem::input(format!(
+                    "the pulse rhythm {other:?} is neither regular nor irregular"
+                )));
+            }
+        };
+        let input = ScreeningInput {
+            answers: BTreeMap::new(),
+            questionnaire: self.questionnaire()?,
+            temperature_c: number("temperature", &self.temperature_c)?,
+            systolic: number("systolic pressure", &self.systolic)?,
+            diastolic: number("diastolic pressure", &self.diastolic)?,
+            pulse: number("pulse", &self.pulse)?,
+            pulse_regular,
+            weight_kg: number("weight", &self.weight_kg)?,
+            height_cm: None,
+            hemoglobin_g_dl: optional("hemoglobin", &self.hemoglobin_g_dl)?,
+            hematocrit_pct: optional("hematocrit", &self.hematocrit_pct)?,
+            platelet_count: None,
+            days_since_aspirin: None,
+            days_since_clopidogrel: None,
+            physician_approvals: Vec::new(),
+            healthy_athlete: false,
+        };
+        Ok(input)
+    }
+
+    /// The deferring answers of the questionnaire, after the collector's confirmation that it
+    /// was reviewed; a date without its finding is refused rather than dropped.
+    fn questionnaire(&self) -> Result<Vec<QuestionnaireFinding>, Problem> {
+        if self.questionnaire_reviewed.trim() != "yes" {
+            return Err(Problem::missing(
+                "the questionnaire review",
+                "review the donor history questionnaire with the donor, record each deferring answer and confirm",
+            ));
+        }
+        let rows = [
+            (&self.finding_reason_1, &self.finding_since_1),
+            (&self.finding_reason_2, &self.finding_since_2),
+            (&self.finding_reason_3, &self.finding_since_3),
+        ];
+        let mut findings = Vec::new();
+        for (row, (reason, since)) in rows.into_iter().enumerate() {
+            let row = row + 1;
+            let since = since.trim();
+            if reason.trim().is_empty() {
+                if !since.is_empty() {
+                    return Err(Problem::missing(
+                        &format!("deferring finding {row}"),
+                        "choose the finding its date belongs to, or clear the date",
+                    ));
+                }
+                continue;
+            }
+            let since = if since.is_empty() {
+                None
+            } else {
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                Some(time::Date::parse(since, &format).map_err(|_| {
+                    Problem::input(format!(
+                        "deferring finding {row}: the date {since:?} must be YYYY-MM-DD"
+                    ))
+                })?)
+            };
+            findings.push(QuestionnaireFinding {
+                reason: reason.trim().to_owned(),
+                since,
+            });
+        }
+        Ok(findings)
+    }
 }
 
 #[derive(Template)]
@@ -97,15 +212,7 @@ pub async fn post_screening(
     Form(form): Form<ScreeningForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::COLLECTION)?;
-    let mut input = healthy_screening();
-    input.temperature_c = number("temperature", &form.temperature_c)?;
-    input.systolic = number("systolic pressure", &form.systolic)?;
-    input.diastolic = number("diastolic pressure", &form.diastolic)?;
-    input.pulse = number("pulse", &form.pulse)?;
-    input.weight_kg = number("weight", &form.weight_kg)?;
-    input.height_cm = None;
-    input.hemoglobin_g_dl = optional("hemoglobin", &form.hemoglobin_g_dl)?;
-    input.platelet_count = None;
+    let input = form.input()?;
     let command = Command::RecordScreening {
         donor_id: form.donor_id.trim().to_owned(),
         procedure: Procedure::WholeBlood,

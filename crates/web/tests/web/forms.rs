@@ -66,11 +66,19 @@ async fn the_screening_and_collection_forms_carry_no_measurement() {
         "pulse",
         "weight_kg",
         "hemoglobin_g_dl",
+        "hematocrit_pct",
     ] {
         let input = tag(&page, &format!("name=\"{field}\""));
         assert!(!input.contains("value="), "{input}");
-        assert!(input.contains("required"), "{input}");
     }
+    for field in ["pulse_rhythm", "questionnaire_reviewed"] {
+        let first = tag(&page, &format!("name=\"{field}\""));
+        assert!(first.contains("required"), "{first}");
+    }
+    assert!(
+        !page.contains("checked"),
+        "no rhythm, no confirmation is preset"
+    );
     let before = app.entries().await.len();
     let (status, html) = post(
         &app,
@@ -83,8 +91,10 @@ async fn the_screening_and_collection_forms_carry_no_measurement() {
             ("systolic", "118"),
             ("diastolic", "76"),
             ("pulse", ""),
+            ("pulse_rhythm", "regular"),
             ("weight_kg", "68.5"),
             ("hemoglobin_g_dl", "13.5"),
+            ("questionnaire_reviewed", "yes"),
         ],
     )
     .await;
@@ -275,4 +285,138 @@ async fn a_return_states_its_seal_and_container_as_observed_or_records_nothing()
     }
     assert_eq!(app.entries().await.len(), before, "nothing recorded");
     app.stop().await;
+}
+
+/// A donor registered at the desk; the donor ID.
+async fn registered(app: &TestApp, client: &reqwest::Client, csrf: &str) -> String {
+    let (status, html) = post(
+        app,
+        client,
+        "/donors",
+        &[
+            ("csrf", csrf),
+            ("family_name", "Asked"),
+            ("given_name", "Robin"),
+            ("date_of_birth", "1979-09-12"),
+            ("sex", "female"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let marker = "Donor registered: ";
+    let start = html.find(marker).expect("registered") + marker.len();
+    html[start..]
+        .split(' ')
+        .next()
+        .expect("donor ID")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn elig_a_screening_records_only_what_the_form_asked() {
+    let app = spawn(Database::Sqlite).await;
+    let (desk, csrf) = app.browser("collector").await;
+    let donor = registered(&app, &desk, &csrf).await;
+    let since = (time::OffsetDateTime::now_utc().date() - time::Duration::days(10)).to_string();
+    let full = [
+        ("csrf", csrf.as_str()),
+        ("donor_id", donor.as_str()),
+        ("temperature_c", "36.6"),
+        ("systolic", "118"),
+        ("diastolic", "76"),
+        ("pulse", "70"),
+        ("pulse_rhythm", "irregular"),
+        ("weight_kg", "68.5"),
+        ("hemoglobin_g_dl", "13.5"),
+        ("questionnaire_reviewed", "yes"),
+        ("finding_reason_1", "tattoo_piercing"),
+        ("finding_since_1", since.as_str()),
+    ];
+    let before = app.entries().await.len();
+    for (left_out, named) in [
+        ("pulse_rhythm", "the pulse rhythm is missing"),
+        (
+            "questionnaire_reviewed",
+            "the questionnaire review is missing",
+        ),
+    ] {
+        let form: Vec<(&str, &str)> = full
+            .iter()
+            .copied()
+            .filter(|(key, _)| *key != left_out)
+            .collect();
+        let (status, html) = post(&app, &desk, "/collection/screening", &form).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains(named), "{html}");
+    }
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+
+    // SCREEN-INPUT is the domain's: neither haemoglobin nor haematocrit is refused there, and
+    // the refusal is on the record.
+    let form: Vec<(&str, &str)> = full
+        .iter()
+        .copied()
+        .filter(|(key, _)| *key != "hemoglobin_g_dl")
+        .collect();
+    let (status, html) = post(&app, &desk, "/collection/screening", &form).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("SCREEN-INPUT"), "{html}");
+    let entries = app.entries().await;
+    assert_eq!(entries.len(), before + 1, "only the refusal");
+    assert_eq!(
+        entries[before].kind,
+        hemaflow_service::ledger::EntryKind::Refusal
+    );
+
+    let (status, html) = post(&app, &desk, "/collection/screening", &full).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("deferred"), "{html}");
+    let input = app
+        .app
+        .ledger
+        .read(|state| {
+            state
+                .screenings
+                .values()
+                .find(|s| s.donor_id == donor)
+                .map(|s| s.input.clone())
+        })
+        .await
+        .expect("read")
+        .expect("the screening");
+    assert!(!input.pulse_regular, "the rhythm as chosen");
+    assert_eq!(input.pulse, 70);
+    assert_eq!(input.hemoglobin_g_dl, Some(13.5));
+    assert_eq!(input.hematocrit_pct, None, "not asked, not measured");
+    assert_eq!(input.height_cm, None, "not asked");
+    assert_eq!(input.platelet_count, None, "not asked");
+    assert!(input.answers.is_empty());
+    assert_eq!(input.questionnaire.len(), 1);
+    assert_eq!(input.questionnaire[0].reason, "tattoo_piercing");
+    assert_eq!(
+        input.questionnaire[0].since.map(|d| d.to_string()),
+        Some(since)
+    );
+    app.stop().await;
+}
+
+#[test]
+fn no_route_borrows_the_domain_test_fixtures() {
+    let routes = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+    let mut folders = vec![std::path::PathBuf::from(routes)];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("src") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("source");
+                assert!(
+                    !text.contains("scenario::"),
+                    "{} uses the domain's test scenario",
+                    path.display()
+                );
+            }
+        }
+    }
 }

@@ -77,8 +77,10 @@ async fn register_and_screen(
             ("systolic", "118"),
             ("diastolic", "76"),
             ("pulse", "70"),
+            ("pulse_rhythm", "regular"),
             ("weight_kg", "68.5"),
             ("hemoglobin_g_dl", hemoglobin),
+            ("questionnaire_reviewed", "yes"),
         ],
     )
     .await;
