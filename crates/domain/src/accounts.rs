@@ -192,6 +192,12 @@ pub fn disable_user(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let user = existing(state, user_id)?;
+    if reason.trim().is_empty() {
+        return refuse(
+            "ACCOUNT-INPUT",
+            "the reason is required: say why the account is disabled",
+        );
+    }
     if !user.enabled {
         return refuse(
             "ACCOUNT-DISABLED",
@@ -203,7 +209,7 @@ pub fn disable_user(
     }
     Ok(vec![Event::UserDisabled {
         user_id: user_id.to_owned(),
-        reason: reason.to_owned(),
+        reason: reason.trim().to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
     }])
