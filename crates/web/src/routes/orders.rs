@@ -540,9 +540,6 @@ pub async fn cancel(
     app.ledger
         .read(|records| visible_order(records, &scope, &order_id).map(|_| ()))
         .await??;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the order is cancelled"));
-    }
     let command = Command::CancelOrder {
         order_id: order_id.clone(),
         reason: form.reason.trim().to_owned(),

@@ -410,9 +410,6 @@ pub async fn return_unit(
             form.minutes_out_of_storage.trim()
         ))
     })?;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the unit is returned"));
-    }
     let command = Command::ReturnUnit {
         component: component.clone(),
         minutes_out_of_storage: minutes,

@@ -101,9 +101,6 @@ pub async fn review(
             )));
         }
     };
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the return is accepted or rejected"));
-    }
     let command = Command::ReviewReturn {
         component: component.clone(),
         accept,

@@ -7,6 +7,7 @@ mod helpers;
 mod matrix;
 mod production;
 mod quality;
+mod reasons;
 mod reports;
 mod server;
 mod skeleton;
