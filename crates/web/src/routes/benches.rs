@@ -253,7 +253,37 @@ pub struct CollectForm {
     minutes: String,
     #[serde(default)]
     lot: String,
+    /// `none` (none observed) or `observed`, with `reaction_description`.
+    #[serde(default)]
+    reaction: String,
+    #[serde(default)]
+    reaction_description: String,
     command_id: Option<String>,
+}
+
+impl CollectForm {
+    /// The adverse reactions the collector observed: none only when the collector said so.
+    fn adverse_reactions(&self) -> Result<Vec<String>, Problem> {
+        let description = self.reaction_description.trim();
+        match self.reaction.trim() {
+            "none" if description.is_empty() => Ok(Vec::new()),
+            "none" => Err(Problem::input(
+                "the adverse reaction is described but marked none observed; choose one",
+            )),
+            "observed" if description.is_empty() => Err(Problem::missing(
+                "the adverse reaction's description",
+                "describe the reaction observed",
+            )),
+            "observed" => Ok(vec![description.to_owned()]),
+            "" => Err(Problem::missing(
+                "the adverse reaction",
+                "choose none observed, or observed and describe it",
+            )),
+            other => Err(Problem::input(format!(
+                "the adverse reaction {other:?} is neither none nor observed"
+            ))),
+        }
+    }
 }
 
 /// COLL-*: the DIN scanned from the pre-printed label set, the volume, the bag lot.
@@ -266,6 +296,7 @@ pub async fn post_collect(
     let din = scan::din(&form.din)?;
     let volume_ml = number("volume", &form.volume_ml)?;
     let minutes: u16 = number("duration", &form.minutes)?;
+    let adverse_reactions = form.adverse_reactions()?;
     let now = OffsetDateTime::now_utc();
     let command = Command::CollectDonation {
         din: din.clone(),
@@ -282,7 +313,7 @@ pub async fn post_collect(
         volume_ml,
         red_cell_loss_ml: 0,
         phlebotomist: caller.user.id.clone(),
-        adverse_reactions: Vec::new(),
+        adverse_reactions,
         collection_state: "TX".to_owned(),
     };
     let id = command_id(form.command_id.as_deref())?;

@@ -486,6 +486,12 @@ pub async fn ship(
     axum::Form(form): axum::Form<ShipForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
+    if form.temperature.trim().is_empty() {
+        return Err(Problem::missing(
+            "the temperature range",
+            "choose the range the box was packed for",
+        ));
+    }
     let range = app
         .ledger
         .read(|records| {

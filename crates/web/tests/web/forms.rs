@@ -120,6 +120,7 @@ async fn a_collection_without_its_measured_duration_records_nothing() {
             ("din", "=W12342600000100"),
             ("volume_ml", "475"),
             ("minutes", ""),
+            ("reaction", "none"),
         ],
     )
     .await;
@@ -419,4 +420,121 @@ fn no_route_borrows_the_domain_test_fixtures() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn the_collection_form_states_no_volume_duration_or_reaction_nobody_recorded() {
+    let app = spawn(Database::Sqlite).await;
+    let (desk, csrf) = app.browser("collector").await;
+    let donor = registered(&app, &desk, &csrf).await;
+    let (status, form) = post(
+        &app,
+        &desk,
+        "/collection/screening",
+        &[
+            ("csrf", &csrf),
+            ("donor_id", &donor),
+            ("temperature_c", "36.6"),
+            ("systolic", "118"),
+            ("diastolic", "76"),
+            ("pulse", "70"),
+            ("pulse_rhythm", "regular"),
+            ("weight_kg", "68.5"),
+            ("hemoglobin_g_dl", "13.5"),
+            ("questionnaire_reviewed", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{form}");
+    for field in ["volume_ml", "minutes"] {
+        let input = tag(&form, &format!("name=\"{field}\""));
+        assert!(!input.contains("value="), "{input}");
+        assert!(input.contains("required"), "{input}");
+    }
+    assert!(tag(&form, "name=\"reaction\"").contains("required"));
+    assert!(
+        !form.contains("checked"),
+        "no reaction choice is preset: {form}"
+    );
+    let marker = "name=\"screening_id\" value=\"";
+    let start = form.find(marker).expect("the collection form") + marker.len();
+    let screening = form[start..]
+        .split('"')
+        .next()
+        .expect("screening")
+        .to_owned();
+    let din = app
+        .app
+        .ledger
+        .read(|state| {
+            let year = (time::OffsetDateTime::now_utc().year() % 100) as u8;
+            hemaflow_domain::collection::next_din(state, year).map(|d| d.as_str().to_owned())
+        })
+        .await
+        .expect("read")
+        .expect("a DIN");
+    let scanned = format!("={din}00");
+    let collect = |reaction: &'static str, description: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("donor_id", donor.clone()),
+            ("screening_id", screening.clone()),
+            ("din", scanned.clone()),
+            ("volume_ml", "470".to_owned()),
+            ("minutes", "8".to_owned()),
+            ("reaction", reaction.to_owned()),
+            ("reaction_description", description.to_owned()),
+        ]
+    };
+    let before = app.entries().await.len();
+    for ((reaction, description), named) in [
+        (("", ""), "the adverse reaction is missing"),
+        (
+            ("observed", " "),
+            "the adverse reaction&#39;s description is missing",
+        ),
+    ] {
+        let fields = collect(reaction, description);
+        let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, html) = post(&app, &desk, "/collection/donation", &borrowed).await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains(named), "{html}");
+    }
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    let fields = collect("observed", "vasovagal, recovered after 5 min");
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, html) = post(&app, &desk, "/collection/donation", &borrowed).await;
+    assert_eq!(status, 200, "{html}");
+    let reactions = app
+        .app
+        .ledger
+        .read(|state| state.donations[&din].adverse_reactions.clone())
+        .await
+        .expect("read");
+    assert_eq!(reactions, ["vasovagal, recovered after 5 min"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_shipment_without_the_temperature_range_it_was_packed_for_records_nothing() {
+    let app = spawn(Database::Sqlite).await;
+    let (shipper, csrf) = app.browser("shipper").await;
+    let before = app.entries().await.len();
+    let (status, html) = post(
+        &app,
+        &shipper,
+        "/shipments/SHP-X/ship",
+        &[
+            ("csrf", &csrf),
+            ("seen", "1"),
+            ("box_id", "BOX-1"),
+            ("temperature", ""),
+            ("courier", "MedExpress"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("the temperature range is missing"), "{html}");
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    app.stop().await;
 }

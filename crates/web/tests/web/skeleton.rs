@@ -108,6 +108,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
             ("din", &scanned),
             ("volume_ml", "480"),
             ("minutes", "9"),
+            ("reaction", "none"),
         ],
     )
     .await;
@@ -279,6 +280,7 @@ async fn elig_deferred_a_donor_deferred_at_screening_is_refused_at_collection() 
             ("din", &format!("={din}00")),
             ("volume_ml", "480"),
             ("minutes", "9"),
+            ("reaction", "none"),
         ],
     )
     .await;
