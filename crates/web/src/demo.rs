@@ -3,11 +3,10 @@
 //! is as real as one made at a bench).
 
 use hemaflow_domain::donor_centre::collection::{Container, next_din};
-use hemaflow_domain::donor_centre::donor::Sex;
-use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::donor_centre::donor::{Identity, Sex};
+use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
 use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::label::expected_structures;
-use hemaflow_domain::scenario::{healthy_screening, identity};
 use hemaflow_domain::{
     ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
     ManufacturingCommand, ManufacturingEvent, ReleaseCommand, ServerCommand,
@@ -184,6 +183,42 @@ async fn run(ledger: &BloodLedger, role: Role, command: Command) -> Result<Vec<E
     }
 }
 
+/// The demo donor's identity: a made-up person, written out here.
+fn demo_identity(family_name: &str) -> Identity {
+    Identity {
+        family_name: family_name.to_owned(),
+        given_name: "Alex".to_owned(),
+        date_of_birth: time::macros::date!(1985 - 06 - 15),
+        sex: Sex::Male,
+        national_id: None,
+        contact: None,
+        parental_consent: false,
+    }
+}
+
+/// The demo donor's screening: made-up values of a healthy donor, written out here (a demo,
+/// not a measurement; the bench records only what the collector entered).
+fn demo_screening() -> ScreeningInput {
+    ScreeningInput {
+        answers: std::collections::BTreeMap::new(),
+        questionnaire: Vec::new(),
+        temperature_c: 36.8,
+        systolic: 120,
+        diastolic: 80,
+        pulse: 72,
+        pulse_regular: true,
+        weight_kg: 80.0,
+        height_cm: Some(178.0),
+        hemoglobin_g_dl: Some(14.2),
+        hematocrit_pct: None,
+        platelet_count: Some(250),
+        days_since_aspirin: None,
+        days_since_clopidogrel: None,
+        physician_approvals: Vec::new(),
+        healthy_athlete: false,
+    }
+}
+
 /// How far a demo donation goes through the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -203,13 +238,12 @@ pub async fn donation(
     group: (Abo, RhD),
     stop: Stop,
 ) -> Result<(String, Vec<String>), DemoError> {
-    let born = time::macros::date!(1985 - 06 - 15);
     let events = run(
         ledger,
         Role::CollectionStaff,
         Command::Client(ClientCommand::DonorCentre(
             DonorCentreCommand::RegisterDonor {
-                identity: identity(family_name, "Alex", born, Sex::Male),
+                identity: demo_identity(family_name),
             },
         )),
     )
@@ -230,7 +264,7 @@ pub async fn donation(
             DonorCentreCommand::RecordScreening {
                 donor_id: donor_id.clone(),
                 procedure: Procedure::WholeBlood,
-                input: healthy_screening(),
+                input: demo_screening(),
             },
         )),
     )

@@ -50,6 +50,17 @@ impl Problem {
         Problem::new(StatusCode::BAD_REQUEST, "INPUT", "Invalid input", detail)
     }
 
+    /// A measurement or reading the form did not carry: 422 naming the field; nothing is
+    /// recorded, and nothing stands in for the missing value.
+    pub fn missing(field: &str, what_to_do: &str) -> Problem {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "INPUT",
+            "Missing input",
+            format!("{field} is missing: {what_to_do}"),
+        )
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "NOT-FOUND", "Not on record", detail)
     }

@@ -623,6 +623,9 @@ async fn a_hospital_orders_distribution_allocates_picks_by_scan_and_ships_the_ho
     // Pack and ship, then the documents.
     driver.go(&order_url).await;
     driver.type_into("#box", "BOX-17").await;
+    driver
+        .click("#temperature option[value=refrigerated]")
+        .await;
     driver.type_into("#courier", "MedExpress").await;
     driver
         .click("form[action$='/ship'] button[type=submit]")

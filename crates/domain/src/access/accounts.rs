@@ -197,6 +197,12 @@ pub fn disable_user(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let user = existing(state, user_id)?;
+    if reason.trim().is_empty() {
+        return refuse(
+            "ACCOUNT-INPUT",
+            "the reason is required: say why the account is disabled",
+        );
+    }
     if !user.enabled {
         return refuse(
             "ACCOUNT-DISABLED",
@@ -208,7 +214,7 @@ pub fn disable_user(
     }
     Ok(vec![Event::Access(AccessEvent::UserDisabled {
         user_id: user_id.to_owned(),
-        reason: reason.to_owned(),
+        reason: reason.trim().to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
     })])

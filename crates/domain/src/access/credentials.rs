@@ -207,7 +207,10 @@ pub fn revoke_token(
         );
     }
     if reason.trim().is_empty() {
-        return refuse("ACCOUNT-INPUT", "say why the token is revoked");
+        return refuse(
+            "ACCOUNT-INPUT",
+            "the reason is required: say why the token is revoked",
+        );
     }
     Ok(vec![Event::Access(AccessEvent::ApiTokenRevoked {
         token_id: token_id.to_owned(),

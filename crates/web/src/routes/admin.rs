@@ -240,9 +240,6 @@ pub async fn disable(
     Form(form): Form<Disable>,
 ) -> Result<Response, Problem> {
     caller.require(access::ADMIN)?;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the account is disabled"));
-    }
     let command = Command::Client(ClientCommand::Access(AccessCommand::DisableUser {
         user_id: user_id.clone(),
         reason: form.reason,

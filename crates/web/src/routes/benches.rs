@@ -7,15 +7,15 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use hemaflow_domain::donor_centre::collection::Container;
-use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding, ScreeningInput};
 use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
-use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::{
     ClientCommand, DonorCentreCommand, DonorCentreEvent, LabCommand, ManufacturingCommand,
     ManufacturingEvent,
 };
 use hemaflow_domain::{Command, Event, TestResultInput};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use time::{Duration, OffsetDateTime};
 
 use super::{command_id, execute};
@@ -26,7 +26,11 @@ use crate::problem::Problem;
 use crate::scan;
 use crate::views::{Page, accepted};
 
+/// A measurement as entered; an empty field is missing (never a default).
 fn number<T: std::str::FromStr>(field: &str, text: &str) -> Result<T, Problem> {
+    if text.trim().is_empty() {
+        return Err(Problem::missing(field, "measure it and enter the value"));
+    }
     text.trim()
         .parse()
         .map_err(|_| Problem::input(format!("{field}: {text:?} is not a number")))
@@ -45,6 +49,8 @@ struct CollectionPage {
     page: Page,
     donor: String,
     command_id: String,
+    /// The configured deferral reasons a questionnaire answer may point at (code, words).
+    deferral_reasons: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -55,28 +61,141 @@ pub struct DonorQuery {
 
 pub async fn collection(
     caller: Caller,
+    State(app): State<App>,
     Query(query): Query<DonorQuery>,
 ) -> Result<Response, Problem> {
     caller.require(access::COLLECTION)?;
+    let deferral_reasons = app
+        .ledger
+        .read(|state| {
+            state
+                .config
+                .deferral_reasons
+                .iter()
+                .map(|(code, reason)| (code.clone(), reason.description.clone()))
+                .collect()
+        })
+        .await?;
     let page = CollectionPage {
         page: Page::of(&caller, "/collection"),
         donor: query.donor,
         command_id: token::generate(),
+        deferral_reasons,
     };
     Ok(Html(page.render()?).into_response())
 }
 
-#[derive(Deserialize)]
+/// The whole-blood screening form: each field is one the collector measured or answered.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ScreeningForm {
     donor_id: String,
     temperature_c: String,
     systolic: String,
     diastolic: String,
     pulse: String,
+    /// `regular` or `irregular`, as felt.
+    pulse_rhythm: String,
     weight_kg: String,
-    #[serde(default)]
     hemoglobin_g_dl: String,
+    hematocrit_pct: String,
+    /// `yes`: the collector reviewed the donor history questionnaire and recorded every
+    /// deferring answer among the findings. Until Hemaflow holds the whole questionnaire,
+    /// no screening is recorded without this confirmation.
+    questionnaire_reviewed: String,
+    finding_reason_1: String,
+    finding_since_1: String,
+    finding_reason_2: String,
+    finding_since_2: String,
+    finding_reason_3: String,
+    finding_since_3: String,
     command_id: Option<String>,
+}
+
+impl ScreeningForm {
+    /// The screening as the form recorded it, field by field: what the form does not ask is
+    /// left out (`None`, empty), never filled in.
+    fn input(&self) -> Result<ScreeningInput, Problem> {
+        let pulse_regular = match self.pulse_rhythm.trim() {
+            "regular" => true,
+            "irregular" => false,
+            "" => {
+                return Err(Problem::missing(
+                    "the pulse rhythm",
+                    "choose regular or irregular as felt",
+                ));
+            }
+            other => {
+                return Err(Problem::input(format!(
+                    "the pulse rhythm {other:?} is neither regular nor irregular"
+                )));
+            }
+        };
+        let input = ScreeningInput {
+            answers: BTreeMap::new(),
+            questionnaire: self.questionnaire()?,
+            temperature_c: number("temperature", &self.temperature_c)?,
+            systolic: number("systolic pressure", &self.systolic)?,
+            diastolic: number("diastolic pressure", &self.diastolic)?,
+            pulse: number("pulse", &self.pulse)?,
+            pulse_regular,
+            weight_kg: number("weight", &self.weight_kg)?,
+            height_cm: None,
+            hemoglobin_g_dl: optional("hemoglobin", &self.hemoglobin_g_dl)?,
+            hematocrit_pct: optional("hematocrit", &self.hematocrit_pct)?,
+            platelet_count: None,
+            days_since_aspirin: None,
+            days_since_clopidogrel: None,
+            physician_approvals: Vec::new(),
+            healthy_athlete: false,
+        };
+        Ok(input)
+    }
+
+    /// The deferring answers of the questionnaire, after the collector's confirmation that it
+    /// was reviewed; a date without its finding is refused rather than dropped.
+    fn questionnaire(&self) -> Result<Vec<QuestionnaireFinding>, Problem> {
+        if self.questionnaire_reviewed.trim() != "yes" {
+            return Err(Problem::missing(
+                "the questionnaire review",
+                "review the donor history questionnaire with the donor, record each deferring answer and confirm",
+            ));
+        }
+        let rows = [
+            (&self.finding_reason_1, &self.finding_since_1),
+            (&self.finding_reason_2, &self.finding_since_2),
+            (&self.finding_reason_3, &self.finding_since_3),
+        ];
+        let mut findings = Vec::new();
+        for (row, (reason, since)) in rows.into_iter().enumerate() {
+            let row = row + 1;
+            let since = since.trim();
+            if reason.trim().is_empty() {
+                if !since.is_empty() {
+                    return Err(Problem::missing(
+                        &format!("deferring finding {row}"),
+                        "choose the finding its date belongs to, or clear the date",
+                    ));
+                }
+                continue;
+            }
+            let since = if since.is_empty() {
+                None
+            } else {
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                Some(time::Date::parse(since, &format).map_err(|_| {
+                    Problem::input(format!(
+                        "deferring finding {row}: the date {since:?} must be YYYY-MM-DD"
+                    ))
+                })?)
+            };
+            findings.push(QuestionnaireFinding {
+                reason: reason.trim().to_owned(),
+                since,
+            });
+        }
+        Ok(findings)
+    }
 }
 
 #[derive(Template)]
@@ -97,15 +216,7 @@ pub async fn post_screening(
     Form(form): Form<ScreeningForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::COLLECTION)?;
-    let mut input = healthy_screening();
-    input.temperature_c = number("temperature", &form.temperature_c)?;
-    input.systolic = number("systolic pressure", &form.systolic)?;
-    input.diastolic = number("diastolic pressure", &form.diastolic)?;
-    input.pulse = number("pulse", &form.pulse)?;
-    input.weight_kg = number("weight", &form.weight_kg)?;
-    input.height_cm = None;
-    input.hemoglobin_g_dl = optional("hemoglobin", &form.hemoglobin_g_dl)?;
-    input.platelet_count = None;
+    let input = form.input()?;
     let command = Command::Client(ClientCommand::DonorCentre(
         DonorCentreCommand::RecordScreening {
             donor_id: form.donor_id.trim().to_owned(),
@@ -148,7 +259,37 @@ pub struct CollectForm {
     minutes: String,
     #[serde(default)]
     lot: String,
+    /// `none` (none observed) or `observed`, with `reaction_description`.
+    #[serde(default)]
+    reaction: String,
+    #[serde(default)]
+    reaction_description: String,
     command_id: Option<String>,
+}
+
+impl CollectForm {
+    /// The adverse reactions the collector observed: none only when the collector said so.
+    fn adverse_reactions(&self) -> Result<Vec<String>, Problem> {
+        let description = self.reaction_description.trim();
+        match self.reaction.trim() {
+            "none" if description.is_empty() => Ok(Vec::new()),
+            "none" => Err(Problem::input(
+                "the adverse reaction is described but marked none observed; choose one",
+            )),
+            "observed" if description.is_empty() => Err(Problem::missing(
+                "the adverse reaction's description",
+                "describe the reaction observed",
+            )),
+            "observed" => Ok(vec![description.to_owned()]),
+            "" => Err(Problem::missing(
+                "the adverse reaction",
+                "choose none observed, or observed and describe it",
+            )),
+            other => Err(Problem::input(format!(
+                "the adverse reaction {other:?} is neither none nor observed"
+            ))),
+        }
+    }
 }
 
 /// COLL-*: the DIN scanned from the pre-printed label set, the volume, the bag lot.
@@ -160,7 +301,8 @@ pub async fn post_collect(
     caller.require(access::COLLECTION)?;
     let din = scan::din(&form.din)?;
     let volume_ml = number("volume", &form.volume_ml)?;
-    let minutes: i64 = optional("minutes", &form.minutes)?.unwrap_or(10);
+    let minutes: u16 = number("duration", &form.minutes)?;
+    let adverse_reactions = form.adverse_reactions()?;
     let now = OffsetDateTime::now_utc();
     let command = Command::Client(ClientCommand::DonorCentre(
         DonorCentreCommand::CollectDonation {
@@ -173,12 +315,12 @@ pub async fn post_collect(
                     .filter(|l| !l.is_empty())
                     .unwrap_or_else(|| "unrecorded".to_owned()),
             },
-            started_at: now - Duration::minutes(minutes.clamp(1, 180)),
+            started_at: now - Duration::minutes(i64::from(minutes)),
             ended_at: now,
             volume_ml,
             red_cell_loss_ml: 0,
             phlebotomist: caller.user.id.clone(),
-            adverse_reactions: Vec::new(),
+            adverse_reactions,
             collection_state: "TX".to_owned(),
         },
     ));
@@ -268,35 +410,15 @@ pub async fn post_results(
     let din = scan::din_in_path(field("din"))?;
     let id = command_id(Some(field("command_id")))?;
     let command = match field("what") {
-        "markers" => {
-            let results: Vec<TestResultInput> = fields
-                .iter()
-                .filter_map(|(key, value)| Some((key.strip_prefix("reading:")?, value)))
-                .map(|(test, value)| TestResultInput {
-                    din: din.clone(),
-                    test: test.to_owned(),
-                    stage: Stage::Initial,
-                    reading: if value == "reactive" {
-                        Reading::Reactive
-                    } else {
-                        Reading::Nonreactive
-                    },
-                })
-                .collect();
-            if results.is_empty() {
-                return Err(Problem::input("no reading was given"));
-            }
-            Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
-                results,
-            }))
-        }
+        "markers" => Command::Client(ClientCommand::Lab(LabCommand::RecordTestResults {
+            results: marker_readings(&fields, &din)?,
+        })),
         "group" => {
             let (abo, rhd) = if field("group_scan").trim().is_empty() {
-                let abo: Abo = serde_json::from_value(serde_json::json!(field("abo")))
-                    .map_err(|_| Problem::input("choose the ABO group"))?;
-                let rhd: RhD = serde_json::from_value(serde_json::json!(field("rhd")))
-                    .map_err(|_| Problem::input("choose the RhD type"))?;
-                (abo, rhd)
+                (
+                    choice::<Abo>("the ABO group", field("abo"))?,
+                    choice::<RhD>("the RhD type", field("rhd"))?,
+                )
             } else {
                 scan::blood_group(field("group_scan"))?
             };
@@ -308,13 +430,90 @@ pub async fn post_results(
         }
         "antibody" => Command::Client(ClientCommand::Lab(LabCommand::RecordAntibodyScreen {
             din: din.clone(),
-            positive: field("antibody") == "positive",
+            positive: match field("antibody").trim() {
+                "positive" => true,
+                "negative" => false,
+                "" => {
+                    return Err(Problem::missing(
+                        "the antibody screen",
+                        "choose negative or positive as read",
+                    ));
+                }
+                other => {
+                    return Err(Problem::input(format!(
+                        "the antibody screen {other:?} is neither negative nor positive"
+                    )));
+                }
+            },
         })),
         other => return Err(Problem::input(format!("unknown result form {other:?}"))),
     };
     let what = command.describe();
     execute(&app, &caller, &id, &command).await?;
     Ok(accepted(format!("{din}: recorded ({what}).")))
+}
+
+/// A reading chosen from a list (the ABO group, the RhD type); none chosen is missing.
+fn choice<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, Problem> {
+    if value.trim().is_empty() {
+        return Err(Problem::missing(field, "choose it as read"));
+    }
+    serde_json::from_value(serde_json::json!(value.trim()))
+        .map_err(|_| Problem::input(format!("{field}: {value:?} is not one of the choices")))
+}
+
+/// The initial reading of every marker the form listed (`marker`), each a choice the
+/// technologist made (`reading:<marker>`): a marker without its reading is missing, never
+/// taken as nonreactive.
+fn marker_readings(
+    fields: &[(String, String)],
+    din: &str,
+) -> Result<Vec<TestResultInput>, Problem> {
+    let markers: Vec<&str> = fields
+        .iter()
+        .filter(|(key, _)| key == "marker")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    if markers.is_empty() {
+        return Err(Problem::missing("the markers", "look the DIN up again"));
+    }
+    if let Some((key, _)) = fields.iter().find(|(key, _)| {
+        key.strip_prefix("reading:")
+            .is_some_and(|test| !markers.contains(&test))
+    }) {
+        return Err(Problem::input(format!("{key}: not a marker of the form")));
+    }
+    markers
+        .iter()
+        .map(|test| {
+            let key = format!("reading:{test}");
+            let value = fields
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map_or("", |(_, v)| v.as_str());
+            let reading = match value.trim() {
+                "reactive" => Reading::Reactive,
+                "nonreactive" => Reading::Nonreactive,
+                "" => {
+                    return Err(Problem::missing(
+                        &format!("the initial reading of {test}"),
+                        "choose nonreactive or reactive as read",
+                    ));
+                }
+                other => {
+                    return Err(Problem::input(format!(
+                        "the initial reading of {test}: {other:?} is neither reactive nor nonreactive"
+                    )));
+                }
+            };
+            Ok(TestResultInput {
+                din: din.to_owned(),
+                test: (*test).to_owned(),
+                stage: Stage::Initial,
+                reading,
+            })
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]

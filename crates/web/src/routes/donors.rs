@@ -259,9 +259,6 @@ pub async fn requalify(
     Form(form): Form<RequalifyForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::DONORS)?;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the deferral is removed"));
-    }
     let id = command_id(form.command_id.as_deref())?;
     let command = ClientCommand::DonorCentre(DonorCentreCommand::RequalifyDonor {
         deferral_id: form.deferral_id.trim().to_owned(),

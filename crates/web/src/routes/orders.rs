@@ -489,6 +489,12 @@ pub async fn ship(
     axum::Form(form): axum::Form<ShipForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
+    if form.temperature.trim().is_empty() {
+        return Err(Problem::missing(
+            "the temperature range",
+            "choose the range the box was packed for",
+        ));
+    }
     let range = app
         .ledger
         .read(|records| {
@@ -545,9 +551,6 @@ pub async fn cancel(
     app.ledger
         .read(|records| visible_order(records, &scope, &order_id).map(|_| ()))
         .await??;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the order is cancelled"));
-    }
     let command = Command::Client(ClientCommand::Distribution(
         DistributionCommand::CancelOrder {
             order_id: order_id.clone(),

@@ -379,8 +379,22 @@ pub struct ReturnForm {
     pub product_code: String,
     pub minutes_out_of_storage: String,
     pub reason: String,
-    pub seal_broken: Option<String>,
-    pub validated_container: Option<String>,
+    /// `intact` or `broken`, as the hospital saw it.
+    pub seal: String,
+    /// `validated` or `not_validated`.
+    pub container: String,
+}
+
+/// One of two observations of a returned unit; none chosen is missing, never a default.
+fn observed(field: &str, value: &str, yes: &str, no: &str) -> Result<bool, Problem> {
+    match value.trim() {
+        v if v == yes => Ok(true),
+        v if v == no => Ok(false),
+        "" => Err(Problem::missing(field, &format!("choose {yes} or {no}"))),
+        other => Err(Problem::input(format!(
+            "{field}: {other:?} is neither {yes} nor {no}"
+        ))),
+    }
 }
 
 /// `POST /portal/returns`: DIST-RETURN, a unit sent back with its time out of storage.
@@ -391,22 +405,30 @@ pub async fn return_unit(
 ) -> Result<Response, Problem> {
     caller.require(access::PORTAL)?;
     let component = scanned_unit(&form.din, &form.product_code)?;
+    if form.minutes_out_of_storage.trim().is_empty() {
+        return Err(Problem::missing(
+            "minutes out of storage",
+            "enter how long the unit was out of controlled storage",
+        ));
+    }
     let minutes: u32 = form.minutes_out_of_storage.trim().parse().map_err(|_| {
         Problem::input(format!(
             "minutes out of storage '{}' is not a whole number of minutes",
             form.minutes_out_of_storage.trim()
         ))
     })?;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the unit is returned"));
-    }
     let command = Command::Client(ClientCommand::Distribution(
         DistributionCommand::ReturnUnit {
             component: component.clone(),
             minutes_out_of_storage: minutes,
             reason: form.reason.trim().to_owned(),
-            seal_intact: form.seal_broken.is_none(),
-            validated_container: form.validated_container.is_some(),
+            seal_intact: observed("the seal", &form.seal, "intact", "broken")?,
+            validated_container: observed(
+                "the transport container",
+                &form.container,
+                "validated",
+                "not_validated",
+            )?,
         },
     ));
     execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;

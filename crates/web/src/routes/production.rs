@@ -286,7 +286,14 @@ pub async fn post_bacterial(
     State(app): State<App>,
     Form(form): Form<BacterialForm>,
 ) -> Result<Response, Problem> {
+    caller.require(access::PRODUCTION)?;
     let unit = scanned_unit(&form.din, &form.product_code)?;
+    if form.method.trim().is_empty() {
+        return Err(Problem::missing(
+            "the bacterial risk-control method",
+            "choose the method that was applied",
+        ));
+    }
     let command = Command::Client(ClientCommand::Manufacturing(
         ManufacturingCommand::RecordBacterialControl {
             component: unit.clone(),

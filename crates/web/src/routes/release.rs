@@ -130,9 +130,6 @@ pub async fn post_discard(
     Form(form): Form<SignedForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::RELEASE)?;
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the unit is discarded"));
-    }
     let id = command_id(form.command_id.as_deref())?;
     let command = ClientCommand::Manufacturing(ManufacturingCommand::DiscardComponent {
         component: component.clone(),

@@ -102,9 +102,6 @@ pub async fn review(
             )));
         }
     };
-    if form.reason.trim().is_empty() {
-        return Err(Problem::input("say why the return is accepted or rejected"));
-    }
     let command = Command::Client(ClientCommand::Distribution(
         DistributionCommand::ReviewReturn {
             component: component.clone(),

@@ -2,10 +2,12 @@
 //! database and talks HTTP to it, as a browser (cookies, CSRF tokens, forms) or as a machine
 //! client (bearer token, JSON, problem details).
 
+mod forms;
 mod helpers;
 mod matrix;
 mod production;
 mod quality;
+mod reasons;
 mod reports;
 mod server;
 mod skeleton;

@@ -77,8 +77,10 @@ async fn register_and_screen(
             ("systolic", "118"),
             ("diastolic", "76"),
             ("pulse", "70"),
+            ("pulse_rhythm", "regular"),
             ("weight_kg", "68.5"),
             ("hemoglobin_g_dl", hemoglobin),
+            ("questionnaire_reviewed", "yes"),
         ],
     )
     .await;
@@ -105,6 +107,8 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
             ("screening_id", &screening),
             ("din", &scanned),
             ("volume_ml", "480"),
+            ("minutes", "9"),
+            ("reaction", "none"),
         ],
     )
     .await;
@@ -128,6 +132,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
     ];
     for part in form.split("name=\"reading:").skip(1).step_by(2) {
         let test = part.split('"').next().expect("test name");
+        readings.push(("marker".into(), test.to_owned()));
         readings.push((format!("reading:{test}"), "nonreactive".into()));
     }
     assert!(readings.len() > 5, "the ordered panel is listed");
@@ -274,6 +279,8 @@ async fn elig_deferred_a_donor_deferred_at_screening_is_refused_at_collection() 
             ("screening_id", &screening),
             ("din", &format!("={din}00")),
             ("volume_ml", "480"),
+            ("minutes", "9"),
+            ("reaction", "none"),
         ],
     )
     .await;

@@ -383,6 +383,8 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
             ("product_code", &code),
             ("minutes_out_of_storage", "45"),
             ("reason", "patient discharged"),
+            ("seal", "intact"),
+            ("container", "not_validated"),
         ])
         .send()
         .await
