@@ -4,7 +4,7 @@
 
 use hemaflow_domain::accounts::User;
 use hemaflow_domain::credentials::SignInOutcome;
-use hemaflow_domain::{Command, Context, Role};
+use hemaflow_domain::{Command, Context, Role, Stamp};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
 use time::OffsetDateTime;
@@ -61,6 +61,7 @@ async fn record_attempt(
         actor: "system".to_owned(),
         role: Role::Admin,
         now,
+        stamp: Stamp::Clock,
     };
     tracing::info!(user_id, channel, ?outcome, "sign-in attempt");
     let receipt = ledger
@@ -84,7 +85,7 @@ pub async fn authenticate(
     password: &str,
     channel: &'static str,
 ) -> Result<User, SignInError> {
-    let now = OffsetDateTime::now_utc();
+    let now = crate::now_of(ledger);
     let attempts = attempts_of(ledger, user_id).await?;
     if attempts.is_locked(now.unix_timestamp()) {
         record_attempt(ledger, user_id, channel, SignInOutcome::Locked, now).await?;
@@ -201,7 +202,8 @@ pub async fn bootstrap_admin(
     let system = Context {
         actor: "system".to_owned(),
         role: Role::Admin,
-        now: OffsetDateTime::now_utc(),
+        now: crate::now_of(ledger),
+        stamp: Stamp::Clock,
     };
     create_account(ledger, &system, user_id, name, Role::Admin, None, password).await?;
     Ok(true)

@@ -50,6 +50,18 @@ impl App {
             secure_cookies,
         }))
     }
+
+    /// The process's one clock (the ledger's) as the domain's time: what a page shows as "now"
+    /// and counts expiry from. A command's own time is read by the ledger under its lock
+    /// (`Stamp::Clock`), not here.
+    pub fn now(&self) -> time::OffsetDateTime {
+        now_of(&self.ledger)
+    }
+}
+
+/// The reading of `ledger`'s clock as the domain's time ([`App::now`]).
+pub fn now_of(ledger: &hemaflow_service::BloodLedger) -> time::OffsetDateTime {
+    hemaflow_service::time_of(ledger.clock().now())
 }
 
 /// Whether cookies must be marked `Secure`: anywhere but loopback the server must sit behind

@@ -12,7 +12,7 @@ use hemaflow_domain::scenario::healthy_screening;
 use hemaflow_domain::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::{Command, Event, TestResultInput};
 use serde::Deserialize;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::{command_id, execute};
 use crate::App;
@@ -155,7 +155,7 @@ pub async fn post_collect(
     let din = scan::din(&form.din)?;
     let volume_ml = number("volume", &form.volume_ml)?;
     let minutes: i64 = optional("minutes", &form.minutes)?.unwrap_or(10);
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let command = Command::CollectDonation {
         din: din.clone(),
         donor_id: form.donor_id.trim().to_owned(),

@@ -10,7 +10,6 @@ use hemaflow_domain::release::confirmed_group;
 use hemaflow_domain::shipping::{Shipment, ShipmentStatus};
 use hemaflow_domain::{Command, State as Records, queries};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::{execute_form, is_htmx};
 use crate::App;
@@ -61,7 +60,7 @@ struct DistributionPage {
 /// shipments of the last days.
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (orders, shipments) = app
         .ledger
         .read(|records| {

@@ -9,7 +9,6 @@ use axum::response::{Html, IntoResponse, Response};
 use hemaflow_domain::donor::{Identity, Sex};
 use hemaflow_domain::{Command, Event, queries};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::{command_id, execute, execute_signed};
 use crate::App;
@@ -94,7 +93,7 @@ pub async fn page(
     caller.require(access::DONORS)?;
     let born = parse_date(query.date_of_birth.as_deref())?;
     let name = query.name.trim().to_owned();
-    let today = OffsetDateTime::now_utc().date();
+    let today = app.now().date();
     let (results, seen) = if name.len() >= 2 {
         let (found, seen) = app
             .ledger
@@ -200,7 +199,7 @@ pub async fn register(
 ) -> Result<Response, Problem> {
     caller.require(access::DONORS)?;
     let identity = identity(&form)?;
-    let today = OffsetDateTime::now_utc().date();
+    let today = app.now().date();
     let matches: Vec<DonorLine> = app
         .ledger
         .read(|records| {

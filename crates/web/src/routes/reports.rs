@@ -36,7 +36,7 @@ async fn site(app: &App) -> Result<(UtcOffset, String), Problem> {
 }
 
 /// The day asked for (`YYYY-MM-DD`), or today at the site.
-fn day_of(query: &DayQuery, offset: UtcOffset) -> Result<Date, Problem> {
+fn day_of(query: &DayQuery, offset: UtcOffset, now: OffsetDateTime) -> Result<Date, Problem> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     match query
         .day
@@ -44,7 +44,7 @@ fn day_of(query: &DayQuery, offset: UtcOffset) -> Result<Date, Problem> {
         .map(str::trim)
         .filter(|d| !d.is_empty())
     {
-        None => Ok(OffsetDateTime::now_utc().to_offset(offset).date()),
+        None => Ok(now.to_offset(offset).date()),
         Some(text) => Date::parse(text, format).map_err(|_| {
             Problem::input(format!(
                 "day '{text}' is not a calendar date: give it as YYYY-MM-DD, e.g. 2026-11-25"
@@ -141,7 +141,7 @@ async fn show(
 ) -> Result<Response, Problem> {
     caller.require(access::REPORTS)?;
     let (offset, _) = site(&app).await?;
-    let day = day_of(&query, offset)?;
+    let day = day_of(&query, offset, app.now())?;
     let report = build(&app, kind, day, offset).await?;
     let page = ReportsPage {
         page: Page::of(&caller, "/reports"),
@@ -177,7 +177,7 @@ pub async fn download(
         )));
     }
     let (offset, site) = site(&app).await?;
-    let day = day_of(&query, offset)?;
+    let day = day_of(&query, offset, app.now())?;
     let report = build(&app, kind, day, offset).await?;
     let name = format!("hemaflow-{}-{day}.{format}", kind.slug());
     let disposition = format!("attachment; filename=\"{name}\"");
@@ -191,7 +191,7 @@ pub async fn download(
         )
             .into_response());
     }
-    let printed = OffsetDateTime::now_utc().to_offset(offset);
+    let printed = app.now().to_offset(offset);
     let printed = format!(
         "{} {:02}:{:02} by {}",
         printed.date(),
@@ -221,6 +221,6 @@ pub async fn api(
     caller.require(access::REPORTS)?;
     let kind = kind_of(&slug)?;
     let (offset, _) = site(&app).await?;
-    let day = day_of(&query, offset)?;
+    let day = day_of(&query, offset, app.now())?;
     Ok(axum::Json(build(&app, kind, day, offset).await?).into_response())
 }

@@ -177,7 +177,7 @@ pub struct Lookup {
 /// The donation or unit of `din` as the caller may see it (a hospital user: only units shipped
 /// to its hospital), or "not on record".
 async fn visible_unit(app: &App, caller: &Caller, din: &str) -> Result<UnitView, Problem> {
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     app.ledger
         .read(|records| unit_view(records, din, &caller.user, now))
         .await?

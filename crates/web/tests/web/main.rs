@@ -10,6 +10,7 @@ mod reports;
 mod server;
 mod skeleton;
 mod supply;
+mod tidy;
 mod units;
 
 use hemaflow_domain::testing::{Abo, RhD};

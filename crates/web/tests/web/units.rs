@@ -32,6 +32,7 @@ async fn the_unit_page_lists_the_entries_history_lists() {
                 actor: "quality".to_owned(),
                 role: Role::QualityAssurance,
                 now: OffsetDateTime::now_utc(),
+                stamp: hemaflow_domain::Stamp::Clock,
             },
         )
         .await
