@@ -8,6 +8,7 @@ use hemaflow_store::AnyStore;
 
 pub mod demo;
 pub mod history;
+pub mod reports;
 
 pub use hemaflow_domain as domain;
 pub use hemaflow_ledger as ledger;

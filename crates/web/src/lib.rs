@@ -30,6 +30,9 @@ pub struct App(Arc<Inner>);
 pub struct Inner {
     pub ledger: BloodLedger,
     pub sessions: auth::session::Sessions,
+    /// The events of the daily reports by the time they carry, caught up from the ledger
+    /// at each report (`hemaflow_service::reports`).
+    pub reports: hemaflow_service::reports::ReportEvents,
     /// Send cookies only over HTTPS (true unless the server listens on loopback).
     pub secure_cookies: bool,
 }
@@ -47,6 +50,7 @@ impl App {
         App(Arc::new(Inner {
             ledger,
             sessions,
+            reports: hemaflow_service::reports::ReportEvents::new(),
             secure_cookies,
         }))
     }
