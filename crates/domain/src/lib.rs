@@ -157,6 +157,28 @@ pub struct Context {
     pub role: Role,
     #[serde(with = "time::serde::rfc3339")]
     pub now: OffsetDateTime,
+    /// Whether `now` is the command's own time or the ledger's clock's, read when it decides.
+    #[serde(default, skip_serializing_if = "Stamp::is_planned")]
+    pub stamp: Stamp,
+}
+
+/// Where a command's time comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stamp {
+    /// `now` is the command's planned time (a replay, the demo's seeding), recorded as given;
+    /// the ledger refuses one earlier than its last entry's.
+    #[default]
+    Planned,
+    /// A live command: the ledger replaces `now` with its clock's reading, taken under its
+    /// lock, which is also the time its entries are recorded at.
+    Clock,
+}
+
+impl Stamp {
+    pub fn is_planned(&self) -> bool {
+        *self == Stamp::Planned
+    }
 }
 
 /// Decide what `command` causes in `state`: the events to append, or the refusal of the rule

@@ -89,6 +89,7 @@ impl Centre {
             actor: format!("{role:?}").to_lowercase(),
             role,
             now: self.now,
+            stamp: crate::Stamp::Planned,
         }
     }
 
@@ -337,6 +338,7 @@ impl Centre {
             actor: actor.to_owned(),
             role,
             now: self.now,
+            stamp: crate::Stamp::Planned,
         };
         let events = decide(&self.state, &command, &context)?;
         for event in &events {

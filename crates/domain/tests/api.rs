@@ -120,6 +120,7 @@ fn a_refusal_names_its_rule_and_displays_for_the_bench() {
         actor: "u1".into(),
         role: Role::LabTechnologist,
         now: time::macros::datetime!(2026-03-02 08:00 UTC),
+        stamp: hemaflow_domain::Stamp::Planned,
     };
     let refusal = decide(
         &state,

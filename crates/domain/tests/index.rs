@@ -19,6 +19,7 @@ fn registered(identities: &[hemaflow_domain::donor_centre::donor::Identity]) -> 
         actor: "desk".into(),
         role: Role::CollectionStaff,
         now: OffsetDateTime::new_utc(date(2026, 3, 2), time::Time::MIDNIGHT),
+        stamp: hemaflow_domain::Stamp::Planned,
     };
     for identity in identities {
         // Same-person identities are refused: the register keeps the others.

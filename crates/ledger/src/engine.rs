@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::Mutex;
 
 use crate::canonical::{CanonicalError, to_canonical};
+use crate::clock::{SharedClock, SystemClock};
 use crate::entry::{ChainError, ChainHead, Entry, EntryDraft, EntryKind};
 use crate::model::{Model, RowKey};
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
@@ -64,6 +65,16 @@ pub enum LedgerError {
     /// recorded (a lost update refused, not a rule of the domain refusing).
     #[error("{0}")]
     Stale(Box<Stale>),
+    /// A command whose planned time is earlier than the ledger's last entry: recorded, it
+    /// would make the ledger's times run backwards against its sequence. Nothing was recorded.
+    #[error(
+        "command {command_id} was not recorded: its time {planned} is earlier than the ledger's last entry ({last}); planned times must not go back"
+    )]
+    TimeBehind {
+        command_id: String,
+        planned: jiff::Timestamp,
+        last: jiff::Timestamp,
+    },
 }
 
 /// A record as the user saw it before changing it: the projection row `kind`/`id` must not
@@ -110,6 +121,9 @@ struct Cache<S> {
     /// When the last completed catch-up began: everything committed before that instant is in
     /// `state`. Lets concurrent reads share one catch-up (see [`Ledger::read`]).
     caught_up_from: Option<Instant>,
+    /// The `recorded_at` of the entry at `head` (`Timestamp::MIN` for an empty chain): no
+    /// command is stamped earlier.
+    last_at: jiff::Timestamp,
 }
 
 impl<S: Default> Cache<S> {
@@ -119,6 +133,7 @@ impl<S: Default> Cache<S> {
         self.head = ChainHead::EMPTY;
         self.stale = false;
         self.caught_up_from = None;
+        self.last_at = jiff::Timestamp::MIN;
     }
 
     /// Whether a catch-up that began at or after `asked` completed: the state then holds
@@ -135,6 +150,7 @@ pub struct Ledger<M: Model, S: Store> {
     store: S,
     cache: Mutex<Cache<M::State>>,
     max_attempts: u32,
+    clock: SharedClock,
 }
 
 impl<M: Model, S: Store> Ledger<M, S> {
@@ -147,8 +163,10 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 head: ChainHead::EMPTY,
                 stale: false,
                 caught_up_from: None,
+                last_at: jiff::Timestamp::MIN,
             }),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
+            clock: SystemClock::shared(),
         };
         {
             let mut cache = ledger.cache.lock().await;
@@ -161,6 +179,18 @@ impl<M: Model, S: Store> Ledger<M, S> {
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
+    }
+
+    /// Sets the clock that stamps the commands whose context asks for it
+    /// ([`Model::stamped`]); the system's clock by default.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the ledger stamps commands with: the one a process shows as "now".
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     pub fn store(&self) -> &S {
@@ -318,20 +348,24 @@ impl<M: Model, S: Store> Ledger<M, S> {
             {
                 return Err(LedgerError::Stale(Box::new(stale)));
             }
-            let mut group = Group::<M>::new(cache.head);
+            // One reading of the clock for the batch, under the lock, after catching up.
+            let now = self.clock.now().max(cache.last_at);
+            let mut group = Group::<M>::new(cache.head, cache.last_at);
             let answers = self
-                .decide_all(cache, &mut group, commands, &encoded, &mut recorded)
+                .decide_all(cache, &mut group, commands, &encoded, &mut recorded, now)
                 .await?;
             if group.entries.is_empty() {
                 return Ok(with_attempts(answers, attempt + 1));
             }
             let head = group.head;
+            let last_at = group.last_at;
             let batch = group.into_batch(&cache.state, cache.head.sequence);
             let appended = self.store.append(batch).await;
             cache.stale = false;
             match appended {
                 Ok(()) => {
                     cache.head = head;
+                    cache.last_at = last_at;
                     return Ok(with_attempts(answers, attempt + 1));
                 }
                 Err(e) => {
@@ -369,7 +403,9 @@ impl<M: Model, S: Store> Ledger<M, S> {
     /// the state the previous ones left. The group evolves the cached state in place as it
     /// accepts commands (no copy of the whole state per command); from then until the append
     /// commits, the cache is ahead of the store and is marked stale, so that any way out other
-    /// than a commit makes the next catch-up replay the ledger from the start.
+    /// than a commit makes the next catch-up replay the ledger from the start. A command whose
+    /// context asks for the clock is decided at `now` (the batch's reading, or the time of
+    /// the group's last entry if a planned command of the batch went past it).
     async fn decide_all(
         &self,
         cache: &mut Cache<M::State>,
@@ -377,6 +413,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
         commands: &[(&str, &M::Command, &M::Context)],
         encoded: &[Result<(String, String), CanonicalError>],
         recorded: &mut HashMap<String, CommandRecord>,
+        now: jiff::Timestamp,
     ) -> Result<Vec<Result<Receipt<M::Event>, LedgerError>>, LedgerError> {
         let mut answers = Vec::with_capacity(commands.len());
         // The first position of each command ID in the batch, with its command's hash.
@@ -399,6 +436,8 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 }
             } else {
                 first_seen.insert(command_id, (index, hash));
+                let stamped = M::stamped(context, now.max(group.last_at));
+                let context = stamped.as_ref().unwrap_or(context);
                 group.decide(cache, command_id, command, json, hash, context)
             };
             answers.push(answer);
@@ -427,6 +466,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                     M::evolve(&mut cache.state, &event);
                 }
                 cache.head = head;
+                cache.last_at = entry.recorded_at;
             }
         }
     }
@@ -576,6 +616,8 @@ fn with_attempts<E>(
 /// The entries, rows and command records of one transaction being built.
 struct Group<M: Model> {
     head: ChainHead,
+    /// The `recorded_at` of the entry at `head`: a planned time earlier is refused.
+    last_at: jiff::Timestamp,
     entries: Vec<Entry>,
     /// The rows the group's events changed; read from the state once, when the group is
     /// appended (a record touched by several commands of a batch is serialised once).
@@ -585,9 +627,10 @@ struct Group<M: Model> {
 }
 
 impl<M: Model> Group<M> {
-    fn new(head: ChainHead) -> Self {
+    fn new(head: ChainHead, last_at: jiff::Timestamp) -> Self {
         Group {
             head,
+            last_at,
             entries: Vec::new(),
             rows: BTreeSet::new(),
             commands: Vec::new(),
@@ -607,8 +650,19 @@ impl<M: Model> Group<M> {
         context: &M::Context,
     ) -> Result<Receipt<M::Event>, LedgerError> {
         let meta = M::entry_meta(context);
+        let at = meta.recorded_at;
         let first = self.head.sequence + 1;
-        let (drafts, outcome) = match M::decide(&cache.state, command, context) {
+        let decided = M::decide(&cache.state, command, context);
+        // A command that records nothing (accepted with no events) leaves the times alone.
+        let records = !matches!(&decided, Ok(events) if events.is_empty());
+        if records && at < self.last_at {
+            return Err(LedgerError::TimeBehind {
+                command_id: command_id.to_owned(),
+                planned: at,
+                last: self.last_at,
+            });
+        }
+        let (drafts, outcome) = match decided {
             Ok(events) if events.is_empty() => {
                 return Ok(Receipt {
                     command_id: command_id.to_owned(),
@@ -663,6 +717,7 @@ impl<M: Model> Group<M> {
             }
         }
         self.head = head;
+        self.last_at = at;
         self.entries.extend(entries);
         let refused = matches!(outcome, Outcome::Refused { .. });
         self.commands.push(CommandRecord {

@@ -16,6 +16,7 @@
 
 pub mod bench;
 pub mod canonical;
+pub mod clock;
 pub mod engine;
 pub mod entry;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod verify;
 
 pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
+pub use clock::{Clock, FixedClock, SharedClock, SteppingClock, SystemClock};
 pub use engine::{
     Answers, DEFAULT_MAX_ATTEMPTS, Expected, Ledger, LedgerError, Outcome, OwnedCommand, Pipeline,
     Receipt, Stale,

@@ -125,6 +125,19 @@ pub trait Model: Send + Sync + 'static {
     /// The actor, role and time recorded on every entry of a command.
     fn entry_meta(context: &Self::Context) -> EntryMeta;
 
+    /// The context with `now` as its time, when it asks to be stamped by the ledger's clock
+    /// (a command given live, at a bench or through the API); `None` when it carries a planned
+    /// time of its own (a replay, the demo's seeding), which the ledger records as given.
+    ///
+    /// The ledger reads its clock once per batch, under its lock, after catching up, and never
+    /// gives a time earlier than its last entry's: the decision's `now` and the entries'
+    /// `recorded_at` are then the same instant and grow with the sequence. The default: every
+    /// context carries its own time.
+    fn stamped(context: &Self::Context, now: jiff::Timestamp) -> Option<Self::Context> {
+        let _ = (context, now);
+        None
+    }
+
     /// The keys of the rows `event` changed, read from `state` after the event was applied.
     /// The ledger writes each row a batch touched once, as it is after the whole batch.
     fn rows_touched(state: &Self::State, event: &Self::Event) -> Vec<RowKey>;

@@ -379,10 +379,14 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
         Step::PostDonationInformation,
     );
     while let Some(((at, _), step)) = planner.queue.pop_first() {
-        if at >= planner.end {
+        // A step due while the one before is still going on (a visit's waits) begins when
+        // it ends, as staff would: the stream's times never go back, which the ledger
+        // requires of planned times.
+        let begins = at.max(planner.now);
+        if begins >= planner.end {
             break;
         }
-        planner.now = at;
+        planner.now = begins;
         planner.step(step);
     }
     planner.out
@@ -471,6 +475,7 @@ impl Planner {
             actor: actor.to_owned(),
             role,
             now: self.now,
+            stamp: hemaflow_domain::Stamp::Planned,
         };
         let answer = decide(&self.state, &command, &context);
         let accepted = answer.is_ok();
@@ -500,10 +505,13 @@ impl Planner {
         Duration::minutes(low + self.rng.below((high - low).max(1) as u64) as i64)
     }
 
-    /// Lets some minutes pass before the next command.
+    /// Lets some minutes pass before the next command, never up to the story's end: a step
+    /// begun before the end finishes before it (its last commands closer together), so that
+    /// no planned time is after `now` and the times never go back.
     fn wait(&mut self, low: i64, high: i64) {
         let pause = self.minutes(low, high);
-        self.now += pause;
+        let last = self.end - Duration::SECOND;
+        self.now = (self.now + pause).min(last).max(self.now);
     }
 
     fn step(&mut self, step: Step) {

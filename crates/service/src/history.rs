@@ -56,6 +56,10 @@ pub struct HistoryLine {
     /// The event's name, or the rule ID of a refusal.
     pub event_type: String,
     pub summary: String,
+    /// The entry's payload as recorded (canonical JSON), for a page that shows the record
+    /// itself; left out of the JSON answer, which gives the summary.
+    #[serde(skip)]
+    pub payload: String,
 }
 
 /// The story of one DIN.
@@ -263,6 +267,7 @@ fn line(entry: &Entry, event: Option<&Event>) -> HistoryLine {
         kind: entry.kind.as_str(),
         event_type: entry.event_type.clone(),
         summary,
+        payload: entry.payload.clone(),
     }
 }
 

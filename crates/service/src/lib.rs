@@ -8,6 +8,7 @@ use hemaflow_store::AnyStore;
 
 pub mod demo;
 pub mod history;
+pub mod reports;
 
 pub use hemaflow_domain as domain;
 pub use hemaflow_ledger as ledger;
@@ -54,6 +55,16 @@ impl Model for Blood {
         }
     }
 
+    fn stamped(context: &domain::Context, now: jiff::Timestamp) -> Option<domain::Context> {
+        if context.stamp != domain::Stamp::Clock {
+            return None;
+        }
+        Some(domain::Context {
+            now: time_of(now),
+            ..context.clone()
+        })
+    }
+
     fn rows_touched(state: &domain::State, event: &domain::Event) -> Vec<RowKey> {
         domain::row_keys(state, event)
     }
@@ -84,6 +95,13 @@ fn timestamp(now: time::OffsetDateTime) -> jiff::Timestamp {
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
+/// The domain's time of a ledger timestamp (the clock's reading). Both libraries span the
+/// years -9999..=9999; a reading outside `time`'s range (not a real clock's) is the epoch.
+pub fn time_of(at: jiff::Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(at.as_nanosecond())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
 /// Why a database could not be opened as a Hemaflow ledger.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -95,6 +113,14 @@ pub enum OpenError {
 
 /// Opens (and on first use creates) the ledger at `url`: `sqlite://FILE` or `postgres://...`.
 pub async fn open(url: &str) -> Result<BloodLedger, OpenError> {
+    open_with_clock(url, hemaflow_ledger::SystemClock::shared()).await
+}
+
+/// [`open`], with the clock that stamps live commands (the process's one clock).
+pub async fn open_with_clock(
+    url: &str,
+    clock: hemaflow_ledger::SharedClock,
+) -> Result<BloodLedger, OpenError> {
     let store = hemaflow_store::connect(url).await?;
-    Ok(Ledger::open(store).await?)
+    Ok(Ledger::open(store).await?.with_clock(clock))
 }

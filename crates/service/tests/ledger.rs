@@ -18,6 +18,7 @@ fn context(role: Role) -> Context {
         actor: "t.tester".into(),
         role,
         now: datetime!(2026-03-02 08:00 UTC),
+        stamp: hemaflow_service::domain::Stamp::Planned,
     }
 }
 

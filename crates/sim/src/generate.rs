@@ -213,6 +213,7 @@ where
             actor: actor.to_owned(),
             role,
             now: at,
+            stamp: hemaflow_domain::Stamp::Planned,
         };
         let outcome = decide(&self.state, &command, &context);
         if let Ok(events) = &outcome {

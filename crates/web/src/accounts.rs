@@ -5,7 +5,7 @@
 use hemaflow_domain::access::accounts::User;
 use hemaflow_domain::access::credentials::SignInOutcome;
 use hemaflow_domain::{AccessCommand, ClientCommand, ServerCommand};
-use hemaflow_domain::{Command, Context, Role};
+use hemaflow_domain::{Command, Context, Role, Stamp};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
 use time::OffsetDateTime;
@@ -62,6 +62,7 @@ async fn record_attempt(
         actor: "system".to_owned(),
         role: Role::Admin,
         now,
+        stamp: Stamp::Clock,
     };
     tracing::info!(user_id, channel, ?outcome, "sign-in attempt");
     let receipt = ledger
@@ -85,7 +86,7 @@ pub async fn authenticate(
     password: &str,
     channel: &'static str,
 ) -> Result<User, SignInError> {
-    let now = OffsetDateTime::now_utc();
+    let now = crate::now_of(ledger);
     let attempts = attempts_of(ledger, user_id).await?;
     if attempts.is_locked(now.unix_timestamp()) {
         record_attempt(ledger, user_id, channel, SignInOutcome::Locked, now).await?;
@@ -202,7 +203,8 @@ pub async fn bootstrap_admin(
     let system = Context {
         actor: "system".to_owned(),
         role: Role::Admin,
-        now: OffsetDateTime::now_utc(),
+        now: crate::now_of(ledger),
+        stamp: Stamp::Clock,
     };
     create_account(ledger, &system, user_id, name, Role::Admin, None, password).await?;
     Ok(true)

@@ -11,10 +11,10 @@ use hemaflow_domain::{
     ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
     ManufacturingCommand, ManufacturingEvent, ReleaseCommand, ServerCommand,
 };
-use hemaflow_domain::{Command, Context, Event, Role, TestResultInput};
+use hemaflow_domain::{Command, Context, Event, Role, Stamp, TestResultInput};
 use hemaflow_service::BloodLedger;
 use hemaflow_service::ledger::Outcome;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::accounts::{AccountError, create_account};
 use crate::auth::token;
@@ -83,7 +83,8 @@ pub async fn accounts(ledger: &BloodLedger) -> Result<(), DemoError> {
     let system = Context {
         actor: "system".to_owned(),
         role: Role::Admin,
-        now: OffsetDateTime::now_utc(),
+        now: crate::now_of(ledger),
+        stamp: Stamp::Clock,
     };
     let hospital_ids = supply(ledger).await?;
     for (user_id, name, role, hospital) in ACCOUNTS {
@@ -171,7 +172,8 @@ async fn run(ledger: &BloodLedger, role: Role, command: Command) -> Result<Vec<E
     let context = Context {
         actor: actor_of(role).to_owned(),
         role,
-        now: OffsetDateTime::now_utc(),
+        now: crate::now_of(ledger),
+        stamp: Stamp::Clock,
     };
     match ledger
         .execute(&token::generate(), &command, &context)
@@ -278,7 +280,7 @@ pub async fn donation(
             _ => None,
         })
         .unwrap_or_default();
-    let now = OffsetDateTime::now_utc();
+    let now = crate::now_of(ledger);
     let year = (now.year() % 100) as u8;
     let din = ledger
         .read(|state| next_din(state, year).map(|d| d.as_str().to_owned()))

@@ -30,6 +30,9 @@ pub struct App(Arc<Inner>);
 pub struct Inner {
     pub ledger: BloodLedger,
     pub sessions: auth::session::Sessions,
+    /// The events of the daily reports by the time they carry, caught up from the ledger
+    /// at each report (`hemaflow_service::reports`).
+    pub reports: hemaflow_service::reports::ReportEvents,
     /// Send cookies only over HTTPS (true unless the server listens on loopback).
     pub secure_cookies: bool,
 }
@@ -47,9 +50,22 @@ impl App {
         App(Arc::new(Inner {
             ledger,
             sessions,
+            reports: hemaflow_service::reports::ReportEvents::new(),
             secure_cookies,
         }))
     }
+
+    /// The process's one clock (the ledger's) as the domain's time: what a page shows as "now"
+    /// and counts expiry from. A command's own time is read by the ledger under its lock
+    /// (`Stamp::Clock`), not here.
+    pub fn now(&self) -> time::OffsetDateTime {
+        now_of(&self.ledger)
+    }
+}
+
+/// The reading of `ledger`'s clock as the domain's time ([`App::now`]).
+pub fn now_of(ledger: &hemaflow_service::BloodLedger) -> time::OffsetDateTime {
+    hemaflow_service::time_of(ledger.clock().now())
 }
 
 /// Whether cookies must be marked `Secure`: anywhere but loopback the server must sit behind

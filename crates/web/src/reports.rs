@@ -113,7 +113,7 @@ pub struct Report {
 }
 
 /// The local day bounds: `[start, end)` in UTC.
-fn bounds(day: Date, offset: UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
+pub fn bounds(day: Date, offset: UtcOffset) -> (OffsetDateTime, OffsetDateTime) {
     let start = day.midnight().assume_offset(offset);
     (start, start + time::Duration::DAY)
 }

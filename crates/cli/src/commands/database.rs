@@ -62,9 +62,25 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// Opens the ledger at `url`, replaying it; the error says which database and why.
+/// The process's one clock (the system's), constructed once: the ledger stamps live commands
+/// with it, and what the command line shows or counts as "now" reads it.
+pub fn clock() -> hemaflow_service::ledger::SharedClock {
+    static CLOCK: std::sync::OnceLock<hemaflow_service::ledger::SharedClock> =
+        std::sync::OnceLock::new();
+    CLOCK
+        .get_or_init(hemaflow_service::ledger::SystemClock::shared)
+        .clone()
+}
+
+/// The clock's reading as the domain's time.
+pub fn now() -> time::OffsetDateTime {
+    hemaflow_service::time_of(clock().now())
+}
+
+/// Opens the ledger at `url`, replaying it, with the process's clock; the error says which
+/// database and why.
 pub async fn open(url: &str) -> anyhow::Result<BloodLedger> {
-    hemaflow_service::open(url)
+    hemaflow_service::open_with_clock(url, clock())
         .await
         .with_context(|| format!("cannot open the ledger at {}", redact(url)))
 }

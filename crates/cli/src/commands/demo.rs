@@ -39,7 +39,7 @@ pub struct Args {
 
 pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
     let now = match &args.now {
-        None => OffsetDateTime::now_utc(),
+        None => super::database::now(),
         Some(text) => match OffsetDateTime::parse(text, &Rfc3339) {
             Ok(now) => now,
             Err(e) => {

@@ -19,13 +19,13 @@ pub fn load(database: &str, din: &str, product: &str) -> Result<FinalLabel, Stri
         .build()
         .map_err(|e| format!("cannot start the database runtime: {e}"))?;
     let state = runtime.block_on(async {
-        let ledger = hemaflow_service::open(database)
+        let ledger = hemaflow_service::open_with_clock(database, super::database::clock())
             .await
             .map_err(|e| format!("--database: {e}"))?;
         ledger.state().await.map_err(|e| format!("--database: {e}"))
     })?;
     let id = hemaflow_domain::manufacturing::components::component_id(&din, &product);
-    final_label(&state, &id, time::OffsetDateTime::now_utc())
+    final_label(&state, &id, super::database::now())
         .map_err(|refusal| format!("no final label for {id}: {refusal}"))
 }
 

@@ -35,7 +35,7 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
     runtime()?.block_on(async {
-        let ledger = hemaflow_service::open(&url)
+        let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
             .await
             .with_context(|| format!("cannot open the ledger at {}", redact(&url)))?;
         let password = hemaflow_web::auth::token::generate();

@@ -113,7 +113,9 @@ fn drive(database: Option<&str>, batch: u64) -> anyhow::Result<Exit> {
         batch: usize::try_from(batch).unwrap_or(RunOptions::DEFAULT_BATCH),
     };
     let result = runtime.block_on(async {
-        let ledger = hemaflow_service::open(&url).await.map_err(RunError::from)?;
+        let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
+            .await
+            .map_err(RunError::from)?;
         let stdin = io::stdin().lock();
         hemaflow_sim::run(&ledger, stdin, &options, |p| {
             if terminal {

@@ -32,6 +32,8 @@ struct InFlight<M: Model> {
     answers: Answers<M>,
     /// The chain head once the append commits.
     head: ChainHead,
+    /// The `recorded_at` of the entry at `head`.
+    last_at: jiff::Timestamp,
     append: JoinHandle<Result<(), StoreError>>,
 }
 
@@ -99,7 +101,12 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
         let encoded = encode_commands::<M>(&borrowed);
         let mut recorded = ledger.recorded_commands(&borrowed).await?;
         let head = self.in_flight.as_ref().map_or(self.cache.head, |f| f.head);
-        let mut group = Group::<M>::new(head);
+        let last_at = self
+            .in_flight
+            .as_ref()
+            .map_or(self.cache.last_at, |f| f.last_at);
+        let now = ledger.clock.now().max(last_at);
+        let mut group = Group::<M>::new(head, last_at);
         let answers = ledger
             .decide_all(
                 &mut self.cache,
@@ -107,12 +114,14 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
                 &borrowed,
                 &encoded,
                 &mut recorded,
+                now,
             )
             .await?;
         let batch = (!group.entries.is_empty()).then(|| {
             let head = group.head;
+            let last_at = group.last_at;
             (
-                head,
+                (head, last_at),
                 group.into_batch(&self.cache.state, self.in_flight_last()),
             )
         });
@@ -125,7 +134,7 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
                 return Ok(all);
             }
         };
-        let Some((head, batch)) = batch else {
+        let Some(((head, last_at), batch)) = batch else {
             // Nothing in flight any more: the state is the store's.
             self.cache.stale = false;
             committed.extend(with_attempts(answers, 1));
@@ -136,6 +145,7 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
             commands,
             answers: with_attempts(answers, 1),
             head,
+            last_at,
             append: tokio::spawn(async move { store.append(batch).await }),
         });
         Ok(committed)
@@ -172,6 +182,7 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
         match appended {
             Ok(()) => {
                 self.cache.head = in_flight.head;
+                self.cache.last_at = in_flight.last_at;
                 Ok(Committed::Answers(in_flight.answers))
             }
             Err(e) => {

@@ -7,7 +7,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hemaflow_domain::access::accounts::User;
-use hemaflow_domain::{Context, Role};
+use hemaflow_domain::{Context, Role, Stamp};
 use time::OffsetDateTime;
 
 use crate::App;
@@ -22,6 +22,8 @@ pub struct Caller {
     pub csrf: String,
     /// Whether the request came for the JSON API (errors as problem details).
     pub api: bool,
+    /// The clock's reading when the request was read (what its pages show as "now").
+    pub now: OffsetDateTime,
 }
 
 impl Caller {
@@ -41,12 +43,14 @@ impl Caller {
         ))
     }
 
-    /// The context of a command given now by this caller.
+    /// The context of a command given now by this caller: stamped by the ledger's clock when
+    /// it is decided (`now` here is only the reading of the request's start).
     pub fn context(&self) -> Context {
         Context {
             actor: self.user.id.clone(),
             role: self.user.role,
-            now: OffsetDateTime::now_utc(),
+            now: self.now,
+            stamp: Stamp::Clock,
         }
     }
 }
@@ -125,7 +129,7 @@ impl FromRequestParts<App> for Caller {
         let token = bearer(parts)
             .or_else(|| cookie(parts, session::COOKIE))
             .ok_or_else(refuse)?;
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = app.now().unix_timestamp();
         let opened = app
             .sessions
             .touch(token, now)
@@ -149,6 +153,7 @@ impl FromRequestParts<App> for Caller {
             user,
             csrf: opened.csrf,
             api,
+            now: app.now(),
         })
     }
 }
@@ -203,5 +208,6 @@ async fn token_caller(app: &App, secret: &str, api: bool) -> Result<Caller, Resp
         },
         csrf: String::new(),
         api,
+        now: app.now(),
     })
 }

@@ -10,7 +10,6 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use time::OffsetDateTime;
 
 use crate::App;
 use crate::auth::caller::{bearer, cookie};
@@ -38,7 +37,7 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
     let expected = if parts.uri.path() == "/login" {
         cookie(&parts, LOGIN_COOKIE).map(str::to_owned)
     } else if let Some(session_token) = session_cookie {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = app.now().unix_timestamp();
         match app.sessions.touch(session_token, now).await {
             Ok(session) => session.map(|s| s.csrf),
             Err(error) => return Problem::internal(error).into_response(),

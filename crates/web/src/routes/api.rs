@@ -12,7 +12,6 @@ use hemaflow_domain::access::accounts::required_meaning;
 use hemaflow_domain::{ClientCommand, Command, Role, queries};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::units::unit_view;
 use super::{command_id, execute_signed, json_body};
@@ -63,7 +62,7 @@ async fn open_session(
     let user_id = credentials.user_id.trim().to_lowercase();
     match authenticate(&app.ledger, &user_id, &credentials.password, "API sign-in").await {
         Ok(user) => {
-            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let now = app.now().unix_timestamp();
             let (token, _) = app
                 .sessions
                 .open(&user.id, now)
@@ -170,7 +169,7 @@ async fn get_unit(
 ) -> Result<Json<Value>, Problem> {
     caller.require(access::ANY)?;
     let din = crate::scan::din_in_path(&din)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (view, sequence) = app
         .ledger
         .read_at(|records| unit_view(records, &din, &caller.user, now))
@@ -185,7 +184,7 @@ async fn get_unit(
 
 async fn get_release_queue(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::RELEASE)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (lines, sequence) = app
         .ledger
         .read_at(|records| super::release::queue_lines(records, now))
@@ -223,7 +222,7 @@ async fn get_donors(
 
 async fn get_inventory(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::INVENTORY)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (groups, expiring) = app
         .ledger
         .read(|records| {

@@ -16,7 +16,7 @@ use hemaflow_domain::{
 use hemaflow_domain::{Command, Event, TestResultInput};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use super::{command_id, execute};
 use crate::App;
@@ -303,7 +303,7 @@ pub async fn post_collect(
     let volume_ml = number("volume", &form.volume_ml)?;
     let minutes: u16 = number("duration", &form.minutes)?;
     let adverse_reactions = form.adverse_reactions()?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let command = Command::Client(ClientCommand::DonorCentre(
         DonorCentreCommand::CollectDonation {
             din: din.clone(),

@@ -11,7 +11,6 @@ use hemaflow_domain::release::gate::confirmed_group;
 use hemaflow_domain::{ClientCommand, DistributionCommand};
 use hemaflow_domain::{Command, State as Records, queries};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::{execute_form, is_htmx};
 use crate::App;
@@ -62,7 +61,7 @@ struct DistributionPage {
 /// shipments of the last days.
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::DISTRIBUTION)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (orders, shipments) = app
         .ledger
         .read(|records| {

@@ -10,7 +10,6 @@ use hemaflow_domain::donor_centre::donor::{Identity, Sex};
 use hemaflow_domain::{AccessEvent, ClientCommand, DonorCentreCommand, DonorCentreEvent};
 use hemaflow_domain::{Command, Event, queries};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use super::{command_id, execute, execute_signed};
 use crate::App;
@@ -95,7 +94,7 @@ pub async fn page(
     caller.require(access::DONORS)?;
     let born = parse_date(query.date_of_birth.as_deref())?;
     let name = query.name.trim().to_owned();
-    let today = OffsetDateTime::now_utc().date();
+    let today = app.now().date();
     let (results, seen) = if name.len() >= 2 {
         let (found, seen) = app
             .ledger
@@ -201,7 +200,7 @@ pub async fn register(
 ) -> Result<Response, Problem> {
     caller.require(access::DONORS)?;
     let identity = identity(&form)?;
-    let today = OffsetDateTime::now_utc().date();
+    let today = app.now().date();
     let matches: Vec<DonorLine> = app
         .ledger
         .read(|records| {

@@ -188,7 +188,7 @@ struct InventoryPage {
 
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::INVENTORY)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (groups, expiring, soon_hours) = app
         .ledger
         .read(|records| {

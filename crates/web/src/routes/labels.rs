@@ -53,7 +53,7 @@ async fn label_for(app: &App, din: &str, product_code: &str) -> Result<Label, Pr
             let component = queries::component(records, &din, product_code).ok_or_else(|| {
                 Problem::not_found(format!("no unit {din} {product_code} is on record"))
             })?;
-            expected_label(records, &component.id, time::OffsetDateTime::now_utc())
+            expected_label(records, &component.id, app.now())
         })
         .await??;
     Label::base(&content)

@@ -7,7 +7,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use time::OffsetDateTime;
 
 use crate::App;
 use crate::accounts::{SignInError, authenticate};
@@ -63,7 +62,7 @@ pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response 
     let user_id = form.username.trim().to_lowercase();
     match authenticate(&app.ledger, &user_id, &form.password, "sign-in").await {
         Ok(user) => {
-            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let now = app.now().unix_timestamp();
             let session_token = match app.sessions.open(&user.id, now).await {
                 Ok((session_token, _)) => session_token,
                 Err(error) => return Problem::internal(error).into_response(),

@@ -309,7 +309,7 @@ pub async fn page(
 ) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (order, seen) = app
         .ledger
         .read_at(|records| {

@@ -62,7 +62,7 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
     caller.require(access::PORTAL)?;
     let scope = Scope::of(&caller)?;
     let hospital = scope.hospital().unwrap_or_default().to_owned();
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (name, orders, shipments, units) = app
         .ledger
         .read(|records| {

@@ -43,7 +43,7 @@ struct QueuePage {
 
 pub async fn queue(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::RELEASE)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (lines, seen) = app
         .ledger
         .read_at(|records| queue_lines(records, now))

@@ -62,7 +62,7 @@ pub fn pending(records: &hemaflow_domain::State, now: OffsetDateTime) -> Vec<Pen
 /// `GET /returns`.
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::RETURNS_REVIEW)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (returns, seen) = app.ledger.read_at(|records| pending(records, now)).await?;
     let html = ReturnsPage {
         page: Page::of(&caller, "/returns"),

@@ -10,7 +10,6 @@ use axum::{Json, Router};
 use hemaflow_domain::distribution::allocation::propose_allocation;
 use hemaflow_domain::queries;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 use super::orders::SiteQuery;
 use crate::App;
@@ -38,7 +37,7 @@ fn to_json(value: impl serde::Serialize) -> Result<Value, Problem> {
 async fn orders(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::ORDERS)?;
     Scope::of(&caller)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (orders, sequence) = app
         .ledger
         .read_at(|records| {
@@ -71,7 +70,7 @@ async fn order(
 ) -> Result<Json<Value>, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (detail, sequence) = app
         .ledger
         .read_at(|records| {
@@ -98,7 +97,7 @@ async fn proposal(
         .site
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| Problem::input("give the site to allocate from: ?site=ID"))?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (proposal, sequence) = app
         .ledger
         .read_at(
@@ -159,7 +158,7 @@ async fn shipment(
 /// `GET /api/returns`: returned units waiting for QA, with the criteria each fails.
 async fn returns(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
     caller.require(access::RETURNS_VIEW)?;
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     let (pending, sequence) = app
         .ledger
         .read_at(|records| {

@@ -8,7 +8,6 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use hemaflow_domain::access::accounts::User;
 use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_domain::{Role, State as Records, queries, release_blockers};
-use hemaflow_service::ledger::Store;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -178,7 +177,7 @@ pub struct Lookup {
 /// The donation or unit of `din` as the caller may see it (a hospital user: only units shipped
 /// to its hospital), or "not on record".
 async fn visible_unit(app: &App, caller: &Caller, din: &str) -> Result<UnitView, Problem> {
-    let now = OffsetDateTime::now_utc();
+    let now = app.now();
     app.ledger
         .read(|records| unit_view(records, din, &caller.user, now))
         .await?
@@ -218,39 +217,29 @@ pub struct HistoryLine {
     pub payload: String,
 }
 
-/// Every ledger entry that names `din`, oldest first (events and refusals alike).
+/// The unit's story as `hemaflow_service::history` tells it (the entries naming the DIN or
+/// any identifier grown from it, refusals included, oldest first), read through the store's
+/// index of entry terms rather than a pass over the whole ledger.
 pub async fn history(app: &App, din: &str) -> Result<Vec<HistoryLine>, Problem> {
-    const PAGE: u32 = 1000;
-    let mut after = 0;
-    let mut lines = Vec::new();
-    loop {
-        let entries = app
-            .ledger
-            .store()
-            .entries_after(after, PAGE)
-            .await
-            .map_err(Problem::internal)?;
-        let Some(last) = entries.last() else { break };
-        after = last.sequence;
-        lines.extend(
-            entries
-                .iter()
-                .filter(|e| e.payload.contains(din))
-                .map(|e| HistoryLine {
-                    sequence: e.sequence,
-                    recorded_at: e.recorded_at.to_string(),
-                    actor: e.actor.clone(),
-                    role: e.role.clone(),
-                    kind: e.kind.as_str().to_owned(),
-                    event_type: e.event_type.clone(),
-                    payload: e.payload.clone(),
-                }),
-        );
-        if entries.len() < PAGE as usize {
-            break;
-        }
-    }
-    Ok(lines)
+    let din = hemaflow_isbt128::Din::parse(din)
+        .map_err(|error| Problem::input(format!("{din:?} is not a DIN: {error}")))?;
+    let story = hemaflow_service::history::history(app.ledger.store(), &din)
+        .await
+        .map_err(Problem::internal)?;
+    Ok(story
+        .map(|story| story.lines)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|line| HistoryLine {
+            sequence: line.sequence,
+            recorded_at: line.recorded_at,
+            actor: line.actor,
+            role: line.role,
+            kind: line.kind.to_owned(),
+            event_type: line.event_type,
+            payload: line.payload,
+        })
+        .collect())
 }
 
 #[derive(Template)]

@@ -12,6 +12,8 @@ mod reports;
 mod server;
 mod skeleton;
 mod supply;
+mod tidy;
+mod units;
 
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_service::ledger::EntryKind;

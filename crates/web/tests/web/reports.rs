@@ -4,6 +4,14 @@
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 
+use hemaflow_service::demo::{DemoOptions, seed};
+use hemaflow_service::ledger::Ledger;
+use hemaflow_service::store::{AnyStore, PgStore};
+use hemaflow_web::App;
+use hemaflow_web::reports::ReportKind;
+use hemaflow_web::routes::reports::{build, build_by_scan};
+use time::UtcOffset;
+
 use crate::helpers::{Database, spawn};
 
 #[tokio::test]
@@ -204,4 +212,88 @@ async fn the_inventory_draws_charts_by_site_and_lists_units_expiring_soon_soones
     let expiring = hemaflow_web::routes::inventory::expiring_soon(&state, now);
     assert_eq!(expiring.len(), 1, "an expired unit is not 'expiring soon'");
     app.stop().await;
+}
+
+/// The reports read through the index by carried time (`hemaflow_service::reports`) are the
+/// full scan's, every kind on every day of the demo centre's story and the days around it,
+/// on both stores; entries appended after a report are in the next one.
+#[tokio::test]
+async fn daily_reports_through_the_index_equal_the_full_scan_on_the_demo_centre() {
+    let folder = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", folder.path().join("reports.db").display());
+    let ledger = hemaflow_service::open(&url).await.expect("sqlite");
+    same_reports_as_the_scan(ledger).await;
+    if let Some(url) = crate::helpers::postgres_url() {
+        let schema = format!(
+            "hemaflow_test_reports_{}_{}",
+            std::process::id(),
+            &hemaflow_web::auth::token::generate()[..8]
+        );
+        let store = PgStore::connect_in_schema(&url, &schema)
+            .await
+            .expect("schema");
+        let ledger = Ledger::open(AnyStore::Postgres(store.clone()))
+            .await
+            .expect("postgres");
+        same_reports_as_the_scan(ledger).await;
+        store.drop_schema(&schema).await.expect("drop schema");
+    }
+}
+
+const STORY_DAYS: u32 = 12;
+
+const KINDS: [ReportKind; 4] = [
+    ReportKind::Collections,
+    ReportKind::Production,
+    ReportKind::Shipments,
+    ReportKind::Discards,
+];
+
+async fn same_reports_as_the_scan(ledger: hemaflow_service::BloodLedger) {
+    let options = DemoOptions {
+        days: STORY_DAYS,
+        donors: 120,
+        ..DemoOptions::new(time::macros::datetime!(2026-03-20 15:30 UTC))
+    };
+    seed(&ledger, &options).await.expect("the demo centre");
+    let app = App::new(ledger, false);
+    let offset = app
+        .ledger
+        .read(|state| state.config.labels.offset().unwrap_or(UtcOffset::UTC))
+        .await
+        .expect("offset");
+    let last = options.now.to_offset(offset).date();
+    let mut rows = [0usize; 4];
+    for back in 0..i64::from(STORY_DAYS) + 3 {
+        let day = last - time::Duration::days(back);
+        for (index, kind) in KINDS.into_iter().enumerate() {
+            let indexed = build(&app, kind, day, offset).await.expect("indexed");
+            let scanned = build_by_scan(&app, kind, day, offset).await.expect("scan");
+            assert_eq!(indexed, scanned, "{kind:?} on {day}");
+            rows[index] += indexed.rows.len();
+        }
+    }
+    assert!(rows.iter().all(|&n| n > 0), "rows per report {rows:?}");
+
+    // A donation walked through the benches now: today's reports have it at once.
+    let (din, _) = demo::donation(
+        &app.ledger,
+        "Afterwards",
+        (Abo::B, RhD::Positive),
+        Stop::Produced,
+    )
+    .await
+    .expect("produced");
+    let today = app.now().to_offset(offset).date();
+    for kind in KINDS {
+        let indexed = build(&app, kind, today, offset).await.expect("indexed");
+        let scanned = build_by_scan(&app, kind, today, offset)
+            .await
+            .expect("scan");
+        assert_eq!(indexed, scanned, "{kind:?} today");
+    }
+    let collections = build(&app, ReportKind::Collections, today, offset)
+        .await
+        .expect("collections");
+    assert!(collections.rows.iter().any(|row| row[1] == din));
 }

@@ -264,6 +264,7 @@ async fn dist_pick_a_quarantined_held_or_expired_unit_is_refused_with_the_reason
         actor: "shipper".to_owned(),
         role: Role::Distribution,
         now: expires_at + time::Duration::hours(1),
+        stamp: hemaflow_domain::Stamp::Planned,
     };
     let pick = Command::Client(ClientCommand::Distribution(DistributionCommand::PickUnit {
         shipment_id: "SHP-PICK".to_owned(),

@@ -22,7 +22,6 @@ use clap::Args as ClapArgs;
 use hemaflow_service::demo::{DemoOptions, seed};
 use hemaflow_web::App;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 use tokio::net::TcpListener;
 
 use crate::Exit;
@@ -89,7 +88,7 @@ async fn measure(args: &Args) -> anyhow::Result<(Figures, Figures, usize)> {
     let options = DemoOptions {
         seed: args.seed,
         donors: args.donors,
-        ..DemoOptions::new(OffsetDateTime::now_utc())
+        ..DemoOptions::new(database::now())
     };
     seed(&ledger, &options)
         .await
