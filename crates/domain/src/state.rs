@@ -1,28 +1,25 @@
 //! The state `decide` reads and `evolve` writes. Deterministic (ordered maps only) and built
 //! only by replaying events.
 
-use crate::{
-    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
-};
+use crate::{DistributionEvent, ManufacturingEvent, ReleaseEvent};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::accounts::{self, User};
-use crate::access::credentials::{self, ApiToken, FailedRun, SignInAttempt};
+use crate::access::accounts::User;
+use crate::access::credentials::{ApiToken, FailedRun, SignInAttempt};
 use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::orders::{Order, StandingOrder};
 use crate::distribution::shipping::{Shipment, UnitReturn};
-use crate::distribution::sites::{Hospital, Location, Site, Storage, Transfer};
-use crate::donor_centre::collection::{Determination, Donation};
+use crate::distribution::sites::{Hospital, Site, Storage, Transfer};
+use crate::donor_centre::collection::Donation;
 use crate::donor_centre::donor::Donor;
-use crate::donor_centre::eligibility::{Deferral, Requalification, Screening};
+use crate::donor_centre::eligibility::{Deferral, Screening};
 use crate::index::Indexes;
-use crate::lab::testing::{Frequency, MarkerStatus};
 use crate::manufacturing::components::{Component, Status};
-use crate::release::gate::{Hold, HoldRelease, Task};
+use crate::release::gate::{Hold, Task};
 
 /// How many records of each numbered kind exist; the next id is one more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,268 +269,17 @@ fn component_touched(event: &Event) -> Option<&str> {
 
 fn apply(state: &mut State, event: &Event) {
     match event {
-        Event::Access(AccessEvent::Configured { config, .. }) => {
-            state.counters.configurations += 1;
-            state.config = Arc::new((**config).clone());
-        }
-        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
-            state.counters.donors += 1;
-            state.index.add_donor(donor);
-            state.donors.insert(donor.id.clone(), (**donor).clone());
-        }
-        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
-            state.counters.screenings += 1;
-            state
-                .screenings
-                .insert(screening.id.clone(), (**screening).clone());
-        }
-        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => {
-            state.counters.deferrals += 1;
-            state.index.add_deferral(&deferral.donor_id, &deferral.id);
-            state
-                .deferrals
-                .insert(deferral.id.clone(), deferral.clone());
-        }
-        Event::DonorCentre(DonorCentreEvent::DonorRequalified {
-            deferral_id,
-            reason,
-            at,
-            by,
-        }) => {
-            if let Some(d) = state.deferrals.get_mut(deferral_id) {
-                d.requalified = Some(Requalification {
-                    at: *at,
-                    by: by.clone(),
-                    reason: reason.clone(),
-                });
-            }
-        }
-        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => {
-            state.index.use_screening(&donation.screening_id);
-            if let Some(donor) = state.donors.get_mut(&donation.donor_id) {
-                donor.donations.push(donation.din.clone());
-            }
-            state
-                .donations
-                .insert(donation.din.clone(), (**donation).clone());
-        }
-        Event::Lab(LabEvent::TestsOrdered { din, tests }) => {
-            if let Some(d) = state.donations.get_mut(din) {
-                for t in tests {
-                    d.tests.insert(t.clone(), MarkerStatus::Pending);
-                }
-            }
-        }
-        Event::Lab(LabEvent::TestResultRecorded {
-            din, test, status, ..
-        }) => apply_result(state, din, test, status),
-        Event::Lab(LabEvent::DonationUnsuitable { din, reason, .. }) => {
-            if let Some(d) = state.donations.get_mut(din) {
-                d.unsuitable = Some(reason.clone());
-            }
-        }
-        Event::Lab(LabEvent::BloodGroupDetermined {
-            din,
-            abo,
-            rhd,
-            at,
-            by,
-        }) => {
-            if let Some(d) = state.donations.get_mut(din) {
-                d.determinations.push(Determination {
-                    abo: *abo,
-                    rhd: *rhd,
-                    at: *at,
-                    by: by.clone(),
-                });
-            }
-        }
-        Event::Lab(LabEvent::BloodGroupResolved { din, abo, rhd, .. }) => {
-            if let Some(d) = state.donations.get_mut(din) {
-                d.resolved_group = Some((*abo, *rhd));
-            }
-        }
-        Event::Lab(LabEvent::DonorBloodGroupConfirmed {
-            donor_id, abo, rhd, ..
-        }) => {
-            if let Some(d) = state.donors.get_mut(donor_id) {
-                d.blood_group = Some((*abo, *rhd));
-            }
-        }
-        Event::Lab(LabEvent::AntibodyScreenRecorded { din, positive, .. }) => {
-            if let Some(d) = state.donations.get_mut(din) {
-                d.antibody_screen = Some(*positive);
-            }
-        }
-        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
-            for din in &component.sources {
-                if let Some(d) = state.donations.get_mut(din) {
-                    d.components.push(component.id.clone());
-                    if component.parents.is_empty() {
-                        d.produced = true;
-                    }
-                }
-            }
-            state.index.add_component_sources(component);
-            state
-                .components
-                .insert(component.id.clone(), (**component).clone());
-        }
-        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, into, .. }) => {
-            set_status(
-                state,
-                id,
-                Status::Processed,
-                Some(format!("processed into {}", into.join(", "))),
-            );
-            if let Some(c) = state.components.get_mut(id) {
-                c.location = Location::Gone;
-            }
-        }
-        Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded {
-            id,
-            method,
-            expires_at,
-            ..
-        }) => {
-            if let Some(c) = state.components.get_mut(id) {
-                c.bacterial_control = Some(method.clone());
-                c.expires_at = *expires_at;
-            }
-        }
-        Event::Manufacturing(ManufacturingEvent::LabelVerified { id, structures, .. }) => {
-            if let Some(c) = state.components.get_mut(id) {
-                c.label_verified = true;
-                c.verified_label = structures.clone();
-            }
-        }
-        Event::Release(ReleaseEvent::ComponentReleased { id, at, .. }) => {
-            if let Some(c) = state.components.get_mut(id) {
-                c.status = Status::Available;
-                c.status_reason = None;
-                c.released_at = Some(*at);
-            }
-        }
-        Event::Release(ReleaseEvent::ComponentQuarantined { id, hold_id, .. }) => set_status(
-            state,
-            id,
-            Status::Quarantined,
-            Some(format!("hold {hold_id}")),
-        ),
-        Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, reason, .. }) => {
-            set_status(state, id, Status::Unsafe, Some(reason.clone()))
-        }
-        Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, reason, at, .. }) => {
-            set_status(state, id, Status::Discarded, Some(reason.clone()));
-            if let Some(c) = state.components.get_mut(id) {
-                c.discarded_at = Some(*at);
-                c.location = Location::Gone;
-            }
-        }
-        Event::Release(ReleaseEvent::ComponentExpired { id, .. }) => {
-            set_status(state, id, Status::Expired, None)
-        }
-        Event::Distribution(DistributionEvent::ComponentShipped {
-            id,
-            consignee,
-            at,
-            shipment,
-            ..
-        }) => {
-            if let Some(c) = state.components.get_mut(id) {
-                c.status = Status::Shipped;
-                c.consignee = Some(consignee.clone());
-                c.shipped_at = Some(*at);
-                c.location = Location::Hospital {
-                    hospital: consignee.clone(),
-                    shipment: shipment.clone(),
-                };
-            }
-            if let Some(order_id) = state.allocations.remove(id)
-                && let Some(order) = state.orders.get_mut(&order_id)
-                && let Some(unit) = order
-                    .units
-                    .iter_mut()
-                    .find(|u| u.allocated.component == *id)
-            {
-                unit.shipped_at = Some(*at);
-            }
-        }
-        Event::Release(ReleaseEvent::HoldPlaced { hold }) => {
-            state.counters.holds += 1;
-            state.index.update_hold(hold);
-            state.holds.insert(hold.id.clone(), hold.clone());
-        }
-        Event::Release(ReleaseEvent::HoldReleased {
-            hold_id,
-            reason,
-            at,
-            by,
-        }) => {
-            if let Some(h) = state.holds.get_mut(hold_id) {
-                h.released = Some(HoldRelease {
-                    at: *at,
-                    by: by.clone(),
-                    reason: reason.clone(),
-                });
-                state.index.update_hold(h);
-            }
-        }
-        Event::Release(ReleaseEvent::TaskOpened { task }) => {
-            state.counters.tasks += 1;
-            state.tasks.insert(task.id.clone(), task.clone());
-        }
-        Event::Distribution(DistributionEvent::SiteRegistered { .. })
-        | Event::Distribution(DistributionEvent::StorageRegistered { .. })
-        | Event::Distribution(DistributionEvent::ComponentStored { .. })
-        | Event::Distribution(DistributionEvent::TransferDispatched { .. })
-        | Event::Distribution(DistributionEvent::TransferReceived { .. })
-        | Event::Distribution(DistributionEvent::HospitalRegistered { .. })
-        | Event::Distribution(DistributionEvent::OrderPlaced { .. })
-        | Event::Distribution(DistributionEvent::StandingOrderPlaced { .. })
-        | Event::Distribution(DistributionEvent::OrderCancelled { .. })
-        | Event::Distribution(DistributionEvent::StandingOrderCancelled { .. })
-        | Event::Distribution(DistributionEvent::OrderAllocated { .. })
-        | Event::Distribution(DistributionEvent::AllocationWithdrawn { .. })
-        | Event::Distribution(DistributionEvent::ShipmentOpened { .. })
-        | Event::Distribution(DistributionEvent::UnitPicked { .. })
-        | Event::Distribution(DistributionEvent::ShipmentShipped { .. })
-        | Event::Distribution(DistributionEvent::ReceiptConfirmed { .. })
-        | Event::Distribution(DistributionEvent::UnitReturned { .. })
-        | Event::Distribution(DistributionEvent::ReturnReviewed { .. }) => {
-            crate::distribution::supply::evolve(state, event)
-        }
-        Event::Access(AccessEvent::UserCreated { .. })
-        | Event::Access(AccessEvent::PasswordSet { .. })
-        | Event::Access(AccessEvent::UserDisabled { .. })
-        | Event::Access(AccessEvent::Signed { .. }) => accounts::evolve(state, event),
-        Event::Access(AccessEvent::ApiTokenIssued { .. })
-        | Event::Access(AccessEvent::ApiTokenRevoked { .. })
-        | Event::Access(AccessEvent::SignInRecorded { .. }) => credentials::evolve(state, event),
+        Event::Access(event) => crate::access::evolve::evolve(state, event),
+        Event::DonorCentre(event) => crate::donor_centre::evolve::evolve(state, event),
+        Event::Lab(event) => crate::lab::evolve::evolve(state, event),
+        Event::Manufacturing(event) => crate::manufacturing::evolve::evolve(state, event),
+        Event::Release(event) => crate::release::evolve::evolve(state, event),
+        Event::Distribution(event) => crate::distribution::evolve::evolve(state, event),
     }
 }
 
-fn apply_result(state: &mut State, din: &str, test: &str, status: &MarkerStatus) {
-    let once = state
-        .config
-        .tests
-        .iter()
-        .any(|t| t.code == test && t.frequency == Frequency::OncePerDonor);
-    let Some(donation) = state.donations.get_mut(din) else {
-        return;
-    };
-    donation.tests.insert(test.to_owned(), status.clone());
-    if once && status.is_acceptable() {
-        let donor_id = donation.donor_id.clone();
-        if let Some(donor) = state.donors.get_mut(&donor_id)
-            && !donor.once_tests_negative.iter().any(|t| t == test)
-        {
-            donor.once_tests_negative.push(test.to_owned());
-        }
-    }
-}
-
-fn set_status(state: &mut State, id: &str, status: Status, reason: Option<String>) {
+/// A unit's status and why, as an event sets them.
+pub(crate) fn set_status(state: &mut State, id: &str, status: Status, reason: Option<String>) {
     if let Some(c) = state.components.get_mut(id) {
         c.status = status;
         c.status_reason = reason;

@@ -268,23 +268,23 @@ pub fn signed(
     Ok(events)
 }
 
-pub(crate) fn evolve(state: &mut State, event: &Event) {
+pub(crate) fn evolve(state: &mut State, event: &AccessEvent) {
     match event {
-        Event::Access(AccessEvent::UserCreated { user }) => {
+        AccessEvent::UserCreated { user } => {
             state.users.insert(user.id.clone(), user.clone());
         }
-        Event::Access(AccessEvent::PasswordSet {
+        AccessEvent::PasswordSet {
             user_id,
             password_hash,
             at,
             ..
-        }) => {
+        } => {
             if let Some(user) = state.users.get_mut(user_id) {
                 user.password_hash = Some(password_hash.clone());
                 user.password_set_at = Some(*at);
             }
         }
-        Event::Access(AccessEvent::UserDisabled { user_id, .. }) => {
+        AccessEvent::UserDisabled { user_id, .. } => {
             if let Some(user) = state.users.get_mut(user_id) {
                 user.enabled = false;
             }

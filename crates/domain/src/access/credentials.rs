@@ -275,17 +275,17 @@ pub fn record_sign_in(
     })])
 }
 
-pub(crate) fn evolve(state: &mut State, event: &Event) {
+pub(crate) fn evolve(state: &mut State, event: &AccessEvent) {
     match event {
-        Event::Access(AccessEvent::ApiTokenIssued { token }) => {
+        AccessEvent::ApiTokenIssued { token } => {
             state.api_tokens.insert(token.id.clone(), token.clone());
         }
-        Event::Access(AccessEvent::ApiTokenRevoked {
+        AccessEvent::ApiTokenRevoked {
             token_id,
             reason,
             at,
             by,
-        }) => {
+        } => {
             if let Some(token) = state.api_tokens.get_mut(token_id) {
                 token.revoked = Some(TokenRevocation {
                     at: *at,
@@ -294,7 +294,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 });
             }
         }
-        Event::Access(AccessEvent::SignInRecorded { attempt }) => {
+        AccessEvent::SignInRecorded { attempt } => {
             count_failures(state, attempt);
             push_bounded(&mut state.recent_sign_ins, attempt.clone());
         }

@@ -4,6 +4,7 @@
 
 pub mod command;
 pub(crate) mod decide;
+pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod accounts;
 pub mod credentials;

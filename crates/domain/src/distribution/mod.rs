@@ -3,6 +3,7 @@
 
 pub mod command;
 pub(crate) mod decide;
+pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod allocation;
 pub mod orders;

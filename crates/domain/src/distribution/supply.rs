@@ -8,17 +8,17 @@ use crate::manufacturing::components::Status;
 use crate::state::State;
 use crate::{DistributionEvent, ManufacturingEvent, ReleaseEvent};
 
-pub(crate) fn evolve(state: &mut State, event: &Event) {
+pub(crate) fn evolve(state: &mut State, event: &DistributionEvent) {
     match event {
-        Event::Distribution(DistributionEvent::SiteRegistered { site }) => {
+        DistributionEvent::SiteRegistered { site } => {
             state.sites.insert(site.id.clone(), site.clone());
         }
-        Event::Distribution(DistributionEvent::StorageRegistered { storage }) => {
+        DistributionEvent::StorageRegistered { storage } => {
             state.storages.insert(storage.id.clone(), storage.clone());
         }
-        Event::Distribution(DistributionEvent::ComponentStored {
+        DistributionEvent::ComponentStored {
             id, site, storage, ..
-        }) => set_location(
+        } => set_location(
             state,
             id,
             Location::Site {
@@ -26,7 +26,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 storage: Some(storage.clone()),
             },
         ),
-        Event::Distribution(DistributionEvent::TransferDispatched { transfer }) => {
+        DistributionEvent::TransferDispatched { transfer } => {
             for id in &transfer.components {
                 set_location(
                     state,
@@ -41,12 +41,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .transfers
                 .insert(transfer.id.clone(), transfer.clone());
         }
-        Event::Distribution(DistributionEvent::TransferReceived {
+        DistributionEvent::TransferReceived {
             transfer_id,
             id,
             site,
             ..
-        }) => {
+        } => {
             if let Some(t) = state.transfers.get_mut(transfer_id) {
                 t.received.push(id.clone());
             }
@@ -59,31 +59,31 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 },
             );
         }
-        Event::Distribution(DistributionEvent::HospitalRegistered { hospital }) => {
+        DistributionEvent::HospitalRegistered { hospital } => {
             state
                 .hospitals
                 .insert(hospital.id.clone(), hospital.clone());
         }
-        Event::Distribution(DistributionEvent::OrderPlaced { order }) => {
+        DistributionEvent::OrderPlaced { order } => {
             state.orders.insert(order.id.clone(), (**order).clone());
         }
-        Event::Distribution(DistributionEvent::StandingOrderPlaced { standing_order }) => {
+        DistributionEvent::StandingOrderPlaced { standing_order } => {
             state
                 .standing_orders
                 .insert(standing_order.id.clone(), standing_order.clone());
         }
-        Event::Distribution(DistributionEvent::StandingOrderCancelled {
+        DistributionEvent::StandingOrderCancelled {
             standing_order_id,
             cancellation,
-        }) => {
+        } => {
             if let Some(s) = state.standing_orders.get_mut(standing_order_id) {
                 s.cancelled = Some(cancellation.clone());
             }
         }
-        Event::Distribution(DistributionEvent::OrderCancelled {
+        DistributionEvent::OrderCancelled {
             order_id,
             cancellation,
-        }) => {
+        } => {
             state.allocations.retain(|_, o| o != order_id);
             for id in open_shipments(state, order_id) {
                 if let Some(s) = state.shipments.get_mut(&id) {
@@ -96,12 +96,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 order.units.retain(|u| u.shipped_at.is_some());
             }
         }
-        Event::Distribution(DistributionEvent::OrderAllocated {
+        DistributionEvent::OrderAllocated {
             order_id,
             units,
             at,
             by,
-        }) => {
+        } => {
             state.allocations.retain(|_, o| o != order_id);
             for unit in units {
                 state
@@ -135,7 +135,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 order.allocated_by = Some(by.clone());
             }
         }
-        Event::Distribution(DistributionEvent::AllocationWithdrawn { order_id, id, .. }) => {
+        DistributionEvent::AllocationWithdrawn { order_id, id, .. } => {
             state.allocations.remove(id);
             if let Some(order) = state.orders.get_mut(order_id) {
                 order.units.retain(|u| u.allocated.component != *id);
@@ -146,7 +146,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 }
             }
         }
-        Event::Distribution(DistributionEvent::ShipmentOpened { shipment }) => {
+        DistributionEvent::ShipmentOpened { shipment } => {
             if let Some(order) = state.orders.get_mut(&shipment.order_id) {
                 order.shipments.push(shipment.id.clone());
             }
@@ -154,12 +154,12 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .shipments
                 .insert(shipment.id.clone(), shipment.clone());
         }
-        Event::Distribution(DistributionEvent::UnitPicked {
+        DistributionEvent::UnitPicked {
             shipment_id,
             order_id,
             id,
             ..
-        }) => {
+        } => {
             if let Some(s) = state.shipments.get_mut(shipment_id) {
                 s.components.push(id.clone());
             }
@@ -172,21 +172,21 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 unit.shipment = Some(shipment_id.clone());
             }
         }
-        Event::Distribution(DistributionEvent::ShipmentShipped {
+        DistributionEvent::ShipmentShipped {
             shipment_id,
             dispatch,
-        }) => {
+        } => {
             if let Some(s) = state.shipments.get_mut(shipment_id) {
                 s.dispatch = Some(dispatch.clone());
             }
         }
-        Event::Distribution(DistributionEvent::ReceiptConfirmed {
+        DistributionEvent::ReceiptConfirmed {
             shipment_id,
             id,
             at,
             by,
-        }) => receive(state, shipment_id, id, *at, by),
-        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => {
+        } => receive(state, shipment_id, id, *at, by),
+        DistributionEvent::UnitReturned { unit_return } => {
             let id = &unit_return.component;
             if let Some(c) = state.components.get_mut(id) {
                 c.status = Status::Returned;
@@ -209,7 +209,7 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 .or_default()
                 .push(unit_return.clone());
         }
-        Event::Distribution(DistributionEvent::ReturnReviewed { id, review }) => {
+        DistributionEvent::ReturnReviewed { id, review } => {
             if let Some(r) = state.returns.get_mut(id).and_then(|r| r.last_mut()) {
                 r.review = Some(review.clone());
             }

@@ -3,5 +3,6 @@
 
 pub mod command;
 pub(crate) mod decide;
+pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod testing;

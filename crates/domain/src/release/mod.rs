@@ -3,5 +3,6 @@
 
 pub mod command;
 pub(crate) mod decide;
+pub(crate) mod evolve;
 pub mod gate;
 pub use command::{Command, Event};
