@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::Context;
 use crate::access::roles::Role;
 use crate::command::Event;
-use crate::distribution::orders::hospital_binding;
+use crate::distribution::hospital_binding;
 use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
@@ -121,7 +121,7 @@ fn check_user_id(user_id: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an account has one role; a hospital user is bound to exactly one hospital on
-/// record (by its ID, see [`crate::distribution::orders::hospital_binding`]) and no other role is bound to one.
+/// record (by its ID, see [`crate::distribution::hospital_binding`]) and no other role is bound to one.
 pub fn create_user(
     state: &State,
     user_id: &str,

@@ -9,3 +9,7 @@ pub use command::{Command, Event};
 pub mod accounts;
 pub mod credentials;
 pub mod roles;
+
+// The doors: what other areas may use of this one. Everything else stays inside.
+pub(crate) use credentials::TOKEN_ACTOR_PREFIX;
+pub(crate) use roles::Role;

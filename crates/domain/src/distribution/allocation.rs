@@ -28,9 +28,9 @@ use crate::distribution::orders::{
 };
 use crate::kernel::compat::{self, Compatibility};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::{Abo, RhD};
-use crate::manufacturing::components::{self, Attr, Component, Family, Status};
-use crate::release::gate::confirmed_group;
+use crate::lab::{Abo, RhD};
+use crate::manufacturing::{self, Attr, Component, Family, Status};
+use crate::release::confirmed_group;
 use crate::state::State;
 
 /// How a unit matches a line.
@@ -397,7 +397,7 @@ pub(crate) fn allocate_order(
                 ),
             );
         }
-        let component = components::find(state, &choice.component)?;
+        let component = manufacturing::find_component(state, &choice.component)?;
         let (matched, _) = suitability(state, order, line, component, ctx.now).map_err(|why| {
             let rule = if why.contains("COMPAT-") {
                 "ALLOC-SUBST"

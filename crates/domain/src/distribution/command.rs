@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::roles::Role;
+use crate::access::Role;
 use crate::distribution::orders::{
     AllocatedUnit, Cancellation, Order, OrderLine, Priority, StandingOrder,
 };

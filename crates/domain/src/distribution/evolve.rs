@@ -3,7 +3,7 @@
 
 use crate::distribution::sites::Location;
 use crate::distribution::supply;
-use crate::manufacturing::components::Status;
+use crate::manufacturing::Status;
 use crate::state::State;
 
 use super::Event;

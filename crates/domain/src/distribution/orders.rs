@@ -22,14 +22,14 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, Weekday};
 
 use crate::Context;
-use crate::access::credentials::TOKEN_ACTOR_PREFIX;
-use crate::access::roles::Role;
+use crate::access::Role;
+use crate::access::TOKEN_ACTOR_PREFIX;
 use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::sites::{find_hospital, non_empty};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::{Abo, RhD};
-use crate::manufacturing::components::Family;
+use crate::lab::{Abo, RhD};
+use crate::manufacturing::Family;
 use crate::state::State;
 
 /// The most units one order line may ask for.

@@ -27,8 +27,8 @@ use crate::command::Event;
 use crate::distribution::orders::{check_hospital, find_order};
 use crate::distribution::sites::{KeptAs, Location, TemperatureRange, non_empty, shipping_range};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::manufacturing::components::{self, Component, Status};
-use crate::release::gate::release_blockers;
+use crate::manufacturing::{self, Component, Status};
+use crate::release::release_blockers;
 use crate::state::State;
 
 /// How a shipment left.
@@ -181,7 +181,7 @@ pub(crate) fn pick(
 ) -> Result<Vec<Event>, Refusal> {
     non_empty("the shipment ID", shipment_id)?;
     let order = find_order(state, order_id)?;
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     if !order.is_pending() {
         return refuse(
             "DIST-PICK",
@@ -310,7 +310,7 @@ pub(crate) fn ship(
     }
     let mut events = Vec::new();
     for id in &shipment.components {
-        let component = components::find(state, id)?;
+        let component = manufacturing::find_component(state, id)?;
         if let Some(why) = pick_blocker(state, component, ctx.now) {
             return refuse("DIST-SHIP", why);
         }
@@ -399,7 +399,7 @@ pub(crate) fn return_unit(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     non_empty("the reason for the return", reason)?;
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     let Location::Hospital { hospital, shipment } = &component.location else {
         return refuse(
             "DIST-RETURN",
@@ -485,7 +485,7 @@ pub(crate) fn review_return(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     non_empty("the review's reason", reason)?;
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     let pending = state
         .returns
         .get(id)

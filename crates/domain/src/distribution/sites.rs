@@ -26,7 +26,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::manufacturing::components::{self, Attr, Component, Family, Status};
+use crate::manufacturing::{self, Attr, Component, Family, Status};
 use crate::state::State;
 
 /// A temperature in tenths of a degree Celsius. Parsed from `"4"`, `"-18"`, `"20.5"` (at most
@@ -442,7 +442,7 @@ pub(crate) fn store_component(
     storage_id: &str,
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     let storage = state
         .storages
         .get(storage_id)
@@ -575,7 +575,7 @@ pub(crate) fn dispatch_transfer(
 }
 
 fn transferable(state: &State, id: &str, from: &str, now: OffsetDateTime) -> Result<(), Refusal> {
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     if !component.status.is_workable() {
         return refuse(
             "DIST-TRANSFER",
@@ -620,7 +620,7 @@ pub(crate) fn receive_transfer(
         .transfers
         .get(transfer_id)
         .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no transfer {transfer_id}")))?;
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     if !transfer.components.iter().any(|c| c == id) {
         return refuse(
             "DIST-TRANSFER",

@@ -4,7 +4,7 @@
 use crate::command::Event;
 use crate::distribution::orders::OrderUnit;
 use crate::distribution::sites::Location;
-use crate::manufacturing::components::Status;
+use crate::manufacturing::Status;
 use crate::state::State;
 use crate::{DistributionEvent, ManufacturingEvent, ReleaseEvent};
 

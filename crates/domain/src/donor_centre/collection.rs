@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::donor_centre::donor::{self, Donor};
 use crate::donor_centre::eligibility::{self, Procedure};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::{Abo, Frequency, MarkerStatus, RhD};
+use crate::lab::{Abo, Frequency, MarkerStatus, RhD};
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

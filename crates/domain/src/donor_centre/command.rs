@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::access::roles::Role;
+use crate::access::Role;
 use crate::donor_centre::collection::{Container, Donation};
 use crate::donor_centre::donor::{Donor, Identity};
 use crate::donor_centre::eligibility::{Deferral, Procedure, Screening, ScreeningInput};

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::lab::testing::{Abo, RhD};
+use super::{Abo, RhD};
 
 /// What a table says about giving a donor unit to a recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

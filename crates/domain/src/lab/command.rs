@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::roles::Role;
+use crate::access::Role;
 use crate::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.

@@ -1,7 +1,7 @@
 //! How this area's events change the state (test results and blood groups). Events carry every value
 //! needed, so nothing here decides.
 
-use crate::donor_centre::collection::Determination;
+use crate::donor_centre::Determination;
 use crate::lab::testing::{Frequency, MarkerStatus};
 use crate::state::State;
 

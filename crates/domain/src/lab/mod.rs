@@ -6,3 +6,8 @@ pub(crate) mod decide;
 pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod testing;
+
+// The doors: what other areas may use of this one. Everything else stays inside.
+pub(crate) use testing::{
+    Abo, Frequency, MarkerStatus, RhD, Typing, donation_typing, find_donation,
+};

@@ -9,13 +9,13 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::{Event, TestResultInput};
-use crate::donor_centre::collection::Donation;
-use crate::donor_centre::eligibility::Procedure;
-use crate::donor_centre::eligibility::{self, DeferralIds};
+use crate::donor_centre::Donation;
+use crate::donor_centre::Procedure;
+use crate::donor_centre::{self, DeferralIds};
 use crate::kernel::refusal::{Refusal, refuse};
 pub use crate::kernel::{Abo, RhD};
-use crate::manufacturing::components::Status;
-use crate::release::gate::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
+use crate::manufacturing::Status;
+use crate::release::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,14 +239,14 @@ fn defer_for_result(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let today = ctx.now.date();
-    let already = eligibility::current_deferrals(state, donor_id, today)
+    let already = donor_centre::current_deferrals(state, donor_id, today)
         .iter()
         .any(|d| d.reason == deferral_reason);
     if already {
         return Ok(Vec::new());
     }
     let mut ids = DeferralIds::new(state);
-    let deferral = eligibility::deferral(
+    let deferral = donor_centre::deferral(
         &state.config,
         &mut ids,
         donor_id,
@@ -275,7 +275,7 @@ fn defer_for_result(
 pub(crate) fn mark_unsafe(
     state: &State,
     din: &str,
-    which: impl Fn(&crate::manufacturing::components::Component) -> bool,
+    which: impl Fn(&crate::manufacturing::Component) -> bool,
     reason: &str,
     at: OffsetDateTime,
 ) -> Vec<Event> {
@@ -440,7 +440,7 @@ pub fn donation_typing(state: &State, donation: &Donation) -> Typing {
 /// TEST-ABO-TWICE: an ABO/RhD in doubt holds each donation (quarantining its available units)
 /// and, when units already left, opens a deviation review for a recall decision (BPD-45).
 fn abo_investigation(state: &State, dins: &[String], reason: &str, ctx: &Context) -> Vec<Event> {
-    let mut holds = gate::HoldPlan::new(state);
+    let mut holds = release::HoldPlan::new(state);
     let mut events = Vec::new();
     for din in dins {
         events.extend(holds.hold(
@@ -491,7 +491,7 @@ pub(crate) fn record_blood_group(
     let mut after_donation = donation.clone();
     after_donation
         .determinations
-        .push(crate::donor_centre::collection::Determination {
+        .push(crate::donor_centre::Determination {
             abo,
             rhd,
             at: ctx.now,

@@ -9,10 +9,10 @@ use time::{Duration, OffsetDateTime};
 use crate::Context;
 use crate::command::Event;
 use crate::config::{ComponentType, Config};
-use crate::distribution::sites::{Location, production_location};
-use crate::donor_centre::collection::{self, VolumeStatus};
+use crate::distribution::{Location, production_location};
+use crate::donor_centre::{self, VolumeStatus};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::find_donation;
+use crate::lab::find_donation;
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -350,7 +350,7 @@ fn check_workable(
     component: &Component,
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
-    if let Some(hold) = crate::release::gate::open_holds_covering(state, component).next() {
+    if let Some(hold) = crate::release::open_holds_covering(state, component).next() {
         return refuse(
             "REL-GATE",
             format!(
@@ -612,7 +612,7 @@ pub(crate) fn pool(
     if !allowed {
         return refuse("MOD-ALLOWED", format!("{:?} is not pooled", first.family));
     }
-    collection::check_new_din(state, pool_din)?;
+    donor_centre::check_new_din(state, pool_din)?;
     let mut attributes = first.attributes.clone();
     attributes.push(Attr::Pooled);
     let Some((code, pool_kind)) = code_with(config, kind.line, &attributes) else {

@@ -6,7 +6,7 @@ use crate::{Context, Event};
 
 use super::Command;
 use super::{components, label};
-use crate::distribution::sites;
+use crate::distribution;
 
 pub(crate) fn decide(
     state: &State,
@@ -16,9 +16,11 @@ pub(crate) fn decide(
     // A unit is processed only where it is: at one of our sites, not in transit or shipped.
     match command {
         Command::ModifyComponent { component, .. } | Command::DivideComponent { component, .. } => {
-            sites::check_at_a_site(state, std::slice::from_ref(component))?;
+            distribution::check_at_a_site(state, std::slice::from_ref(component))?;
         }
-        Command::PoolComponents { components, .. } => sites::check_at_a_site(state, components)?,
+        Command::PoolComponents { components, .. } => {
+            distribution::check_at_a_site(state, components)?
+        }
         _ => {}
     }
     match command {

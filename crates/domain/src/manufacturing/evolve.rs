@@ -1,7 +1,7 @@
 //! How this area's events change the state (components, their processing and labels). Events carry every value
 //! needed, so nothing here decides.
 
-use crate::distribution::sites::Location;
+use crate::distribution::Location;
 use crate::manufacturing::components::Status;
 use crate::state::{State, set_status};
 

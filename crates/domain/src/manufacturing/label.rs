@@ -19,9 +19,9 @@ use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::{Abo, RhD};
+use crate::lab::{Abo, RhD};
 use crate::manufacturing::components::{self, Component, Status};
-use crate::release::gate::{confirmed_group, release_blockers_before_label};
+use crate::release::{confirmed_group, release_blockers_before_label};
 use crate::state::State;
 
 /// When a site prints the final label of a unit.

@@ -7,3 +7,7 @@ pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod components;
 pub mod label;
+
+// The doors: what other areas may use of this one. Everything else stays inside.
+pub(crate) use components::{Attr, Component, Family, Status, find as find_component};
+pub(crate) use label::label_blocker;

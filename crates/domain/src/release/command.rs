@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::roles::Role;
+use crate::access::Role;
 use crate::release::gate::{Hold, HoldKind, HoldTarget, Task};
 
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case

@@ -1,7 +1,7 @@
 //! How this area's events change the state (release, quarantine, holds and tasks). Events carry every value
 //! needed, so nothing here decides.
 
-use crate::manufacturing::components::Status;
+use crate::manufacturing::Status;
 use crate::release::gate::HoldRelease;
 use crate::state::{State, set_status};
 

@@ -16,11 +16,10 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::command::Event;
-use crate::donor_centre::donor;
+use crate::donor_centre;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::testing::{self, Abo, RhD, Typing};
-use crate::manufacturing::components::{self, Component, Family, Status};
-use crate::manufacturing::label;
+use crate::lab::{self, Abo, RhD, Typing};
+use crate::manufacturing::{self, Component, Family, Status};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +142,7 @@ pub fn open_holds_covering<'a>(
 /// empty means it may be released.
 pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTime) -> Vec<Refusal> {
     let mut out = release_blockers_before_label(state, component, now);
-    if let Some(blocker) = label::label_blocker(state, component) {
+    if let Some(blocker) = manufacturing::label_blocker(state, component) {
         out.push(blocker);
     }
     for hold in open_holds_covering(state, component) {
@@ -203,7 +202,7 @@ pub fn release_blockers_before_label(
                     .iter()
                     .find(|t| t.code == *test)
                     .map_or(test.as_str(), |t| t.name.as_str());
-                let rule = if matches!(status, crate::lab::testing::MarkerStatus::Pending) {
+                let rule = if matches!(status, crate::lab::MarkerStatus::Pending) {
                     "TEST-PANEL"
                 } else {
                     "TEST-RR"
@@ -211,7 +210,7 @@ pub fn release_blockers_before_label(
                 block(rule, format!("{din}: {name} {}", status.describe()));
             }
         }
-        match testing::donation_typing(state, donation) {
+        match lab::donation_typing(state, donation) {
             Typing::Confirmed { .. } => {}
             Typing::NotDone => block("TEST-ABO-TWICE", format!("{din}: ABO/RhD not determined")),
             Typing::NeedsSecond { .. } => block(
@@ -249,7 +248,7 @@ pub fn confirmed_group(state: &State, component: &Component) -> Option<(Abo, RhD
         state
             .donations
             .get(din)
-            .and_then(|d| match testing::donation_typing(state, d) {
+            .and_then(|d| match lab::donation_typing(state, d) {
                 Typing::Confirmed { abo, rhd } => Some((abo, rhd)),
                 _ => None,
             })
@@ -259,7 +258,7 @@ pub fn confirmed_group(state: &State, component: &Component) -> Option<(Abo, RhD
 }
 
 pub(crate) fn release(state: &State, id: &str, ctx: &Context) -> Result<Vec<Event>, Refusal> {
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     let blockers = release_blockers(state, component, ctx.now);
     if let Some(first) = blockers.first() {
         let words: Vec<String> = blockers.iter().map(|b| b.to_string()).collect();
@@ -341,10 +340,10 @@ pub(crate) fn place_hold(
 ) -> Result<Vec<Event>, Refusal> {
     match target {
         HoldTarget::Donation { din } => {
-            testing::find_donation(state, din)?;
+            lab::find_donation(state, din)?;
         }
         HoldTarget::Component { id } => {
-            components::find(state, id)?;
+            manufacturing::find_component(state, id)?;
         }
     }
     if reason.trim().is_empty() {
@@ -387,7 +386,7 @@ pub(crate) fn post_donation_information(
     information: &str,
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
-    let donor = donor::find(state, donor_id)?;
+    let donor = donor_centre::find_donor(state, donor_id)?;
     if information.trim().is_empty() {
         return refuse("REL-PDI", "record what the donor reported");
     }
@@ -458,7 +457,7 @@ pub(crate) fn ship(
     consignee: &str,
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
-    let component = components::find(state, id)?;
+    let component = manufacturing::find_component(state, id)?;
     if component.status != Status::Available {
         return refuse(
             "REL-GATE",
@@ -479,8 +478,7 @@ pub(crate) fn ship(
     }
     if !matches!(
         component.location,
-        crate::distribution::sites::Location::Site { .. }
-            | crate::distribution::sites::Location::Unplaced
+        crate::distribution::Location::Site { .. } | crate::distribution::Location::Unplaced
     ) {
         return refuse(
             "DIST-TRANSFER",

@@ -6,3 +6,9 @@ pub(crate) mod decide;
 pub(crate) mod evolve;
 pub mod gate;
 pub use command::{Command, Event};
+
+// The doors: what other areas may use of this one. Everything else stays inside.
+pub(crate) use gate::{
+    HoldKind, HoldPlan, HoldTarget, Ids, Task, TaskKind, confirmed_group, open_holds_covering,
+    release_blockers, release_blockers_before_label,
+};
