@@ -11,7 +11,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::access::credentials::SignInOutcome;
-use crate::access::roles::Role;
+use crate::kernel::Role;
 use crate::{access, distribution, donor_centre, lab, manufacturing, release};
 
 pub use crate::distribution::command::LineUnit;
@@ -136,6 +136,21 @@ impl ClientCommand {
             ClientCommand::Manufacturing(command) => command.roles(),
             ClientCommand::Release(command) => command.roles(),
             ClientCommand::Distribution(command) => command.roles(),
+        }
+    }
+}
+
+impl ClientCommand {
+    /// P11-SIGN: the meaning a signature of the command must state, as its area says; `None`
+    /// for a command given without a signature.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        match self {
+            ClientCommand::Access(command) => command.signature_meaning(),
+            ClientCommand::DonorCentre(command) => command.signature_meaning(),
+            ClientCommand::Lab(command) => command.signature_meaning(),
+            ClientCommand::Manufacturing(command) => command.signature_meaning(),
+            ClientCommand::Release(command) => command.signature_meaning(),
+            ClientCommand::Distribution(command) => command.signature_meaning(),
         }
     }
 }

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::{Date, Duration, OffsetDateTime, UtcOffset};
 
-use crate::access::roles::Role;
 use crate::distribution::orders::{self, Order, OrderStatus, hospital_of};
 use crate::distribution::shipping::{Shipment, UnitReturn};
 use crate::distribution::sites::Location;
-use crate::lab::testing::{Abo, RhD};
+use crate::kernel::Role;
+use crate::kernel::{Abo, RhD};
 use crate::manufacturing::components::Family;
 use crate::release;
 

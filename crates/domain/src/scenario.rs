@@ -11,12 +11,12 @@ use std::collections::BTreeMap;
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::access::roles::Role;
 use crate::command::{Command, Event, TestResultInput};
 use crate::distribution::sites::{Celsius, Contact, SiteKind, StorageKind};
 use crate::donor_centre::collection::{Container, next_din};
 use crate::donor_centre::donor::{Identity, Sex};
 use crate::donor_centre::eligibility::{Procedure, ScreeningInput};
+use crate::kernel::Role;
 use crate::kernel::refusal::Refusal;
 use crate::lab::testing::{Abo, Reading, RhD, Stage};
 use crate::manufacturing::components::Component;

@@ -7,14 +7,14 @@
 //! manage accounts (P11-ACCESS), that a hash is a PHC string, and what a signature shows and
 //! means (P11-SIGN).
 
-use crate::{AccessEvent, ClientCommand, DonorCentreCommand, ManufacturingCommand, ReleaseCommand};
+use crate::{AccessEvent, ClientCommand};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::binding::hospital_binding;
 use crate::Context;
 use crate::access::roles::Role;
 use crate::command::Event;
-use crate::distribution::hospital_binding;
 use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
@@ -91,16 +91,7 @@ pub const SIGNATURE_METHOD: &str = "user ID and password re-entered at signing";
 /// P11-SIGN: the meaning a signature must carry for each command that needs one, or `None`
 /// when the command is not signed.
 pub fn required_meaning(command: &ClientCommand) -> Option<&'static str> {
-    match command {
-        ClientCommand::Release(ReleaseCommand::ReleaseComponent { .. }) => Some("released by"),
-        ClientCommand::Manufacturing(ManufacturingCommand::DiscardComponent { .. }) => {
-            Some("discarded by")
-        }
-        ClientCommand::DonorCentre(DonorCentreCommand::RequalifyDonor { .. }) => {
-            Some("deferral removed by")
-        }
-        _ => None,
-    }
+    command.signature_meaning()
 }
 
 fn check_user_id(user_id: &str) -> Result<(), Refusal> {
@@ -121,7 +112,7 @@ fn check_user_id(user_id: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an account has one role; a hospital user is bound to exactly one hospital on
-/// record (by its ID, see [`crate::distribution::hospital_binding`]) and no other role is bound to one.
+/// record (by its ID, see [`hospital_binding`]) and no other role is bound to one.
 pub fn create_user(
     state: &State,
     user_id: &str,

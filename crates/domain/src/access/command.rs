@@ -53,6 +53,12 @@ impl Command {
         }
     }
 
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        None
+    }
+
     /// What the command does, for messages ("may not release a component").
     pub fn describe(&self) -> &'static str {
         match self {

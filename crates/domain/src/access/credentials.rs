@@ -17,10 +17,10 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::binding::hospital_binding;
 use crate::Context;
 use crate::access::roles::Role;
 use crate::command::Event;
-use crate::distribution::hospital_binding;
 use crate::kernel::refusal::{Refusal, refuse};
 use crate::state::State;
 
@@ -126,7 +126,7 @@ fn check_digest(digest: &str) -> Result<(), Refusal> {
 }
 
 /// P11-ACCESS: an admin issues a named token with one role; a hospital-role token is bound to
-/// exactly one hospital on record (by its ID, see [`crate::distribution::hospital_binding`]), no
+/// exactly one hospital on record (by its ID, see [`hospital_binding`]), no
 /// other is. A token may not be an admin: accounts are managed by
 /// people who sign in, never by a machine.
 pub fn issue_token(

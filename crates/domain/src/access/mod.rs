@@ -7,9 +7,10 @@ pub(crate) mod decide;
 pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod accounts;
+pub mod binding;
 pub mod credentials;
 pub mod roles;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
+pub use binding::hospital_binding;
 pub(crate) use credentials::TOKEN_ACTOR_PREFIX;
-pub(crate) use roles::Role;

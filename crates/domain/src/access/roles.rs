@@ -1,48 +1,10 @@
 //! Who may give which command (rule P11-ACCESS: limited access and authority checks,
 //! 21 CFR 11.10(d) and (g)).
 
+pub use crate::kernel::role::Role;
 use crate::{Command, ServerCommand};
-use serde::{Deserialize, Serialize};
 
 use crate::kernel::refusal::{Refusal, refuse};
-
-/// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
-/// orders, confirms receipt and returns units for it only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    CollectionStaff,
-    LabTechnologist,
-    Manufacturing,
-    QualityAssurance,
-    Distribution,
-    Admin,
-    HospitalUser,
-}
-
-impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::CollectionStaff,
-        Role::LabTechnologist,
-        Role::Manufacturing,
-        Role::QualityAssurance,
-        Role::Distribution,
-        Role::Admin,
-        Role::HospitalUser,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::CollectionStaff => "collection staff",
-            Role::LabTechnologist => "lab technologist",
-            Role::Manufacturing => "manufacturing",
-            Role::QualityAssurance => "quality assurance",
-            Role::Distribution => "distribution",
-            Role::Admin => "admin",
-            Role::HospitalUser => "hospital user",
-        }
-    }
-}
 
 /// The roles allowed to give `command`: each area names the roles of its own commands
 /// (`<area>::Command::roles`).

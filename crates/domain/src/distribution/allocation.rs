@@ -28,7 +28,7 @@ use crate::distribution::orders::{
 };
 use crate::kernel::compat::{self, Compatibility};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{Abo, RhD};
+use crate::kernel::{Abo, RhD};
 use crate::manufacturing::{self, Attr, Component, Family, Status};
 use crate::release::confirmed_group;
 use crate::state::State;

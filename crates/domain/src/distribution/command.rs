@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::Role;
 use crate::distribution::orders::{
     AllocatedUnit, Cancellation, Order, OrderLine, Priority, StandingOrder,
 };
@@ -11,6 +10,7 @@ use crate::distribution::shipping::{Dispatch, ReturnReview, Shipment, UnitReturn
 use crate::distribution::sites::{
     Celsius, Contact, Hospital, Site, SiteKind, Storage, StorageKind, TemperatureRange, Transfer,
 };
+use crate::kernel::Role;
 
 /// One unit chosen for one line of an order (`AllocateOrder`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -177,6 +177,12 @@ impl Command {
             Command::ReturnUnit { .. } => &[HospitalUser, Distribution],
             Command::ReviewReturn { .. } => &[QualityAssurance],
         }
+    }
+
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        None
     }
 
     /// What the command does, for messages ("may not release a component").

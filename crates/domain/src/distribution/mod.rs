@@ -12,5 +12,4 @@ pub mod sites;
 pub(crate) mod supply;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
-pub(crate) use orders::hospital_binding;
 pub(crate) use sites::{Location, check_at_a_site, production_location};

@@ -9,7 +9,7 @@
 //! - P11-ACCESS for hospitals: a hospital user orders, cancels, confirms receipt and returns
 //!   only for the hospital its account is bound to (`User::hospital` holds the hospital ID).
 //!   An account or API token is bound only to a hospital on record, by its ID
-//!   ([`hospital_binding`]).
+//!   (`crate::access::hospital_binding`).
 //!
 //! Choices where the rule book is silent: an order line asks for a product family, an ABO/RhD
 //! and attributes; CMV-safe is met by leukoreduced units (the FDA's 2012 leukoreduction
@@ -22,13 +22,13 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime, Time, Weekday};
 
 use crate::Context;
-use crate::access::Role;
 use crate::access::TOKEN_ACTOR_PREFIX;
 use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::sites::{find_hospital, non_empty};
+use crate::kernel::Role;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{Abo, RhD};
+use crate::kernel::{Abo, RhD};
 use crate::manufacturing::Family;
 use crate::state::State;
 
@@ -284,75 +284,6 @@ pub fn hospital_of<'a>(state: &'a State, actor: &str) -> Option<&'a str> {
             .and_then(|t| t.hospital.as_deref());
     }
     state.users.get(actor).and_then(|u| u.hospital.as_deref())
-}
-
-/// P11-ACCESS (binding): the hospital an account or API token of `role` is bound to. A
-/// hospital user (or hospital-user token) is bound to exactly one hospital on record, given by
-/// its ID; no other role is bound to one. `what` names the credential in the refusal ("a
-/// hospital user", "a hospital-user token"). The binding is an access rule (it decides what
-/// the credential may see and do), so its refusals are P11-ACCESS like the rest of account
-/// and token management, not DIST-EXISTS (which refuses an ID already used). Returns the
-/// trimmed hospital ID to record, or `None` for any other role.
-pub fn hospital_binding(
-    state: &State,
-    role: Role,
-    hospital: Option<&str>,
-    what: &str,
-) -> Result<Option<String>, Refusal> {
-    let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
-    match (role, hospital) {
-        (Role::HospitalUser, None) => refuse(
-            "P11-ACCESS",
-            format!(
-                "{what} must be bound to one hospital; {}",
-                hospitals_to_choose(state)
-            ),
-        ),
-        (Role::HospitalUser, Some(id)) if state.hospitals.contains_key(id) => {
-            Ok(Some(id.to_owned()))
-        }
-        (Role::HospitalUser, Some(unknown)) => {
-            let by_name = state
-                .hospitals
-                .values()
-                .find(|h| h.name.eq_ignore_ascii_case(unknown));
-            let hint = match by_name {
-                Some(h) => format!(
-                    "{unknown:?} is the name of hospital {}: bind to its ID; {}",
-                    h.id,
-                    hospitals_to_choose(state)
-                ),
-                None => hospitals_to_choose(state),
-            };
-            refuse(
-                "P11-ACCESS",
-                format!(
-                    "{what} is bound to a hospital by its ID, and no hospital on record has the ID {unknown:?}; {hint}"
-                ),
-            )
-        }
-        (other, Some(given)) => refuse(
-            "P11-ACCESS",
-            format!(
-                "only {what} is bound to a hospital; the role {} takes none (hospital {given:?} given)",
-                other.as_str()
-            ),
-        ),
-        (_, None) => Ok(None),
-    }
-}
-
-/// The hospitals' IDs an admin may choose from, in words.
-fn hospitals_to_choose(state: &State) -> String {
-    if state.hospitals.is_empty() {
-        return "no hospital is on record yet: register the hospital first".to_owned();
-    }
-    let ids: Vec<String> = state
-        .hospitals
-        .values()
-        .map(|h| format!("{} ({})", h.id, h.name))
-        .collect();
-    format!("the hospitals on record are {}", ids.join(", "))
 }
 
 /// P11-ACCESS: a hospital user acts only for its own hospital; other roles for any.

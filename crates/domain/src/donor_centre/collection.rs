@@ -15,7 +15,8 @@ use crate::config::Config;
 use crate::donor_centre::donor::{self, Donor};
 use crate::donor_centre::eligibility::{self, Procedure};
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{Abo, Frequency, MarkerStatus, RhD};
+use crate::kernel::{Abo, RhD};
+use crate::lab::{Frequency, MarkerStatus};
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-use crate::access::Role;
 use crate::donor_centre::collection::{Container, Donation};
 use crate::donor_centre::donor::{Donor, Identity};
 use crate::donor_centre::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
+use crate::kernel::Role;
 
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
@@ -68,6 +68,15 @@ impl Command {
             | Command::CollectDonation { .. } => &[CollectionStaff],
             Command::DeferDonor { .. } => &[CollectionStaff, QualityAssurance],
             Command::RequalifyDonor { .. } => &[QualityAssurance],
+        }
+    }
+
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        match self {
+            Command::RequalifyDonor { .. } => Some("deferral removed by"),
+            _ => None,
         }
     }
 

@@ -8,7 +8,7 @@ use time::{Date, OffsetDateTime};
 use crate::Context;
 use crate::command::Event;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{Abo, RhD};
+use crate::kernel::{Abo, RhD};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

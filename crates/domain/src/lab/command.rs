@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::Role;
+use crate::kernel::Role;
 use crate::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
@@ -64,6 +64,12 @@ impl Command {
             | Command::RecordAntibodyScreen { .. } => &[LabTechnologist],
             Command::ResolveBloodGroup { .. } => &[QualityAssurance],
         }
+    }
+
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        None
     }
 
     /// What the command does, for messages ("may not release a component").

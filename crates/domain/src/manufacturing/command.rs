@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::Role;
+use crate::kernel::Role;
 use crate::manufacturing::components::{Attr, Component};
 
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
@@ -67,6 +67,15 @@ impl Command {
             | Command::RecordBacterialControl { .. }
             | Command::VerifyLabel { .. } => &[Manufacturing],
             Command::DiscardComponent { .. } => &[Manufacturing, QualityAssurance, Distribution],
+        }
+    }
+
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        match self {
+            Command::DiscardComponent { .. } => Some("discarded by"),
+            _ => None,
         }
     }
 

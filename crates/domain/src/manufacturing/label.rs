@@ -19,7 +19,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{Abo, RhD};
+use crate::kernel::{Abo, RhD};
 use crate::manufacturing::components::{self, Component, Status};
 use crate::release::{confirmed_group, release_blockers_before_label};
 use crate::state::State;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::access::Role;
+use crate::kernel::Role;
 use crate::release::gate::{Hold, HoldKind, HoldTarget, Task};
 
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
@@ -51,6 +51,15 @@ impl Command {
             Command::PlaceHold { .. } | Command::ReleaseHold { .. } => &[QualityAssurance],
             Command::RecordPostDonationInformation { .. } => &[CollectionStaff, QualityAssurance],
             Command::ExpireUnits { .. } => &[Manufacturing, QualityAssurance, Distribution, Admin],
+        }
+    }
+
+    /// P11-SIGN: the meaning a signature of this command must state, for the commands that
+    /// are given only with the electronic signature of the person who gives them.
+    pub fn signature_meaning(&self) -> Option<&'static str> {
+        match self {
+            Command::ReleaseComponent { .. } => Some("released by"),
+            _ => None,
         }
     }
 

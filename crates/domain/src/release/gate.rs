@@ -18,7 +18,8 @@ use crate::Context;
 use crate::command::Event;
 use crate::donor_centre;
 use crate::kernel::refusal::{Refusal, refuse};
-use crate::lab::{self, Abo, RhD, Typing};
+use crate::kernel::{Abo, RhD};
+use crate::lab::{self, Typing};
 use crate::manufacturing::{self, Component, Family, Status};
 use crate::state::State;
 

@@ -10,7 +10,7 @@ use crate::command::{Command, LineUnit};
 use crate::distribution::allocation::propose_allocation;
 use crate::distribution::orders::{Need, OrderLine, Priority};
 use crate::distribution::sites::{Celsius, Location, TemperatureRange};
-use crate::lab::testing::{Abo, RhD};
+use crate::kernel::{Abo, RhD};
 use crate::manufacturing::components::{Family, Status};
 use crate::scenario::{Centre, DISTRIBUTION_SITE, HOSPITAL_USERS, PROCESSING_SITE};
 use crate::state::State;

@@ -1,0 +1,41 @@
+//! The roles of a blood establishment: every area names who may give its commands by them.
+
+use serde::{Deserialize, Serialize};
+
+/// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
+/// orders, confirms receipt and returns units for it only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CollectionStaff,
+    LabTechnologist,
+    Manufacturing,
+    QualityAssurance,
+    Distribution,
+    Admin,
+    HospitalUser,
+}
+
+impl Role {
+    pub const ALL: [Role; 7] = [
+        Role::CollectionStaff,
+        Role::LabTechnologist,
+        Role::Manufacturing,
+        Role::QualityAssurance,
+        Role::Distribution,
+        Role::Admin,
+        Role::HospitalUser,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CollectionStaff => "collection staff",
+            Role::LabTechnologist => "lab technologist",
+            Role::Manufacturing => "manufacturing",
+            Role::QualityAssurance => "quality assurance",
+            Role::Distribution => "distribution",
+            Role::Admin => "admin",
+            Role::HospitalUser => "hospital user",
+        }
+    }
+}
