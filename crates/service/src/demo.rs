@@ -26,7 +26,7 @@ use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding
 use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::release::gate::HoldTarget;
-use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::rng::Rng;
 use hemaflow_domain::{Config, Context, Role, State, decide, evolve};
 use hemaflow_ledger::{LedgerError, Outcome, Store};
 use serde::Serialize;

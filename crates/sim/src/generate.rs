@@ -20,7 +20,7 @@ use hemaflow_domain::lab::testing::{Abo, Method, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::manufacturing::label::final_label;
 use hemaflow_domain::release::gate::confirmed_group;
-use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::rng::Rng;
 use hemaflow_domain::{Config, Context, Refusal, Role, State, decide, evolve};
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
