@@ -10,7 +10,7 @@ use hemaflow_domain::ManufacturingCommand;
 use hemaflow_domain::Role;
 use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, RhD};
-use hemaflow_domain::scenario::Centre;
+use hemaflow_testkit::scenario::Centre;
 use time::macros::date;
 
 fn hemaflow(args: &[&str]) -> Output {

@@ -32,8 +32,9 @@
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
 //! - [`records`]: retention, report deadlines, recall classes, the lookback window.
-//! - [`scenario`]: a donor centre with a clock, to drive the rules in tests.
-//! - [`invariants`] and [`simulation`]: DESIGN.md's invariants, checked on random runs.
+//! - [`invariants`]: DESIGN.md's invariants over a state (checked on random runs by the
+//!   simulation of `hemaflow-testkit`, and by `hemaflow sim run` on a replayed state).
+//! - [`rng`]: the seeded random numbers of the demo, the workload and the simulation.
 //!
 //! # Rules enforced
 //! Every rule ID below is named in the doc comment of the code that enforces it and at the
@@ -124,9 +125,8 @@ pub mod manufacturing;
 pub mod queries;
 pub mod records;
 pub mod release;
+pub mod rng;
 pub mod rows;
-pub mod scenario;
-pub mod simulation;
 pub mod state;
 
 use serde::{Deserialize, Serialize};

@@ -1,11 +1,11 @@
 //! User accounts and electronic signatures (P11-ACCESS, P11-SIGN).
 
-use hemaflow_domain::scenario::Centre;
 use hemaflow_domain::{
     AccessCommand, AccessEvent, ClientCommand, DistributionCommand, ManufacturingCommand,
     ReleaseCommand, ReleaseEvent, ServerCommand,
 };
 use hemaflow_domain::{Command, Event, Role, all_rows, rows_touched};
+use hemaflow_testkit::scenario::Centre;
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 

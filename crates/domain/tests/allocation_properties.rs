@@ -13,8 +13,8 @@ use hemaflow_domain::kernel::compat;
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::manufacturing::components::{Attr, Family, Status};
 use hemaflow_domain::release::gate::{HoldKind, HoldTarget, confirmed_group};
-use hemaflow_domain::scenario::{Centre, PROCESSING_SITE};
 use hemaflow_domain::{ClientCommand, DistributionCommand, ManufacturingCommand, ReleaseCommand};
+use hemaflow_testkit::scenario::{Centre, PROCESSING_SITE};
 use proptest::prelude::*;
 use time::Duration;
 

@@ -5,9 +5,9 @@
 use hemaflow_domain::command::{Command, Event};
 use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, RhD};
-use hemaflow_domain::scenario::Centre;
 use hemaflow_domain::{AccessCommand, ClientCommand, LabCommand, ReleaseCommand};
 use hemaflow_domain::{Config, Context, Role, State, all_rows, decide, evolve, rows_touched};
+use hemaflow_testkit::scenario::Centre;
 use time::macros::date;
 
 #[test]

@@ -4,8 +4,8 @@
 
 use hemaflow_domain::donor_centre::donor::Sex;
 use hemaflow_domain::donor_centre::eligibility::Procedure;
-use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
 use hemaflow_domain::{AccessCommand, ClientCommand, Command, DonorCentreCommand};
+use hemaflow_testkit::scenario::{Centre, healthy_screening, identity};
 use time::macros::date;
 
 #[test]

@@ -6,10 +6,10 @@ use hemaflow_domain::Role;
 use hemaflow_domain::access::credentials::{SignInOutcome, active_token_by_digest};
 use hemaflow_domain::command::{Command, Event};
 use hemaflow_domain::rows_touched;
-use hemaflow_domain::scenario::Centre;
 use hemaflow_domain::{
     AccessCommand, AccessEvent, ClientCommand, DistributionCommand, ServerCommand,
 };
+use hemaflow_testkit::scenario::Centre;
 
 const DIGEST: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 

@@ -2,9 +2,9 @@
 
 use hemaflow_domain::donor_centre::donor::{Match, Sex, compare};
 use hemaflow_domain::index::Indexes;
-use hemaflow_domain::scenario::identity;
 use hemaflow_domain::{ClientCommand, Command, DonorCentreCommand};
 use hemaflow_domain::{Context, Role, State, decide, evolve};
+use hemaflow_testkit::scenario::identity;
 use proptest::prelude::*;
 use time::{Date, Month, OffsetDateTime};
 

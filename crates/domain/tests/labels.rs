@@ -9,9 +9,9 @@ use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_domain::manufacturing::label::{FinalLabelAt, final_label, product_description};
-use hemaflow_domain::scenario::Centre;
 use hemaflow_domain::{AccessCommand, ClientCommand, ManufacturingCommand};
 use hemaflow_domain::{Config, Role};
+use hemaflow_testkit::scenario::Centre;
 use time::Duration;
 use time::macros::date;
 

@@ -7,13 +7,13 @@ use hemaflow_domain::command::{Command, Event};
 use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
-use hemaflow_domain::scenario::{Centre, HOSPITAL_USERS};
 use hemaflow_domain::{
     AccessCommand, AccessEvent, ClientCommand, DistributionCommand, DonorCentreCommand,
     DonorCentreEvent, LabCommand, ManufacturingCommand, ReleaseCommand, ReleaseEvent,
     ServerCommand,
 };
 use hemaflow_domain::{Refusal, Role};
+use hemaflow_testkit::scenario::{Centre, HOSPITAL_USERS};
 use time::macros::date;
 
 const BLANK: [&str; 3] = ["", "   ", "\t\n"];

@@ -12,12 +12,12 @@ use hemaflow_domain::kernel::compat;
 use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Attr, Status};
 use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
-use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
 use hemaflow_domain::{
     ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent, LabCommand,
     ManufacturingCommand, ManufacturingEvent, ReleaseCommand, ReleaseEvent,
 };
 use hemaflow_domain::{Role, queries};
+use hemaflow_testkit::scenario::{Centre, healthy_screening, identity};
 use time::Duration;
 use time::macros::date;
 

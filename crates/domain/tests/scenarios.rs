@@ -8,12 +8,12 @@ use hemaflow_domain::donor_centre::donor::Sex;
 use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Attr, Status};
-use hemaflow_domain::scenario::{Centre, healthy_screening, identity};
 use hemaflow_domain::{
     ClientCommand, DistributionCommand, LabCommand, ManufacturingCommand, ManufacturingEvent,
     ReleaseCommand, ReleaseEvent,
 };
 use hemaflow_domain::{Role, invariants, queries};
+use hemaflow_testkit::scenario::{Centre, healthy_screening, identity};
 use time::Duration;
 use time::macros::date;
 

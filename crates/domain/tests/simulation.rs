@@ -5,7 +5,7 @@
 //! --test simulation -- --nocapture` runs as many as you like from any seed (a failure prints
 //! the seed and step to replay).
 
-use hemaflow_domain::simulation;
+use hemaflow_testkit::simulation;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)

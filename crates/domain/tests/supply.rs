@@ -10,12 +10,12 @@ use hemaflow_domain::distribution::sites::{Celsius, Location, TemperatureRange};
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
-use hemaflow_domain::scenario::{Centre, DISTRIBUTION_SITE, PROCESSING_SITE};
 use hemaflow_domain::{
     AccessCommand, ClientCommand, DistributionCommand, DistributionEvent, ManufacturingCommand,
     ReleaseCommand, ServerCommand,
 };
 use hemaflow_domain::{Role, invariants, queries};
+use hemaflow_testkit::scenario::{Centre, DISTRIBUTION_SITE, PROCESSING_SITE};
 use time::{Duration, Weekday};
 
 const MERCY: &str = "mercy";

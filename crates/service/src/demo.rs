@@ -22,12 +22,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use hemaflow_domain::command::{Command, Event, TestResultInput};
 use hemaflow_domain::donor_centre::donor::{Identity, Sex};
-use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding};
+use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding, ScreeningInput};
 use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::release::gate::HoldTarget;
-use hemaflow_domain::scenario::healthy_screening;
-use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::rng::Rng;
 use hemaflow_domain::{Config, Context, Role, State, decide, evolve};
 use hemaflow_ledger::{LedgerError, Outcome, Store};
 use serde::Serialize;
@@ -37,6 +36,30 @@ use crate::BloodLedger;
 
 mod supply;
 pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SITE, hospital_user};
+
+/// The screening of a typical healthy adult donor of the demo, before the donor's plan changes
+/// it (weight, haemoglobin, a deferral). Demo values, written out for the demo: not
+/// observations, nobody measured them.
+fn demo_screening() -> ScreeningInput {
+    ScreeningInput {
+        answers: BTreeMap::new(),
+        questionnaire: Vec::new(),
+        temperature_c: 36.8,
+        systolic: 120,
+        diastolic: 80,
+        pulse: 72,
+        pulse_regular: true,
+        weight_kg: 80.0,
+        height_cm: Some(178.0),
+        hemoglobin_g_dl: Some(14.2),
+        hematocrit_pct: None,
+        platelet_count: Some(250),
+        days_since_aspirin: None,
+        days_since_clopidogrel: None,
+        physician_approvals: Vec::new(),
+        healthy_athlete: false,
+    }
+}
 
 /// What to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -597,7 +620,7 @@ impl Planner {
         let procedure = plan.procedure;
         let deferred = plan.deferred;
         let female = plan.identity.sex == Sex::Female;
-        let mut input = healthy_screening();
+        let mut input = demo_screening();
         input.weight_kg = 60.0 + self.rng.below(40) as f64;
         input.hemoglobin_g_dl = Some(13.6 + self.rng.below(25) as f64 / 10.0);
         match deferred {

@@ -6,11 +6,11 @@
 use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_domain::manufacturing::label::final_label;
-use hemaflow_domain::scenario::Centre;
 use hemaflow_domain::{ClientCommand, ManufacturingCommand, ReleaseCommand};
 use hemaflow_domain::{Command, Role};
 use hemaflow_service::ledger::{Outcome, Store, verify};
 use hemaflow_service::{Blood, open};
+use hemaflow_testkit::scenario::Centre;
 use time::macros::date;
 
 #[tokio::test]

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use hemaflow_domain::donor_centre::donor::Sex;
-use hemaflow_domain::scenario::identity;
 use hemaflow_domain::{ClientCommand, DonorCentreCommand};
 use hemaflow_domain::{Command, Context, Role};
 use hemaflow_service::ledger::{Outcome, verify};
 use hemaflow_service::store::AnyStore;
 use hemaflow_service::{Blood, BloodLedger, open};
+use hemaflow_testkit::scenario::identity;
 use time::macros::{date, datetime};
 
 fn context(role: Role) -> Context {

@@ -41,7 +41,7 @@ use hemaflow_domain::distribution::orders::Priority;
 use hemaflow_domain::donor_centre::donor::Sex;
 use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
 use hemaflow_domain::lab::testing::{Abo, RhD};
-use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::rng::Rng;
 use time::Weekday;
 
 /// A day never collects more than this (DIN sequence numbers are six digits a year, and a

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use clap::Args as ClapArgs;
-use hemaflow_domain::simulation::Rng;
+use hemaflow_domain::rng::Rng;
 use hemaflow_domain::{State, decide, evolve, queries, release_blockers};
 use hemaflow_sim::{Workload, generate};
 use serde_json::{Value, json};

@@ -4,13 +4,13 @@
 //!
 //! A run is cut into episodes of [`EPISODE_COMMANDS`] commands, each a fresh centre with its
 //! own sub-seed, so that the state stays the size of a busy week and every step stays cheap.
-//! After every step: invariants 1-4 ([`crate::invariants::check`]); for a refused command,
-//! invariant 6 (the state is unchanged, compared with a snapshot); for an accepted one, that
-//! deciding again gives the same events and that every event has its projection rows (both
-//! every 8th step). After every episode: replaying the event log from an empty state gives
+//! After every step: invariants 1-4 ([`hemaflow_domain::invariants::check`]); for a refused
+//! command, invariant 6 (the state is unchanged, compared with a snapshot); for an accepted
+//! one, that deciding again gives the same events and that every event has its projection rows
+//! (both every 8th step). After every episode: replaying the event log from an empty state gives
 //! the same state and rows, and every event survives a JSON round trip.
 
-use crate::{
+use hemaflow_domain::{
     AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, LabCommand,
     ManufacturingCommand, ReleaseCommand,
 };
@@ -19,52 +19,25 @@ use std::fmt;
 
 use time::{Date, Duration, Month};
 
-use crate::access::roles::{Role, allowed_roles};
-use crate::command::{Command, Event, TestResultInput};
-use crate::decide;
-use crate::donor_centre::collection::Container;
-use crate::donor_centre::donor::Sex;
-use crate::donor_centre::eligibility::{Procedure, QuestionnaireFinding};
-use crate::invariants;
-use crate::lab::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage};
-use crate::manufacturing::components::{Attr, Family, Status};
-use crate::manufacturing::label::expected_structures;
-use crate::release::gate::{HoldKind, HoldTarget};
-use crate::rows::{all_rows, rows_touched};
 use crate::scenario::{Centre, HOSPITAL_USERS, healthy_screening, identity};
-use crate::state::{State, evolve};
+use hemaflow_domain::access::roles::{Role, allowed_roles};
+use hemaflow_domain::command::{Command, Event, TestResultInput};
+use hemaflow_domain::decide;
+use hemaflow_domain::donor_centre::collection::Container;
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::{Procedure, QuestionnaireFinding};
+use hemaflow_domain::invariants;
+use hemaflow_domain::lab::testing::{Abo, MarkerStatus, Method, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::{Attr, Family, Status};
+use hemaflow_domain::manufacturing::label::expected_structures;
+use hemaflow_domain::release::gate::{HoldKind, HoldTarget};
+use hemaflow_domain::rng::Rng;
+use hemaflow_domain::rows::{all_rows, rows_touched};
+use hemaflow_domain::state::{State, evolve};
 
 pub const EPISODE_COMMANDS: u64 = 200;
 
 mod supply;
-
-/// SplitMix64: small, fast, and the same on every platform.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// A number in `0..n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len() as u64) as usize)
-    }
-}
 
 /// What a run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -229,7 +202,7 @@ fn check_replay(centre: &Centre) -> Result<(), String> {
     if replayed != centre.state || all_rows(&replayed) != all_rows(&centre.state) {
         return Err("replaying the event log does not rebuild the state".into());
     }
-    if centre.state.index != crate::index::Indexes::build(&centre.state) {
+    if centre.state.index != hemaflow_domain::index::Indexes::build(&centre.state) {
         return Err("the indexes evolve kept differ from the indexes of the records".into());
     }
     Ok(())

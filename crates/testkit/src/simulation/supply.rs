@@ -2,18 +2,18 @@
 //! (the proposal, or a changed one), picks (right and wrong scans), shipments at every
 //! temperature, receipts, returns and their review, storage and transfers.
 
-use crate::{ClientCommand, DistributionCommand};
+use hemaflow_domain::{ClientCommand, DistributionCommand};
 use time::Weekday;
 
 use super::{Rng, pick_key, pick_where};
-use crate::command::{Command, LineUnit};
-use crate::distribution::allocation::propose_allocation;
-use crate::distribution::orders::{Need, OrderLine, Priority};
-use crate::distribution::sites::{Celsius, Location, TemperatureRange};
-use crate::kernel::{Abo, RhD};
-use crate::manufacturing::components::{Family, Status};
 use crate::scenario::{Centre, DISTRIBUTION_SITE, HOSPITAL_USERS, PROCESSING_SITE};
-use crate::state::State;
+use hemaflow_domain::command::{Command, LineUnit};
+use hemaflow_domain::distribution::allocation::propose_allocation;
+use hemaflow_domain::distribution::orders::{Need, OrderLine, Priority};
+use hemaflow_domain::distribution::sites::{Celsius, Location, TemperatureRange};
+use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::manufacturing::components::{Family, Status};
+use hemaflow_domain::state::State;
 
 const FAMILIES: [Family; 5] = [
     Family::RedCells,
@@ -84,7 +84,7 @@ fn hospital(rng: &mut Rng) -> String {
 /// A line for the group and family of a unit in stock, so that many orders can be filled.
 fn line_for_stock(state: &State, rng: &mut Rng) -> Option<OrderLine> {
     let c = pick_where(&state.components, rng, |c| c.status == Status::Available)?;
-    let (abo, rhd) = crate::release::gate::confirmed_group(state, c)?;
+    let (abo, rhd) = hemaflow_domain::release::gate::confirmed_group(state, c)?;
     Some(OrderLine {
         component_type: c.family,
         abo,
@@ -199,9 +199,9 @@ fn ship(state: &State, rng: &mut Rng) -> Option<Command> {
         .components
         .first()
         .and_then(|c| state.components.get(c));
-    let range = match first.map(crate::distribution::sites::KeptAs::of) {
+    let range = match first.map(hemaflow_domain::distribution::sites::KeptAs::of) {
         Some(kept) if rng.chance(85) => {
-            crate::distribution::sites::shipping_range(&state.config, kept)
+            hemaflow_domain::distribution::sites::shipping_range(&state.config, kept)
         }
         _ => rng.pick(&RANGES).copied().unwrap_or(RANGES[0]),
     };

@@ -2,7 +2,7 @@
 //! the usual steps. Used by the scenario tests, the simulation and other crates' tests; every
 //! step goes through `decide` and `evolve` like any other caller.
 
-use crate::{
+use hemaflow_domain::{
     AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent,
     LabCommand, ManufacturingCommand, ManufacturingEvent, ReleaseCommand,
 };
@@ -11,17 +11,17 @@ use std::collections::BTreeMap;
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
 
-use crate::command::{Command, Event, TestResultInput};
-use crate::distribution::sites::{Celsius, Contact, SiteKind, StorageKind};
-use crate::donor_centre::collection::{Container, next_din};
-use crate::donor_centre::donor::{Identity, Sex};
-use crate::donor_centre::eligibility::{Procedure, ScreeningInput};
-use crate::kernel::Role;
-use crate::kernel::refusal::Refusal;
-use crate::lab::testing::{Abo, Reading, RhD, Stage};
-use crate::manufacturing::components::Component;
-use crate::state::{State, evolve};
-use crate::{Context, decide};
+use hemaflow_domain::access::roles::Role;
+use hemaflow_domain::command::{Command, Event, TestResultInput};
+use hemaflow_domain::distribution::sites::{Celsius, Contact, SiteKind, StorageKind};
+use hemaflow_domain::donor_centre::collection::{Container, next_din};
+use hemaflow_domain::donor_centre::donor::{Identity, Sex};
+use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
+use hemaflow_domain::kernel::refusal::Refusal;
+use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::manufacturing::components::Component;
+use hemaflow_domain::state::{State, evolve};
+use hemaflow_domain::{Context, decide};
 
 pub struct Centre {
     pub state: State,
@@ -89,7 +89,7 @@ impl Centre {
             actor: format!("{role:?}").to_lowercase(),
             role,
             now: self.now,
-            stamp: crate::Stamp::Planned,
+            stamp: hemaflow_domain::Stamp::Planned,
         }
     }
 
@@ -300,7 +300,7 @@ impl Centre {
 
     /// Scan every barcode of the unit's own final label (as built from the record).
     pub fn verify_label(&mut self, id: &str) -> Result<Vec<Event>, Refusal> {
-        let label = crate::manufacturing::label::final_label(&self.state, id, self.now)?;
+        let label = hemaflow_domain::manufacturing::label::final_label(&self.state, id, self.now)?;
         let scans = label.scans().map(str::to_owned).to_vec();
         self.scan_label(id, scans)
     }
@@ -338,7 +338,7 @@ impl Centre {
             actor: actor.to_owned(),
             role,
             now: self.now,
-            stamp: crate::Stamp::Planned,
+            stamp: hemaflow_domain::Stamp::Planned,
         };
         let events = decide(&self.state, &command, &context)?;
         for event in &events {
@@ -437,10 +437,9 @@ impl Centre {
         self.all_negative(&din)?;
         self.type_and_screen(&din, abo, rhd)?;
         for id in &ids {
-            if self
-                .component(id)
-                .is_some_and(|c| c.family == crate::manufacturing::components::Family::Platelets)
-            {
+            if self.component(id).is_some_and(|c| {
+                c.family == hemaflow_domain::manufacturing::components::Family::Platelets
+            }) {
                 self.run(
                     Role::Manufacturing,
                     Command::Client(ClientCommand::Manufacturing(

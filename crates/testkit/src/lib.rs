@@ -1,0 +1,11 @@
+//! Test support for Hemaflow, kept out of the product: nothing but tests depends on this crate.
+//!
+//! - [`scenario`]: a donor centre with a clock and shorthand for a day's work, and the
+//!   fixtures of the tests (a healthy screening, an identity, the supply network).
+//! - [`simulation`]: seeded random command sequences checking the domain's invariants
+//!   ([`hemaflow_domain::invariants`]) after every step.
+//!
+//! Every step goes through `hemaflow_domain::decide` and `evolve` like any other caller.
+
+pub mod scenario;
+pub mod simulation;
