@@ -203,7 +203,9 @@ pub(crate) fn decide_client(
     roles::check_access(command.describe(), command.roles(), ctx.role)?;
     let events = match command {
         ClientCommand::Access(command) => access::decide::decide(state, command, ctx),
-        ClientCommand::DonorCentre(command) => donor_centre::decide::decide(state, command, ctx),
+        // The lab orders a collected donation's panel in the same decision.
+        ClientCommand::DonorCentre(command) => donor_centre::decide::decide(state, command, ctx)
+            .map(|events| lab::panel::order_panel(state, events)),
         ClientCommand::Lab(command) => lab::decide::decide(state, command, ctx),
         ClientCommand::Manufacturing(command) => manufacturing::decide::decide(state, command, ctx),
         ClientCommand::Release(command) => release::decide::decide(state, command, ctx),

@@ -2,7 +2,7 @@
 //! volume (COMP-WEIGHT), phlebotomist and adverse reactions; the panel is ordered with it
 //! (TEST-PANEL, TEST-ONCE, TEST-REGIONAL).
 
-use crate::{DonorCentreCommand, DonorCentreEvent, LabEvent};
+use crate::{DonorCentreCommand, DonorCentreEvent};
 use std::collections::BTreeMap;
 
 use hemaflow_isbt128::Din;
@@ -12,11 +12,11 @@ use time::OffsetDateTime;
 use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
-use crate::donor_centre::donor::{self, Donor};
+use crate::donor_centre::donor::{self};
 use crate::donor_centre::eligibility::{self, Procedure};
 use crate::kernel::refusal::{Refusal, refuse};
 use crate::kernel::{Abo, RhD};
-use crate::lab::{Frequency, MarkerStatus};
+use crate::lab::MarkerStatus;
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,26 +142,6 @@ pub fn volume_status(config: &Config, procedure: Procedure, volume_ml: u32) -> V
     }
 }
 
-/// TEST-PANEL, TEST-ONCE, TEST-REGIONAL: the markers a donation is tested for.
-pub fn panel_for(
-    config: &Config,
-    donor: &Donor,
-    procedure: Procedure,
-    collection_state: &str,
-) -> Vec<String> {
-    config
-        .tests
-        .iter()
-        .filter(|t| !t.exempt_procedures.contains(&procedure))
-        .filter(|t| match t.frequency {
-            Frequency::EveryDonation => true,
-            Frequency::OncePerDonor => !donor.once_tests_negative.contains(&t.code),
-            Frequency::Regional => config.regional_states.iter().any(|s| s == collection_state),
-        })
-        .map(|t| t.code.clone())
-        .collect()
-}
-
 pub(crate) fn collect(
     state: &State,
     command: &DonorCentreCommand,
@@ -230,7 +210,6 @@ pub(crate) fn collect(
             format!("{collection_state:?} is not a two-letter state code"),
         );
     }
-    let tests = panel_for(&state.config, donor, procedure, collection_state);
     let donation = Donation {
         din: din.clone(),
         donor_id: donor_id.clone(),
@@ -254,13 +233,9 @@ pub(crate) fn collect(
         components: Vec::new(),
         produced: false,
     };
-    Ok(vec![
-        Event::DonorCentre(DonorCentreEvent::DonationCollected {
+    Ok(vec![Event::DonorCentre(
+        DonorCentreEvent::DonationCollected {
             donation: Box::new(donation),
-        }),
-        Event::Lab(LabEvent::TestsOrdered {
-            din: din.clone(),
-            tests,
-        }),
-    ])
+        },
+    )])
 }

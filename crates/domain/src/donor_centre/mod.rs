@@ -11,5 +11,5 @@ pub mod eligibility;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
 pub(crate) use collection::{Determination, Donation, VolumeStatus, check_new_din};
-pub(crate) use donor::find as find_donor;
+pub(crate) use donor::{Donor, find as find_donor};
 pub(crate) use eligibility::{DeferralIds, Procedure, current_deferrals, deferral};

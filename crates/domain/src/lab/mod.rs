@@ -4,6 +4,7 @@
 pub mod command;
 pub(crate) mod decide;
 pub(crate) mod evolve;
+pub mod panel;
 pub use command::{Command, Event};
 pub mod testing;
 
