@@ -141,7 +141,7 @@ pub use command::{ClientCommand, Command, Event, ServerCommand, TestResultInput}
 pub use config::Config;
 pub use distribution::{Command as DistributionCommand, Event as DistributionEvent};
 pub use donor_centre::{Command as DonorCentreCommand, Event as DonorCentreEvent};
-pub use kernel::Refusal;
+pub use kernel::{Refusal, Rule};
 pub use lab::{Command as LabCommand, Event as LabEvent};
 pub use manufacturing::{Command as ManufacturingCommand, Event as ManufacturingEvent};
 pub use release::gate::release_blockers;

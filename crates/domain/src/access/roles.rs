@@ -4,7 +4,7 @@
 use crate::{Command, ServerCommand};
 use serde::{Deserialize, Serialize};
 
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 
 /// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
 /// orders, confirms receipt and returns units for it only.
@@ -73,7 +73,7 @@ pub fn check_access(what: &str, allowed: &[Role], role: Role) -> Result<(), Refu
     }
     let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
     refuse(
-        "P11-ACCESS",
+        Rule::P11Access,
         format!(
             "{} may not {}; this needs: {}",
             role.as_str(),

@@ -27,7 +27,7 @@ use crate::access::roles::Role;
 use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::sites::{find_hospital, non_empty};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::lab::testing::{Abo, RhD};
 use crate::manufacturing::components::Family;
 use crate::state::State;
@@ -302,7 +302,7 @@ pub fn hospital_binding(
     let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
     match (role, hospital) {
         (Role::HospitalUser, None) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!(
                 "{what} must be bound to one hospital; {}",
                 hospitals_to_choose(state)
@@ -325,14 +325,14 @@ pub fn hospital_binding(
                 None => hospitals_to_choose(state),
             };
             refuse(
-                "P11-ACCESS",
+                Rule::P11Access,
                 format!(
                     "{what} is bound to a hospital by its ID, and no hospital on record has the ID {unknown:?}; {hint}"
                 ),
             )
         }
         (other, Some(given)) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!(
                 "only {what} is bound to a hospital; the role {} takes none (hospital {given:?} given)",
                 other.as_str()
@@ -363,11 +363,11 @@ pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Re
     match hospital_of(state, &ctx.actor) {
         Some(own) if own == hospital => Ok(()),
         Some(own) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!("{} acts for hospital {own}, not for {hospital}", ctx.actor),
         ),
         None => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!("{} is not bound to a hospital", ctx.actor),
         ),
     }
@@ -375,12 +375,12 @@ pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Re
 
 fn check_lines(lines: &[OrderLine]) -> Result<(), Refusal> {
     if lines.is_empty() {
-        return refuse("DIST-INPUT", "an order needs at least one line");
+        return refuse(Rule::DistInput, "an order needs at least one line");
     }
     for (i, line) in lines.iter().enumerate() {
         if line.quantity == 0 || line.quantity > MAX_LINE_QUANTITY {
             return refuse(
-                "DIST-INPUT",
+                Rule::DistInput,
                 format!(
                     "line {}: quantity {} is not between 1 and {MAX_LINE_QUANTITY}",
                     i + 1,
@@ -403,7 +403,7 @@ fn check_new_order(
     check_hospital(state, hospital, ctx)?;
     find_hospital(state, hospital)?;
     if state.orders.contains_key(order_id) || state.standing_orders.contains_key(order_id) {
-        return refuse("DIST-EXISTS", format!("order {order_id} already exists"));
+        return refuse(Rule::DistExists, format!("order {order_id} already exists"));
     }
     check_lines(lines)
 }
@@ -423,7 +423,7 @@ pub(crate) fn place_order(
         && needed < ctx.now
     {
         return refuse(
-            "DIST-INPUT",
+            Rule::DistInput,
             format!("the needed-by time {needed} has passed"),
         );
     }
@@ -569,7 +569,7 @@ pub(crate) fn cancel_order(
         check_hospital(state, &standing.hospital, ctx)?;
         if standing.cancelled.is_some() {
             return refuse(
-                "ORDER-STATE",
+                Rule::OrderState,
                 format!("standing order {order_id} is already cancelled"),
             );
         }
@@ -585,7 +585,7 @@ pub(crate) fn cancel_order(
     let status = order.status();
     if !order.is_pending() {
         return refuse(
-            "ORDER-STATE",
+            Rule::OrderState,
             format!(
                 "order {order_id} is {}; it can no longer be cancelled",
                 status.as_str()
@@ -604,5 +604,5 @@ pub(crate) fn find_order<'a>(state: &'a State, id: &str) -> Result<&'a Order, Re
     state
         .orders
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no order {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no order {id}")))
 }

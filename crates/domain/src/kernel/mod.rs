@@ -4,6 +4,8 @@
 pub mod compat;
 pub mod decimal;
 pub mod refusal;
+pub mod rule;
 
 pub use hemaflow_isbt128::{Abo, RhD};
 pub use refusal::Refusal;
+pub use rule::Rule;
