@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::distribution::sites::{Celsius, KeptAs, TemperatureRange};
 use crate::donor_centre::eligibility::{DeferralKind, Procedure};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::lab::testing::{Frequency, Method, TestSpec};
 use crate::manufacturing::components::{Attr, Family};
 use crate::manufacturing::label::LabelRules;
@@ -122,7 +122,7 @@ impl DistributionRules {
         for (name, range) in ranges {
             if range.min_c > range.max_c {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!(
                         "distribution.{name}: {} is above {}",
                         range.min_c, range.max_c
@@ -132,7 +132,7 @@ impl DistributionRules {
         }
         if self.standing_order_hour > 23 {
             return refuse(
-                "CONFIG-VALID",
+                Rule::ConfigValid,
                 "distribution.standing_order_hour is not an hour (0-23)",
             );
         }
@@ -325,19 +325,19 @@ impl Default for Config {
 
 fn default_screening() -> ScreeningRules {
     let deferral_for_rule = [
-        ("ELIG-AGE", "age"),
-        ("ELIG-WEIGHT", "low_weight"),
-        ("ELIG-TEMP", "temperature"),
-        ("ELIG-BP", "blood_pressure"),
-        ("ELIG-PULSE", "pulse"),
-        ("ELIG-HB-F", "low_hemoglobin"),
-        ("ELIG-HB-M", "low_hemoglobin"),
-        ("ELIG-HB-HIGH", "high_hemoglobin"),
-        ("ELIG-2RBC", "double_red_criteria"),
-        ("ELIG-PLT", "platelet_criteria"),
+        (Rule::EligAge, "age"),
+        (Rule::EligWeight, "low_weight"),
+        (Rule::EligTemp, "temperature"),
+        (Rule::EligBp, "blood_pressure"),
+        (Rule::EligPulse, "pulse"),
+        (Rule::EligHbF, "low_hemoglobin"),
+        (Rule::EligHbM, "low_hemoglobin"),
+        (Rule::EligHbHigh, "high_hemoglobin"),
+        (Rule::Elig2Rbc, "double_red_criteria"),
+        (Rule::EligPlt, "platelet_criteria"),
     ]
     .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .map(|(k, v)| (k.as_str().to_owned(), (*v).to_owned()))
     .collect();
     ScreeningRules {
         whole_blood_min_weight_kg: 50.0,
@@ -927,7 +927,7 @@ impl Config {
         for fin in self.facilities() {
             if hemaflow_isbt128::Din::parse(&format!("{fin}26000001")).is_err() {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!(
                         "facility {fin:?} is not a valid ISBT 128 facility identification number"
                     ),
@@ -935,7 +935,7 @@ impl Config {
             }
             if !seen.insert(fin) {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!("facility {fin} is named more than once"),
                 );
             }
@@ -952,7 +952,7 @@ impl Config {
         for (rule, reason) in &self.screening.deferral_for_rule {
             if !self.deferral_reasons.contains_key(reason) {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!("{rule} defers for unknown reason {reason:?}"),
                 );
             }
@@ -960,7 +960,7 @@ impl Config {
         for test in &self.tests {
             if !self.deferral_reasons.contains_key(&test.deferral_reason) {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!(
                         "test {} defers for unknown reason {:?}",
                         test.code, test.deferral_reason
@@ -971,7 +971,7 @@ impl Config {
         for needed in ["tti_confirmed", "post_donation_information", "other"] {
             if !self.deferral_reasons.contains_key(needed) {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!("deferral reason {needed:?} is required"),
                 );
             }
@@ -980,7 +980,7 @@ impl Config {
             let scan = format!("=<{code}V00");
             if hemaflow_isbt128::parse_as(&scan, &[hemaflow_isbt128::Kind::ProductCode]).is_err() {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!("{code:?} is not a valid ISBT 128 product description code"),
                 );
             }
@@ -989,7 +989,7 @@ impl Config {
             for (code, division) in &recipe.outputs {
                 if !self.catalogue.contains_key(code) || division.len() != 2 {
                     return refuse(
-                        "CONFIG-VALID",
+                        Rule::ConfigValid,
                         format!(
                             "recipe {name} makes {code} {division}, which is not in the catalogue"
                         ),
@@ -1000,7 +1000,7 @@ impl Config {
         for (reason_code, reason) in &self.deferral_reasons {
             if reason.kind == DeferralKind::Temporary && reason.days.is_none() {
                 return refuse(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!("temporary deferral {reason_code} needs a number of days"),
                 );
             }

@@ -37,8 +37,11 @@
 //! - [`rng`]: the seeded random numbers of the demo, the workload and the simulation.
 //!
 //! # Rules enforced
-//! Every rule ID below is named in the doc comment of the code that enforces it and at the
-//! start of a test's name:
+//! [`Rule`] (`kernel/rule.rs`) is the index of every rule the domain refuses with: one variant
+//! per rule ID, documented with what the rule is and its source. A [`Refusal`] names its rule
+//! by variant, and on the wire by the variant's ID string ([`Rule::as_str`]); no other source
+//! file spells a rule ID as a string (the `tidy` test holds it to that). Every rule ID below is
+//! named in the doc comment of the code that enforces it and at the start of a test's name:
 //! ELIG-AGE, ELIG-WEIGHT, ELIG-TEMP, ELIG-BP, ELIG-PULSE, ELIG-HB-F, ELIG-HB-M, ELIG-HB-HIGH,
 //! ELIG-2RBC, ELIG-PLT, ELIG-DEFERRED, INT-WB, INT-2RBC, INT-PLT, INT-PLASMA, INT-RBC-LOSS,
 //! DEF-KINDS, DEF-REASONS, DEF-NOTIFY, TEST-PANEL, TEST-ONCE, TEST-REGIONAL, TEST-RR, TEST-NAT,
@@ -46,26 +49,37 @@
 //! REL-EXPIRE, REL-PDI, COMP-SHELF, COMP-PROC, COMP-WEIGHT, MOD-ALLOWED, MOD-IRR, MOD-WASH,
 //! MOD-OPEN, MOD-THAW, MOD-SPLIT, MOD-POOL, MOD-CODE, COMPAT-RBC, COMPAT-PLASMA, COMPAT-PLT,
 //! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS, P11-SIGN (what a signature records and
-//! means; the password check is the server's).
+//! means; the password check is the server's). All of them but TEST-ONCE, TEST-REGIONAL,
+//! REL-QUAR, MOD-IRR, MOD-WASH and MOD-OPEN are [`Rule`] variants, named by refusals, release
+//! blockers, screening findings and deferrals; those six are enforced by what the events carry
+//! (the ordered panel, the starting status, the computed expiry) and name no rule.
 //!
 //! Computed but not yet tracked by commands (the lookback and recall issue will open tasks
 //! with these dates): LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, REC-RETAIN
 //! (see [`records`]).
 //!
-//! Local rule IDs (not in the rule book) used by refusals: DONOR-IDENTITY, DONOR-DUPLICATE,
-//! SCREEN-INPUT, ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED, COLL-DIN, COLL-SCREENED, COLL-TIMES, COLL-RECORD, COMP-PROD, CONFIG-VALID,
-//! DIST-INPUT (a malformed supply command), DIST-EXISTS (an ID already used), ORDER-STATE (an
-//! order past the step the command needs),
-//! NOT-FOUND, and two that make REL-GATE's "final label verified" precise:
-//! - LABEL-FINAL: a final label is printed only for a quarantined or available, in-date unit that
-//!   is not unsafe and whose ABO/RhD is confirmed; a site that labels at release
-//!   (`Config::labels.final_label_at`) also waits for every other release check.
-//! - LABEL-VERIFY: the applied label is scanned (each barcode, or the Data Matrix once) and
-//!   every structure must equal the one built from the record (DIN with flags `00`, ABO/RhD,
-//!   product code, expiry date and time in the site's local time, no special testing); any
-//!   mismatch is refused, and the refusal is recorded like every refusal. The unit is released
-//!   only after an exact match, and only while the record still says what the verified label
-//!   says (a later change of expiry or group asks for a new label).
+//! Local rule IDs (not in the rule book), each a [`Rule`] variant that says what it refuses:
+//! - donor centre: DONOR-IDENTITY, DONOR-DUPLICATE, SCREEN-INPUT, COLL-DIN, COLL-SCREENED,
+//!   COLL-TIMES, COLL-RECORD;
+//! - manufacturing: COMP-PROD;
+//! - hospital supply, stated in the module docs of [`distribution`]'s `sites`, `shipping` and
+//!   `allocation`: DIST-STORAGE, DIST-TRANSFER, DIST-PICK, DIST-SHIP, DIST-RECEIPT,
+//!   DIST-RETURN, ALLOC-FEFO, ALLOC-SUBST, and DIST-INPUT (a malformed supply command),
+//!   DIST-EXISTS (an ID already used), ORDER-STATE (an order past the step the command needs);
+//!   ORDER-CLOCK (the due time of each priority, in `orders`) is computed and never refuses;
+//! - accounts and tokens: ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED;
+//! - CONFIG-VALID (a configuration that does not hold together), NOT-FOUND (a record not on
+//!   record), INTERNAL (a command decided by a function not its own: a bug);
+//! - and two that make REL-GATE's "final label verified" precise:
+//!   - LABEL-FINAL: a final label is printed only for a quarantined or available, in-date unit
+//!     that is not unsafe and whose ABO/RhD is confirmed; a site that labels at release
+//!     (`Config::labels.final_label_at`) also waits for every other release check.
+//!   - LABEL-VERIFY: the applied label is scanned (each barcode, or the Data Matrix once) and
+//!     every structure must equal the one built from the record (DIN with flags `00`, ABO/RhD,
+//!     product code, expiry date and time in the site's local time, no special testing); any
+//!     mismatch is refused, and the refusal is recorded like every refusal. The unit is
+//!     released only after an exact match, and only while the record still says what the
+//!     verified label says (a later change of expiry or group asks for a new label).
 //!
 //! # Rules not yet enforced here
 //! - REL-URGENT, EMERG-RELEASE: an order of priority `emergency` runs on the STAT clock, but
@@ -141,7 +155,7 @@ pub use command::{ClientCommand, Command, Event, ServerCommand, TestResultInput}
 pub use config::Config;
 pub use distribution::{Command as DistributionCommand, Event as DistributionEvent};
 pub use donor_centre::{Command as DonorCentreCommand, Event as DonorCentreEvent};
-pub use kernel::Refusal;
+pub use kernel::{Refusal, Rule};
 pub use lab::{Command as LabCommand, Event as LabEvent};
 pub use manufacturing::{Command as ManufacturingCommand, Event as ManufacturingEvent};
 pub use release::gate::release_blockers;

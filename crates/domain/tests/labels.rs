@@ -43,7 +43,7 @@ fn refused(centre: &mut Centre, id: &str, scans: Vec<String>) -> &'static str {
     assert!(!centre.component(id).unwrap().label_verified);
     let release = centre.release(id).unwrap_err();
     assert!(release.message.contains("label"), "{release}");
-    refusal.rule
+    refusal.rule.as_str()
 }
 
 #[test]

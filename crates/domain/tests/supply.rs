@@ -726,7 +726,7 @@ fn alloc_subst_a_positive_short_gets_o_positive_then_o_negative_and_records_the_
     assert!(matches!(
         got[2].1,
         Match::Substitute {
-            rule: "COMPAT-RBC",
+            rule: hemaflow_domain::Rule::CompatRbc,
             ..
         }
     ));

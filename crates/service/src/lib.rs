@@ -44,7 +44,7 @@ impl Model for Blood {
     }
 
     fn refusal_rule(refusal: &domain::Refusal) -> &str {
-        refusal.rule
+        refusal.rule.as_str()
     }
 
     fn entry_meta(context: &domain::Context) -> EntryMeta {

@@ -134,7 +134,7 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
         report.commands += 1;
         match decide(&centre.state, &command, &ctx) {
             Err(refusal) => {
-                *report.refusals.entry(refusal.rule).or_default() += 1;
+                *report.refusals.entry(refusal.rule.as_str()).or_default() += 1;
                 if centre.state != before {
                     return Err(fail(
                         step,

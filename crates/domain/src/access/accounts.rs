@@ -15,7 +15,7 @@ use super::binding::hospital_binding;
 use crate::Context;
 use crate::access::roles::Role;
 use crate::command::Event;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 /// A user account. The password hash is kept in the state (replayed from the ledger) but never
@@ -103,7 +103,7 @@ fn check_user_id(user_id: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             format!(
                 "user ID {user_id:?} must be 3 to 32 lowercase letters, digits, dots or hyphens"
             ),
@@ -124,13 +124,13 @@ pub fn create_user(
     check_user_id(user_id)?;
     if state.users.contains_key(user_id) {
         return refuse(
-            "ACCOUNT-EXISTS",
+            Rule::AccountExists,
             format!("user ID {user_id} is taken; accounts are never reused, choose another"),
         );
     }
     if name.trim().is_empty() {
         return refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             "the printed name is required (it appears on signatures)",
         );
     }
@@ -154,7 +154,7 @@ fn existing<'a>(state: &'a State, user_id: &str) -> Result<&'a User, Refusal> {
     state
         .users
         .get(user_id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no user {user_id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no user {user_id}")))
 }
 
 /// P11-SIGN: a password is one of the two components of a signature; only an Argon2id PHC
@@ -168,7 +168,7 @@ pub fn set_password(
     existing(state, user_id)?;
     if !password_hash.starts_with("$argon2id$") {
         return refuse(
-            "P11-SIGN",
+            Rule::P11Sign,
             "a password is stored only as an Argon2id hash (PHC string)",
         );
     }
@@ -190,18 +190,21 @@ pub fn disable_user(
     let user = existing(state, user_id)?;
     if reason.trim().is_empty() {
         return refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             "the reason is required: say why the account is disabled",
         );
     }
     if !user.enabled {
         return refuse(
-            "ACCOUNT-DISABLED",
+            Rule::AccountDisabled,
             format!("user {user_id} is already disabled"),
         );
     }
     if user_id == ctx.actor {
-        return refuse("P11-ACCESS", "an admin may not disable their own account");
+        return refuse(
+            Rule::P11Access,
+            "an admin may not disable their own account",
+        );
     }
     Ok(vec![Event::Access(AccessEvent::UserDisabled {
         user_id: user_id.to_owned(),
@@ -223,7 +226,7 @@ pub fn signed(
 ) -> Result<Vec<Event>, Refusal> {
     let Some(required) = required_meaning(command) else {
         return refuse(
-            "P11-SIGN",
+            Rule::P11Sign,
             format!(
                 "to {} needs no signature; give it unsigned",
                 command.describe()
@@ -232,7 +235,7 @@ pub fn signed(
     };
     if meaning != required {
         return refuse(
-            "P11-SIGN",
+            Rule::P11Sign,
             format!(
                 "the signature to {} must mean {required:?}, not {meaning:?}",
                 command.describe()
@@ -241,7 +244,7 @@ pub fn signed(
     }
     let Some(user) = state.users.get(&ctx.actor).filter(|u| u.enabled) else {
         return refuse(
-            "P11-SIGN",
+            Rule::P11Sign,
             format!("{} has no enabled account and cannot sign", ctx.actor),
         );
     };

@@ -2,7 +2,7 @@
 //! and do at the hospitals we supply.
 
 use crate::access::roles::Role;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 /// P11-ACCESS (binding): the hospital an account or API token of `role` is bound to. A
@@ -21,7 +21,7 @@ pub fn hospital_binding(
     let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
     match (role, hospital) {
         (Role::HospitalUser, None) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!(
                 "{what} must be bound to one hospital; {}",
                 hospitals_to_choose(state)
@@ -44,14 +44,14 @@ pub fn hospital_binding(
                 None => hospitals_to_choose(state),
             };
             refuse(
-                "P11-ACCESS",
+                Rule::P11Access,
                 format!(
                     "{what} is bound to a hospital by its ID, and no hospital on record has the ID {unknown:?}; {hint}"
                 ),
             )
         }
         (other, Some(given)) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!(
                 "only {what} is bound to a hospital; the role {} takes none (hospital {given:?} given)",
                 other.as_str()

@@ -21,7 +21,7 @@ use super::binding::hospital_binding;
 use crate::Context;
 use crate::access::roles::Role;
 use crate::command::Event;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 /// The prefix of the actor of a token's commands.
@@ -104,7 +104,7 @@ fn check_token_id(token_id: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             format!("token ID {token_id:?} must be 8 to 64 lowercase letters or digits"),
         )
     }
@@ -119,7 +119,7 @@ fn check_digest(digest: &str) -> Result<(), Refusal> {
         Ok(())
     } else {
         refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             "a token is recorded only as the SHA-256 digest of its secret (64 lowercase hex digits)",
         )
     }
@@ -142,14 +142,14 @@ pub fn issue_token(
     check_digest(digest)?;
     if state.api_tokens.contains_key(token_id) {
         return refuse(
-            "ACCOUNT-EXISTS",
+            Rule::AccountExists,
             format!("token ID {token_id} is taken; choose another"),
         );
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
         return refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             "a token needs a name of 1 to 80 characters (what uses it: instrument, hospital system)",
         );
     }
@@ -159,19 +159,19 @@ pub fn issue_token(
         .any(|t| t.is_active() && t.name == name)
     {
         return refuse(
-            "ACCOUNT-EXISTS",
+            Rule::AccountExists,
             format!("an active token is already named {name:?}; revoke it or choose another name"),
         );
     }
     if state.api_tokens.values().any(|t| t.digest == digest) {
         return refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             "this secret was already issued; draw a new one",
         );
     }
     if role == Role::Admin {
         return refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             "a token may not have the admin role: accounts and tokens are managed by a person",
         );
     }
@@ -198,17 +198,17 @@ pub fn revoke_token(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let Some(token) = state.api_tokens.get(token_id) else {
-        return refuse("NOT-FOUND", format!("no API token {token_id}"));
+        return refuse(Rule::NotFound, format!("no API token {token_id}"));
     };
     if !token.is_active() {
         return refuse(
-            "ACCOUNT-DISABLED",
+            Rule::AccountDisabled,
             format!("token {token_id} is already revoked"),
         );
     }
     if reason.trim().is_empty() {
         return refuse(
-            "ACCOUNT-INPUT",
+            Rule::AccountInput,
             "the reason is required: say why the token is revoked",
         );
     }
@@ -263,7 +263,7 @@ pub fn record_sign_in(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     if channel.trim().is_empty() {
-        return refuse("ACCOUNT-INPUT", "a sign-in record names its channel");
+        return refuse(Rule::AccountInput, "a sign-in record names its channel");
     }
     Ok(vec![Event::Access(AccessEvent::SignInRecorded {
         attempt: SignInAttempt {

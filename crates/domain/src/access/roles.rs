@@ -4,7 +4,7 @@
 pub use crate::kernel::role::Role;
 use crate::{Command, ServerCommand};
 
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 
 /// The roles allowed to give `command`: each area names the roles of its own commands
 /// (`<area>::Command::roles`).
@@ -35,7 +35,7 @@ pub fn check_access(what: &str, allowed: &[Role], role: Role) -> Result<(), Refu
     }
     let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
     refuse(
-        "P11-ACCESS",
+        Rule::P11Access,
         format!(
             "{} may not {}; this needs: {}",
             role.as_str(),

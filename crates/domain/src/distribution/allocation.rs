@@ -27,7 +27,7 @@ use crate::distribution::orders::{
     AllocatedUnit, Need, Order, OrderLine, Substitution, find_order,
 };
 use crate::kernel::compat::{self, Compatibility};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::manufacturing::{self, Attr, Component, Family, Status};
 use crate::release::confirmed_group;
@@ -38,7 +38,7 @@ use crate::state::State;
 #[serde(tag = "match", rename_all = "snake_case")]
 pub enum Match {
     Exact,
-    Substitute { rule: &'static str, note: String },
+    Substitute { rule: Rule, note: String },
 }
 
 impl Match {
@@ -65,7 +65,7 @@ impl Match {
         match self {
             Match::Exact => None,
             Match::Substitute { rule, note } => Some(Substitution {
-                rule: (*rule).to_owned(),
+                rule: rule.as_str().to_owned(),
                 note: note.clone(),
             }),
         }
@@ -140,7 +140,7 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
     let (abo, rhd) = donor;
     let recipient = format!("{}{}", abo_str(line.abo), rhd_sign(line.rhd));
     let given = format!("{}{}", abo_str(abo), rhd_sign(rhd));
-    let incompatible = |rule: &str| {
+    let incompatible = |rule: Rule| {
         Err(format!(
             "{given} is incompatible with a {recipient} recipient ({rule})"
         ))
@@ -153,7 +153,7 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
                 compat::red_cells(line.abo, abo)
             };
             if !abo_ok {
-                return incompatible("COMPAT-RBC");
+                return incompatible(Rule::CompatRbc);
             }
             if let Compatibility::NeedsPhysicianApproval(why) = compat::red_cells_rhd(line.rhd, rhd)
             {
@@ -161,12 +161,12 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
             }
             Ok(if abo != line.abo {
                 Match::Substitute {
-                    rule: "COMPAT-RBC",
+                    rule: Rule::CompatRbc,
                     note: format!("group {given} red cells for a {recipient} recipient"),
                 }
             } else if rhd != line.rhd {
                 Match::Substitute {
-                    rule: "COMPAT-RHD",
+                    rule: Rule::CompatRhd,
                     note: format!("RhD-negative red cells for an RhD-positive recipient ({given})"),
                 }
             } else {
@@ -175,13 +175,13 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
         }
         Family::Plasma => {
             if !compat::plasma(line.abo, abo) {
-                return incompatible("COMPAT-PLASMA");
+                return incompatible(Rule::CompatPlasma);
             }
             Ok(if abo == line.abo {
                 Match::Exact
             } else {
                 Match::Substitute {
-                    rule: "COMPAT-PLASMA",
+                    rule: Rule::CompatPlasma,
                     note: format!(
                         "group {} plasma for a group {} recipient",
                         abo_str(abo),
@@ -190,12 +190,12 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
                 }
             })
         }
-        Family::Cryo if !compat::cryo(line.abo, abo) => incompatible("COMPAT-CRYO"),
+        Family::Cryo if !compat::cryo(line.abo, abo) => incompatible(Rule::CompatCryo),
         Family::Cryo => Ok(if abo == line.abo {
             Match::Exact
         } else {
             Match::Substitute {
-                rule: "COMPAT-CRYO",
+                rule: Rule::CompatCryo,
                 note: format!(
                     "group {} cryoprecipitate for a group {} recipient",
                     abo_str(abo),
@@ -207,10 +207,10 @@ pub fn group_match(line: &OrderLine, donor: (Abo, RhD)) -> Result<Match, String>
             Compatibility::Compatible => Match::Exact,
             Compatibility::AllowedWithWarning(note)
             | Compatibility::NeedsPhysicianApproval(note) => Match::Substitute {
-                rule: "COMPAT-PLT",
+                rule: Rule::CompatPlt,
                 note: format!("{given} platelets for a {recipient} recipient: {note}"),
             },
-            Compatibility::Incompatible => return incompatible("COMPAT-PLT"),
+            Compatibility::Incompatible => return incompatible(Rule::CompatPlt),
         }),
     }
 }
@@ -360,7 +360,7 @@ pub(crate) fn allocate_order(
     let order = find_order(state, order_id)?;
     if !order.is_pending() {
         return refuse(
-            "ORDER-STATE",
+            Rule::OrderState,
             format!(
                 "order {order_id} is {}; it is allocated only before it ships",
                 order.status().as_str()
@@ -368,19 +368,19 @@ pub(crate) fn allocate_order(
         );
     }
     if choices.is_empty() {
-        return refuse("DIST-INPUT", "an allocation needs at least one unit");
+        return refuse(Rule::DistInput, "an allocation needs at least one unit");
     }
     let mut units = Vec::new();
     for (i, choice) in choices.iter().enumerate() {
         if choices[..i].iter().any(|c| c.component == choice.component) {
             return refuse(
-                "DIST-INPUT",
+                Rule::DistInput,
                 format!("{} is chosen twice", choice.component),
             );
         }
         let line = order.lines.get(choice.line as usize).ok_or_else(|| {
             Refusal::new(
-                "DIST-INPUT",
+                Rule::DistInput,
                 format!("order {order_id} has no line {}", choice.line),
             )
         })?;
@@ -390,7 +390,7 @@ pub(crate) fn allocate_order(
             .count();
         if chosen_for_line > line.quantity as usize {
             return refuse(
-                "DIST-INPUT",
+                Rule::DistInput,
                 format!(
                     "line {} asks for {} units; more are chosen",
                     choice.line, line.quantity
@@ -400,15 +400,15 @@ pub(crate) fn allocate_order(
         let component = manufacturing::find_component(state, &choice.component)?;
         let (matched, _) = suitability(state, order, line, component, ctx.now).map_err(|why| {
             let rule = if why.contains("COMPAT-") {
-                "ALLOC-SUBST"
+                Rule::AllocSubst
             } else {
-                "ALLOC-FEFO"
+                Rule::AllocFefo
             };
             Refusal::new(rule, why)
         })?;
         if component.location.site().is_none() {
             return refuse(
-                "ALLOC-FEFO",
+                Rule::AllocFefo,
                 format!("{} is {}", component.id, component.location.describe()),
             );
         }

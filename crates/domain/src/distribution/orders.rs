@@ -27,7 +27,7 @@ use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::sites::{find_hospital, non_empty};
 use crate::kernel::Role;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::manufacturing::Family;
 use crate::state::State;
@@ -286,6 +286,75 @@ pub fn hospital_of<'a>(state: &'a State, actor: &str) -> Option<&'a str> {
     state.users.get(actor).and_then(|u| u.hospital.as_deref())
 }
 
+/// P11-ACCESS (binding): the hospital an account or API token of `role` is bound to. A
+/// hospital user (or hospital-user token) is bound to exactly one hospital on record, given by
+/// its ID; no other role is bound to one. `what` names the credential in the refusal ("a
+/// hospital user", "a hospital-user token"). The binding is an access rule (it decides what
+/// the credential may see and do), so its refusals are P11-ACCESS like the rest of account
+/// and token management, not DIST-EXISTS (which refuses an ID already used). Returns the
+/// trimmed hospital ID to record, or `None` for any other role.
+pub fn hospital_binding(
+    state: &State,
+    role: Role,
+    hospital: Option<&str>,
+    what: &str,
+) -> Result<Option<String>, Refusal> {
+    let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
+    match (role, hospital) {
+        (Role::HospitalUser, None) => refuse(
+            Rule::P11Access,
+            format!(
+                "{what} must be bound to one hospital; {}",
+                hospitals_to_choose(state)
+            ),
+        ),
+        (Role::HospitalUser, Some(id)) if state.hospitals.contains_key(id) => {
+            Ok(Some(id.to_owned()))
+        }
+        (Role::HospitalUser, Some(unknown)) => {
+            let by_name = state
+                .hospitals
+                .values()
+                .find(|h| h.name.eq_ignore_ascii_case(unknown));
+            let hint = match by_name {
+                Some(h) => format!(
+                    "{unknown:?} is the name of hospital {}: bind to its ID; {}",
+                    h.id,
+                    hospitals_to_choose(state)
+                ),
+                None => hospitals_to_choose(state),
+            };
+            refuse(
+                Rule::P11Access,
+                format!(
+                    "{what} is bound to a hospital by its ID, and no hospital on record has the ID {unknown:?}; {hint}"
+                ),
+            )
+        }
+        (other, Some(given)) => refuse(
+            Rule::P11Access,
+            format!(
+                "only {what} is bound to a hospital; the role {} takes none (hospital {given:?} given)",
+                other.as_str()
+            ),
+        ),
+        (_, None) => Ok(None),
+    }
+}
+
+/// The hospitals' IDs an admin may choose from, in words.
+fn hospitals_to_choose(state: &State) -> String {
+    if state.hospitals.is_empty() {
+        return "no hospital is on record yet: register the hospital first".to_owned();
+    }
+    let ids: Vec<String> = state
+        .hospitals
+        .values()
+        .map(|h| format!("{} ({})", h.id, h.name))
+        .collect();
+    format!("the hospitals on record are {}", ids.join(", "))
+}
+
 /// P11-ACCESS: a hospital user acts only for its own hospital; other roles for any.
 pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Result<(), Refusal> {
     if ctx.role != Role::HospitalUser {
@@ -294,11 +363,11 @@ pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Re
     match hospital_of(state, &ctx.actor) {
         Some(own) if own == hospital => Ok(()),
         Some(own) => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!("{} acts for hospital {own}, not for {hospital}", ctx.actor),
         ),
         None => refuse(
-            "P11-ACCESS",
+            Rule::P11Access,
             format!("{} is not bound to a hospital", ctx.actor),
         ),
     }
@@ -306,12 +375,12 @@ pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Re
 
 fn check_lines(lines: &[OrderLine]) -> Result<(), Refusal> {
     if lines.is_empty() {
-        return refuse("DIST-INPUT", "an order needs at least one line");
+        return refuse(Rule::DistInput, "an order needs at least one line");
     }
     for (i, line) in lines.iter().enumerate() {
         if line.quantity == 0 || line.quantity > MAX_LINE_QUANTITY {
             return refuse(
-                "DIST-INPUT",
+                Rule::DistInput,
                 format!(
                     "line {}: quantity {} is not between 1 and {MAX_LINE_QUANTITY}",
                     i + 1,
@@ -334,7 +403,7 @@ fn check_new_order(
     check_hospital(state, hospital, ctx)?;
     find_hospital(state, hospital)?;
     if state.orders.contains_key(order_id) || state.standing_orders.contains_key(order_id) {
-        return refuse("DIST-EXISTS", format!("order {order_id} already exists"));
+        return refuse(Rule::DistExists, format!("order {order_id} already exists"));
     }
     check_lines(lines)
 }
@@ -354,7 +423,7 @@ pub(crate) fn place_order(
         && needed < ctx.now
     {
         return refuse(
-            "DIST-INPUT",
+            Rule::DistInput,
             format!("the needed-by time {needed} has passed"),
         );
     }
@@ -500,7 +569,7 @@ pub(crate) fn cancel_order(
         check_hospital(state, &standing.hospital, ctx)?;
         if standing.cancelled.is_some() {
             return refuse(
-                "ORDER-STATE",
+                Rule::OrderState,
                 format!("standing order {order_id} is already cancelled"),
             );
         }
@@ -516,7 +585,7 @@ pub(crate) fn cancel_order(
     let status = order.status();
     if !order.is_pending() {
         return refuse(
-            "ORDER-STATE",
+            Rule::OrderState,
             format!(
                 "order {order_id} is {}; it can no longer be cancelled",
                 status.as_str()
@@ -535,5 +604,5 @@ pub(crate) fn find_order<'a>(state: &'a State, id: &str) -> Result<&'a Order, Re
     state
         .orders
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no order {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no order {id}")))
 }

@@ -26,7 +26,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::distribution::orders::{check_hospital, find_order};
 use crate::distribution::sites::{KeptAs, Location, TemperatureRange, non_empty, shipping_range};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::manufacturing::{self, Component, Status};
 use crate::release::release_blockers;
 use crate::state::State;
@@ -133,7 +133,7 @@ fn find_shipment<'a>(state: &'a State, id: &str) -> Result<&'a Shipment, Refusal
     state
         .shipments
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no shipment {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no shipment {id}")))
 }
 
 /// DIST-PICK: why a unit may not be picked now, in words, or none.
@@ -184,12 +184,12 @@ pub(crate) fn pick(
     let component = manufacturing::find_component(state, id)?;
     if !order.is_pending() {
         return refuse(
-            "DIST-PICK",
+            Rule::DistPick,
             format!("order {order_id} is {}", order.status().as_str()),
         );
     }
     if let Some(why) = pick_blocker(state, component, ctx.now) {
-        return refuse("DIST-PICK", why);
+        return refuse(Rule::DistPick, why);
     }
     let Some(unit) = order.units.iter().find(|u| u.allocated.component == id) else {
         let elsewhere = state
@@ -198,19 +198,19 @@ pub(crate) fn pick(
             .map(|o| format!("; it is allocated to order {o}"))
             .unwrap_or_else(|| "; it is allocated to no order".to_owned());
         return refuse(
-            "DIST-PICK",
+            Rule::DistPick,
             format!("{id} is not allocated to order {order_id}{elsewhere}"),
         );
     };
     if let Some(shipment) = &unit.shipment {
         return refuse(
-            "DIST-PICK",
+            Rule::DistPick,
             format!("{id} is already picked into shipment {shipment}"),
         );
     }
     let Some(site) = component.location.site() else {
         return refuse(
-            "DIST-PICK",
+            Rule::DistPick,
             format!(
                 "{id} is {}; pick it at one of our sites",
                 component.location.describe()
@@ -222,7 +222,7 @@ pub(crate) fn pick(
         Some(shipment) => {
             if shipment.order_id != order_id {
                 return refuse(
-                    "DIST-PICK",
+                    Rule::DistPick,
                     format!(
                         "shipment {shipment_id} is for order {}, not {order_id}",
                         shipment.order_id
@@ -231,13 +231,13 @@ pub(crate) fn pick(
             }
             if shipment.dispatch.is_some() {
                 return refuse(
-                    "DIST-PICK",
+                    Rule::DistPick,
                     format!("shipment {shipment_id} has already left"),
                 );
             }
             if shipment.site != site {
                 return refuse(
-                    "DIST-PICK",
+                    Rule::DistPick,
                     format!(
                         "{id} is at site {site}; shipment {shipment_id} is packed at site {}",
                         shipment.site
@@ -284,7 +284,7 @@ pub(crate) fn ship(
     non_empty("the courier", courier)?;
     if shipment.dispatch.is_some() {
         return refuse(
-            "DIST-SHIP",
+            Rule::DistShip,
             format!("shipment {shipment_id} has already left"),
         );
     }
@@ -297,7 +297,7 @@ pub(crate) fn ship(
         .collect();
     if !unpicked.is_empty() {
         return refuse(
-            "DIST-SHIP",
+            Rule::DistShip,
             format!(
                 "order {} has allocated units not scanned: {}",
                 order.id,
@@ -306,19 +306,19 @@ pub(crate) fn ship(
         );
     }
     if shipment.components.is_empty() {
-        return refuse("DIST-SHIP", format!("shipment {shipment_id} is empty"));
+        return refuse(Rule::DistShip, format!("shipment {shipment_id} is empty"));
     }
     let mut events = Vec::new();
     for id in &shipment.components {
         let component = manufacturing::find_component(state, id)?;
         if let Some(why) = pick_blocker(state, component, ctx.now) {
-            return refuse("DIST-SHIP", why);
+            return refuse(Rule::DistShip, why);
         }
         let kept = KeptAs::of(component);
         let needed = shipping_range(&state.config, kept);
         if !needed.holds(&temperature_range) {
             return refuse(
-                "DIST-SHIP",
+                Rule::DistShip,
                 format!(
                     "{id} must travel {} ({needed}); the box is {temperature_range}",
                     kept.as_str()
@@ -355,10 +355,10 @@ pub(crate) fn confirm_receipt(
 ) -> Result<Vec<Event>, Refusal> {
     let shipment = find_shipment(state, shipment_id)?;
     check_hospital(state, &shipment.hospital, ctx)
-        .map_err(|r| Refusal::new("DIST-RECEIPT", r.message))?;
+        .map_err(|r| Refusal::new(Rule::DistReceipt, r.message))?;
     if shipment.dispatch.is_none() {
         return refuse(
-            "DIST-RECEIPT",
+            Rule::DistReceipt,
             format!("shipment {shipment_id} has not been shipped yet"),
         );
     }
@@ -370,12 +370,12 @@ pub(crate) fn confirm_receipt(
             .map(|s| format!("; it belongs to shipment {} for {}", s.id, s.hospital))
             .unwrap_or_default();
         return refuse(
-            "DIST-RECEIPT",
+            Rule::DistReceipt,
             format!("{id} is not in shipment {shipment_id}{belongs}"),
         );
     }
     if shipment.is_received(id) {
-        return refuse("DIST-RECEIPT", format!("{id} was already received"));
+        return refuse(Rule::DistReceipt, format!("{id} was already received"));
     }
     Ok(vec![Event::Distribution(
         DistributionEvent::ReceiptConfirmed {
@@ -402,7 +402,7 @@ pub(crate) fn return_unit(
     let component = manufacturing::find_component(state, id)?;
     let Location::Hospital { hospital, shipment } = &component.location else {
         return refuse(
-            "DIST-RETURN",
+            Rule::DistReturn,
             format!(
                 "{id} is {}; only a unit at a hospital is returned",
                 component.location.describe()
@@ -411,7 +411,7 @@ pub(crate) fn return_unit(
     };
     if component.status != Status::Shipped {
         return refuse(
-            "DIST-RETURN",
+            Rule::DistReturn,
             format!("{id} is {}", component.status.as_str()),
         );
     }
@@ -493,7 +493,7 @@ pub(crate) fn review_return(
         .filter(|r| r.review.is_none() && component.status == Status::Returned);
     let Some(unit_return) = pending else {
         return refuse(
-            "DIST-RETURN",
+            Rule::DistReturn,
             format!("{id} has no return waiting for review"),
         );
     };
@@ -507,7 +507,7 @@ pub(crate) fn review_return(
         let failures = return_failures(state, component, unit_return, ctx.now);
         if !failures.is_empty() {
             return refuse(
-                "DIST-RETURN",
+                Rule::DistReturn,
                 format!(
                     "{id} does not meet the return criteria: {}",
                     failures.join("; ")

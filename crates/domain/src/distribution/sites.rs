@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::manufacturing::{self, Attr, Component, Family, Status};
 use crate::state::State;
 
@@ -364,7 +364,7 @@ pub fn shipping_range(config: &Config, kept: KeptAs) -> TemperatureRange {
 
 pub(crate) fn non_empty(what: &str, value: &str) -> Result<(), Refusal> {
     if value.trim().is_empty() {
-        return refuse("DIST-INPUT", format!("{what} is empty"));
+        return refuse(Rule::DistInput, format!("{what} is empty"));
     }
     Ok(())
 }
@@ -373,14 +373,14 @@ pub(crate) fn find_site<'a>(state: &'a State, id: &str) -> Result<&'a Site, Refu
     state
         .sites
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no site {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no site {id}")))
 }
 
 pub(crate) fn find_hospital<'a>(state: &'a State, id: &str) -> Result<&'a Hospital, Refusal> {
     state
         .hospitals
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no hospital {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no hospital {id}")))
 }
 
 pub(crate) fn register_site(
@@ -395,7 +395,7 @@ pub(crate) fn register_site(
     non_empty("the site name", name)?;
     if state.sites.contains_key(site_id) {
         return refuse(
-            "DIST-EXISTS",
+            Rule::DistExists,
             format!("site {site_id} is already registered"),
         );
     }
@@ -417,13 +417,13 @@ pub(crate) fn register_storage(state: &State, storage: Storage) -> Result<Vec<Ev
     find_site(state, &storage.site_id)?;
     if state.storages.contains_key(&storage.id) {
         return refuse(
-            "DIST-EXISTS",
+            Rule::DistExists,
             format!("storage {} is already registered", storage.id),
         );
     }
     if storage.min_c > storage.max_c || storage.min_c < Celsius::LOWEST {
         return refuse(
-            "DIST-INPUT",
+            Rule::DistInput,
             format!(
                 "storage {}: the range {} to {} °C is not a range",
                 storage.id, storage.min_c, storage.max_c
@@ -446,13 +446,13 @@ pub(crate) fn store_component(
     let storage = state
         .storages
         .get(storage_id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no storage {storage_id}")))?;
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no storage {storage_id}")))?;
     if !matches!(
         component.status,
         Status::Quarantined | Status::Available | Status::Returned
     ) {
         return refuse(
-            "DIST-STORAGE",
+            Rule::DistStorage,
             format!(
                 "{id} is {}; only units in stock are put away",
                 component.status.as_str()
@@ -462,7 +462,7 @@ pub(crate) fn store_component(
     match &component.location {
         Location::Site { site, .. } if *site != storage.site_id => {
             return refuse(
-                "DIST-TRANSFER",
+                Rule::DistTransfer,
                 format!(
                     "{id} is at site {site}, but storage {storage_id} is at site {}: transfer it first",
                     storage.site_id
@@ -472,7 +472,7 @@ pub(crate) fn store_component(
         Location::Site { .. } | Location::Unplaced => {}
         other => {
             return refuse(
-                "DIST-TRANSFER",
+                Rule::DistTransfer,
                 format!(
                     "{id} is {}; receive it before putting it away",
                     other.describe()
@@ -503,7 +503,7 @@ pub fn storage_suits(
     let needed = storage_range(config, kept);
     if kept == KeptAs::Agitated && storage.kind != StorageKind::PlateletAgitator {
         return refuse(
-            "DIST-STORAGE",
+            Rule::DistStorage,
             format!(
                 "{} is platelets and needs continuous agitation; storage {} is not a platelet agitator",
                 component.id, storage.id
@@ -512,7 +512,7 @@ pub fn storage_suits(
     }
     if !needed.holds(&storage.range()) {
         return refuse(
-            "DIST-STORAGE",
+            Rule::DistStorage,
             format!(
                 "{} must be kept {} ({}); storage {} holds {}",
                 component.id,
@@ -538,7 +538,7 @@ pub(crate) fn dispatch_transfer(
     non_empty("the transfer ID", transfer_id)?;
     if state.transfers.contains_key(transfer_id) {
         return refuse(
-            "DIST-EXISTS",
+            Rule::DistExists,
             format!("transfer {transfer_id} already exists"),
         );
     }
@@ -546,16 +546,16 @@ pub(crate) fn dispatch_transfer(
     find_site(state, to)?;
     if from == to {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!("a transfer from {from} to itself moves nothing"),
         );
     }
     if ids.is_empty() {
-        return refuse("DIST-INPUT", "a transfer needs at least one unit");
+        return refuse(Rule::DistInput, "a transfer needs at least one unit");
     }
     for (i, id) in ids.iter().enumerate() {
         if ids[..i].contains(id) {
-            return refuse("DIST-INPUT", format!("{id} is scanned twice"));
+            return refuse(Rule::DistInput, format!("{id} is scanned twice"));
         }
         transferable(state, id, from, ctx.now)?;
     }
@@ -578,7 +578,7 @@ fn transferable(state: &State, id: &str, from: &str, now: OffsetDateTime) -> Res
     let component = manufacturing::find_component(state, id)?;
     if !component.status.is_workable() {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} is {}; it does not move between sites",
                 component.status.as_str()
@@ -587,13 +587,13 @@ fn transferable(state: &State, id: &str, from: &str, now: OffsetDateTime) -> Res
     }
     if component.expires_at <= now {
         return refuse(
-            "REL-EXPIRE",
+            Rule::RelExpire,
             format!("{id} expired at {}", component.expires_at),
         );
     }
     if component.location.site() != Some(from) {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} is {}, not at site {from}",
                 component.location.describe()
@@ -602,7 +602,7 @@ fn transferable(state: &State, id: &str, from: &str, now: OffsetDateTime) -> Res
     }
     if let Some(order) = state.allocations.get(id) {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!("{id} is allocated to order {order}; it stays where it is picked"),
         );
     }
@@ -619,11 +619,11 @@ pub(crate) fn receive_transfer(
     let transfer = state
         .transfers
         .get(transfer_id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no transfer {transfer_id}")))?;
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no transfer {transfer_id}")))?;
     let component = manufacturing::find_component(state, id)?;
     if !transfer.components.iter().any(|c| c == id) {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} is not in transfer {transfer_id} ({} to {}); it is {}",
                 transfer.from,
@@ -634,7 +634,7 @@ pub(crate) fn receive_transfer(
     }
     if transfer.received.iter().any(|c| c == id) {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} was already received at site {} ({})",
                 transfer.to,
@@ -645,7 +645,7 @@ pub(crate) fn receive_transfer(
     let in_this_transfer = matches!(&component.location, Location::InTransit { transfer, .. } if transfer == transfer_id);
     if !in_this_transfer {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} is {} ({}); it cannot be received",
                 component.location.describe(),
@@ -677,13 +677,13 @@ pub(crate) fn register_hospital(
     non_empty("the hospital address", address)?;
     if state.hospitals.contains_key(hospital_id) {
         return refuse(
-            "DIST-EXISTS",
+            Rule::DistExists,
             format!("hospital {hospital_id} is already registered"),
         );
     }
     if let Some(c) = contacts.iter().find(|c| c.name.trim().is_empty()) {
         return refuse(
-            "DIST-INPUT",
+            Rule::DistInput,
             format!("a contact of {hospital_id} has no name ({:?})", c.email),
         );
     }
@@ -724,7 +724,7 @@ pub(crate) fn check_at_a_site(state: &State, ids: &[String]) -> Result<(), Refus
             )
         {
             return refuse(
-                "DIST-TRANSFER",
+                Rule::DistTransfer,
                 format!(
                     "{id} is {}; it is processed only at one of our sites",
                     c.location.describe()

@@ -14,7 +14,7 @@ use crate::command::Event;
 use crate::config::Config;
 use crate::donor_centre::donor::{self};
 use crate::donor_centre::eligibility::{self, Procedure};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::lab::MarkerStatus;
 use crate::state::State;
@@ -94,11 +94,11 @@ pub fn next_din(state: &State, year: u8) -> Option<Din> {
 /// was never used.
 pub(crate) fn check_new_din(state: &State, din: &str) -> Result<Din, Refusal> {
     let parsed = Din::parse(din)
-        .map_err(|e| Refusal::new("COLL-DIN", format!("{din:?} is not a valid DIN: {e}")))?;
+        .map_err(|e| Refusal::new(Rule::CollDin, format!("{din:?} is not a valid DIN: {e}")))?;
     if !state.config.collects_under(parsed.facility()) {
         let ours: Vec<&str> = state.config.facilities().collect();
         return refuse(
-            "COLL-DIN",
+            Rule::CollDin,
             format!(
                 "DIN {din} belongs to facility {}, not to this establishment ({})",
                 parsed.facility(),
@@ -108,7 +108,7 @@ pub(crate) fn check_new_din(state: &State, din: &str) -> Result<Din, Refusal> {
     }
     if state.donations.contains_key(din) || din_has_components(state, din) {
         return refuse(
-            "COLL-DIN",
+            Rule::CollDin,
             format!("DIN {din} is already used; take a new DIN label set"),
         );
     }
@@ -161,20 +161,20 @@ pub(crate) fn collect(
         collection_state,
     } = command
     else {
-        return refuse("INTERNAL", "not a collection");
+        return refuse(Rule::Internal, "not a collection");
     };
     let donor = donor::find(state, donor_id)?;
     let today = ctx.now.date();
     eligibility::check_not_deferred(state, donor_id, today)?;
     let Some(screening) = state.screenings.get(screening_id) else {
         return refuse(
-            "COLL-SCREENED",
+            Rule::CollScreened,
             format!("no screening {screening_id}; screen the donor first"),
         );
     };
     if screening.donor_id != *donor_id || screening.at.date() != today || !screening.accepted {
         return refuse(
-            "COLL-SCREENED",
+            Rule::CollScreened,
             format!(
                 "screening {screening_id} is not today's accepted screening of donor {donor_id}"
             ),
@@ -182,7 +182,7 @@ pub(crate) fn collect(
     }
     if state.index.screening_used(screening_id) {
         return refuse(
-            "COLL-SCREENED",
+            Rule::CollScreened,
             format!("screening {screening_id} was already used for a collection"),
         );
     }
@@ -191,7 +191,7 @@ pub(crate) fn collect(
     check_new_din(state, din)?;
     if started_at > ended_at || *ended_at > ctx.now {
         return refuse(
-            "COLL-TIMES",
+            Rule::CollTimes,
             "the collection must end after it starts and not in the future",
         );
     }
@@ -200,13 +200,13 @@ pub(crate) fn collect(
         || container.catalogue_number.trim().is_empty()
     {
         return refuse(
-            "COLL-RECORD",
+            Rule::CollRecord,
             "phlebotomist, container catalogue number and lot are required (606.160(b))",
         );
     }
     if collection_state.len() != 2 || !collection_state.chars().all(|c| c.is_ascii_uppercase()) {
         return refuse(
-            "COLL-RECORD",
+            Rule::CollRecord,
             format!("{collection_state:?} is not a two-letter state code"),
         );
     }

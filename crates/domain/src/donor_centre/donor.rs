@@ -7,7 +7,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::Context;
 use crate::command::Event;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::state::State;
 
@@ -116,13 +116,13 @@ pub(crate) fn register(
 ) -> Result<Vec<Event>, Refusal> {
     if normalized(&identity.family_name).is_empty() || normalized(&identity.given_name).is_empty() {
         return refuse(
-            "DONOR-IDENTITY",
+            Rule::DonorIdentity,
             "family name and given name are both required",
         );
     }
     if identity.date_of_birth > ctx.now.date() {
         return refuse(
-            "DONOR-IDENTITY",
+            Rule::DonorIdentity,
             format!("date of birth {} is in the future", identity.date_of_birth),
         );
     }
@@ -144,7 +144,7 @@ pub(crate) fn register(
                     " (currently deferred)"
                 };
                 return refuse(
-                    "DONOR-DUPLICATE",
+                    Rule::DonorDuplicate,
                     format!(
                         "this donor is already registered as {}{deferred}: {} {}, born {}; use the existing record",
                         donor.id,
@@ -188,5 +188,5 @@ pub(crate) fn find<'a>(state: &'a State, donor_id: &str) -> Result<&'a Donor, Re
     state
         .donors
         .get(donor_id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no donor {donor_id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no donor {donor_id}")))
 }

@@ -11,7 +11,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
 use crate::donor_centre::donor::{self, Donor, Sex};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -116,7 +116,7 @@ pub(crate) fn check_not_deferred(state: &State, donor_id: &str, day: Date) -> Re
         _ => "indefinitely (QA may requalify)".to_owned(),
     };
     refuse(
-        "ELIG-DEFERRED",
+        Rule::EligDeferred,
         format!(
             "donor {donor_id} is deferred {until}: {}; do not collect",
             first.description
@@ -181,9 +181,9 @@ pub struct Screening {
     pub accepted: bool,
 }
 
-fn finding(rule: &str, message: String) -> Finding {
+fn finding(rule: Rule, message: String) -> Finding {
     Finding {
-        rule: rule.to_owned(),
+        rule: rule.as_str().to_owned(),
         message,
     }
 }
@@ -198,18 +198,18 @@ fn check_input(input: &ScreeningInput) -> Result<(), Refusal> {
     ];
     if numbers.iter().flatten().any(|n| !n.is_finite() || *n < 0.0) {
         return refuse(
-            "SCREEN-INPUT",
+            Rule::ScreenInput,
             "a measurement is not a number; measure again",
         );
     }
     if input.hemoglobin_g_dl.is_none() && input.hematocrit_pct.is_none() {
-        return refuse("SCREEN-INPUT", "hemoglobin or hematocrit is required");
+        return refuse(Rule::ScreenInput, "hemoglobin or hematocrit is required");
     }
     Ok(())
 }
 
-fn approved(input: &ScreeningInput, rule: &str) -> bool {
-    input.physician_approvals.iter().any(|r| r == rule)
+fn approved(input: &ScreeningInput, rule: Rule) -> bool {
+    input.physician_approvals.iter().any(|r| r == rule.as_str())
 }
 
 /// ELIG-AGE.
@@ -222,7 +222,7 @@ fn check_age(config: &Config, donor: &Donor, today: Date, out: &mut Vec<Finding>
     };
     if age < i32::from(minimum) {
         out.push(finding(
-            "ELIG-AGE",
+            Rule::EligAge,
             format!("age {age} is below the minimum of {minimum}"),
         ));
     }
@@ -230,7 +230,7 @@ fn check_age(config: &Config, donor: &Donor, today: Date, out: &mut Vec<Finding>
         && age > i32::from(maximum)
     {
         out.push(finding(
-            "ELIG-AGE",
+            Rule::EligAge,
             format!("age {age} is above the maximum of {maximum}"),
         ));
     }
@@ -246,7 +246,7 @@ fn check_vitals(
     let rules = &config.screening;
     if input.temperature_c > rules.max_temperature_c {
         out.push(finding(
-            "ELIG-TEMP",
+            Rule::EligTemp,
             format!(
                 "temperature {} C is above {} C",
                 input.temperature_c, rules.max_temperature_c
@@ -257,24 +257,24 @@ fn check_vitals(
     let (d_low, d_high) = rules.diastolic;
     let bp_out =
         !(s_low..=s_high).contains(&input.systolic) || !(d_low..=d_high).contains(&input.diastolic);
-    if bp_out && !approved(input, "ELIG-BP") {
+    if bp_out && !approved(input, Rule::EligBp) {
         out.push(finding(
-            "ELIG-BP",
+            Rule::EligBp,
             format!("blood pressure {}/{} is outside {s_low}-{s_high}/{d_low}-{d_high} mmHg and no physician qualified the donor", input.systolic, input.diastolic),
         ));
     }
     let (p_low, p_high) = rules.pulse;
     let athlete_ok = input.healthy_athlete && input.pulse < p_low;
     let pulse_out = !(p_low..=p_high).contains(&input.pulse) || !input.pulse_regular;
-    if pulse_out && !athlete_ok && !approved(input, "ELIG-PULSE") {
+    if pulse_out && !athlete_ok && !approved(input, Rule::EligPulse) {
         out.push(finding(
-            "ELIG-PULSE",
+            Rule::EligPulse,
             format!("pulse {} ({}) is outside {p_low}-{p_high} or irregular and no physician qualified the donor", input.pulse, if input.pulse_regular { "regular" } else { "irregular" }),
         ));
     }
     if procedure == Procedure::WholeBlood && input.weight_kg < rules.whole_blood_min_weight_kg {
         out.push(finding(
-            "ELIG-WEIGHT",
+            Rule::EligWeight,
             format!(
                 "weight {} kg is below {} kg (110 lb)",
                 input.weight_kg, rules.whole_blood_min_weight_kg
@@ -290,7 +290,7 @@ fn check_hemoglobin(config: &Config, sex: Sex, input: &ScreeningInput, out: &mut
     let hct = input.hematocrit_pct;
     if hb.is_some_and(|v| v > rules.max_hb) || hct.is_some_and(|v| v > rules.max_hct) {
         out.push(finding(
-            "ELIG-HB-HIGH",
+            Rule::EligHbHigh,
             format!(
                 "hemoglobin/hematocrit above {} g/dL / {} %",
                 rules.max_hb, rules.max_hct
@@ -299,8 +299,8 @@ fn check_hemoglobin(config: &Config, sex: Sex, input: &ScreeningInput, out: &mut
         return;
     }
     let (rule, min_hb, min_hct) = match sex {
-        Sex::Female => ("ELIG-HB-F", rules.female_min_hb, rules.female_min_hct),
-        Sex::Male => ("ELIG-HB-M", rules.male_min_hb, rules.male_min_hct),
+        Sex::Female => (Rule::EligHbF, rules.female_min_hb, rules.female_min_hct),
+        Sex::Male => (Rule::EligHbM, rules.male_min_hb, rules.male_min_hct),
     };
     let meets = |min_hb: f64, min_hct: f64| {
         hb.is_some_and(|v| v >= min_hb) || hct.is_some_and(|v| v >= min_hct)
@@ -309,7 +309,7 @@ fn check_hemoglobin(config: &Config, sex: Sex, input: &ScreeningInput, out: &mut
         return;
     }
     let physician_band = sex == Sex::Female
-        && approved(input, "ELIG-HB-F")
+        && approved(input, Rule::EligHbF)
         && meets(
             rules.female_physician_min_hb,
             rules.female_physician_min_hct,
@@ -342,7 +342,7 @@ fn check_procedure(
             };
             if !red_ok {
                 out.push(finding(
-                    "ELIG-2RBC",
+                    Rule::Elig2Rbc,
                     format!(
                         "double red cells need hematocrit >= {} % (hemoglobin >= {} g/dL)",
                         rules.double_red_min_hct, rules.double_red_min_hb
@@ -361,7 +361,7 @@ fn check_procedure(
             };
             if input.weight_kg < min_weight || input.height_cm.is_none_or(|h| h < min_height) {
                 out.push(finding(
-                    "ELIG-2RBC",
+                    Rule::Elig2Rbc,
                     format!("double red cells need at least {min_weight} kg and {min_height} cm"),
                 ));
             }
@@ -372,7 +372,7 @@ fn check_procedure(
                 .is_none_or(|c| c < rules.platelet_min_count)
             {
                 out.push(finding(
-                    "ELIG-PLT",
+                    Rule::EligPlt,
                     format!(
                         "platelet count {:?} is below {} x10^3/uL",
                         input.platelet_count, rules.platelet_min_count
@@ -384,7 +384,7 @@ fn check_procedure(
                 .is_some_and(|d| d < rules.aspirin_free_days)
             {
                 out.push(finding(
-                    "ELIG-PLT",
+                    Rule::EligPlt,
                     format!("aspirin within {} days", rules.aspirin_free_days),
                 ));
             }
@@ -393,7 +393,7 @@ fn check_procedure(
                 .is_some_and(|d| d < rules.clopidogrel_free_days)
             {
                 out.push(finding(
-                    "ELIG-PLT",
+                    Rule::EligPlt,
                     format!("clopidogrel within {} days", rules.clopidogrel_free_days),
                 ));
             }
@@ -450,13 +450,13 @@ pub(crate) fn deferral(
 ) -> Result<Deferral, Refusal> {
     let Some(entry) = config.deferral_reasons.get(reason) else {
         return refuse(
-            "DEF-REASONS",
+            Rule::DefReasons,
             format!("{reason:?} is not a configured deferral reason"),
         );
     };
     if starts > ctx.now.date() {
         return refuse(
-            "DEF-REASONS",
+            Rule::DefReasons,
             format!(
                 "a deferral starts on the day of the event or the decision, not later ({starts})"
             ),
@@ -468,7 +468,7 @@ pub(crate) fn deferral(
                 .checked_add(Duration::days(i64::from(entry.days.unwrap_or(1))))
                 .ok_or_else(|| {
                     Refusal::new(
-                        "DEF-REASONS",
+                        Rule::DefReasons,
                         format!("{starts} is not a usable start date"),
                     )
                 })?,
@@ -533,7 +533,7 @@ pub(crate) fn record_screening(
             ctx,
         )?;
         if d.is_current(today) {
-            questionnaire_findings.push(finding("DEF-REASONS", d.description.clone()));
+            questionnaire_findings.push(finding(Rule::DefReasons, d.description.clone()));
             deferrals.push(d);
         }
     }
@@ -595,19 +595,19 @@ pub(crate) fn requalify(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let Some(deferral) = state.deferrals.get(deferral_id) else {
-        return refuse("NOT-FOUND", format!("no deferral {deferral_id}"));
+        return refuse(Rule::NotFound, format!("no deferral {deferral_id}"));
     };
     if reason.trim().is_empty() {
-        return refuse("DEF-KINDS", "requalification needs a reason");
+        return refuse(Rule::DefKinds, "requalification needs a reason");
     }
     match deferral.kind {
-        DeferralKind::Permanent => refuse("DEF-KINDS", "a permanent deferral cannot be lifted"),
+        DeferralKind::Permanent => refuse(Rule::DefKinds, "a permanent deferral cannot be lifted"),
         DeferralKind::Temporary => refuse(
-            "DEF-KINDS",
+            Rule::DefKinds,
             "a temporary deferral ends by itself on its end date",
         ),
         DeferralKind::Indefinite if deferral.requalified.is_some() => {
-            refuse("DEF-KINDS", "this deferral was already lifted")
+            refuse(Rule::DefKinds, "this deferral was already lifted")
         }
         DeferralKind::Indefinite => Ok(vec![Event::DonorCentre(
             DonorCentreEvent::DonorRequalified {
@@ -639,7 +639,7 @@ pub fn check_intervals(
         .filter_map(|din| state.donations.get(din))
         .map(|d| (d.procedure, d.ended_at.date(), d.red_cell_loss_ml))
         .collect();
-    let too_soon = |rule: &'static str, last: Date, days: u32, what: &str| -> Result<(), Refusal> {
+    let too_soon = |rule: Rule, last: Date, days: u32, what: &str| -> Result<(), Refusal> {
         if days_between(last, today) < i64::from(days) {
             let next = last + Duration::days(i64::from(days));
             return refuse(
@@ -664,19 +664,19 @@ pub fn check_intervals(
         if procedure.collects_red_cells() {
             match previous {
                 Procedure::WholeBlood => too_soon(
-                    "INT-WB",
+                    Rule::IntWb,
                     *date,
                     rules.after_whole_blood_days,
                     "whole blood donated",
                 )?,
                 Procedure::DoubleRedCells => too_soon(
-                    "INT-2RBC",
+                    Rule::Int2Rbc,
                     *date,
                     rules.after_double_red_days,
                     "double red cells donated",
                 )?,
                 _ if *loss > rules.red_cell_loss_limit_ml => too_soon(
-                    "INT-RBC-LOSS",
+                    Rule::IntRbcLoss,
                     *date,
                     rules.after_red_cell_loss_days,
                     "red cells lost in apheresis",
@@ -685,9 +685,9 @@ pub fn check_intervals(
             }
         } else {
             let rule = if procedure == Procedure::Plateletpheresis {
-                "INT-PLT"
+                Rule::IntPlt
             } else {
-                "INT-PLASMA"
+                Rule::IntPlasma
             };
             too_soon(rule, *date, rules.apheresis_after_any_days, "a donation")?;
         }
@@ -697,7 +697,7 @@ pub fn check_intervals(
         );
         if procedure == Procedure::Plasmapheresis && plasma {
             too_soon(
-                "INT-PLASMA",
+                Rule::IntPlasma,
                 *date,
                 rules.plasma_infrequent_days,
                 "plasma donated",
@@ -705,7 +705,7 @@ pub fn check_intervals(
         }
         if procedure == Procedure::SourcePlasma && plasma {
             too_soon(
-                "INT-PLASMA",
+                Rule::IntPlasma,
                 *date,
                 rules.plasma_frequent_min_days,
                 "plasma donated",
@@ -716,7 +716,7 @@ pub fn check_intervals(
         let week = count_within(&[Procedure::Plateletpheresis], 7);
         if week >= rules.platelet_max_per_7_days as usize {
             return refuse(
-                "INT-PLT",
+                Rule::IntPlt,
                 format!(
                     "{week} plateletpheresis donations in the last 7 days (limit {})",
                     rules.platelet_max_per_7_days
@@ -726,7 +726,7 @@ pub fn check_intervals(
         let year = count_within(&[Procedure::Plateletpheresis], 365);
         if year >= rules.platelet_max_per_12_months as usize {
             return refuse(
-                "INT-PLT",
+                Rule::IntPlt,
                 format!(
                     "{year} plateletpheresis donations in the last 12 months (limit {})",
                     rules.platelet_max_per_12_months
@@ -738,7 +738,7 @@ pub fn check_intervals(
         let week = count_within(&[Procedure::Plasmapheresis, Procedure::SourcePlasma], 7);
         if week >= rules.plasma_frequent_max_per_7_days as usize {
             return refuse(
-                "INT-PLASMA",
+                Rule::IntPlasma,
                 format!(
                     "{week} plasma donations in the last 7 days (limit {})",
                     rules.plasma_frequent_max_per_7_days

@@ -5,17 +5,19 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// A refused command: `rule` is the rule ID of the rule book (`ELIG-HB-F`, `P11-ACCESS`, ...)
-/// or one of the local IDs listed in the crate docs; `message` says what is wrong and, where
-/// there is one, what to do next.
+pub use super::rule::Rule;
+
+/// A refused command: `rule` is the rule that refused (a [`Rule`]: a rule-book ID such as
+/// `ELIG-HB-F` or `P11-ACCESS`, or a local one), serialised as its ID string; `message` says
+/// what is wrong and, where there is one, what to do next.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Refusal {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub message: String,
 }
 
 impl Refusal {
-    pub fn new(rule: &'static str, message: impl Into<String>) -> Refusal {
+    pub fn new(rule: Rule, message: impl Into<String>) -> Refusal {
         Refusal {
             rule,
             message: message.into(),
@@ -32,6 +34,6 @@ impl fmt::Display for Refusal {
 impl std::error::Error for Refusal {}
 
 /// Shorthand for a refusal in `Err`.
-pub(crate) fn refuse<T>(rule: &'static str, message: impl Into<String>) -> Result<T, Refusal> {
+pub(crate) fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal::new(rule, message))
 }

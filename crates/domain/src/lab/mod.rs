@@ -9,4 +9,4 @@ pub use command::{Command, Event};
 pub mod testing;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
-pub(crate) use testing::{Frequency, MarkerStatus, Typing, donation_typing, find_donation};
+pub(crate) use testing::{MarkerStatus, Typing, donation_typing, find_donation};

@@ -2,8 +2,8 @@
 //! answer to a collection, which the top level asks for after the donor centre records one.
 
 use crate::config::Config;
-use crate::donor_centre::Procedure;
 use crate::donor_centre::Donor;
+use crate::donor_centre::Procedure;
 use crate::lab::testing::Frequency;
 use crate::state::State;
 use crate::{DonorCentreEvent, Event, LabEvent};

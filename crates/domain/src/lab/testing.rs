@@ -12,7 +12,7 @@ use crate::command::{Event, TestResultInput};
 use crate::donor_centre::Donation;
 use crate::donor_centre::Procedure;
 use crate::donor_centre::{self, DeferralIds};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 pub use crate::kernel::{Abo, RhD};
 use crate::manufacturing::Status;
 use crate::release::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
@@ -130,15 +130,15 @@ pub fn next_status(
             supplemental: Some(reading),
         }),
         (_, _, Stage::Supplemental) => refuse(
-            "TEST-SUPPL",
+            Rule::TestSuppl,
             "a supplemental test is recorded once, after a repeat-reactive or reactive screening result",
         ),
         (_, Negative, _) => refuse(
-            "TEST-RR",
+            Rule::TestRr,
             "this marker is already resulted negative; a new sample needs a new donation record",
         ),
         (_, RepeatReactive { .. } | Reactive { .. }, _) => refuse(
-            "TEST-RR",
+            Rule::TestRr,
             "this marker is already reactive; only a supplemental result can follow",
         ),
         (Method::Serology, Pending, Stage::Initial) => Ok(if reactive {
@@ -156,10 +156,10 @@ pub fn next_status(
             })
         }
         (Method::Serology, Pending, _) => {
-            refuse("TEST-RR", "record the initial screening result first")
+            refuse(Rule::TestRr, "record the initial screening result first")
         }
         (Method::Serology, _, _) => refuse(
-            "TEST-RR",
+            Rule::TestRr,
             "an initial reactive is retested on the same sample in duplicate: record two repeat results",
         ),
         (Method::Nat, Pending, Stage::Initial | Stage::Individual) => Ok(if reactive {
@@ -176,11 +176,11 @@ pub fn next_status(
             Negative
         }),
         (Method::Nat, MinipoolReactive, _) => refuse(
-            "TEST-NAT",
+            Rule::TestNat,
             "a reactive minipool is resolved by an individual-donation NAT",
         ),
         (Method::Nat, _, _) => refuse(
-            "TEST-NAT",
+            Rule::TestNat,
             "a NAT result is not repeated in duplicate; record an initial, minipool or individual NAT",
         ),
     }
@@ -190,7 +190,7 @@ pub(crate) fn find_donation<'a>(state: &'a State, din: &str) -> Result<&'a Donat
     state
         .donations
         .get(din)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no donation {din}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no donation {din}")))
 }
 
 fn spec<'a>(state: &'a State, test: &str) -> Result<&'a TestSpec, Refusal> {
@@ -199,7 +199,12 @@ fn spec<'a>(state: &'a State, test: &str) -> Result<&'a TestSpec, Refusal> {
         .tests
         .iter()
         .find(|t| t.code == test)
-        .ok_or_else(|| Refusal::new("TEST-PANEL", format!("{test:?} is not a configured test")))
+        .ok_or_else(|| {
+            Refusal::new(
+                Rule::TestPanel,
+                format!("{test:?} is not a configured test"),
+            )
+        })
 }
 
 /// DEF-NOTIFY and 630.30(b): what an unsuitable result does: the donation is unsuitable, every
@@ -252,7 +257,7 @@ fn defer_for_result(
         donor_id,
         deferral_reason,
         today,
-        "DEF-NOTIFY",
+        Rule::DefNotify.as_str(),
         reason,
         ctx,
     )?;
@@ -307,7 +312,7 @@ pub(crate) fn record_result(
     let spec = spec(state, &input.test)?;
     let Some(current) = donation.tests.get(&input.test) else {
         return refuse(
-            "TEST-PANEL",
+            Rule::TestPanel,
             format!("{} was not ordered for donation {}", spec.name, input.din),
         );
     };
@@ -354,7 +359,7 @@ pub(crate) fn record_batch(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     if results.is_empty() {
-        return refuse("TEST-PANEL", "the batch holds no results");
+        return refuse(Rule::TestPanel, "the batch holds no results");
     }
     // Decided on a copy of the few records the batch touches, not of the whole state.
     let dins: Vec<&str> = results.iter().map(|r| r.din.as_str()).collect();
@@ -538,13 +543,13 @@ pub(crate) fn resolve_blood_group(
     let donation = find_donation(state, din)?;
     if donation_typing(state, donation) != Typing::Discrepant {
         return refuse(
-            "TEST-ABO-TWICE",
+            Rule::TestAboTwice,
             "only a discrepant ABO/RhD is resolved; this donation has no discrepancy",
         );
     }
     if reason.trim().is_empty() {
         return refuse(
-            "TEST-ABO-TWICE",
+            Rule::TestAboTwice,
             "a resolution needs the investigation's finding as its reason",
         );
     }
@@ -606,7 +611,7 @@ pub(crate) fn record_antibody_screen(
     let donation = find_donation(state, din)?;
     if donation.antibody_screen.is_some() {
         return refuse(
-            "TEST-ABSCREEN",
+            Rule::TestAbscreen,
             "the antibody screen of this donation is already recorded",
         );
     }

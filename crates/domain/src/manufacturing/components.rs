@@ -11,7 +11,7 @@ use crate::command::Event;
 use crate::config::{ComponentType, Config};
 use crate::distribution::{Location, production_location};
 use crate::donor_centre::{self, VolumeStatus};
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::lab::find_donation;
 use crate::state::State;
 
@@ -164,7 +164,7 @@ pub(crate) fn find<'a>(state: &'a State, id: &str) -> Result<&'a Component, Refu
     state
         .components
         .get(id)
-        .ok_or_else(|| Refusal::new("NOT-FOUND", format!("no component {id}")))
+        .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no component {id}")))
 }
 
 fn hours(h: u32) -> Duration {
@@ -174,7 +174,7 @@ fn hours(h: u32) -> Duration {
 fn catalogue_entry<'a>(config: &'a Config, code: &str) -> Result<&'a ComponentType, Refusal> {
     config.catalogue.get(code).ok_or_else(|| {
         Refusal::new(
-            "COMP-SHELF",
+            Rule::CompShelf,
             format!("product {code} is not in the catalogue"),
         )
     })
@@ -233,22 +233,22 @@ pub(crate) fn produce(
     let config = &state.config;
     if donation.produced {
         return refuse(
-            "COMP-PROD",
+            Rule::CompProd,
             format!("components of {din} were already produced"),
         );
     }
     if let Some(reason) = &donation.unsuitable {
         return refuse(
-            "REL-UNSAFE",
+            Rule::RelUnsafe,
             format!("donation {din} is unsuitable ({reason}); discard it, make nothing from it"),
         );
     }
     let Some(recipe) = config.recipes.get(recipe_name) else {
-        return refuse("COMP-PROD", format!("no recipe {recipe_name:?}"));
+        return refuse(Rule::CompProd, format!("no recipe {recipe_name:?}"));
     };
     if !recipe.procedures.contains(&donation.procedure) {
         return refuse(
-            "COMP-PROD",
+            Rule::CompProd,
             format!(
                 "recipe {recipe_name} does not apply to a {} collection",
                 donation.procedure.as_str()
@@ -257,7 +257,7 @@ pub(crate) fn produce(
     }
     if donation.volume_status == VolumeStatus::Unusable {
         return refuse(
-            "COMP-WEIGHT",
+            Rule::CompWeight,
             format!(
                 "{} mL is outside the container's range; discard the collection",
                 donation.volume_ml
@@ -273,7 +273,7 @@ pub(crate) fn produce(
             && elapsed > hours(limit)
         {
             return refuse(
-                "COMP-PROC",
+                Rule::CompProc,
                 format!(
                     "{} must be made within {limit} h of collection; {} h have passed",
                     kind.name,
@@ -352,7 +352,7 @@ fn check_workable(
 ) -> Result<(), Refusal> {
     if let Some(hold) = crate::release::open_holds_covering(state, component).next() {
         return refuse(
-            "REL-GATE",
+            Rule::RelGate,
             format!(
                 "{} is under hold {} ({}); release the hold first",
                 component.id, hold.id, hold.reason
@@ -366,13 +366,13 @@ fn check_workable(
 fn check_usable(component: &Component, now: OffsetDateTime) -> Result<(), Refusal> {
     if component.status == Status::Unsafe {
         return refuse(
-            "REL-UNSAFE",
+            Rule::RelUnsafe,
             format!("{} is unsafe and may not be processed", component.id),
         );
     }
     if !component.status.is_workable() {
         return refuse(
-            "MOD-ALLOWED",
+            Rule::ModAllowed,
             format!(
                 "{} is {}; only quarantined or available units are processed",
                 component.id,
@@ -382,7 +382,7 @@ fn check_usable(component: &Component, now: OffsetDateTime) -> Result<(), Refusa
     }
     if component.expires_at <= now {
         return refuse(
-            "REL-EXPIRE",
+            Rule::RelExpire,
             format!("{} expired at {}", component.id, component.expires_at),
         );
     }
@@ -453,7 +453,7 @@ pub(crate) fn modify(
     check_workable(state, component, ctx.now)?;
     if modification == Attr::Pooled {
         return refuse(
-            "MOD-POOL",
+            Rule::ModPool,
             "pooling takes several units; use the pool command",
         );
     }
@@ -464,7 +464,7 @@ pub(crate) fn modify(
         .is_some_and(|a| a.contains(&modification));
     if !allowed {
         return refuse(
-            "MOD-ALLOWED",
+            Rule::ModAllowed,
             format!(
                 "{} is not a modification of {:?}",
                 modification.label(),
@@ -474,13 +474,13 @@ pub(crate) fn modify(
     }
     if component.attributes.contains(&modification) {
         return refuse(
-            "MOD-ALLOWED",
+            Rule::ModAllowed,
             format!("{} is already {}", component.id, modification.label()),
         );
     }
     if modification == Attr::ThawedPlasma && !component.attributes.contains(&Attr::Thawed) {
         return refuse(
-            "MOD-THAW",
+            Rule::ModThaw,
             "only thawed plasma is relabelled as Thawed Plasma",
         );
     }
@@ -489,7 +489,7 @@ pub(crate) fn modify(
     attributes.push(modification);
     let Some((code, new_kind)) = code_with(config, kind.line, &attributes) else {
         return refuse(
-            "MOD-CODE",
+            Rule::ModCode,
             format!(
                 "no product code is configured for {} with {}",
                 kind.name,
@@ -534,14 +534,14 @@ pub(crate) fn divide(
     let component = find(state, id)?;
     check_workable(state, component, ctx.now)?;
     if !(2..=4).contains(&parts) {
-        return refuse("MOD-SPLIT", "a unit is divided into 2 to 4 parts");
+        return refuse(Rule::ModSplit, "a unit is divided into 2 to 4 parts");
     }
     if component.family == Family::Cryo {
-        return refuse("MOD-ALLOWED", "cryoprecipitate is not divided");
+        return refuse(Rule::ModAllowed, "cryoprecipitate is not divided");
     }
     if division_of(&component.product_code) != "00" {
         return refuse(
-            "MOD-SPLIT",
+            Rule::ModSplit,
             format!("{} is already a division", component.id),
         );
     }
@@ -584,12 +584,12 @@ pub(crate) fn pool(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     if ids.len() < 2 {
-        return refuse("MOD-POOL", "a pool needs at least two units");
+        return refuse(Rule::ModPool, "a pool needs at least two units");
     }
     let mut parts = Vec::new();
     for (index, id) in ids.iter().enumerate() {
         if ids[..index].contains(id) {
-            return refuse("MOD-POOL", format!("{id} is listed twice"));
+            return refuse(Rule::ModPool, format!("{id} is listed twice"));
         }
         let part = find(state, id)?;
         check_workable(state, part, ctx.now)?;
@@ -602,7 +602,10 @@ pub(crate) fn pool(
         .iter()
         .any(|p| p.description_code != first.description_code)
     {
-        return refuse("MOD-POOL", "every unit of a pool must be the same product");
+        return refuse(
+            Rule::ModPool,
+            "every unit of a pool must be the same product",
+        );
     }
     let allowed = config
         .modification
@@ -610,14 +613,17 @@ pub(crate) fn pool(
         .get(&first.family)
         .is_some_and(|a| a.contains(&Attr::Pooled));
     if !allowed {
-        return refuse("MOD-ALLOWED", format!("{:?} is not pooled", first.family));
+        return refuse(
+            Rule::ModAllowed,
+            format!("{:?} is not pooled", first.family),
+        );
     }
     donor_centre::check_new_din(state, pool_din)?;
     let mut attributes = first.attributes.clone();
     attributes.push(Attr::Pooled);
     let Some((code, pool_kind)) = code_with(config, kind.line, &attributes) else {
         return refuse(
-            "MOD-CODE",
+            Rule::ModCode,
             format!("no product code is configured for a pool of {}", kind.name),
         );
     };
@@ -671,12 +677,15 @@ pub(crate) fn bacterial_control(
 ) -> Result<Vec<Event>, Refusal> {
     let component = find(state, id)?;
     if component.family != Family::Platelets {
-        return refuse("TEST-BACT", "bacterial risk control applies to platelets");
+        return refuse(
+            Rule::TestBact,
+            "bacterial risk control applies to platelets",
+        );
     }
     check_usable(component, ctx.now)?;
     let Some(days) = state.config.bacterial_control_days.get(method) else {
         return refuse(
-            "TEST-BACT",
+            Rule::TestBact,
             format!("{method:?} is not a configured bacterial risk-control method"),
         );
     };
@@ -720,14 +729,14 @@ pub(crate) fn discard(
 ) -> Result<Vec<Event>, Refusal> {
     let component = find(state, id)?;
     if reason.trim().is_empty() {
-        return refuse("REL-UNSAFE", "a discard needs a reason");
+        return refuse(Rule::RelUnsafe, "a discard needs a reason");
     }
     if !matches!(
         component.status,
         Status::Quarantined | Status::Available | Status::Expired
     ) {
         return refuse(
-            "REL-UNSAFE",
+            Rule::RelUnsafe,
             format!(
                 "{} is {}; that is final",
                 component.id,

@@ -18,7 +18,7 @@ use time::{OffsetDateTime, UtcOffset};
 use crate::Context;
 use crate::command::Event;
 use crate::config::Config;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::manufacturing::components::{self, Component, Status};
 use crate::release::{confirmed_group, release_blockers_before_label};
@@ -55,7 +55,7 @@ impl LabelRules {
             .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
             .ok_or_else(|| {
                 Refusal::new(
-                    "CONFIG-VALID",
+                    Rule::ConfigValid,
                     format!(
                         "the label UTC offset {} min is not between -18 h and +18 h",
                         self.utc_offset_minutes
@@ -107,7 +107,7 @@ pub fn final_label(state: &State, id: &str, now: OffsetDateTime) -> Result<Final
     let structures = expected_structures(state, component)?;
     let scans: Vec<String> = structures.iter().map(DataStructure::encode).collect();
     let [din, blood_group, product, expiry] = <[String; 4]>::try_from(scans)
-        .map_err(|_| Refusal::new("LABEL-FINAL", "a base label carries four structures"))?;
+        .map_err(|_| Refusal::new(Rule::LabelFinal, "a base label carries four structures"))?;
     Ok(FinalLabel {
         component: id.to_owned(),
         din,
@@ -134,7 +134,7 @@ fn final_label_allowed(
         Status::Quarantined | Status::Available => {}
         Status::Unsafe => {
             return refuse(
-                "REL-UNSAFE",
+                Rule::RelUnsafe,
                 format!(
                     "{id} is unsafe ({}); it gets no final label",
                     component.status_reason.clone().unwrap_or_default()
@@ -143,14 +143,14 @@ fn final_label_allowed(
         }
         status => {
             return refuse(
-                "LABEL-FINAL",
+                Rule::LabelFinal,
                 format!("{id} is {}; it gets no final label", status.as_str()),
             );
         }
     }
     if component.expires_at <= now {
         return refuse(
-            "REL-EXPIRE",
+            Rule::RelExpire,
             format!(
                 "{id} expired at {}; it gets no final label",
                 component.expires_at
@@ -158,22 +158,22 @@ fn final_label_allowed(
         );
     }
     let blockers = release_blockers_before_label(state, component, now);
-    if let Some(unsafe_) = blockers.iter().find(|b| b.rule == "REL-UNSAFE") {
+    if let Some(unsafe_) = blockers.iter().find(|b| b.rule == Rule::RelUnsafe) {
         return Err(Refusal::new(
-            "REL-UNSAFE",
+            Rule::RelUnsafe,
             format!("{id} gets no final label: {}", unsafe_.message),
         ));
     }
     if confirmed_group(state, component).is_none() {
         return refuse(
-            "TEST-ABO-TWICE",
+            Rule::TestAboTwice,
             format!("the ABO/RhD of {id} is not confirmed; label after typing"),
         );
     }
     if state.config.labels.final_label_at == FinalLabelAt::Release && !blockers.is_empty() {
         let words: Vec<String> = blockers.iter().map(Refusal::to_string).collect();
         return refuse(
-            "LABEL-FINAL",
+            Rule::LabelFinal,
             format!(
                 "this site labels at release and {id} is not ready: {}",
                 words.join("; ")
@@ -190,7 +190,7 @@ pub fn expected_structures(
 ) -> Result<Vec<DataStructure>, Refusal> {
     let Some((abo, rhd)) = confirmed_group(state, component) else {
         return refuse(
-            "TEST-ABO-TWICE",
+            Rule::TestAboTwice,
             format!(
                 "the ABO/RhD of {} is not confirmed; label after typing",
                 component.id
@@ -215,7 +215,7 @@ pub fn expected_structures(
         .map(|(scan, kind)| {
             parse_as(scan, &[*kind]).map_err(|error| {
                 Refusal::new(
-                    "LABEL-FINAL",
+                    Rule::LabelFinal,
                     format!(
                         "the record of {} makes no valid label ({scan}: {error})",
                         component.id
@@ -246,7 +246,7 @@ fn expiry_scan(local: OffsetDateTime) -> Result<String, Refusal> {
     let years = local.year() - 2000;
     if !(0..=999).contains(&years) {
         return refuse(
-            "LABEL-FINAL",
+            Rule::LabelFinal,
             format!("the expiry {local} is outside the years ISBT 128 dates can carry"),
         );
     }
@@ -276,7 +276,7 @@ pub(crate) fn verify(
     let expected = expected_structures(state, component)?;
     if let Err(mismatch) = verify_scans(&expected, scans) {
         return refuse(
-            "LABEL-VERIFY",
+            Rule::LabelVerify,
             format!(
                 "the label on {id} does not match the record: {mismatch}; relabel and scan again \
                  (the unit cannot be released until a correct label is verified)"
@@ -297,7 +297,7 @@ pub(crate) fn verify(
 pub(crate) fn label_blocker(state: &State, component: &Component) -> Option<Refusal> {
     if !component.label_verified {
         return Some(Refusal::new(
-            "REL-GATE",
+            Rule::RelGate,
             "the final label has not been scanned and verified",
         ));
     }
@@ -308,7 +308,7 @@ pub(crate) fn label_blocker(state: &State, component: &Component) -> Option<Refu
         .collect();
     (expected != component.verified_label).then(|| {
         Refusal::new(
-            "LABEL-VERIFY",
+            Rule::LabelVerify,
             format!(
                 "the verified label ({}) no longer matches the record ({}); relabel and verify",
                 component.verified_label.join(" "),

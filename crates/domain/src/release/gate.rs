@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::Context;
 use crate::command::Event;
 use crate::donor_centre;
-use crate::kernel::refusal::{Refusal, refuse};
+use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::lab::{self, Typing};
 use crate::manufacturing::{self, Component, Family, Status};
@@ -148,7 +148,7 @@ pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTim
     }
     for hold in open_holds_covering(state, component) {
         out.push(Refusal::new(
-            "REL-GATE",
+            Rule::RelGate,
             format!(
                 "hold {} ({:?}) is open: {}",
                 hold.id, hold.kind, hold.reason
@@ -166,32 +166,35 @@ pub fn release_blockers_before_label(
     now: OffsetDateTime,
 ) -> Vec<Refusal> {
     let mut out = Vec::new();
-    let mut block = |rule: &'static str, message: String| out.push(Refusal::new(rule, message));
+    let mut block = |rule: Rule, message: String| out.push(Refusal::new(rule, message));
     match component.status {
         Status::Quarantined => {}
         Status::Unsafe => block(
-            "REL-UNSAFE",
+            Rule::RelUnsafe,
             format!(
                 "unsafe: {}",
                 component.status_reason.clone().unwrap_or_default()
             ),
         ),
         status => block(
-            "REL-GATE",
+            Rule::RelGate,
             format!("the unit is {}, not quarantined", status.as_str()),
         ),
     }
     if component.expires_at <= now {
-        block("REL-EXPIRE", format!("expired at {}", component.expires_at));
+        block(
+            Rule::RelExpire,
+            format!("expired at {}", component.expires_at),
+        );
     }
     for din in &component.sources {
         let Some(donation) = state.donations.get(din) else {
-            block("REC-TRACE", format!("donation {din} is not on record"));
+            block(Rule::RecTrace, format!("donation {din} is not on record"));
             continue;
         };
         if let Some(reason) = &donation.unsuitable {
             block(
-                "REL-UNSAFE",
+                Rule::RelUnsafe,
                 format!("donation {din} is unsuitable: {reason}"),
             );
         }
@@ -204,39 +207,40 @@ pub fn release_blockers_before_label(
                     .find(|t| t.code == *test)
                     .map_or(test.as_str(), |t| t.name.as_str());
                 let rule = if matches!(status, crate::lab::MarkerStatus::Pending) {
-                    "TEST-PANEL"
+                    Rule::TestPanel
                 } else {
-                    "TEST-RR"
+                    Rule::TestRr
                 };
                 block(rule, format!("{din}: {name} {}", status.describe()));
             }
         }
         match lab::donation_typing(state, donation) {
             Typing::Confirmed { .. } => {}
-            Typing::NotDone => block("TEST-ABO-TWICE", format!("{din}: ABO/RhD not determined")),
+            Typing::NotDone => block(Rule::TestAboTwice, format!("{din}: ABO/RhD not determined")),
             Typing::NeedsSecond { .. } => block(
-                "TEST-ABO-TWICE",
+                Rule::TestAboTwice,
                 format!("{din}: ABO/RhD needs a second determination"),
             ),
             Typing::Discrepant => block(
-                "TEST-ABO-TWICE",
+                Rule::TestAboTwice,
                 format!("{din}: ABO/RhD discrepancy under investigation"),
             ),
         }
         match donation.antibody_screen {
             None => block(
-                "TEST-ABSCREEN",
+                Rule::TestAbscreen,
                 format!("{din}: antibody screen not resulted"),
             ),
-            Some(true) if component.contains_plasma => {
-                block("TEST-ABSCREEN", format!("{din}: antibody screen positive"))
-            }
+            Some(true) if component.contains_plasma => block(
+                Rule::TestAbscreen,
+                format!("{din}: antibody screen positive"),
+            ),
             Some(_) => {}
         }
     }
     if component.family == Family::Platelets && component.bacterial_control.is_none() {
         block(
-            "TEST-BACT",
+            Rule::TestBact,
             "no bacterial risk-control step recorded for these platelets".to_owned(),
         );
     }
@@ -348,7 +352,7 @@ pub(crate) fn place_hold(
         }
     }
     if reason.trim().is_empty() {
-        return refuse("REL-GATE", "a hold needs a reason");
+        return refuse(Rule::RelGate, "a hold needs a reason");
     }
     Ok(HoldPlan::new(state).hold(target.clone(), kind, reason, ctx))
 }
@@ -362,13 +366,13 @@ pub(crate) fn release_hold(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     let Some(hold) = state.holds.get(hold_id) else {
-        return refuse("NOT-FOUND", format!("no hold {hold_id}"));
+        return refuse(Rule::NotFound, format!("no hold {hold_id}"));
     };
     if !hold.is_open() {
-        return refuse("REL-GATE", format!("hold {hold_id} is already released"));
+        return refuse(Rule::RelGate, format!("hold {hold_id} is already released"));
     }
     if reason.trim().is_empty() {
-        return refuse("REL-GATE", "releasing a hold needs a reason");
+        return refuse(Rule::RelGate, "releasing a hold needs a reason");
     }
     Ok(vec![Event::Release(ReleaseEvent::HoldReleased {
         hold_id: hold_id.to_owned(),
@@ -389,7 +393,7 @@ pub(crate) fn post_donation_information(
 ) -> Result<Vec<Event>, Refusal> {
     let donor = donor_centre::find_donor(state, donor_id)?;
     if information.trim().is_empty() {
-        return refuse("REL-PDI", "record what the donor reported");
+        return refuse(Rule::RelPdi, "record what the donor reported");
     }
     let mut holds = HoldPlan::new(state);
     let mut events = Vec::new();
@@ -434,7 +438,7 @@ pub(crate) fn expire(
     ctx: &Context,
 ) -> Result<Vec<Event>, Refusal> {
     if as_of > ctx.now {
-        return refuse("REL-EXPIRE", "units are not expired ahead of time");
+        return refuse(Rule::RelExpire, "units are not expired ahead of time");
     }
     Ok(state
         .index
@@ -461,7 +465,7 @@ pub(crate) fn ship(
     let component = manufacturing::find_component(state, id)?;
     if component.status != Status::Available {
         return refuse(
-            "REL-GATE",
+            Rule::RelGate,
             format!(
                 "{id} is {}; only released units ship",
                 component.status.as_str()
@@ -470,19 +474,19 @@ pub(crate) fn ship(
     }
     if component.expires_at <= ctx.now {
         return refuse(
-            "REL-EXPIRE",
+            Rule::RelExpire,
             format!("{id} expired at {}", component.expires_at),
         );
     }
     if consignee.trim().is_empty() {
-        return refuse("REC-TRACE", "a shipment needs its consignee");
+        return refuse(Rule::RecTrace, "a shipment needs its consignee");
     }
     if !matches!(
         component.location,
         crate::distribution::Location::Site { .. } | crate::distribution::Location::Unplaced
     ) {
         return refuse(
-            "DIST-TRANSFER",
+            Rule::DistTransfer,
             format!(
                 "{id} is {}; it ships from one of our sites",
                 component.location.describe()
@@ -491,7 +495,7 @@ pub(crate) fn ship(
     }
     if let Some(order) = state.allocations.get(id) {
         return refuse(
-            "DIST-PICK",
+            Rule::DistPick,
             format!("{id} is allocated to order {order}; it ships with that order"),
         );
     }

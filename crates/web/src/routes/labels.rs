@@ -31,7 +31,7 @@ pub fn expected_label(
     now: time::OffsetDateTime,
 ) -> Result<LabelContent, Problem> {
     let label = final_label(records, component, now)
-        .map_err(|refusal| Problem::refused(refusal.rule, refusal.message))?;
+        .map_err(|refusal| Problem::refused(refusal.rule.as_str(), refusal.message))?;
     let request = LabelRequest {
         din: &label.din,
         product: &label.product,

@@ -103,7 +103,7 @@ async fn proposal(
         .read_at(
             |records| match propose_allocation(records, &order_id, &site, now) {
                 Ok(proposal) => to_json(proposal),
-                Err(refusal) => Err(Problem::refused(refusal.rule, refusal.message)),
+                Err(refusal) => Err(Problem::refused(refusal.rule.as_str(), refusal.message)),
             },
         )
         .await?;

@@ -66,7 +66,7 @@ pub fn component_line(
         release_blockers(records, component, now)
             .into_iter()
             .map(|r| Blocker {
-                rule: r.rule.to_owned(),
+                rule: r.rule.as_str().to_owned(),
                 message: r.message,
             })
             .collect()
