@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 
 /// Literals shaped like rule IDs that name something else (container catalogue and lot numbers,
 /// as the test kit and the demo use): let through should one appear in the domain.
-
 const NOT_RULES: &[&str] = &["BAG-450", "BAG-450-AS1", "L2026-03"];
 
 /// The one file that spells rule IDs: the index of rules.
