@@ -12,23 +12,27 @@
 //! (`2026-03-02T08:00:00Z`) and dates ISO 8601 (`1990-01-01`).
 //!
 //! # Modules
-//! - [`donor`]: registration, duplicate detection, the donor number (ISBT 128 structure 019).
-//! - [`eligibility`]: screening (ELIG-*), intervals (INT-*), deferrals (DEF-*).
-//! - [`collection`]: donations, DINs, volume (COMP-WEIGHT), the ordered panel.
-//! - [`testing`]: the repeat-reactive algorithm, ABO/RhD twice, the antibody screen.
-//! - [`components`]: recipes, shelf lives, modifications, bacterial control, discard.
+//! One folder per area, each owning its commands, events, decisions (`decide.rs`) and how its
+//! events change the state (`evolve.rs`); another area uses only what its `mod.rs` lists as its
+//! doors (ARCHITECTURE.md draws the map):
+//! - [`access`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN), the hospital
+//!   binding of an account or token, API tokens of machine clients and the record of sign-in
+//!   attempts (P11-AUDIT), who may give which command.
+//! - [`donor_centre`]: registration, duplicate detection, the donor number (ISBT 128 structure
+//!   019); screening (ELIG-*), intervals (INT-*), deferrals (DEF-*); donations, DINs, volume
+//!   (COMP-WEIGHT).
+//! - [`lab`]: the panel ordered per donation, the repeat-reactive algorithm, ABO/RhD twice, the
+//!   antibody screen.
+//! - [`manufacturing`]: recipes, shelf lives, modifications, bacterial control, discard; the
+//!   final label built from the record (LABEL-FINAL) and the check of an applied label
+//!   (LABEL-VERIFY).
 //! - [`release`]: the release gate, holds, post-donation information, expiry.
-//! - [`label`]: the final label built from the record (LABEL-FINAL) and the check of an applied
-//!   label (LABEL-VERIFY).
-//! - [`compat`]: ABO/RhD compatibility tables.
-//! - [`sites`]: our sites, storage, where each unit is, transfers, hospitals.
-//! - [`orders`]: hospital orders, standing orders, the priority clock.
-//! - [`allocation`]: the proposal of units for an order and the allocation command.
-//! - [`shipping`]: pick, ship, receipt, returns and their QA review.
-//! - [`roles`]: who may give which command (P11-ACCESS).
-//! - [`accounts`]: user accounts and electronic signatures (P11-ACCESS, P11-SIGN).
-//! - [`credentials`]: API tokens of machine clients (P11-ACCESS) and the record of sign-in
-//!   attempts (P11-AUDIT).
+//! - [`distribution`]: our sites, storage, where each unit is, transfers, hospitals, orders,
+//!   standing orders and the priority clock, allocation, pick, ship, receipt, returns.
+//! - [`kernel`]: refusals and the [`Rule`] index, roles, decimals, blood groups (the codec's),
+//!   ABO/RhD compatibility tables.
+//! - [`command`]: the top level's `Command` (`Client` or `Server`) and `Event`, composed of the
+//!   areas' own.
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
 //! - [`records`]: retention, report deadlines, recall classes, the lookback window.

@@ -231,7 +231,10 @@ impl PartialEq for State {
 }
 
 /// Apply one event. Events are facts: evolve never fails and never decides; an event naming a
-/// record that does not exist changes nothing.
+/// record that does not exist changes nothing. Each area's `evolve` asserts what its decisions
+/// guarantee (a donor, DIN, screening, deferral, component, hold or task is recorded once; a
+/// donation's donor is on record): a failure means code or a ledger this domain did not
+/// decide, and building a state on it would be worse than stopping.
 pub fn evolve(state: &mut State, event: &Event) {
     let unit = component_touched(event);
     if let Some(component) = unit.and_then(|id| state.components.get(id)) {

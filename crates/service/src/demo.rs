@@ -40,7 +40,7 @@ pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SIT
 /// The screening of a typical healthy adult donor of the demo, before the donor's plan changes
 /// it (weight, haemoglobin, a deferral). Demo values, written out for the demo: not
 /// observations, nobody measured them.
-fn demo_screening() -> ScreeningInput {
+pub fn demo_screening() -> ScreeningInput {
     ScreeningInput {
         answers: BTreeMap::new(),
         questionnaire: Vec::new(),

@@ -4,7 +4,7 @@
 
 use hemaflow_domain::donor_centre::collection::{Container, next_din};
 use hemaflow_domain::donor_centre::donor::{Identity, Sex};
-use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
+use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::label::expected_structures;
 use hemaflow_domain::{
@@ -198,29 +198,6 @@ fn demo_identity(family_name: &str) -> Identity {
     }
 }
 
-/// The demo donor's screening: made-up values of a healthy donor, written out here (a demo,
-/// not a measurement; the bench records only what the collector entered).
-fn demo_screening() -> ScreeningInput {
-    ScreeningInput {
-        answers: std::collections::BTreeMap::new(),
-        questionnaire: Vec::new(),
-        temperature_c: 36.8,
-        systolic: 120,
-        diastolic: 80,
-        pulse: 72,
-        pulse_regular: true,
-        weight_kg: 80.0,
-        height_cm: Some(178.0),
-        hemoglobin_g_dl: Some(14.2),
-        hematocrit_pct: None,
-        platelet_count: Some(250),
-        days_since_aspirin: None,
-        days_since_clopidogrel: None,
-        physician_approvals: Vec::new(),
-        healthy_athlete: false,
-    }
-}
-
 /// How far a demo donation goes through the benches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -266,7 +243,7 @@ pub async fn donation(
             DonorCentreCommand::RecordScreening {
                 donor_id: donor_id.clone(),
                 procedure: Procedure::WholeBlood,
-                input: demo_screening(),
+                input: hemaflow_service::demo::demo_screening(),
             },
         )),
     )

@@ -11,20 +11,32 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
         Event::DonorRegistered { donor } => {
             state.counters.donors += 1;
             state.index.add_donor(donor);
-            state.donors.insert(donor.id.clone(), (**donor).clone());
+            let previous = state.donors.insert(donor.id.clone(), (**donor).clone());
+            assert!(previous.is_none(), "donor {} registered twice", donor.id);
+            assert_eq!(state.donors.len() as u64, state.counters.donors);
         }
         Event::ScreeningRecorded { screening } => {
             state.counters.screenings += 1;
-            state
+            let previous = state
                 .screenings
                 .insert(screening.id.clone(), (**screening).clone());
+            assert!(
+                previous.is_none(),
+                "screening {} recorded twice",
+                screening.id
+            );
         }
         Event::DonorDeferred { deferral } => {
             state.counters.deferrals += 1;
             state.index.add_deferral(&deferral.donor_id, &deferral.id);
-            state
+            let previous = state
                 .deferrals
                 .insert(deferral.id.clone(), deferral.clone());
+            assert!(
+                previous.is_none(),
+                "deferral {} recorded twice",
+                deferral.id
+            );
         }
         Event::DonorRequalified {
             deferral_id,
@@ -41,13 +53,20 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
             }
         }
         Event::DonationCollected { donation } => {
+            assert!(
+                state.donors.contains_key(&donation.donor_id),
+                "donation {} of donor {} who is not on record",
+                donation.din,
+                donation.donor_id
+            );
             state.index.use_screening(&donation.screening_id);
             if let Some(donor) = state.donors.get_mut(&donation.donor_id) {
                 donor.donations.push(donation.din.clone());
             }
-            state
+            let previous = state
                 .donations
                 .insert(donation.din.clone(), (**donation).clone());
+            assert!(previous.is_none(), "DIN {} collected twice", donation.din);
         }
     }
 }

@@ -19,9 +19,14 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 }
             }
             state.index.add_component_sources(component);
-            state
+            let previous = state
                 .components
                 .insert(component.id.clone(), (**component).clone());
+            assert!(
+                previous.is_none(),
+                "component {} produced twice",
+                component.id
+            );
         }
         Event::ComponentProcessed { id, into, .. } => {
             set_status(

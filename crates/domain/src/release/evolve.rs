@@ -29,7 +29,8 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
         Event::HoldPlaced { hold } => {
             state.counters.holds += 1;
             state.index.update_hold(hold);
-            state.holds.insert(hold.id.clone(), hold.clone());
+            let previous = state.holds.insert(hold.id.clone(), hold.clone());
+            assert!(previous.is_none(), "hold {} placed twice", hold.id);
         }
         Event::HoldReleased {
             hold_id,
@@ -48,7 +49,8 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
         }
         Event::TaskOpened { task } => {
             state.counters.tasks += 1;
-            state.tasks.insert(task.id.clone(), task.clone());
+            let previous = state.tasks.insert(task.id.clone(), task.clone());
+            assert!(previous.is_none(), "task {} opened twice", task.id);
         }
     }
 }
