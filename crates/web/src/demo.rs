@@ -407,7 +407,7 @@ pub async fn verify_label(ledger: &BloodLedger, unit: &str) -> Result<(), DemoEr
         .await?;
     let Some(command) = command else {
         return Err(DemoError::Refused {
-            rule: "NOT-FOUND".to_owned(),
+            rule: hemaflow_domain::Rule::NotFound.as_str().to_owned(),
             message: format!("no unit {unit} with a confirmed group"),
         });
     };

@@ -7,6 +7,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use hemaflow_domain::Rule;
 use serde::Serialize;
 
 /// A refusal or an error, said for the person at the bench.
@@ -37,10 +38,10 @@ impl Problem {
     /// account or token bound to no hospital on record, so its title names neither: the
     /// detail says which.
     pub fn refused(rule: &str, message: impl Into<String>) -> Problem {
-        let (status, title) = match rule {
-            "P11-ACCESS" => (StatusCode::FORBIDDEN, "Not allowed"),
-            "P11-SIGN" => (StatusCode::FORBIDDEN, "Signature refused"),
-            "NOT-FOUND" => (StatusCode::NOT_FOUND, "Not on record"),
+        let (status, title) = match rule.parse::<Rule>() {
+            Ok(Rule::P11Access) => (StatusCode::FORBIDDEN, "Not allowed"),
+            Ok(Rule::P11Sign) => (StatusCode::FORBIDDEN, "Signature refused"),
+            Ok(Rule::NotFound) => (StatusCode::NOT_FOUND, "Not on record"),
             _ => (StatusCode::UNPROCESSABLE_ENTITY, "Refused by a rule"),
         };
         Problem::new(status, rule, title, message)
@@ -62,7 +63,12 @@ impl Problem {
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
-        Problem::new(StatusCode::NOT_FOUND, "NOT-FOUND", "Not on record", detail)
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            Rule::NotFound.as_str(),
+            "Not on record",
+            detail,
+        )
     }
 
     /// Something failed that is not the caller's doing; the cause goes to the log only.
@@ -71,7 +77,7 @@ impl Problem {
         tracing::error!(incident, %cause, "internal error");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
+            Rule::Internal.as_str(),
             "Hemaflow could not do this",
             format!("nothing was recorded; tell your administrator incident {incident}"),
         )

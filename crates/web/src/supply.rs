@@ -3,6 +3,7 @@
 //! from its two scans, and the order and shipment lines as the pages print them. No rule of
 //! the domain is decided here: the commands go to the ledger, which refuses with the rule.
 
+use hemaflow_domain::Rule;
 use hemaflow_domain::distribution::orders::{Order, OrderLine, Priority};
 use hemaflow_domain::distribution::shipping::Shipment;
 use hemaflow_domain::lab::testing::{Abo, RhD};
@@ -35,7 +36,7 @@ impl Scope {
             .map(Scope::Hospital)
             .ok_or_else(|| {
                 Problem::refused(
-                    "P11-ACCESS",
+                    Rule::P11Access.as_str(),
                     format!(
                         "{} is not bound to a hospital; ask an administrator",
                         caller.user.id

@@ -6,6 +6,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use hemaflow_domain::Rule;
 use hemaflow_domain::access::accounts::User;
 use hemaflow_domain::{Context, Role, Stamp};
 use time::OffsetDateTime;
@@ -34,7 +35,7 @@ impl Caller {
         }
         let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
         Err(Problem::refused(
-            "P11-ACCESS",
+            Rule::P11Access.as_str(),
             format!(
                 "{} may not open this; it needs: {}",
                 self.user.role.as_str(),
@@ -95,7 +96,7 @@ impl IntoResponse for SignInRequired {
         if self.api {
             Problem::new(
                 axum::http::StatusCode::UNAUTHORIZED,
-                "P11-ACCESS",
+                Rule::P11Access.as_str(),
                 "Sign-in required",
                 "send a bearer token from POST /api/session, or sign in",
             )
@@ -177,7 +178,7 @@ async fn token_caller(app: &App, secret: &str, api: bool) -> Result<Caller, Resp
     let unauthorized = |detail: String| {
         Problem::new(
             StatusCode::UNAUTHORIZED,
-            "P11-ACCESS",
+            Rule::P11Access.as_str(),
             "API token refused",
             detail,
         )

@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use hemaflow_domain::Rule;
 
 use crate::App;
 use crate::auth::caller::{bearer, cookie};
@@ -67,7 +68,7 @@ pub async fn guard(State(app): State<App>, request: Request, next: Next) -> Resp
         tracing::warn!(path = %parts.uri.path(), "CSRF token missing or wrong");
         return Problem::new(
             StatusCode::FORBIDDEN,
-            "P11-ACCESS",
+            Rule::P11Access.as_str(),
             "Form expired or forged",
             "the form's security token is missing or does not match your session; reload the page and try again",
         )

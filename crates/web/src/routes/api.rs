@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hemaflow_domain::Rule;
 use hemaflow_domain::access::accounts::required_meaning;
 use hemaflow_domain::{ClientCommand, Command, Role, queries};
 use serde::Deserialize;
@@ -84,13 +85,13 @@ async fn open_session(
         Err(SignInError::Ledger(cause)) => Err(Problem::internal(cause)),
         Err(SignInError::Locked) => Err(Problem::new(
             StatusCode::LOCKED,
-            "P11-ACCESS",
+            Rule::P11Access.as_str(),
             "Account locked",
             SignInError::Locked.to_string(),
         )),
         Err(wrong) => Err(Problem::new(
             StatusCode::UNAUTHORIZED,
-            "P11-ACCESS",
+            Rule::P11Access.as_str(),
             "Sign-in refused",
             wrong.to_string(),
         )),

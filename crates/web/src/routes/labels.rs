@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use hemaflow_domain::Rule;
 use hemaflow_domain::manufacturing::label::final_label;
 use hemaflow_domain::{ClientCommand, ManufacturingCommand};
 use hemaflow_domain::{Command, State as Records, queries};
@@ -41,7 +42,10 @@ pub fn expected_label(
         ..LabelRequest::default()
     };
     LabelContent::from_request(&request).map_err(|error| {
-        Problem::refused("LABEL-FINAL", format!("the label cannot be made: {error}"))
+        Problem::refused(
+            Rule::LabelFinal.as_str(),
+            format!("the label cannot be made: {error}"),
+        )
     })
 }
 

@@ -27,6 +27,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
+use hemaflow_domain::Rule;
 use hemaflow_domain::ServerCommand;
 use hemaflow_domain::access::accounts::required_meaning;
 use hemaflow_domain::{ClientCommand, Command, Event, Role};
@@ -408,7 +409,7 @@ pub async fn execute_signed(
         .starts_with(hemaflow_domain::access::credentials::TOKEN_ACTOR_PREFIX)
     {
         return Err(Problem::refused(
-            "P11-SIGN",
+            Rule::P11Sign.as_str(),
             format!(
                 "an API token cannot sign: {} needs a person's signature (user ID and password)",
                 command.describe()
@@ -417,7 +418,7 @@ pub async fn execute_signed(
     }
     if password.is_empty() {
         return Err(Problem::refused(
-            "P11-SIGN",
+            Rule::P11Sign.as_str(),
             format!(
                 "{} needs your signature: enter your password",
                 command.describe()
@@ -429,7 +430,7 @@ pub async fn execute_signed(
         Err(SignInError::Ledger(cause)) => return Err(Problem::internal(cause)),
         Err(refused) => {
             return Err(Problem::refused(
-                "P11-SIGN",
+                Rule::P11Sign.as_str(),
                 format!("signature refused: {refused}"),
             ));
         }

@@ -52,3 +52,40 @@ fn no_code_of_the_web_or_cli_crates_reads_the_system_clock() {
         readings.join("\n")
     );
 }
+
+/// Each string literal of `line` that is a rule ID of the domain's index (`Rule`).
+fn rule_ids_in(line: &str) -> Vec<String> {
+    line.split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|literal| literal.parse::<hemaflow_domain::Rule>().is_ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_web_names_a_rule_by_the_domains_rule_never_by_its_id_string() {
+    assert_eq!(
+        rule_ids_in(r#"Problem::refused("P11-SIGN", "x") and "not-a-rule""#),
+        ["P11-SIGN"],
+        "the check finds an ID spelled as a string"
+    );
+    let web = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&web.join("src"), &mut files);
+    let mut spelled = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("a source file");
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (number, line) in code.lines().enumerate() {
+            for id in rule_ids_in(line) {
+                spelled.push(format!("{}:{}: {id}", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(
+        spelled.is_empty(),
+        "name the rule as hemaflow_domain::Rule (its as_str() for a problem's rule):\n{}",
+        spelled.join("\n")
+    );
+}
