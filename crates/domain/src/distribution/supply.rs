@@ -10,6 +10,32 @@ use crate::{DistributionEvent, ManufacturingEvent, ReleaseEvent};
 
 pub(crate) fn evolve(state: &mut State, event: &DistributionEvent) {
     match event {
+        DistributionEvent::SiteRegistered { .. }
+        | DistributionEvent::StorageRegistered { .. }
+        | DistributionEvent::ComponentStored { .. }
+        | DistributionEvent::TransferDispatched { .. }
+        | DistributionEvent::TransferReceived { .. }
+        | DistributionEvent::HospitalRegistered { .. } => evolve_sites(state, event),
+        DistributionEvent::OrderPlaced { .. }
+        | DistributionEvent::StandingOrderPlaced { .. }
+        | DistributionEvent::StandingOrderCancelled { .. }
+        | DistributionEvent::OrderCancelled { .. }
+        | DistributionEvent::OrderAllocated { .. }
+        | DistributionEvent::AllocationWithdrawn { .. } => evolve_orders(state, event),
+        DistributionEvent::ShipmentOpened { .. }
+        | DistributionEvent::UnitPicked { .. }
+        | DistributionEvent::ShipmentShipped { .. }
+        | DistributionEvent::ReceiptConfirmed { .. }
+        | DistributionEvent::UnitReturned { .. }
+        | DistributionEvent::ReturnReviewed { .. } => evolve_shipments(state, event),
+        // Applied with the unit's status in `distribution/evolve.rs`.
+        DistributionEvent::ComponentShipped { .. } => {}
+    }
+}
+
+/// Our sites, their storage, units put away and transfers, and the hospitals.
+fn evolve_sites(state: &mut State, event: &DistributionEvent) {
+    match event {
         DistributionEvent::SiteRegistered { site } => {
             state.sites.insert(site.id.clone(), site.clone());
         }
@@ -64,6 +90,14 @@ pub(crate) fn evolve(state: &mut State, event: &DistributionEvent) {
                 .hospitals
                 .insert(hospital.id.clone(), hospital.clone());
         }
+        // The other events are routed elsewhere by `evolve`.
+        _ => {}
+    }
+}
+
+/// Orders and standing orders: placed, cancelled, allocated, an allocation withdrawn.
+fn evolve_orders(state: &mut State, event: &DistributionEvent) {
+    match event {
         DistributionEvent::OrderPlaced { order } => {
             state.orders.insert(order.id.clone(), (**order).clone());
         }
@@ -146,6 +180,14 @@ pub(crate) fn evolve(state: &mut State, event: &DistributionEvent) {
                 }
             }
         }
+        // The other events are routed elsewhere by `evolve`.
+        _ => {}
+    }
+}
+
+/// Shipments opened, picked, shipped and received; returns and their review.
+fn evolve_shipments(state: &mut State, event: &DistributionEvent) {
+    match event {
         DistributionEvent::ShipmentOpened { shipment } => {
             if let Some(order) = state.orders.get_mut(&shipment.order_id) {
                 order.shipments.push(shipment.id.clone());
@@ -220,6 +262,7 @@ pub(crate) fn evolve(state: &mut State, event: &DistributionEvent) {
                 c.status_reason = Some(format!("return accepted: {}", review.reason));
             }
         }
+        // The other events are routed elsewhere by `evolve`.
         _ => {}
     }
 }
