@@ -2,9 +2,7 @@
 //! `rows_touched` gives the rows an event changed, as they are after `evolve` applied it;
 //! `all_rows` gives every row, to check stored projections against a replay.
 
-use crate::{
-    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
-};
+use crate::LabEvent;
 use serde::Serialize;
 
 use crate::command::Event;
@@ -139,178 +137,13 @@ pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
 
 fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     match event {
-        Event::Access(AccessEvent::Configured { .. }) => vec![("config", "site".to_owned())],
-        Event::DonorCentre(DonorCentreEvent::DonorRegistered { donor }) => {
-            vec![("donor", donor.id.clone())]
-        }
-        Event::DonorCentre(DonorCentreEvent::ScreeningRecorded { screening }) => {
-            vec![("screening", screening.id.clone())]
-        }
-        Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => {
-            vec![("deferral", deferral.id.clone())]
-        }
-        Event::DonorCentre(DonorCentreEvent::DonorRequalified { deferral_id, .. }) => {
-            vec![("deferral", deferral_id.clone())]
-        }
-        Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => vec![
-            ("donation", donation.din.clone()),
-            ("donor", donation.donor_id.clone()),
-        ],
-        Event::Lab(LabEvent::TestsOrdered { din, .. })
-        | Event::Lab(LabEvent::DonationUnsuitable { din, .. })
-        | Event::Lab(LabEvent::BloodGroupDetermined { din, .. })
-        | Event::Lab(LabEvent::BloodGroupResolved { din, .. })
-        | Event::Lab(LabEvent::AntibodyScreenRecorded { din, .. }) => {
-            vec![("donation", din.clone())]
-        }
-        Event::Lab(LabEvent::TestResultRecorded { din, .. }) => vec![("donation", din.clone())],
-        Event::Lab(LabEvent::DonorBloodGroupConfirmed { donor_id, .. }) => {
-            vec![("donor", donor_id.clone())]
-        }
-        Event::Manufacturing(ManufacturingEvent::ComponentProduced { component }) => {
-            let mut k = vec![("component", component.id.clone())];
-            k.extend(
-                component
-                    .sources
-                    .iter()
-                    .map(|din| ("donation", din.clone())),
-            );
-            k
-        }
-        Event::Manufacturing(ManufacturingEvent::ComponentProcessed { id, .. })
-        | Event::Manufacturing(ManufacturingEvent::BacterialControlRecorded { id, .. })
-        | Event::Manufacturing(ManufacturingEvent::LabelVerified { id, .. })
-        | Event::Release(ReleaseEvent::ComponentReleased { id, .. })
-        | Event::Release(ReleaseEvent::ComponentQuarantined { id, .. })
-        | Event::Release(ReleaseEvent::ComponentMarkedUnsafe { id, .. })
-        | Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id, .. })
-        | Event::Release(ReleaseEvent::ComponentExpired { id, .. })
-        | Event::Distribution(DistributionEvent::ComponentStored { id, .. }) => {
-            vec![("component", id.clone())]
-        }
-        Event::Distribution(DistributionEvent::ComponentShipped { id, .. }) => {
-            let mut k = vec![("component", id.clone())];
-            k.extend(order_of(state, id));
-            k
-        }
-        Event::Distribution(DistributionEvent::SiteRegistered { site }) => {
-            vec![("site", site.id.clone())]
-        }
-        Event::Distribution(DistributionEvent::StorageRegistered { storage }) => {
-            vec![("storage", storage.id.clone())]
-        }
-        Event::Distribution(DistributionEvent::HospitalRegistered { hospital }) => {
-            vec![("hospital", hospital.id.clone())]
-        }
-        Event::Distribution(DistributionEvent::TransferDispatched { transfer }) => {
-            let mut k = vec![("transfer", transfer.id.clone())];
-            k.extend(transfer.components.iter().map(|c| ("component", c.clone())));
-            k
-        }
-        Event::Distribution(DistributionEvent::TransferReceived {
-            transfer_id, id, ..
-        }) => vec![("transfer", transfer_id.clone()), ("component", id.clone())],
-        Event::Distribution(DistributionEvent::OrderPlaced { order }) => {
-            vec![("order", order.id.clone())]
-        }
-        Event::Distribution(DistributionEvent::StandingOrderPlaced { standing_order }) => {
-            vec![("standing_order", standing_order.id.clone())]
-        }
-        Event::Distribution(DistributionEvent::StandingOrderCancelled {
-            standing_order_id,
-            ..
-        }) => vec![("standing_order", standing_order_id.clone())],
-        // Cancelling, allocating again or withdrawing a unit changes the order's open boxes.
-        Event::Distribution(DistributionEvent::OrderCancelled { order_id, .. })
-        | Event::Distribution(DistributionEvent::AllocationWithdrawn { order_id, .. })
-        | Event::Distribution(DistributionEvent::OrderAllocated { order_id, .. }) => {
-            let mut k = vec![("order", order_id.clone())];
-            k.extend(
-                state
-                    .orders
-                    .get(order_id)
-                    .into_iter()
-                    .flat_map(|o| o.shipments.iter())
-                    .map(|s| ("shipment", s.clone())),
-            );
-            k
-        }
-        Event::Distribution(DistributionEvent::ShipmentOpened { shipment }) => vec![
-            ("shipment", shipment.id.clone()),
-            ("order", shipment.order_id.clone()),
-        ],
-        Event::Distribution(DistributionEvent::UnitPicked {
-            shipment_id,
-            order_id,
-            ..
-        }) => vec![
-            ("shipment", shipment_id.clone()),
-            ("order", order_id.clone()),
-        ],
-        Event::Distribution(DistributionEvent::ShipmentShipped { shipment_id, .. }) => {
-            let mut k = vec![("shipment", shipment_id.clone())];
-            k.extend(
-                state
-                    .shipments
-                    .get(shipment_id)
-                    .map(|s| ("order", s.order_id.clone())),
-            );
-            k
-        }
-        Event::Distribution(DistributionEvent::ReceiptConfirmed {
-            shipment_id, id, ..
-        }) => {
-            let mut k = vec![("shipment", shipment_id.clone()), ("component", id.clone())];
-            k.extend(
-                state
-                    .shipments
-                    .get(shipment_id)
-                    .map(|s| ("order", s.order_id.clone())),
-            );
-            k
-        }
-        Event::Distribution(DistributionEvent::UnitReturned { unit_return }) => {
-            vec![("component", unit_return.component.clone())]
-        }
-        Event::Distribution(DistributionEvent::ReturnReviewed { id, .. }) => {
-            vec![("component", id.clone())]
-        }
-        Event::Release(ReleaseEvent::HoldPlaced { hold }) => vec![("hold", hold.id.clone())],
-        Event::Release(ReleaseEvent::HoldReleased { hold_id, .. }) => {
-            vec![("hold", hold_id.clone())]
-        }
-        Event::Release(ReleaseEvent::TaskOpened { task }) => vec![("task", task.id.clone())],
-        Event::Access(AccessEvent::UserCreated { user }) => vec![("user", user.id.clone())],
-        Event::Access(AccessEvent::PasswordSet { user_id, .. })
-        | Event::Access(AccessEvent::UserDisabled { user_id, .. }) => {
-            vec![("user", user_id.clone())]
-        }
-        Event::Access(AccessEvent::ApiTokenIssued { token }) => {
-            vec![("api_token", token.id.clone())]
-        }
-        Event::Access(AccessEvent::ApiTokenRevoked { token_id, .. }) => {
-            vec![("api_token", token_id.clone())]
-        }
-        // A signature is in the ledger beside the events it signs, a sign-in attempt is the
-        // entry itself: neither has a row of its own.
-        Event::Access(AccessEvent::Signed { .. })
-        | Event::Access(AccessEvent::SignInRecorded { .. }) => vec![],
+        Event::Access(event) => crate::access::rows::row_keys(event),
+        Event::DonorCentre(event) => crate::donor_centre::rows::row_keys(event),
+        Event::Lab(event) => crate::lab::rows::row_keys(event),
+        Event::Manufacturing(event) => crate::manufacturing::rows::row_keys(event),
+        Event::Release(event) => crate::release::rows::row_keys(event),
+        Event::Distribution(event) => crate::distribution::rows::row_keys(state, event),
     }
-}
-
-/// The order row a unit's shipment changes (none for `ShipComponent`).
-fn order_of(state: &State, id: &str) -> Option<(&'static str, String)> {
-    let crate::distribution::sites::Location::Hospital {
-        shipment: Some(shipment),
-        ..
-    } = &state.components.get(id)?.location
-    else {
-        return None;
-    };
-    state
-        .shipments
-        .get(shipment)
-        .map(|s| ("order", s.order_id.clone()))
 }
 
 /// The keys (kind, id) of the rows `event` changed, read from the state after `evolve`

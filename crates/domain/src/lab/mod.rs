@@ -5,6 +5,7 @@ pub mod command;
 pub(crate) mod decide;
 pub(crate) mod evolve;
 pub mod panel;
+pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod testing;
 

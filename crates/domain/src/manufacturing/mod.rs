@@ -4,6 +4,7 @@
 pub mod command;
 pub(crate) mod decide;
 pub(crate) mod evolve;
+pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod components;
 pub mod label;

@@ -5,6 +5,7 @@ pub mod command;
 pub(crate) mod decide;
 pub(crate) mod evolve;
 pub mod gate;
+pub(crate) mod rows;
 pub use command::{Command, Event};
 
 // The doors: what other areas may use of this one. Everything else stays inside.
