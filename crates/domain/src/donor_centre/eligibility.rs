@@ -9,7 +9,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use crate::Context;
 use crate::command::Event;
-use crate::config::Config;
+use crate::config::{Config, IntervalRules};
 use crate::donor_centre::donor::{self, Donor, Sex};
 use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
@@ -632,119 +632,155 @@ pub fn check_intervals(
     procedure: Procedure,
     today: Date,
 ) -> Result<(), Refusal> {
+    let history = History {
+        donations: donor
+            .donations
+            .iter()
+            .filter_map(|din| state.donations.get(din))
+            .map(|d| (d.procedure, d.ended_at.date(), d.red_cell_loss_ml))
+            .collect(),
+        procedure,
+        today,
+    };
     let rules = &state.config.intervals;
-    let history: Vec<(Procedure, Date, u32)> = donor
-        .donations
-        .iter()
-        .filter_map(|din| state.donations.get(din))
-        .map(|d| (d.procedure, d.ended_at.date(), d.red_cell_loss_ml))
-        .collect();
-    let too_soon = |rule: Rule, last: Date, days: u32, what: &str| -> Result<(), Refusal> {
-        if days_between(last, today) < i64::from(days) {
+    for (previous, date, loss) in &history.donations {
+        history.check_after(rules, *previous, *date, *loss)?;
+    }
+    history.check_frequency(rules)
+}
+
+/// A donor's earlier donations (procedure, date, red cells lost) as seen on the day of a
+/// procedure about to be collected.
+struct History {
+    donations: Vec<(Procedure, Date, u32)>,
+    procedure: Procedure,
+    today: Date,
+}
+
+impl History {
+    /// Refused by `rule` unless `days` have passed since `last`.
+    fn wait(&self, rule: Rule, last: Date, days: u32, what: &str) -> Result<(), Refusal> {
+        if days_between(last, self.today) < i64::from(days) {
             let next = last + Duration::days(i64::from(days));
             return refuse(
                 rule,
                 format!(
                     "{what} on {last}: {} is allowed from {next}",
-                    procedure.as_str()
+                    self.procedure.as_str()
                 ),
             );
         }
         Ok(())
-    };
-    let count_within = |kinds: &[Procedure], days: u32| {
-        history
+    }
+
+    /// How many donations of `kinds` fall within the last `days`.
+    fn count_within(&self, kinds: &[Procedure], days: u32) -> usize {
+        self.donations
             .iter()
             .filter(|(p, date, _)| {
-                kinds.contains(p) && days_between(*date, today) < i64::from(days)
+                kinds.contains(p) && days_between(*date, self.today) < i64::from(days)
             })
             .count()
-    };
-    for (previous, date, loss) in &history {
-        if procedure.collects_red_cells() {
+    }
+
+    /// The interval owed to one earlier donation.
+    fn check_after(
+        &self,
+        rules: &IntervalRules,
+        previous: Procedure,
+        date: Date,
+        loss: u32,
+    ) -> Result<(), Refusal> {
+        if self.procedure.collects_red_cells() {
             match previous {
-                Procedure::WholeBlood => too_soon(
+                Procedure::WholeBlood => self.wait(
                     Rule::IntWb,
-                    *date,
+                    date,
                     rules.after_whole_blood_days,
                     "whole blood donated",
                 )?,
-                Procedure::DoubleRedCells => too_soon(
+                Procedure::DoubleRedCells => self.wait(
                     Rule::Int2Rbc,
-                    *date,
+                    date,
                     rules.after_double_red_days,
                     "double red cells donated",
                 )?,
-                _ if *loss > rules.red_cell_loss_limit_ml => too_soon(
+                _ if loss > rules.red_cell_loss_limit_ml => self.wait(
                     Rule::IntRbcLoss,
-                    *date,
+                    date,
                     rules.after_red_cell_loss_days,
                     "red cells lost in apheresis",
                 )?,
                 _ => {}
             }
         } else {
-            let rule = if procedure == Procedure::Plateletpheresis {
+            let rule = if self.procedure == Procedure::Plateletpheresis {
                 Rule::IntPlt
             } else {
                 Rule::IntPlasma
             };
-            too_soon(rule, *date, rules.apheresis_after_any_days, "a donation")?;
+            self.wait(rule, date, rules.apheresis_after_any_days, "a donation")?;
         }
         let plasma = matches!(
             previous,
             Procedure::Plasmapheresis | Procedure::SourcePlasma
         );
-        if procedure == Procedure::Plasmapheresis && plasma {
-            too_soon(
+        if self.procedure == Procedure::Plasmapheresis && plasma {
+            self.wait(
                 Rule::IntPlasma,
-                *date,
+                date,
                 rules.plasma_infrequent_days,
                 "plasma donated",
             )?;
         }
-        if procedure == Procedure::SourcePlasma && plasma {
-            too_soon(
+        if self.procedure == Procedure::SourcePlasma && plasma {
+            self.wait(
                 Rule::IntPlasma,
-                *date,
+                date,
                 rules.plasma_frequent_min_days,
                 "plasma donated",
             )?;
         }
+        Ok(())
     }
-    if procedure == Procedure::Plateletpheresis {
-        let week = count_within(&[Procedure::Plateletpheresis], 7);
-        if week >= rules.platelet_max_per_7_days as usize {
-            return refuse(
-                Rule::IntPlt,
-                format!(
-                    "{week} plateletpheresis donations in the last 7 days (limit {})",
-                    rules.platelet_max_per_7_days
-                ),
-            );
+
+    /// INT-PLT and INT-PLASMA: how often plateletpheresis and source plasma may be given.
+    fn check_frequency(&self, rules: &IntervalRules) -> Result<(), Refusal> {
+        if self.procedure == Procedure::Plateletpheresis {
+            let week = self.count_within(&[Procedure::Plateletpheresis], 7);
+            if week >= rules.platelet_max_per_7_days as usize {
+                return refuse(
+                    Rule::IntPlt,
+                    format!(
+                        "{week} plateletpheresis donations in the last 7 days (limit {})",
+                        rules.platelet_max_per_7_days
+                    ),
+                );
+            }
+            let year = self.count_within(&[Procedure::Plateletpheresis], 365);
+            if year >= rules.platelet_max_per_12_months as usize {
+                return refuse(
+                    Rule::IntPlt,
+                    format!(
+                        "{year} plateletpheresis donations in the last 12 months (limit {})",
+                        rules.platelet_max_per_12_months
+                    ),
+                );
+            }
         }
-        let year = count_within(&[Procedure::Plateletpheresis], 365);
-        if year >= rules.platelet_max_per_12_months as usize {
-            return refuse(
-                Rule::IntPlt,
-                format!(
-                    "{year} plateletpheresis donations in the last 12 months (limit {})",
-                    rules.platelet_max_per_12_months
-                ),
-            );
+        if self.procedure == Procedure::SourcePlasma {
+            let plasma = [Procedure::Plasmapheresis, Procedure::SourcePlasma];
+            let week = self.count_within(&plasma, 7);
+            if week >= rules.plasma_frequent_max_per_7_days as usize {
+                return refuse(
+                    Rule::IntPlasma,
+                    format!(
+                        "{week} plasma donations in the last 7 days (limit {})",
+                        rules.plasma_frequent_max_per_7_days
+                    ),
+                );
+            }
         }
+        Ok(())
     }
-    if procedure == Procedure::SourcePlasma {
-        let week = count_within(&[Procedure::Plasmapheresis, Procedure::SourcePlasma], 7);
-        if week >= rules.plasma_frequent_max_per_7_days as usize {
-            return refuse(
-                Rule::IntPlasma,
-                format!(
-                    "{week} plasma donations in the last 7 days (limit {})",
-                    rules.plasma_frequent_max_per_7_days
-                ),
-            );
-        }
-    }
-    Ok(())
 }
