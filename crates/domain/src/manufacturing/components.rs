@@ -8,9 +8,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Context;
 use crate::command::Event;
-use crate::config::{ComponentType, Config};
+use crate::config::{ComponentType, Config, Recipe};
 use crate::distribution::{Location, production_location};
-use crate::donor_centre::{self, VolumeStatus};
+use crate::donor_centre::{self, Donation, VolumeStatus};
 use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::lab::find_donation;
 use crate::state::State;
@@ -231,39 +231,7 @@ pub(crate) fn produce(
 ) -> Result<Vec<Event>, Refusal> {
     let donation = find_donation(state, din)?;
     let config = &state.config;
-    if donation.produced {
-        return refuse(
-            Rule::CompProd,
-            format!("components of {din} were already produced"),
-        );
-    }
-    if let Some(reason) = &donation.unsuitable {
-        return refuse(
-            Rule::RelUnsafe,
-            format!("donation {din} is unsuitable ({reason}); discard it, make nothing from it"),
-        );
-    }
-    let Some(recipe) = config.recipes.get(recipe_name) else {
-        return refuse(Rule::CompProd, format!("no recipe {recipe_name:?}"));
-    };
-    if !recipe.procedures.contains(&donation.procedure) {
-        return refuse(
-            Rule::CompProd,
-            format!(
-                "recipe {recipe_name} does not apply to a {} collection",
-                donation.procedure.as_str()
-            ),
-        );
-    }
-    if donation.volume_status == VolumeStatus::Unusable {
-        return refuse(
-            Rule::CompWeight,
-            format!(
-                "{} mL is outside the container's range; discard the collection",
-                donation.volume_ml
-            ),
-        );
-    }
+    let recipe = producible_by(state, donation, recipe_name)?;
     let elapsed = ctx.now - donation.ended_at;
     let mut events = Vec::new();
     let mut low_volume_discards = Vec::new();
@@ -316,31 +284,82 @@ pub(crate) fn produce(
         ));
     }
     if donation.antibody_screen == Some(true) {
-        let produced: Vec<String> = events
-            .iter()
-            .filter_map(|e| match e {
-                Event::Manufacturing(ManufacturingEvent::ComponentProduced { component })
-                    if component.contains_plasma =>
-                {
-                    Some(component.id.clone())
-                }
-                _ => None,
-            })
-            .collect();
-        for id in produced {
-            if !events
-                .iter()
-                .any(|e| matches!(e, Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id: d, .. }) if *d == id))
-            {
-                events.push(Event::Release(ReleaseEvent::ComponentMarkedUnsafe {
-                    id,
-                    reason: "TEST-ABSCREEN: antibody screen positive".to_owned(),
-                    at: ctx.now,
-                }));
-            }
-        }
+        mark_plasma_unsafe(&mut events, ctx);
     }
     Ok(events)
+}
+
+/// COMP-PROD, REL-UNSAFE, COMP-WEIGHT: the recipe a donation may still be made by.
+fn producible_by<'a>(
+    state: &'a State,
+    donation: &Donation,
+    recipe_name: &str,
+) -> Result<&'a Recipe, Refusal> {
+    if donation.produced {
+        return refuse(
+            Rule::CompProd,
+            format!("components of {} were already produced", donation.din),
+        );
+    }
+    if let Some(reason) = &donation.unsuitable {
+        return refuse(
+            Rule::RelUnsafe,
+            format!(
+                "donation {} is unsuitable ({reason}); discard it, make nothing from it",
+                donation.din
+            ),
+        );
+    }
+    let Some(recipe) = state.config.recipes.get(recipe_name) else {
+        return refuse(Rule::CompProd, format!("no recipe {recipe_name:?}"));
+    };
+    if !recipe.procedures.contains(&donation.procedure) {
+        return refuse(
+            Rule::CompProd,
+            format!(
+                "recipe {recipe_name} does not apply to a {} collection",
+                donation.procedure.as_str()
+            ),
+        );
+    }
+    if donation.volume_status == VolumeStatus::Unusable {
+        return refuse(
+            Rule::CompWeight,
+            format!(
+                "{} mL is outside the container's range; discard the collection",
+                donation.volume_ml
+            ),
+        );
+    }
+    Ok(recipe)
+}
+
+/// TEST-ABSCREEN: a positive antibody screen makes every plasma-containing component produced
+/// (and not already discarded) unsafe.
+fn mark_plasma_unsafe(events: &mut Vec<Event>, ctx: &Context) {
+    let produced: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Manufacturing(ManufacturingEvent::ComponentProduced { component })
+                if component.contains_plasma =>
+            {
+                Some(component.id.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    for id in produced {
+        if !events
+            .iter()
+            .any(|e| matches!(e, Event::Manufacturing(ManufacturingEvent::ComponentDiscarded { id: d, .. }) if *d == id))
+        {
+            events.push(Event::Release(ReleaseEvent::ComponentMarkedUnsafe {
+                id,
+                reason: "TEST-ABSCREEN: antibody screen positive".to_owned(),
+                at: ctx.now,
+            }));
+        }
+    }
 }
 
 /// A unit is processed only while it could still be released: not unsafe, not final, in
