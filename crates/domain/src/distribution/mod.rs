@@ -6,6 +6,7 @@ pub(crate) mod decide;
 pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod allocation;
+pub mod config;
 pub mod orders;
 pub mod shipping;
 pub mod sites;

@@ -6,6 +6,7 @@ pub(crate) mod decide;
 pub(crate) mod evolve;
 pub use command::{Command, Event};
 pub mod collection;
+pub mod config;
 pub mod donor;
 pub mod eligibility;
 
