@@ -7,6 +7,7 @@ pub(crate) mod evolve;
 pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod allocation;
+pub mod config;
 pub mod orders;
 pub mod shipping;
 pub mod sites;

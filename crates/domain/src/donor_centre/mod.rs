@@ -7,6 +7,7 @@ pub(crate) mod evolve;
 pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod collection;
+pub mod config;
 pub mod donor;
 pub mod eligibility;
 

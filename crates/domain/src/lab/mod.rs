@@ -7,6 +7,7 @@ pub(crate) mod evolve;
 pub mod panel;
 pub(crate) mod rows;
 pub use command::{Command, Event};
+pub mod config;
 pub mod testing;
 
 // The doors: what other areas may use of this one. Everything else stays inside.

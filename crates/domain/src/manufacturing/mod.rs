@@ -7,6 +7,7 @@ pub(crate) mod evolve;
 pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod components;
+pub mod config;
 pub mod label;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
