@@ -2,7 +2,7 @@
 //! the edge, with the ISBT 128 codec's own check of the data identifier first (a prompt for a
 //! DIN refuses a product code), or a refusal saying what was wrong and where.
 
-use hemaflow_domain::lab::testing::{Abo, RhD};
+use hemaflow_domain::kernel::{Abo, RhD};
 use hemaflow_isbt128::{DataStructure, Kind, parse_as};
 
 use crate::problem::Problem;
@@ -66,7 +66,6 @@ pub fn blood_group_scan(abo: Abo, rhd: RhD) -> &'static str {
 
 /// The group a blood-group scan states, if it states one.
 pub fn blood_group(input: &str) -> Result<(Abo, RhD), Problem> {
-    use hemaflow_isbt128::{Abo as CodecAbo, RhD as CodecRhD};
     let structure = parse_as(input.trim(), &[Kind::BloodGroups]).map_err(|error| {
         Problem::new(
             axum::http::StatusCode::BAD_REQUEST,
@@ -81,27 +80,18 @@ pub fn blood_group(input: &str) -> Result<(Abo, RhD), Problem> {
         ));
     };
     let meaning = group.meaning();
-    let abo = match meaning.abo {
-        Some(CodecAbo::O) => Abo::O,
-        Some(CodecAbo::A) => Abo::A,
-        Some(CodecAbo::B) => Abo::B,
-        Some(CodecAbo::AB) => Abo::AB,
-        None => {
-            return Err(Problem::input(format!(
-                "{} states no ABO group",
-                input.trim()
-            )));
-        }
+    // The domain's groups are the codec's own types.
+    let Some(abo) = meaning.abo else {
+        return Err(Problem::input(format!(
+            "{} states no ABO group",
+            input.trim()
+        )));
     };
-    let rhd = match meaning.rhd {
-        Some(CodecRhD::Positive) => RhD::Positive,
-        Some(CodecRhD::Negative) => RhD::Negative,
-        None => {
-            return Err(Problem::input(format!(
-                "{} states no RhD type",
-                input.trim()
-            )));
-        }
+    let Some(rhd) = meaning.rhd else {
+        return Err(Problem::input(format!(
+            "{} states no RhD type",
+            input.trim()
+        )));
     };
     Ok((abo, rhd))
 }
