@@ -535,17 +535,29 @@ fn missing(record: &CommandRecord) -> LedgerError {
     .into()
 }
 
-/// The event an entry records, or `None` for a refusal.
+/// The event an entry records, or `None` for a refusal. The payload must be the event its
+/// `event_type` names.
 pub(crate) fn decode_event<M: Model>(entry: &Entry) -> Result<Option<M::Event>, LedgerError> {
     match entry.kind {
         EntryKind::Refusal => Ok(None),
         EntryKind::Event => {
-            serde_json::from_str(&entry.payload)
-                .map(Some)
-                .map_err(|e| LedgerError::Unreadable {
+            let event = M::decode_event(&entry.event_type, &entry.payload).map_err(|e| {
+                LedgerError::Unreadable {
                     sequence: entry.sequence,
                     reason: e.to_string(),
-                })
+                }
+            })?;
+            let name = M::event_name(&event);
+            if name != entry.event_type {
+                return Err(LedgerError::Unreadable {
+                    sequence: entry.sequence,
+                    reason: format!(
+                        "the entry's event type is {:?} but its payload is a {name:?} event",
+                        entry.event_type
+                    ),
+                });
+            }
+            Ok(Some(event))
         }
     }
 }

@@ -119,6 +119,14 @@ pub trait Model: Send + Sync + 'static {
     /// The event's name, recorded as the entry's `event_type`.
     fn event_name(event: &Self::Event) -> &'static str;
 
+    /// The event an entry records, from its `event_type` and payload text. The default reads
+    /// the payload alone; a model whose events are found by their name can use `event_type`
+    /// to parse the text once (replay, catch-up and verify decode every event).
+    fn decode_event(event_type: &str, payload: &str) -> Result<Self::Event, serde_json::Error> {
+        let _ = event_type;
+        serde_json::from_str(payload)
+    }
+
     /// The rule ID a refusal names, recorded as the refusal entry's `event_type`.
     fn refusal_rule(refusal: &Self::Refusal) -> &str;
 

@@ -43,6 +43,11 @@ impl Model for Blood {
         event.name()
     }
 
+    /// Parsed once, by the area that owns the entry's event type.
+    fn decode_event(event_type: &str, payload: &str) -> Result<domain::Event, serde_json::Error> {
+        domain::Event::from_json(event_type, payload)
+    }
+
     fn refusal_rule(refusal: &domain::Refusal) -> &str {
         refusal.rule.as_str()
     }
