@@ -37,9 +37,9 @@ use crate::BloodLedger;
 mod supply;
 pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SITE, hospital_user};
 
-/// The screening of a typical healthy adult donor of the demo, before the donor's plan changes
-/// it (weight, haemoglobin, a deferral). Demo values, written out for the demo: not
-/// observations, nobody measured them.
+/// The screening of a typical healthy adult donor of the demo and of the national workload
+/// (`hemaflow-sim`), before a donor's plan changes it (weight, haemoglobin, a deferral). Made-up
+/// values, written out here: not observations, nobody measured them.
 pub fn demo_screening() -> ScreeningInput {
     ScreeningInput {
         answers: BTreeMap::new(),

@@ -8,14 +8,14 @@ use hemaflow_domain::{
     AccessCommand, ClientCommand, DistributionCommand, DonorCentreCommand, DonorCentreEvent,
     LabCommand, ManufacturingCommand, ManufacturingEvent, ReleaseCommand,
 };
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use hemaflow_domain::command::{Command, Event, LineUnit, TestResultInput};
 use hemaflow_domain::distribution::orders::OrderLine;
 use hemaflow_domain::distribution::sites::{KeptAs, SiteKind, shipping_range};
 use hemaflow_domain::donor_centre::collection::Container;
 use hemaflow_domain::donor_centre::donor::{Identity, Sex};
-use hemaflow_domain::donor_centre::eligibility::{Procedure, ScreeningInput};
+use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::lab::testing::{Abo, Method, Reading, RhD, Stage};
 use hemaflow_domain::manufacturing::components::{Family, Status};
 use hemaflow_domain::manufacturing::label::final_label;
@@ -288,7 +288,7 @@ where
         let procedure = self.donors[index].procedure;
         let donor_id = self.donors[index].id.clone();
         let sex = self.donors[index].sex;
-        let mut input = workload_screening();
+        let mut input = hemaflow_service::demo::demo_screening();
         let deferral = self.figures.screening_deferral(&mut self.rng, sex);
         deferral.apply(&mut input, sex);
         let screened = self.issue(
@@ -893,30 +893,6 @@ where
         command: Command,
     ) -> std::io::Result<()> {
         self.issue_as(actor, role, at, command).map(drop)
-    }
-}
-
-/// The screening of a typical healthy adult donor of the workload, before the figures' deferral
-/// changes it. Workload values, written out for the generator: not observations, nobody
-/// measured them.
-fn workload_screening() -> ScreeningInput {
-    ScreeningInput {
-        answers: BTreeMap::new(),
-        questionnaire: Vec::new(),
-        temperature_c: 36.8,
-        systolic: 120,
-        diastolic: 80,
-        pulse: 72,
-        pulse_regular: true,
-        weight_kg: 80.0,
-        height_cm: Some(178.0),
-        hemoglobin_g_dl: Some(14.2),
-        hematocrit_pct: None,
-        platelet_count: Some(250),
-        days_since_aspirin: None,
-        days_since_clopidogrel: None,
-        physician_approvals: Vec::new(),
-        healthy_athlete: false,
     }
 }
 
