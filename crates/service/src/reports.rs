@@ -114,11 +114,12 @@ async fn catch_up<S: Store>(kept: &mut Kept, store: &S) -> Result<(), LedgerErro
             let Some(name) = REPORTED.iter().find(|t| **t == entry.event_type) else {
                 continue;
             };
-            let event: Event =
-                serde_json::from_str(&entry.payload).map_err(|e| LedgerError::Unreadable {
+            let event = Event::from_json(&entry.event_type, &entry.payload).map_err(|e| {
+                LedgerError::Unreadable {
                     sequence: entry.sequence,
                     reason: e.to_string(),
-                })?;
+                }
+            })?;
             if let Some(at) = report_time(&event) {
                 read.push(((at, entry.sequence), (*name, event)));
             }
