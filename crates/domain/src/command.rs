@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::access::credentials::SignInOutcome;
 use crate::kernel::Role;
-use crate::{access, distribution, donor_centre, lab, manufacturing, release};
+use crate::{access, distribution, donor_centre, lab, manufacturing, release, transfusion};
 
 pub use crate::distribution::command::LineUnit;
 pub use crate::lab::command::TestResultInput;
@@ -37,6 +37,7 @@ pub enum ClientCommand {
     Manufacturing(manufacturing::Command),
     Release(release::Command),
     Distribution(distribution::Command),
+    Transfusion(transfusion::Command),
 }
 
 /// Commands only the server builds: each carries something a client must not be able to
@@ -101,6 +102,7 @@ pub enum Event {
     Manufacturing(manufacturing::Event),
     Release(release::Event),
     Distribution(distribution::Event),
+    Transfusion(transfusion::Event),
 }
 
 impl Command {
@@ -122,6 +124,7 @@ impl ClientCommand {
             ClientCommand::Manufacturing(command) => command.describe(),
             ClientCommand::Release(command) => command.describe(),
             ClientCommand::Distribution(command) => command.describe(),
+            ClientCommand::Transfusion(command) => command.describe(),
         }
     }
 }
@@ -136,6 +139,7 @@ impl ClientCommand {
             ClientCommand::Manufacturing(command) => command.roles(),
             ClientCommand::Release(command) => command.roles(),
             ClientCommand::Distribution(command) => command.roles(),
+            ClientCommand::Transfusion(command) => command.roles(),
         }
     }
 }
@@ -151,6 +155,7 @@ impl ClientCommand {
             ClientCommand::Manufacturing(command) => command.signature_meaning(),
             ClientCommand::Release(command) => command.signature_meaning(),
             ClientCommand::Distribution(command) => command.signature_meaning(),
+            ClientCommand::Transfusion(command) => command.signature_meaning(),
         }
     }
 }
@@ -165,6 +170,7 @@ impl Event {
             Event::Manufacturing(event) => event.name(),
             Event::Release(event) => event.name(),
             Event::Distribution(event) => event.name(),
+            Event::Transfusion(event) => event.name(),
         }
     }
 }
@@ -197,6 +203,7 @@ from_area! {
     manufacturing => Manufacturing,
     release => Release,
     distribution => Distribution,
+    transfusion => Transfusion,
 }
 
 impl From<ClientCommand> for Command {
@@ -220,16 +227,18 @@ enum Area {
     Manufacturing,
     Release,
     Distribution,
+    Transfusion,
 }
 
 impl Area {
-    const ALL: [Area; 6] = [
+    const ALL: [Area; 7] = [
         Area::Access,
         Area::DonorCentre,
         Area::Lab,
         Area::Manufacturing,
         Area::Release,
         Area::Distribution,
+        Area::Transfusion,
     ];
 
     fn command_types(self) -> &'static [&'static str] {
@@ -240,6 +249,7 @@ impl Area {
             Area::Manufacturing => manufacturing::Command::TYPES,
             Area::Release => release::Command::TYPES,
             Area::Distribution => distribution::Command::TYPES,
+            Area::Transfusion => transfusion::Command::TYPES,
         }
     }
 
@@ -251,6 +261,7 @@ impl Area {
             Area::Manufacturing => manufacturing::Event::TYPES,
             Area::Release => release::Event::TYPES,
             Area::Distribution => distribution::Event::TYPES,
+            Area::Transfusion => transfusion::Event::TYPES,
         }
     }
 
@@ -300,6 +311,7 @@ impl ClientCommand {
             Some(Area::Manufacturing) => area_value(value).map(ClientCommand::Manufacturing),
             Some(Area::Release) => area_value(value).map(ClientCommand::Release),
             Some(Area::Distribution) => area_value(value).map(ClientCommand::Distribution),
+            Some(Area::Transfusion) => area_value(value).map(ClientCommand::Transfusion),
             None if ServerCommand::TYPES.contains(&kind) => Err(E::custom(format!(
                 "`{kind}` is given by the server only (a signature, a password, a token or a \
                  sign-in record), never by a client"
@@ -318,6 +330,7 @@ impl Serialize for ClientCommand {
             ClientCommand::Manufacturing(command) => command.serialize(serializer),
             ClientCommand::Release(command) => command.serialize(serializer),
             ClientCommand::Distribution(command) => command.serialize(serializer),
+            ClientCommand::Transfusion(command) => command.serialize(serializer),
         }
     }
 }
@@ -357,6 +370,7 @@ impl Serialize for Event {
             Event::Manufacturing(event) => event.serialize(serializer),
             Event::Release(event) => event.serialize(serializer),
             Event::Distribution(event) => event.serialize(serializer),
+            Event::Transfusion(event) => event.serialize(serializer),
         }
     }
 }
@@ -373,6 +387,7 @@ impl Event {
             Some(Area::Manufacturing) => serde_json::from_str(text).map(Event::Manufacturing),
             Some(Area::Release) => serde_json::from_str(text).map(Event::Release),
             Some(Area::Distribution) => serde_json::from_str(text).map(Event::Distribution),
+            Some(Area::Transfusion) => serde_json::from_str(text).map(Event::Transfusion),
             None => serde_json::from_str(text),
         }
     }
@@ -388,6 +403,7 @@ impl<'de> Deserialize<'de> for Event {
             Some(Area::Manufacturing) => area_value(value).map(Event::Manufacturing),
             Some(Area::Release) => area_value(value).map(Event::Release),
             Some(Area::Distribution) => area_value(value).map(Event::Distribution),
+            Some(Area::Transfusion) => area_value(value).map(Event::Transfusion),
             None => Err(D::Error::custom(format!("unknown event type `{kind}`"))),
         }
     }

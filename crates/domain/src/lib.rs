@@ -146,6 +146,7 @@ pub mod release;
 pub mod rng;
 pub mod rows;
 pub mod state;
+pub mod transfusion;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -166,6 +167,7 @@ pub use release::gate::release_blockers;
 pub use release::{Command as ReleaseCommand, Event as ReleaseEvent};
 pub use rows::{Row, all_row_keys, all_rows, row_keys, rows_touched};
 pub use state::{State, evolve};
+pub use transfusion::{Command as TransfusionCommand, Event as TransfusionEvent};
 
 /// Who acts, in which role, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -228,6 +230,7 @@ pub(crate) fn decide_client(
         ClientCommand::Manufacturing(command) => manufacturing::decide::decide(state, command, ctx),
         ClientCommand::Release(command) => release::decide::decide(state, command, ctx),
         ClientCommand::Distribution(command) => distribution::decide::decide(state, command, ctx),
+        ClientCommand::Transfusion(command) => transfusion::decide::decide(state, command, ctx),
     }?;
     Ok(supply::withdraw_allocations(state, events))
 }

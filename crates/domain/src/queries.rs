@@ -120,7 +120,7 @@ pub fn deferral_lookup<'a>(
 /// The orders a viewer may see: a hospital user its own hospital's, every other role all; the
 /// pending ones first by due time (ORDER-CLOCK), then the others, latest placed first.
 pub fn visible_orders<'a>(state: &'a State, role: Role, actor: &str) -> Vec<&'a Order> {
-    let hospital = (role == Role::HospitalUser).then(|| hospital_of(state, actor));
+    let hospital = role.is_hospital_bound().then(|| hospital_of(state, actor));
     let mut out: Vec<&Order> = state
         .orders
         .values()

@@ -12,7 +12,8 @@ use crate::state::State;
 pub struct Row {
     /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
     /// | "user" | "api_token" | "site" | "storage" | "hospital" | "transfer" | "order"
-    /// | "standing_order" | "shipment"
+    /// | "standing_order" | "shipment" | the transfusion service's "transfusion_settings" |
+    /// "patient" | "sample" | "transfusion_unit" | "emergency_release" | "reaction"
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
@@ -125,6 +126,9 @@ pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
             let s = state.shipments.get(id)?;
             (Some(s.status().as_str().to_owned()), body(s))
         }
+        kind if crate::transfusion::rows::KINDS.contains(&kind) => {
+            crate::transfusion::rows::row(state, kind, id)?
+        }
         _ => return None,
     };
     Some(Row {
@@ -143,6 +147,7 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
         Event::Manufacturing(event) => crate::manufacturing::rows::row_keys(event),
         Event::Release(event) => crate::release::rows::row_keys(event),
         Event::Distribution(event) => crate::distribution::rows::row_keys(state, event),
+        Event::Transfusion(event) => crate::transfusion::rows::row_keys(event),
     }
 }
 
@@ -201,5 +206,6 @@ pub fn all_row_keys(state: &State) -> Vec<(&'static str, String)> {
     add("order", state.orders.keys().collect());
     add("standing_order", state.standing_orders.keys().collect());
     add("shipment", state.shipments.keys().collect());
+    keys.extend(crate::transfusion::rows::all_row_keys(state));
     keys
 }

@@ -20,6 +20,7 @@ use crate::donor_centre::eligibility::{Deferral, Screening};
 use crate::index::Indexes;
 use crate::manufacturing::components::{Component, Status};
 use crate::release::gate::{Hold, Task};
+use crate::transfusion::TransfusionState;
 
 /// How many records of each numbered kind exist; the next id is one more.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +85,9 @@ pub struct State {
     /// Returns of each unit, oldest first (DIST-RETURN).
     #[serde(default)]
     pub returns: BTreeMap<String, Vec<UnitReturn>>,
+    /// The hospitals' transfusion services: the transfusion area's own records.
+    #[serde(default, skip_serializing_if = "TransfusionState::is_empty")]
+    pub transfusion: TransfusionState,
     /// Derived from the records above, kept by `evolve`; not serialised, rebuilt when a state
     /// is read back.
     #[serde(skip)]
@@ -128,6 +132,8 @@ struct StoredState {
     allocations: BTreeMap<String, String>,
     #[serde(default)]
     returns: BTreeMap<String, Vec<UnitReturn>>,
+    #[serde(default)]
+    transfusion: TransfusionState,
 }
 
 impl From<StoredState> for State {
@@ -155,6 +161,7 @@ impl From<StoredState> for State {
             shipments: stored.shipments,
             allocations: stored.allocations,
             returns: stored.returns,
+            transfusion: stored.transfusion,
             index: Indexes::default(),
         };
         state.index = Indexes::build(&state);
@@ -227,6 +234,7 @@ impl PartialEq for State {
             && self.shipments == other.shipments
             && self.allocations == other.allocations
             && self.returns == other.returns
+            && self.transfusion == other.transfusion
     }
 }
 
@@ -278,6 +286,7 @@ fn apply(state: &mut State, event: &Event) {
         Event::Manufacturing(event) => crate::manufacturing::evolve::evolve(state, event),
         Event::Release(event) => crate::release::evolve::evolve(state, event),
         Event::Distribution(event) => crate::distribution::evolve::evolve(state, event),
+        Event::Transfusion(event) => crate::transfusion::evolve::evolve(state, event),
     }
 }
 

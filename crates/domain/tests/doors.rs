@@ -7,13 +7,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const AREAS: [&str; 6] = [
+const AREAS: [&str; 7] = [
     "access",
     "donor_centre",
     "lab",
     "manufacturing",
     "release",
     "distribution",
+    "transfusion",
 ];
 
 fn source() -> PathBuf {

@@ -918,6 +918,8 @@ fn actor(role: Role) -> String {
         Role::Distribution => "distribution",
         Role::Admin => "admin",
         Role::HospitalUser => "hospital",
+        Role::TransfusionTechnologist => "transfusion.service",
+        Role::Nurse => "bedside",
     }
     .to_owned()
 }

@@ -2,6 +2,8 @@
 //!
 //! - [`scenario`]: a donor centre with a clock and shorthand for a day's work, and the
 //!   fixtures of the tests (a healthy screening, an identity, the supply network).
+//! - [`transfusion`]: a hospital transfusion service: its staff, units delivered and received,
+//!   patients, and the bench's steps.
 //! - [`simulation`]: seeded random command sequences checking the domain's invariants
 //!   ([`hemaflow_domain::invariants`]) after every step.
 //!
@@ -9,3 +11,4 @@
 
 pub mod scenario;
 pub mod simulation;
+pub mod transfusion;

@@ -134,7 +134,7 @@ pub fn create_user(
             "the printed name is required (it appears on signatures)",
         );
     }
-    let hospital = hospital_binding(state, role, hospital, "a hospital user")?;
+    let hospital = hospital_binding(state, role, hospital, &format!("a {}", role.as_str()))?;
     Ok(vec![Event::Access(AccessEvent::UserCreated {
         user: User {
             id: user_id.to_owned(),

@@ -6,8 +6,8 @@ use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 /// P11-ACCESS (binding): the hospital an account or API token of `role` is bound to. A
-/// hospital user (or hospital-user token) is bound to exactly one hospital on record, given by
-/// its ID; no other role is bound to one. `what` names the credential in the refusal ("a
+/// hospital user, transfusion technologist or nurse (or such a token) is bound to exactly one
+/// hospital on record, given by its ID; no other role is bound to one. `what` names the credential in the refusal ("a
 /// hospital user", "a hospital-user token"). The binding is an access rule (it decides what
 /// the credential may see and do), so its refusals are P11-ACCESS like the rest of account
 /// and token management, not DIST-EXISTS (which refuses an ID already used). Returns the
@@ -20,17 +20,17 @@ pub fn hospital_binding(
 ) -> Result<Option<String>, Refusal> {
     let hospital = hospital.map(str::trim).filter(|h| !h.is_empty());
     match (role, hospital) {
-        (Role::HospitalUser, None) => refuse(
+        (role, None) if role.is_hospital_bound() => refuse(
             Rule::P11Access,
             format!(
                 "{what} must be bound to one hospital; {}",
                 hospitals_to_choose(state)
             ),
         ),
-        (Role::HospitalUser, Some(id)) if state.hospitals.contains_key(id) => {
+        (role, Some(id)) if role.is_hospital_bound() && state.hospitals.contains_key(id) => {
             Ok(Some(id.to_owned()))
         }
-        (Role::HospitalUser, Some(unknown)) => {
+        (role, Some(unknown)) if role.is_hospital_bound() => {
             let by_name = state
                 .hospitals
                 .values()
@@ -53,7 +53,7 @@ pub fn hospital_binding(
         (other, Some(given)) => refuse(
             Rule::P11Access,
             format!(
-                "only {what} is bound to a hospital; the role {} takes none (hospital {given:?} given)",
+                "only hospital users, transfusion technologists and nurses are bound to a hospital; the role {} takes none (hospital {given:?} given)",
                 other.as_str()
             ),
         ),

@@ -173,8 +173,9 @@ impl Command {
             Command::AllocateOrder { .. }
             | Command::PickUnit { .. }
             | Command::ShipShipment { .. } => &[Distribution],
-            Command::ConfirmReceipt { .. } => &[HospitalUser],
-            Command::ReturnUnit { .. } => &[HospitalUser, Distribution],
+            // The hospital's transfusion service receives and returns units too.
+            Command::ConfirmReceipt { .. } => &[HospitalUser, TransfusionTechnologist],
+            Command::ReturnUnit { .. } => &[HospitalUser, TransfusionTechnologist, Distribution],
             Command::ReviewReturn { .. } => &[QualityAssurance],
         }
     }

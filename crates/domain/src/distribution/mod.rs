@@ -14,4 +14,6 @@ pub mod sites;
 pub(crate) mod supply;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
-pub(crate) use sites::{Location, check_at_a_site, production_location};
+pub(crate) use orders::hospital_of;
+pub(crate) use shipping::received_at_hospital;
+pub(crate) use sites::{Celsius, Location, check_at_a_site, production_location};

@@ -26,7 +26,6 @@ use crate::access::TOKEN_ACTOR_PREFIX;
 use crate::command::Event;
 use crate::config::Config;
 use crate::distribution::sites::{find_hospital, non_empty};
-use crate::kernel::Role;
 use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
 use crate::manufacturing::Family;
@@ -286,9 +285,10 @@ pub fn hospital_of<'a>(state: &'a State, actor: &str) -> Option<&'a str> {
     state.users.get(actor).and_then(|u| u.hospital.as_deref())
 }
 
-/// P11-ACCESS: a hospital user acts only for its own hospital; other roles for any.
+/// P11-ACCESS: a hospital-bound role (a hospital user, a transfusion technologist, a nurse)
+/// acts only for its own hospital; other roles for any.
 pub(crate) fn check_hospital(state: &State, hospital: &str, ctx: &Context) -> Result<(), Refusal> {
-    if ctx.role != Role::HospitalUser {
+    if !ctx.role.is_hospital_bound() {
         return Ok(());
     }
     match hospital_of(state, &ctx.actor) {

@@ -534,3 +534,23 @@ pub(crate) fn review_return(
         }),
     ])
 }
+
+/// DIST-RECEIPT: the hospital whose transfusion service holds `component`: the unit is at the
+/// hospital, shipped in a shipment whose receipt of the unit was confirmed there (a unit shipped
+/// without a shipment, or not yet scanned in, is not in the service's hands).
+pub fn received_at_hospital<'a>(state: &'a State, component: &Component) -> Option<&'a str> {
+    let Location::Hospital {
+        hospital,
+        shipment: Some(shipment),
+    } = &component.location
+    else {
+        return None;
+    };
+    let shipment = state.shipments.get(shipment)?;
+    let received = shipment
+        .receipts
+        .iter()
+        .any(|r| r.component == component.id);
+    (received && component.status == Status::Shipped && shipment.hospital == *hospital)
+        .then_some(shipment.hospital.as_str())
+}

@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The roles of a blood establishment. A `HospitalUser` account is bound to one hospital and
-/// orders, confirms receipt and returns units for it only.
+/// orders, confirms receipt and returns units for it only; a `TransfusionTechnologist` (the
+/// hospital's blood bank) and a `Nurse` (the bedside) are bound to one hospital the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -14,10 +15,12 @@ pub enum Role {
     Distribution,
     Admin,
     HospitalUser,
+    TransfusionTechnologist,
+    Nurse,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::CollectionStaff,
         Role::LabTechnologist,
         Role::Manufacturing,
@@ -25,6 +28,8 @@ impl Role {
         Role::Distribution,
         Role::Admin,
         Role::HospitalUser,
+        Role::TransfusionTechnologist,
+        Role::Nurse,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +41,17 @@ impl Role {
             Role::Distribution => "distribution",
             Role::Admin => "admin",
             Role::HospitalUser => "hospital user",
+            Role::TransfusionTechnologist => "transfusion technologist",
+            Role::Nurse => "nurse",
         }
+    }
+
+    /// P11-ACCESS: whether an account of this role is bound to one hospital, and acts and
+    /// sees for it only.
+    pub fn is_hospital_bound(self) -> bool {
+        matches!(
+            self,
+            Role::HospitalUser | Role::TransfusionTechnologist | Role::Nurse
+        )
     }
 }

@@ -184,6 +184,27 @@ rules! {
     /// approves. Rule book 4.1.
     CompatRhd => "COMPAT-RHD",
 
+    // Crossmatch, samples and emergency release (rule book 4.6, 4.7).
+    /// XM-SAMPLE: a pretransfusion sample is valid for 3 days (draw day = day 0, through
+    /// 23:59 local time of day 3) when the patient was transfused or pregnant in the last 3
+    /// months or that is unknown; otherwise for the days the transfusion service configures.
+    /// Rule book 4.7; 21 CFR 606.151(b).
+    XmSample => "XM-SAMPLE",
+    /// XM-ELECTRONIC: electronic crossmatch only with two concordant ABO/RhD determinations
+    /// (one on the current sample), a negative antibody screen and no clinically significant
+    /// antibody in history, a retyped unit and a validated system. Rule book 4.7; FDA guidance
+    /// "Computer Crossmatch" (2011); 21 CFR 606.151(c).
+    XmElectronic => "XM-ELECTRONIC",
+    /// XM-RETYPE: the transfusion service confirms the ABO of red-cell units and the RhD of
+    /// units labelled RhD negative before they are crossmatched or issued. Rule book 4.7; AABB
+    /// Standards 5.14.1.
+    XmRetype => "XM-RETYPE",
+    /// EMERG-RELEASE: uncrossmatched group O red cells (RhD negative for a female under 50 or a
+    /// patient of unknown sex or age) and group AB plasma until the patient's group is known,
+    /// on a physician's request whose signature is recorded, after the fact if need be. Rule
+    /// book 4.6; 21 CFR 606.151(e).
+    EmergRelease => "EMERG-RELEASE",
+
     // Records and Part 11 (rule book 6).
     /// REC-TRACE: every unit traces from donor to final disposition and consignee. Rule book 6;
     /// 21 CFR 606.160.
@@ -264,6 +285,49 @@ rules! {
     /// ALLOC-SUBST (local): the exact ABO/RhD first, a substitute only when it is short and the
     /// compatibility tables allow it (`distribution::allocation`).
     AllocSubst => "ALLOC-SUBST",
+
+    // Local rules: the transfusion service (the rules of `transfusion`'s module docs).
+    /// TX-PATIENT (local): a patient is identified by the ISBT 128 wristband (025 Patient
+    /// Identification Number, with 024 Patient Date of Birth when printed): anything else in
+    /// the patient field is refused, and one hospital never holds two patients with the same
+    /// MRN or wristband number (merged-record safety).
+    TxPatient => "TX-PATIENT",
+    /// TX-TYPE (local): a patient's ABO/RhD on a sample is checked against every earlier
+    /// determination; a discrepancy blocks every crossmatch and issue of red cells, plasma and
+    /// platelets until it is resolved; a sample is typed and screened once, and only a sample
+    /// of the same patient counts. AABB Standards 5.14.5 (two determinations).
+    TxType => "TX-TYPE",
+    /// TX-REQUIRE (local): a patient's special requirements (irradiated, CMV-safe, washed,
+    /// antigen-negative for each clinically significant antibody) stay for life and every unit
+    /// crossmatched or issued meets them; a patient with a positive screen or a clinically
+    /// significant antibody gets an antiglobulin crossmatch, never immediate spin. AABB
+    /// Technical Manual; rule book 4.7.
+    TxRequire => "TX-REQUIRE",
+    /// TX-UNIT (local): a unit is crossmatched, issued or transfused only while it is in the
+    /// hospital's transfusion service (received there), in date, under no open hold, not
+    /// discrepant on retype, and not reserved or issued for another patient.
+    TxUnit => "TX-UNIT",
+    /// TX-WRONG-PATIENT (local): a unit is issued and hung only for the one patient whose
+    /// wristband is scanned and for whom it was crossmatched or emergency-released; any other
+    /// wristband is refused. SHOT and Dzik 2005: mis-transfusion comes from identification
+    /// lapses.
+    TxWrongPatient => "TX-WRONG-PATIENT",
+    /// TX-BEDSIDE (local): the bedside check: the unit issued to the wristband's patient, in
+    /// date, started once, with a second person's own scan where the hospital requires one,
+    /// and vital signs in plausible ranges.
+    TxBedside => "TX-BEDSIDE",
+    /// TX-FATE (local): every issued unit has exactly one final fate: transfused, wasted with a
+    /// reason, or returned to stock within the hospital's time limit and kept in range.
+    TxFate => "TX-FATE",
+    /// TX-REACTION (local): a transfusion reaction is reported against a unit transfused to
+    /// the patient, with a category of the NHSN Hemovigilance Module / ISBT definitions,
+    /// its severity and imputability.
+    TxReaction => "TX-REACTION",
+    /// TX-MTP (local): a massive transfusion protocol issues the hospital's configured pack
+    /// round after round under the emergency-release rules until it is stood down.
+    TxMtp => "TX-MTP",
+    /// TX-INPUT (local): a transfusion-service field is empty, too long or out of range.
+    TxInput => "TX-INPUT",
 
     // Local rules: accounts, configuration, lookups.
     /// ACCOUNT-INPUT (local): a malformed account or token command (an ID, name, password hash
