@@ -182,6 +182,7 @@ fn measure(state: State) -> Scale {
         shipments,
         allocations,
         returns,
+        transfusion,
         index,
     } = state;
     macro_rules! part {
@@ -218,6 +219,7 @@ fn measure(state: State) -> Scale {
     part!("shipments", shipments);
     part!("allocations", allocations);
     part!("returns", returns);
+    part!("transfusion", transfusion);
     let mut before = held();
     index.drop_each(|name| {
         let after = held();

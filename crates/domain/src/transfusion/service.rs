@@ -36,6 +36,15 @@ pub struct TransfusionState {
 }
 
 impl TransfusionState {
+    /// The records held: patients, samples, units, emergency releases and reactions.
+    pub fn len(&self) -> usize {
+        self.patients.len()
+            + self.samples.len()
+            + self.units.len()
+            + self.emergencies.len()
+            + self.reactions.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self == &TransfusionState::default()
     }
