@@ -27,9 +27,11 @@ fn violated(invariant: u8, message: String) -> Result<(), Violation> {
     Err(Violation { invariant, message })
 }
 
-/// Invariants 1 to 4 over the whole state, and the hospital-supply invariants 7 (a unit is at
+/// Invariants 1 to 4 over the whole state, the hospital-supply invariants 7 (a unit is at
 /// exactly one place, the one its status says) and 8 (a shipment left with every unit of its
-/// order picked; allocations name pending orders and released units).
+/// order picked; allocations name pending orders and released units), and the transfusion
+/// service's 9 (no unit issued to a patient it is not compatible with) and 10 (every issue
+/// ends in exactly one final fate).
 pub fn check(state: &State) -> Result<(), Violation> {
     for c in state.components.values() {
         if c.status == Status::Available || c.status == Status::Shipped {
@@ -43,7 +45,9 @@ pub fn check(state: &State) -> Result<(), Violation> {
     }
     one_place_each(state)?;
     shipments_complete(state)?;
-    allocations_consistent(state)
+    allocations_consistent(state)?;
+    crate::transfusion::invariants::check(state)
+        .or_else(|(invariant, message)| violated(invariant, message))
 }
 
 /// Invariant 1: a unit out of quarantine had every test resulted and acceptable, a confirmed

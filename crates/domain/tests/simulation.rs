@@ -40,6 +40,11 @@ fn invariants_hold_over_random_command_sequences() {
         "ship a component",
         "produce components",
         "record a test result",
+        "crossmatch a unit",
+        "issue a unit to a patient",
+        "start a transfusion",
+        "end a transfusion",
+        "release uncrossmatched blood",
     ] {
         assert!(
             report.accepted_by_kind.get(kind).copied().unwrap_or(0) > 0 || commands < 10_000,

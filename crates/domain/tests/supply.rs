@@ -1046,6 +1046,60 @@ fn dist_return_red_cells_out_over_30_minutes_are_not_accepted_back_and_are_disca
 }
 
 #[test]
+fn dist_return_a_unit_whose_donation_typing_came_into_doubt_does_not_go_back_to_stock() {
+    let mut centre = supplied();
+    let unit = shipped_unit(&mut centre);
+    let din = centre.component(&unit).unwrap().din.clone();
+    // A third determination of the donation disagrees with the two it was released on.
+    centre
+        .run(
+            Role::LabTechnologist,
+            Command::Client(ClientCommand::Lab(
+                hemaflow_domain::LabCommand::RecordBloodGroup {
+                    din,
+                    abo: Abo::A,
+                    rhd: RhD::Positive,
+                },
+            )),
+        )
+        .unwrap();
+    centre
+        .run_as(
+            MERCY_USER,
+            Role::HospitalUser,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReturnUnit {
+                    component: unit.clone(),
+                    minutes_out_of_storage: 5,
+                    reason: "not needed".into(),
+                    seal_intact: true,
+                    validated_container: true,
+                },
+            )),
+        )
+        .unwrap();
+    let refusal = centre
+        .run(
+            Role::QualityAssurance,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ReviewReturn {
+                    component: unit.clone(),
+                    accept: true,
+                    reason: "QA review".into(),
+                },
+            )),
+        )
+        .unwrap_err();
+    assert_eq!(refusal.rule, "DIST-RETURN");
+    assert!(
+        refusal.message.contains("no longer confirmed"),
+        "{}",
+        refusal.message
+    );
+    assert_eq!(centre.component(&unit).unwrap().status, Status::Returned);
+}
+
+#[test]
 fn dist_return_a_unit_within_the_criteria_goes_back_to_available_stock_and_ships_again() {
     let mut centre = supplied();
     let unit = shipped_unit(&mut centre);

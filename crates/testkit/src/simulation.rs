@@ -38,6 +38,7 @@ use hemaflow_domain::state::{State, evolve};
 pub const EPISODE_COMMANDS: u64 = 200;
 
 mod supply;
+mod transfusion;
 
 /// What a run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -101,12 +102,14 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
         (Abo::O, RhD::Negative),
         (Abo::B, RhD::Positive),
     ];
-    let opened = centre.open_supply().and_then(|()| {
-        for _ in 0..3 {
+    let opened = centre.open_transfusion_service().and_then(|()| {
+        for n in 0..3 {
             let (abo, rhd) = *rng.pick(&groups).unwrap_or(&groups[0]);
-            centre.released_units("rbc_ffp_platelets", abo, rhd)?;
+            let units = centre.released_units("rbc_ffp_platelets", abo, rhd)?;
+            // The red cells and plasma of each go on to Mercy's transfusion service.
+            centre.deliver(&format!("TX-{n}"), &units[..2])?;
         }
-        Ok(())
+        transfusion::admit_patients(&mut centre, &mut rng)
     });
     if let Err(refusal) = opened {
         return Err(fail(
@@ -129,6 +132,9 @@ fn run_episode(seed: u64, episode: u64, commands: u64, report: &mut Report) -> R
                 .copied()
                 .unwrap_or(HOSPITAL_USERS[0]);
             ctx.actor = user.to_owned();
+        }
+        if matches!(role, Role::TransfusionTechnologist | Role::Nurse) {
+            ctx.actor = transfusion::actor(role, &mut rng).to_owned();
         }
         let before = centre.state.clone();
         report.commands += 1;
@@ -257,6 +263,9 @@ fn generate_one(centre: &Centre, rng: &mut Rng) -> Option<Command> {
     let state = &centre.state;
     if rng.chance(18) {
         return supply::generate(centre, rng);
+    }
+    if rng.chance(15) {
+        return transfusion::generate(centre, rng);
     }
     match rng.below(100) {
         0..=6 => Some(register(rng)),

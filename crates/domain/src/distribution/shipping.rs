@@ -473,6 +473,13 @@ pub fn return_failures(
     {
         out.push(format!("under hold {}: {}", hold.id, hold.reason));
     }
+    // REL-GATE: back in stock only with the ABO/RhD it was released with still confirmed (a
+    // later determination of its donation may have put it in doubt).
+    if crate::release::confirmed_group(state, component).is_none() {
+        out.push(
+            "its ABO/RhD is no longer confirmed: its donation's typing is in doubt".to_owned(),
+        );
+    }
     out
 }
 

@@ -14,6 +14,7 @@ pub mod command;
 pub(crate) mod decide;
 pub mod emergency;
 pub(crate) mod evolve;
+pub mod invariants;
 pub mod patients;
 pub(crate) mod rows;
 pub mod samples;
