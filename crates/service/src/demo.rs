@@ -35,6 +35,7 @@ use time::{Duration, OffsetDateTime, Time};
 use crate::BloodLedger;
 
 mod supply;
+mod transfusion;
 pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SITE, hospital_user};
 
 /// The screening of a typical healthy adult donor of the demo and of the national workload
@@ -134,7 +135,7 @@ pub const HOSPITALS: [&str; 3] = [
     "County Children's Hospital",
 ];
 
-pub const STAFF: [StaffMember; 15] = [
+pub const STAFF: [StaffMember; 17] = [
     staff("p.svensson", "Petra Svensson", Role::Admin, "Central"),
     staff("j.garcia", "Julia Garcia", Role::CollectionStaff, "CEN"),
     staff("m.chen", "Ming Chen", Role::CollectionStaff, "RIV"),
@@ -156,6 +157,18 @@ pub const STAFF: [StaffMember; 15] = [
         "h.ortiz",
         "Hana Ortiz",
         Role::HospitalUser,
+        "Mercy General Hospital",
+    ),
+    staff(
+        "m.alvarez",
+        "Marta Alvarez",
+        Role::TransfusionTechnologist,
+        "Mercy General Hospital",
+    ),
+    staff(
+        "n.brooks",
+        "Nia Brooks",
+        Role::Nurse,
         "Mercy General Hospital",
     ),
     staff(
@@ -326,6 +339,8 @@ enum Step {
     ReviewReturn {
         component: String,
     },
+    /// A scene of Mercy's transfusion service (see `transfusion`).
+    Transfusion(transfusion::Scene),
     LateOrder {
         order_id: String,
         stage: u8,
@@ -397,6 +412,7 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
         planner.schedule(morning + Duration::hours(7), Step::Return);
     }
     planner.schedule_closing_orders(options.now);
+    planner.schedule_transfusion(options.now);
     planner.schedule(
         start + Duration::days(i64::from(options.days / 2)) + Duration::hours(3),
         Step::PostDonationInformation,
@@ -591,6 +607,7 @@ impl Planner {
             Step::ReviewReturn { component } => self.review_return(component),
             Step::LateOrder { order_id, stage } => self.late_order(order_id, stage),
             Step::AtRisk => self.at_risk_order(),
+            Step::Transfusion(scene) => self.transfusion_scene(scene),
         }
     }
 

@@ -179,3 +179,74 @@ fn a_din_is_read_scanned_or_keyed_with_its_check_character() {
     assert!(parse_din("W1234 26 000001 +").is_err() || scanned.check_character() == '+');
     assert!(parse_din("not a din").is_err());
 }
+
+#[test]
+fn the_demo_transfusion_service_has_every_stage_of_the_bedside_story() {
+    use hemaflow_domain::transfusion::units::Fate;
+    let mut state = hemaflow_domain::State::default();
+    for planned in plan(&options()) {
+        if let Ok(events) = hemaflow_domain::decide(&state, &planned.command, &planned.context) {
+            for event in &events {
+                hemaflow_domain::evolve(&mut state, event);
+            }
+        }
+    }
+    let service = &state.transfusion;
+    assert_eq!(service.patients.len(), 6);
+    let stages: Vec<(bool, bool)> = service
+        .samples
+        .values()
+        .map(|s| (s.typing.is_some(), s.screen.is_some()))
+        .collect();
+    for stage in [(false, false), (true, false), (true, true)] {
+        assert!(
+            stages.contains(&stage),
+            "no sample at stage {stage:?}: {stages:?}"
+        );
+    }
+    assert!(
+        service.patients.values().any(|p| !p.antibodies.is_empty()),
+        "an antibody identified"
+    );
+    assert!(
+        service
+            .units
+            .values()
+            .filter(|u| u.retype.is_some())
+            .count()
+            >= 3
+    );
+    let reserved = service
+        .units
+        .values()
+        .filter(|u| u.open_issue().is_none() && u.reserved_for(options().now).is_some())
+        .count();
+    assert!(reserved >= 1, "a crossmatched unit waiting in stock");
+    assert!(service.units.values().any(|u| {
+        u.issues
+            .iter()
+            .any(|r| matches!(r.fate, Some(Fate::Transfused { .. })))
+    }));
+    let mercy: Vec<_> = state
+        .components
+        .values()
+        .filter(|c| {
+            hemaflow_domain::distribution::shipping::received_at_hospital(&state, c)
+                == Some("mercy")
+        })
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.family,
+                hemaflow_domain::release::gate::confirmed_group(&state, c),
+            )
+        })
+        .collect();
+    let release = service
+        .emergencies
+        .get("ER-0001")
+        .unwrap_or_else(|| panic!("an emergency release; Mercy holds {mercy:?}"));
+    assert!(release.signature.is_some() && release.review.is_none());
+    assert_eq!(service.reactions.len(), 1);
+    hemaflow_domain::invariants::check(&state).unwrap();
+}

@@ -42,6 +42,18 @@ pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         Role::HospitalUser,
         Some("St. Luke's Medical Center"),
     ),
+    (
+        "bloodbank",
+        "Tess Transfusion",
+        Role::TransfusionTechnologist,
+        Some("Mercy General Hospital"),
+    ),
+    (
+        "nurse",
+        "Nell Nurse",
+        Role::Nurse,
+        Some("Mercy General Hospital"),
+    ),
 ];
 
 /// The hospitals of the demo accounts, registered unless a hospital of the same name already
