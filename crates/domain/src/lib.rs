@@ -29,6 +29,10 @@
 //! - [`release`]: the release gate, holds, post-donation information, expiry.
 //! - [`distribution`]: our sites, storage, where each unit is, transfers, hospitals, orders,
 //!   standing orders and the priority clock, allocation, pick, ship, receipt, returns.
+//! - [`transfusion`]: a client hospital's transfusion service: patients by wristband, samples,
+//!   type and screen, unit retype, crossmatch, issue by scan, the bedside check, fates,
+//!   reactions, emergency release and the massive transfusion protocol; its records are its
+//!   own (`State::transfusion`).
 //! - [`kernel`]: refusals and the [`Rule`] index, roles, decimals, blood groups (the codec's),
 //!   ABO/RhD compatibility tables.
 //! - [`command`]: the top level's `Command` (`Client` or `Server`) and `Event`, composed of the
@@ -52,8 +56,9 @@
 //! TEST-SUPPL, TEST-ABO-TWICE, TEST-ABSCREEN, TEST-BACT, REL-QUAR, REL-GATE, REL-UNSAFE,
 //! REL-EXPIRE, REL-PDI, COMP-SHELF, COMP-PROC, COMP-WEIGHT, MOD-ALLOWED, MOD-IRR, MOD-WASH,
 //! MOD-OPEN, MOD-THAW, MOD-SPLIT, MOD-POOL, MOD-CODE, COMPAT-RBC, COMPAT-PLASMA, COMPAT-PLT,
-//! COMPAT-CRYO, COMPAT-RHD, REC-TRACE, P11-ACCESS, P11-SIGN (what a signature records and
-//! means; the password check is the server's). All of them but TEST-ONCE, TEST-REGIONAL,
+//! COMPAT-CRYO, COMPAT-RHD, XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE, EMERG-RELEASE, REC-TRACE,
+//! P11-ACCESS, P11-SIGN (what a signature records and means; the password check is the
+//! server's). All of them but TEST-ONCE, TEST-REGIONAL,
 //! REL-QUAR, MOD-IRR, MOD-WASH and MOD-OPEN are [`Rule`] variants, named by refusals, release
 //! blockers, screening findings and deferrals; those six are enforced by what the events carry
 //! (the ordered panel, the starting status, the computed expiry) and name no rule.
@@ -71,6 +76,9 @@
 //!   DIST-RETURN, ALLOC-FEFO, ALLOC-SUBST, and DIST-INPUT (a malformed supply command),
 //!   DIST-EXISTS (an ID already used), ORDER-STATE (an order past the step the command needs);
 //!   ORDER-CLOCK (the due time of each priority, in `orders`) is computed and never refuses;
+//! - the transfusion service, stated in [`transfusion`]'s module docs and the [`Rule`] index:
+//!   TX-PATIENT, TX-TYPE, TX-REQUIRE, TX-UNIT, TX-WRONG-PATIENT, TX-BEDSIDE, TX-FATE,
+//!   TX-REACTION, TX-MTP, TX-INPUT;
 //! - accounts and tokens: ACCOUNT-INPUT, ACCOUNT-EXISTS, ACCOUNT-DISABLED;
 //! - CONFIG-VALID (a configuration that does not hold together), NOT-FOUND (a record not on
 //!   record), INTERNAL (a command decided by a function not its own: a bug);
@@ -86,10 +94,10 @@
 //!     verified label says (a later change of expiry or group asks for a new label).
 //!
 //! # Rules not yet enforced here
-//! - REL-URGENT, EMERG-RELEASE: an order of priority `emergency` runs on the STAT clock, but
-//!   emergency release of untested or uncrossmatched units (with the physician's request) is
-//!   the transfusion service's and is not a command here.
-//! - XM-SAMPLE, XM-ELECTRONIC, XM-RETYPE: crossmatch belongs to the transfusion-service issue.
+//! - REL-URGENT: an order of priority `emergency` runs on the STAT clock, but shipping a unit
+//!   before its testing is complete (with the "untested" label and the results reported
+//!   afterwards) is not a command here; the transfusion service's EMERG-RELEASE issues
+//!   released units uncrossmatched, never untested ones.
 //! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS as workflows: no command yet
 //!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
 //!   the deviation review and says when a BPD assessment is due).
@@ -99,7 +107,7 @@
 //!   here (older callers and tests give them so); the server only submits them inside
 //!   `Command::Server(ServerCommand::Signed)`.
 //! - Invariant 5 (the ledger verifies) is the ledger's; [`invariants::check`] covers 1-4 and
-//!   the simulation checks 6.
+//!   7-10, and the simulation checks 6.
 
 //!
 //! # Choices where the rule book is silent
