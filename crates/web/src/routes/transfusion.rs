@@ -1096,7 +1096,13 @@ pub async fn identify_antibodies(
         .filter(|(k, _)| k == "antigen")
         .map(|(_, v)| parse_named::<Antigen>("antigen", v))
         .collect::<Result<Vec<_>, _>>()?;
-    let sample_id = value("sample_id").trim().to_owned();
+    let sample_id = required("the sample ID", &value("sample_id"), "scan the sample's ID")?;
+    if antigens.is_empty() {
+        return Err(Problem::missing(
+            "the antibodies",
+            "tick each antibody identified",
+        ));
+    }
     let named: Vec<String> = antigens
         .iter()
         .map(|a| format!("anti-{}", a.as_str()))
