@@ -697,7 +697,8 @@ async fn a_nurse_issues_a_unit_from_the_remote_fridge_by_scan_and_a_second_patie
         })
         .await
         .expect("read");
-    demo::deliver_to_transfusion_service(&ledger, "ORD-FRIDGE", &[red_cells.clone()])
+    let units = std::slice::from_ref(&red_cells);
+    demo::deliver_to_transfusion_service(&ledger, "ORD-FRIDGE", units)
         .await
         .expect("delivered");
     demo::retype(&ledger, &red_cells).await.expect("retyped");

@@ -342,7 +342,7 @@ fn recent_issues(records: &Records, hospital: &str, offset: UtcOffset) -> Vec<Is
             })
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
     rows.into_iter().take(20).map(|(_, row)| row).collect()
 }
 

@@ -42,9 +42,13 @@ async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, Strin
 pub async fn delivered_red_cells(app: &TestApp, family: &str, group: (Abo, RhD)) -> String {
     let units = crate::supply::released_units(app, family, group).await;
     let rbc = crate::supply::red_cells(app, &units).await;
-    demo::deliver_to_transfusion_service(&app.app.ledger, &format!("ORD-{family}"), &[rbc.clone()])
-        .await
-        .expect("delivered");
+    demo::deliver_to_transfusion_service(
+        &app.app.ledger,
+        &format!("ORD-{family}"),
+        std::slice::from_ref(&rbc),
+    )
+    .await
+    .expect("delivered");
     rbc
 }
 
