@@ -423,3 +423,136 @@ async fn tx_patient_a_din_scanned_into_the_patient_field_is_refused_and_recorded
     assert!(html.contains(Rule::TxPatient.as_str()), "{html}");
     app.stop().await;
 }
+
+/// The local time now, as a `datetime-local` field takes it.
+async fn now_local(app: &TestApp) -> String {
+    let minutes = app
+        .app
+        .ledger
+        .read(|s| s.config.labels.utc_offset_minutes)
+        .await
+        .expect("read");
+    let offset = time::UtcOffset::from_whole_seconds(minutes * 60).expect("offset");
+    let at = time::OffsetDateTime::now_utc().to_offset(offset);
+    format!("{}T{:02}:{:02}", at.date(), at.hour(), at.minute())
+}
+
+#[tokio::test]
+async fn emerg_release_the_list_says_what_is_missing_until_signed_and_a_reaction_is_reported_at_the_bedside()
+ {
+    let app = spawn(Database::Sqlite).await;
+    let ledger = &app.app.ledger;
+    let rbc = delivered_red_cells(&app, "Emergency", (Abo::O, RhD::Negative)).await;
+    demo::retype(ledger, &rbc).await.expect("retyped");
+    let (tech, csrf) = app.browser(TECH).await;
+    // A patient of unknown group: registered only.
+    let band = demo::wristband("3003", date!(1990 - 02 - 11));
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/patients",
+        &[
+            ("csrf", &csrf),
+            ("wristband", &band),
+            ("mrn", "MRN-3003"),
+            ("family_name", "Trauma"),
+            ("given_name", "Unknown"),
+            ("sex", "unknown"),
+            ("recent_history", "unknown"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let (din, code) = barcodes(&rbc);
+    let units = format!("{din}\n{code}\n");
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/emergency",
+        &[
+            ("csrf", &csrf),
+            ("wristband", &band),
+            ("units", &units),
+            ("physician", "Dr Grey"),
+            ("reason", "haemorrhage in the emergency department"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("issued uncrossmatched"), "{html}");
+    let release_id = ledger
+        .read(|s| s.transfusion.emergencies.keys().next().cloned())
+        .await
+        .expect("read")
+        .expect("a release");
+    let (_, bench) = get(&app, &tech, "/transfusion").await;
+    assert!(
+        bench.contains("the physician&#39;s signature (Dr Grey)"),
+        "{bench}"
+    );
+    assert!(
+        bench.contains(&format!("the crossmatch of {rbc}")),
+        "{bench}"
+    );
+
+    let signed_at = now_local(&app).await;
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/emergency/sign",
+        &[
+            ("csrf", &csrf),
+            ("release_id", &release_id),
+            ("physician", "Dr Grey"),
+            ("signed_at", &signed_at),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let (_, bench) = get(&app, &tech, "/transfusion").await;
+    assert!(!bench.contains("signature (Dr Grey)"), "signed: {bench}");
+    assert!(
+        bench.contains(&format!("the crossmatch of {rbc}")),
+        "{bench}"
+    );
+
+    // At the bedside: started, then a reaction with its NHSN words.
+    let (nurse, nurse_csrf) = app.browser(NURSE).await;
+    let (_, bedside) = get(&app, &nurse, "/bedside").await;
+    assert!(
+        bedside.contains("febrile non-hemolytic transfusion reaction"),
+        "the categories in words"
+    );
+    assert!(bedside.contains("life threatening") && bedside.contains("not determined"));
+    let mut start = vec![
+        ("csrf", nurse_csrf.as_str()),
+        ("wristband", band.as_str()),
+        ("din", rbc.as_str()),
+    ];
+    start.extend(VITALS);
+    let (status, html) = post(&app, &nurse, "/bedside/start", &start).await;
+    assert_eq!(status, 200, "{html}");
+    let (status, html) = post(
+        &app,
+        &nurse,
+        "/bedside/reaction",
+        &[
+            ("csrf", &nurse_csrf),
+            ("din", &rbc),
+            ("category", "febrile_non_hemolytic"),
+            ("severity", "non_severe"),
+            ("imputability", "probable"),
+            ("description", "temperature up 1.2 °C, chills"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("febrile non-hemolytic transfusion reaction, non severe"),
+        "{html}"
+    );
+    let (_, page) = get(&app, &tech, "/transfusion/patients/mercy/01/3003").await;
+    assert!(page.contains("imputability probable"), "{page}");
+    assert!(page.contains("under emergency release"), "{page}");
+    app.stop().await;
+}
