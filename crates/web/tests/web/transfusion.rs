@@ -326,7 +326,10 @@ async fn tx_wrong_patient_a_unit_for_one_patient_is_refused_for_another_next_to_
     )
     .await;
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("class=\"refusal\""), "{html}");
+    assert!(
+        html.contains("class=\"refusal stop\""),
+        "shown loud: {html}"
+    );
     assert!(html.contains(Rule::TxWrongPatient.as_str()), "{html}");
     assert!(
         html.contains("First"),
@@ -368,6 +371,10 @@ async fn tx_wrong_patient_a_unit_for_one_patient_is_refused_for_another_next_to_
     start.extend(VITALS);
     let (status, html) = post(&app, &nurse, "/bedside/start", &start).await;
     assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("class=\"refusal stop\""),
+        "shown loud: {html}"
+    );
     assert!(html.contains("STOP"), "{html}");
     assert!(html.contains(Rule::TxWrongPatient.as_str()), "{html}");
     let after = ledger.read(|s| s.transfusion.clone()).await.expect("read");
