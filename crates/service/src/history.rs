@@ -16,6 +16,7 @@
 
 use hemaflow_domain::{
     AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
+    TransfusionEvent,
 };
 use std::collections::BTreeSet;
 
@@ -588,7 +589,150 @@ fn supply_summary(event: &Event) -> String {
             review.by,
             review.reason
         ),
+        Event::Transfusion(event) => transfusion_summary(event),
         _ => event.name().replace('_', " "),
+    }
+}
+
+/// Lines for the transfusion service's events: the unit's story from the hospital's receipt
+/// to the patient.
+fn transfusion_summary(event: &TransfusionEvent) -> String {
+    use hemaflow_domain::transfusion::units::Fate;
+    match event {
+        TransfusionEvent::UnitRetyped {
+            component,
+            hospital,
+            retype,
+        } => format!(
+            "{component} retyped at {hospital} by {}: {}{} ({})",
+            retype.by,
+            retype.abo.as_str(),
+            retype
+                .rhd
+                .map(|rhd| match rhd {
+                    hemaflow_domain::lab::testing::RhD::Positive => " RhD positive",
+                    hemaflow_domain::lab::testing::RhD::Negative => " RhD negative",
+                })
+                .unwrap_or_default(),
+            if retype.matches {
+                "agrees with the label"
+            } else {
+                "DISAGREES with the label"
+            }
+        ),
+        TransfusionEvent::UnitAntigenTyped {
+            component,
+            antigen,
+            negative,
+            by,
+            ..
+        } => format!(
+            "{component} typed {} {} by {by}",
+            antigen.as_str(),
+            if *negative { "negative" } else { "positive" }
+        ),
+        TransfusionEvent::CrossmatchRecorded {
+            component,
+            crossmatch,
+            ..
+        } => format!(
+            "{component} crossmatched ({}) for patient {} on sample {} by {}: {}",
+            crossmatch.method.describe(),
+            crossmatch.patient,
+            crossmatch.sample,
+            crossmatch.by,
+            if crossmatch.compatible {
+                "compatible"
+            } else {
+                "INCOMPATIBLE"
+            }
+        ),
+        TransfusionEvent::UnitIssued {
+            component, issue, ..
+        } => {
+            let mut line = format!(
+                "{component} issued to patient {} by {}, taken by {}",
+                issue.patient, issue.by, issue.to
+            );
+            if let Some(fridge) = &issue.remote {
+                line.push_str(&format!(", from remote fridge {fridge}"));
+            }
+            if let Some(release) = &issue.emergency {
+                line.push_str(&format!(", under emergency release {release}"));
+            }
+            line
+        }
+        TransfusionEvent::TransfusionStarted {
+            component,
+            patient,
+            start,
+        } => format!(
+            "transfusion of {component} to patient {patient} started by {}{}",
+            start.by,
+            start
+                .second_checker
+                .as_ref()
+                .map(|c| format!(" (checked with {c})"))
+                .unwrap_or_default()
+        ),
+        TransfusionEvent::TransfusionEnded {
+            component,
+            patient,
+            fate,
+        } => match fate {
+            Fate::Transfused { volume_ml, by, .. } => format!(
+                "transfusion of {component} to patient {patient} ended by {by}: {volume_ml} mL"
+            ),
+            other => format!("{component} for patient {patient}: {}", other.describe()),
+        },
+        TransfusionEvent::UnitWasted {
+            component,
+            hospital,
+            fate,
+        } => match fate {
+            Fate::Wasted { reason, by, .. } => {
+                format!("{component} wasted at {hospital} by {by}: {reason}")
+            }
+            other => format!("{component} at {hospital}: {}", other.describe()),
+        },
+        TransfusionEvent::UnitReturnedToStock {
+            component,
+            hospital,
+            fate,
+        } => match fate {
+            Fate::ReturnedToStock {
+                minutes_out,
+                kept_at_c,
+                by,
+                ..
+            } => format!(
+                "{component} returned to the stock of {hospital} by {by} ({minutes_out} min out, kept at {kept_at_c} °C)"
+            ),
+            other => format!("{component} at {hospital}: {}", other.describe()),
+        },
+        TransfusionEvent::ReactionReported { reaction } => format!(
+            "reaction {} to {} reported for patient {} by {}: {}",
+            reaction.id,
+            reaction.component,
+            reaction.patient,
+            reaction.by,
+            reaction.category.describe()
+        ),
+        TransfusionEvent::EmergencyReleased { release } => format!(
+            "emergency release {} for patient {} on the request of {}: {}",
+            release.id,
+            release.patient,
+            release.physician,
+            release.components.join(", ")
+        ),
+        TransfusionEvent::MtpRoundIssued {
+            release_id,
+            components,
+        } => format!(
+            "massive transfusion round of {release_id}: {}",
+            components.join(", ")
+        ),
+        other => other.name().replace('_', " "),
     }
 }
 

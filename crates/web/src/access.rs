@@ -43,6 +43,11 @@ pub const RETURNS_VIEW: &[Role] = &[QualityAssurance, Distribution];
 /// management and distribution; never a hospital.
 pub const REPORTS: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 
+/// The transfusion service's bench: a transfusion technologist, for its own hospital only.
+pub const TRANSFUSION: &[Role] = &[TransfusionTechnologist];
+/// The bedside and the remote blood fridge: a nurse, for its own hospital only.
+pub const BEDSIDE: &[Role] = &[Nurse];
+
 /// The benches a role sees in the navigation: (path, label, roles).
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/", "Unit look-up", ANY),
@@ -55,6 +60,9 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/quality", "Holds and discrepancies", QUALITY),
     ("/inventory", "Inventory", INVENTORY),
     ("/portal", "Orders", PORTAL),
+    ("/transfusion", "Transfusion service", TRANSFUSION),
+    ("/bedside", "Bedside", BEDSIDE),
+    ("/bedside/remote", "Remote fridge issue", BEDSIDE),
     ("/distribution", "Distribution", DISTRIBUTION),
     ("/returns", "Returns review", RETURNS_REVIEW),
     ("/reports", "Reports", REPORTS),

@@ -54,6 +54,18 @@ pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         Role::Nurse,
         Some("Mercy General Hospital"),
     ),
+    (
+        "bloodbank2",
+        "Stella Stlukes",
+        Role::TransfusionTechnologist,
+        Some("St. Luke's Medical Center"),
+    ),
+    (
+        "nurse2",
+        "Norah Lakeview",
+        Role::Nurse,
+        Some("St. Luke's Medical Center"),
+    ),
 ];
 
 /// The hospitals of the demo accounts, registered unless a hospital of the same name already
@@ -458,4 +470,227 @@ pub async fn seed(ledger: &BloodLedger) -> Result<Vec<(String, &'static str)>, D
         scans.push((format!("={din}00"), shows));
     }
     Ok(scans)
+}
+
+/// A hospital's transfusion service for demonstrations and tests: `units` (released, at the
+/// first site) ordered by the hospital's user, allocated, picked and shipped by distribution
+/// in one refrigerated box, and scanned in on receipt by the hospital's transfusion
+/// technologist (the first demo account of each role; both of Mercy).
+pub async fn deliver_to_transfusion_service(
+    ledger: &BloodLedger,
+    order_id: &str,
+    units: &[String],
+) -> Result<(), DemoError> {
+    use hemaflow_domain::command::LineUnit;
+    use hemaflow_domain::distribution::orders::{OrderLine, Priority};
+    use hemaflow_domain::distribution::sites::TemperatureRange;
+    let (hospital, lines) = ledger
+        .read(|state| {
+            let hospital = state
+                .users
+                .get(actor_of(Role::TransfusionTechnologist))
+                .and_then(|u| u.hospital.clone())
+                .unwrap_or_default();
+            let lines: Vec<OrderLine> = units
+                .iter()
+                .filter_map(|id| {
+                    let c = state.components.get(id)?;
+                    let (abo, rhd) = hemaflow_domain::release::gate::confirmed_group(state, c)?;
+                    Some(OrderLine {
+                        component_type: c.family,
+                        abo,
+                        rhd,
+                        attributes: Vec::new(),
+                        quantity: 1,
+                    })
+                })
+                .collect();
+            (hospital, lines)
+        })
+        .await?;
+    let distribution = |command| Command::Client(ClientCommand::Distribution(command));
+    run(
+        ledger,
+        Role::HospitalUser,
+        distribution(DistributionCommand::PlaceOrder {
+            order_id: order_id.to_owned(),
+            hospital,
+            lines,
+            priority: Priority::Routine,
+            needed_by: None,
+        }),
+    )
+    .await?;
+    run(
+        ledger,
+        Role::Distribution,
+        distribution(DistributionCommand::AllocateOrder {
+            order_id: order_id.to_owned(),
+            units: units
+                .iter()
+                .enumerate()
+                .map(|(line, id)| LineUnit {
+                    line: line as u32,
+                    component: id.clone(),
+                })
+                .collect(),
+        }),
+    )
+    .await?;
+    let shipment = format!("SHP-{order_id}");
+    for id in units {
+        run(
+            ledger,
+            Role::Distribution,
+            distribution(DistributionCommand::PickUnit {
+                shipment_id: shipment.clone(),
+                order_id: order_id.to_owned(),
+                component: id.clone(),
+            }),
+        )
+        .await?;
+    }
+    run(
+        ledger,
+        Role::Distribution,
+        distribution(DistributionCommand::ShipShipment {
+            shipment_id: shipment.clone(),
+            box_id: format!("BOX-{order_id}"),
+            temperature_range: TemperatureRange::degrees(1, 10),
+            courier: "Medical Courier Co".to_owned(),
+        }),
+    )
+    .await?;
+    for id in units {
+        run(
+            ledger,
+            Role::TransfusionTechnologist,
+            distribution(DistributionCommand::ConfirmReceipt {
+                shipment_id: shipment.clone(),
+                component: id.clone(),
+            }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// An ISBT 128 wristband scan: 024 date of birth and 025 patient number (location 01).
+pub fn wristband(number: &str, born: time::Date) -> String {
+    format!(
+        "=#01{:04}{:02}{:02}&#01{:02}{number}",
+        born.year(),
+        born.month() as u8,
+        born.day(),
+        number.len()
+    )
+}
+
+/// A transfusion-service command of the Mercy technologist (or nurse, by `role`).
+pub async fn transfusion(
+    ledger: &BloodLedger,
+    role: Role,
+    command: hemaflow_domain::TransfusionCommand,
+) -> Result<Vec<Event>, DemoError> {
+    run(
+        ledger,
+        role,
+        Command::Client(ClientCommand::Transfusion(command)),
+    )
+    .await
+}
+
+/// A patient of Mercy eligible for electronic crossmatch: registered with a historical
+/// group, a sample `sample_id` drawn an hour ago typed the same and screened negative (two
+/// concordant determinations). The wristband scan.
+pub async fn eligible_patient(
+    ledger: &BloodLedger,
+    number: &str,
+    family_name: &str,
+    sample_id: &str,
+    (abo, rhd): (Abo, RhD),
+) -> Result<String, DemoError> {
+    use hemaflow_domain::TransfusionCommand as Tx;
+    use hemaflow_domain::transfusion::patients::{PatientSex, RecentHistory};
+    let born = time::macros::date!(1970 - 05 - 01);
+    let band = wristband(number, born);
+    let tech = Role::TransfusionTechnologist;
+    transfusion(
+        ledger,
+        tech,
+        Tx::RegisterPatient {
+            wristband: band.clone(),
+            mrn: format!("MRN-{number}"),
+            family_name: family_name.to_owned(),
+            given_name: "Sam".to_owned(),
+            sex: PatientSex::Male,
+            born: None,
+            recent_history: RecentHistory::Neither,
+            historical_group: Some(hemaflow_domain::transfusion::command::HistoricalGroup {
+                abo,
+                rhd,
+            }),
+            known_antibodies: Vec::new(),
+            requirements: Vec::new(),
+        },
+    )
+    .await?;
+    transfusion(
+        ledger,
+        tech,
+        Tx::ReceiveSample {
+            sample_id: sample_id.to_owned(),
+            wristband: band.clone(),
+            drawn_at: crate::now_of(ledger) - Duration::hours(1),
+            drawn_by: "RN Lee".to_owned(),
+        },
+    )
+    .await?;
+    transfusion(
+        ledger,
+        tech,
+        Tx::TypeSample {
+            sample_id: sample_id.to_owned(),
+            abo,
+            rhd,
+        },
+    )
+    .await?;
+    transfusion(
+        ledger,
+        tech,
+        Tx::ScreenSample {
+            sample_id: sample_id.to_owned(),
+            positive: false,
+        },
+    )
+    .await?;
+    Ok(band)
+}
+
+/// XM-RETYPE of a unit with its own label group, by the Mercy technologist.
+pub async fn retype(ledger: &BloodLedger, unit: &str) -> Result<(), DemoError> {
+    let group = ledger
+        .read(|state| {
+            let c = state.components.get(unit)?;
+            hemaflow_domain::release::gate::confirmed_group(state, c)
+        })
+        .await?;
+    let Some((abo, rhd)) = group else {
+        return Err(DemoError::Refused {
+            rule: hemaflow_domain::Rule::NotFound.as_str().to_owned(),
+            message: format!("no unit {unit} with a confirmed group"),
+        });
+    };
+    transfusion(
+        ledger,
+        Role::TransfusionTechnologist,
+        hemaflow_domain::TransfusionCommand::RetypeUnit {
+            component: unit.to_owned(),
+            abo,
+            rhd: Some(rhd),
+        },
+    )
+    .await?;
+    Ok(())
 }

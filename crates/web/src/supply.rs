@@ -4,10 +4,10 @@
 //! the domain is decided here: the commands go to the ledger, which refuses with the rule.
 
 use hemaflow_domain::Rule;
+use hemaflow_domain::State as Records;
 use hemaflow_domain::distribution::orders::{Order, OrderLine, Priority};
 use hemaflow_domain::distribution::shipping::Shipment;
 use hemaflow_domain::lab::testing::{Abo, RhD};
-use hemaflow_domain::{Role, State as Records};
 use serde::Serialize;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
@@ -15,7 +15,8 @@ use crate::auth::Caller;
 use crate::problem::Problem;
 use crate::scan;
 
-/// Whose orders and shipments a caller sees: a hospital user only its own hospital's.
+/// Whose orders, shipments, units and patients a caller sees: a hospital-bound caller (a
+/// hospital user, a transfusion technologist, a nurse) only its own hospital's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     Every,
@@ -23,10 +24,10 @@ pub enum Scope {
 }
 
 impl Scope {
-    /// P11-ACCESS: the scope of a caller. A hospital user whose account names no hospital sees
-    /// nothing, and is told why.
+    /// P11-ACCESS: the scope of a caller. A hospital-bound account that names no hospital
+    /// sees nothing, and is told why.
     pub fn of(caller: &Caller) -> Result<Scope, Problem> {
-        if caller.user.role != Role::HospitalUser {
+        if !caller.user.role.is_hospital_bound() {
             return Ok(Scope::Every);
         }
         caller
@@ -94,6 +95,29 @@ pub fn scanned_unit(din: &str, product_code: &str) -> Result<String, Problem> {
     Ok(hemaflow_domain::manufacturing::components::component_id(
         &din, &code,
     ))
+}
+
+/// A unit from a scan field pair: its two barcodes (DIN `=...`, product code `=<...`), or
+/// its ID (`DIN-productcode`, as the pages print it) in the first field with the second left
+/// empty.
+pub fn unit_scan(din: &str, product_code: &str) -> Result<String, Problem> {
+    let (din, product_code) = (din.trim(), product_code.trim());
+    if product_code.is_empty() {
+        if let Some((number, code)) = din.split_once('-')
+            && !din.starts_with('=')
+        {
+            let number = scan::din_in_path(number)?;
+            let code = scan::product_code(&format!("=<{code}"))?;
+            return Ok(hemaflow_domain::manufacturing::components::component_id(
+                &number, &code,
+            ));
+        }
+        return Err(Problem::missing(
+            "the product code",
+            "scan the unit's product code after its DIN (or give the unit's ID, DIN-productcode)",
+        ));
+    }
+    scanned_unit(din, product_code)
 }
 
 /// ORDER-CLOCK in words: how long until an order is due, or how late it is.
@@ -259,5 +283,17 @@ mod tests {
         );
         let swapped = scanned_unit("=<E0382V00", "=W12342612345600");
         assert!(swapped.is_err_and(|p| p.detail.contains("DIN")));
+    }
+
+    #[test]
+    fn a_unit_scan_takes_the_two_barcodes_or_the_unit_id() {
+        let id = Some("W123426123456-E0382V00");
+        assert_eq!(
+            unit_scan("=W12342612345600", "=<E0382V00").ok().as_deref(),
+            id
+        );
+        assert_eq!(unit_scan("W123426123456-E0382V00", "").ok().as_deref(), id);
+        assert!(unit_scan("=W12342612345600", "").is_err());
+        assert!(unit_scan("W123426123456-XX", "").is_err());
     }
 }

@@ -660,3 +660,126 @@ async fn a_hospital_orders_distribution_allocates_picks_by_scan_and_ships_the_ho
     let _ = stop.send(());
     let _ = server.await;
 }
+
+#[tokio::test]
+async fn a_nurse_issues_a_unit_from_the_remote_fridge_by_scan_and_a_second_patient_is_stopped_at_the_bedside()
+ {
+    if !browser_available() {
+        return;
+    }
+    let folder = tempfile::tempdir().expect("folder");
+    let url = format!("sqlite://{}", folder.path().join("bedside.db").display());
+    let ledger = hemaflow_service::open(&url).await.expect("ledger");
+    demo::accounts(&ledger).await.expect("accounts");
+    // A delivered, retyped O pos red cell unit; a patient with two concordant
+    // determinations and a negative screen; a second patient.
+    let (_, units) = demo::donation(
+        &ledger,
+        "Fridge",
+        (Abo::O, RhD::Positive),
+        Stop::ReadyForRelease,
+    )
+    .await
+    .expect("a donation");
+    for unit in &units {
+        demo::release(&ledger, unit).await.expect("released");
+    }
+    let red_cells = ledger
+        .read(|state| {
+            units
+                .iter()
+                .find(|u| {
+                    state.components[*u].family
+                        == hemaflow_domain::manufacturing::components::Family::RedCells
+                })
+                .cloned()
+                .expect("red cells")
+        })
+        .await
+        .expect("read");
+    let units = std::slice::from_ref(&red_cells);
+    demo::deliver_to_transfusion_service(&ledger, "ORD-FRIDGE", units)
+        .await
+        .expect("delivered");
+    demo::retype(&ledger, &red_cells).await.expect("retyped");
+    let band = demo::eligible_patient(&ledger, "1001", "Okonjo", "S-1", (Abo::A, RhD::Positive))
+        .await
+        .expect("a patient");
+    let other = demo::eligible_patient(&ledger, "2002", "Brennan", "S-2", (Abo::O, RhD::Positive))
+        .await
+        .expect("a second patient");
+    let (din, code) = red_cells.split_once('-').expect("DIN-productcode");
+    let (din, code) = (din.to_owned(), code.to_owned());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let app = hemaflow_web::App::new(ledger, false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(hemaflow_web::serve(listener, app, async {
+        let _ = stopped.await;
+    }));
+    let driver = Driver::start().await;
+    driver.sign_in(&base, "nurse", "Nell Nurse").await;
+
+    // At the fridge (its tablet's page names it): the wristband, the DIN, the product code,
+    // each a scan ending in Enter; the last one issues.
+    let started = Instant::now();
+    driver
+        .go(&format!("{base}/bedside/remote?fridge=OR%20fridge%202"))
+        .await;
+    assert_eq!(
+        driver.active_element_id().await,
+        driver.find("#remote-band").await,
+        "the wristband field has the focus"
+    );
+    let scans = [
+        ("#remote-band", band.clone()),
+        ("#remote-din", format!("={din}00")),
+        ("#remote-product", format!("=<{code}")),
+    ];
+    for (field, scan) in &scans {
+        driver.type_into(field, &format!("{scan}{ENTER}")).await;
+    }
+    driver.wait_for_text("#remote-answer", "issued to").await;
+    let elapsed = started.elapsed();
+    let answer = driver.text("#remote-answer").await;
+    assert!(answer.contains("Okonjo, Sam"), "{answer}");
+    assert!(answer.contains("OR fridge 2"), "{answer}");
+    eprintln!(
+        "remote electronic issue: {} scans, {} ms",
+        scans.len(),
+        elapsed.as_millis()
+    );
+    driver.screenshot("remote-issue").await;
+
+    // At the bedside the second patient's wristband is refused: STOP, next to the field.
+    driver.go(&format!("{base}/bedside")).await;
+    for (field, value) in [
+        ("#start-temp", "36.8"),
+        ("#start-pulse", "78"),
+        ("#start-sys", "124"),
+        ("#start-dia", "78"),
+    ] {
+        driver.type_into(field, value).await;
+    }
+    driver
+        .type_into("#start-band", &format!("{other}{ENTER}"))
+        .await;
+    driver
+        .type_into("#start-din", &format!("={din}00{ENTER}"))
+        .await;
+    driver
+        .type_into("#start-product", &format!("=<{code}{ENTER}"))
+        .await;
+    driver.type_into("#start-dia", ENTER).await;
+    driver.wait_for_text("#start-answer", "STOP").await;
+    let refusal = driver.text("#start-answer").await;
+    assert!(refusal.contains("TX-WRONG-PATIENT"), "{refusal}");
+    driver.screenshot("bedside-wrong-patient").await;
+
+    driver.quit().await;
+    let _ = stop.send(());
+    let _ = server.await;
+}

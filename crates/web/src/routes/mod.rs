@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod bedside;
 pub mod benches;
 pub mod distribution;
 pub mod donors;
@@ -21,6 +22,7 @@ pub mod reports;
 pub mod returns;
 pub mod supply_api;
 pub mod tokens;
+pub mod transfusion;
 pub mod units;
 
 use axum::extract::rejection::JsonRejection;
@@ -261,6 +263,106 @@ pub fn router(app: App) -> Router {
         .route(
             "/admin/tokens/{token_id}/revoke",
             guarded(&app, post(tokens::post_revoke), access::ADMIN),
+        )
+        .route(
+            "/transfusion",
+            guarded(&app, get(transfusion::page), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/lookup",
+            guarded(&app, get(transfusion::lookup), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/patients",
+            guarded(&app, post(transfusion::register), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/patients/{hospital}/{location}/{number}",
+            guarded(&app, get(transfusion::patient_page), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/samples",
+            guarded(&app, post(transfusion::receive_sample), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/samples/type",
+            guarded(&app, post(transfusion::type_sample), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/samples/screen",
+            guarded(&app, post(transfusion::screen_sample), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/samples/antibodies",
+            guarded(
+                &app,
+                post(transfusion::identify_antibodies),
+                access::TRANSFUSION,
+            ),
+        )
+        .route(
+            "/transfusion/retype",
+            guarded(&app, post(transfusion::retype), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/crossmatch",
+            guarded(&app, post(transfusion::crossmatch), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/issue",
+            guarded(&app, post(transfusion::issue), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/emergency",
+            guarded(
+                &app,
+                post(transfusion::release_emergency),
+                access::TRANSFUSION,
+            ),
+        )
+        .route(
+            "/transfusion/emergency/sign",
+            guarded(&app, post(transfusion::sign_emergency), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/requirements",
+            guarded(
+                &app,
+                post(transfusion::add_requirement),
+                access::TRANSFUSION,
+            ),
+        )
+        .route(
+            "/bedside",
+            guarded(&app, get(bedside::page), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/start",
+            guarded(&app, post(bedside::start), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/end",
+            guarded(&app, post(bedside::end), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/reaction",
+            guarded(&app, post(bedside::reaction), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/return",
+            guarded(&app, post(bedside::return_to_stock), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/waste",
+            guarded(&app, post(bedside::waste), access::BEDSIDE),
+        )
+        .route(
+            "/bedside/remote",
+            guarded(
+                &app,
+                get(bedside::remote_page).post(bedside::remote_issue),
+                access::BEDSIDE,
+            ),
         )
         .nest("/api", api::router())
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))

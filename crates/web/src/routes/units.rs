@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hemaflow_domain::access::accounts::User;
 use hemaflow_domain::manufacturing::components::Status;
-use hemaflow_domain::{Role, State as Records, queries, release_blockers};
+use hemaflow_domain::{State as Records, queries, release_blockers};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -85,15 +85,19 @@ pub fn component_line(
     }
 }
 
-/// What `user` may see of a DIN: everything for staff; for a hospital user only the units
-/// shipped to their hospital (and nothing of the donor). `None` when nothing is visible.
+/// What `user` may see of a DIN: everything for staff; for a hospital-bound user (hospital
+/// user, transfusion technologist, nurse) only the units shipped to their hospital (and
+/// nothing of the donor). `None` when nothing is visible.
 pub fn unit_view(
     records: &Records,
     din: &str,
     user: &User,
     now: OffsetDateTime,
 ) -> Option<UnitView> {
-    let hospital_scope = (user.role == Role::HospitalUser).then_some(user.hospital.as_deref());
+    let hospital_scope = user
+        .role
+        .is_hospital_bound()
+        .then_some(user.hospital.as_deref());
     let components: Vec<ComponentLine> = queries::components_of(records, din)
         .into_iter()
         .filter(|c| match hospital_scope {
@@ -149,6 +153,18 @@ pub fn unit_view(
 #[template(path = "home.html")]
 struct Home {
     page: Page,
+    /// The bench of a hospital's transfusion service or bedside, first on the home page.
+    bench: Option<(&'static str, &'static str)>,
+}
+
+/// The bench a role works at first, when it is not the unit look-up.
+pub fn own_bench(role: hemaflow_domain::Role) -> Option<(&'static str, &'static str)> {
+    use hemaflow_domain::Role::*;
+    match role {
+        TransfusionTechnologist => Some(("/transfusion", "Transfusion service bench")),
+        Nurse => Some(("/bedside", "Bedside")),
+        _ => None,
+    }
 }
 
 pub async fn home(caller: Caller) -> Result<Response, Problem> {
@@ -156,6 +172,7 @@ pub async fn home(caller: Caller) -> Result<Response, Problem> {
     Ok(Html(
         Home {
             page: Page::of(&caller, "/"),
+            bench: own_bench(caller.user.role),
         }
         .render()?,
     )
@@ -214,6 +231,8 @@ pub struct HistoryLine {
     pub role: String,
     pub kind: String,
     pub event_type: String,
+    /// The entry in words (`hemaflow_service::history::summary`).
+    pub summary: String,
     pub payload: String,
 }
 
@@ -237,6 +256,7 @@ pub async fn history(app: &App, din: &str) -> Result<Vec<HistoryLine>, Problem> 
             role: line.role,
             kind: line.kind.to_owned(),
             event_type: line.event_type,
+            summary: line.summary,
             payload: line.payload,
         })
         .collect())

@@ -13,6 +13,7 @@ mod server;
 mod skeleton;
 mod supply;
 mod tidy;
+mod transfusion;
 mod units;
 
 use hemaflow_domain::lab::testing::{Abo, RhD};

@@ -5,6 +5,8 @@ use hemaflow_domain::Role::{self, *};
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use serde_json::json;
 
+use hemaflow_web::demo;
+
 use crate::helpers::{Database, TestApp, spawn, user_of};
 
 const EVERY_ROLE: &[Role] = &Role::ALL;
@@ -36,6 +38,9 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/distribution", &[Distribution]),
     ("/distribution/transfers", &[Distribution]),
     ("/returns", &[QualityAssurance]),
+    ("/transfusion", &[TransfusionTechnologist]),
+    ("/bedside", &[Nurse]),
+    ("/bedside/remote", &[Nurse]),
     ("/api/me", EVERY_ROLE),
     ("/api/release-queue", &[Manufacturing, QualityAssurance]),
     ("/api/donors?name=ri", &[CollectionStaff, QualityAssurance]),
@@ -124,6 +129,7 @@ pub const RECORD_ROUTES: &[(&str, &[Role])] = &[
     ("/shipments/SHP-MATRIX-1/label.pdf", ORDERS),
     ("/portal/shipments/SHP-MATRIX-1", &[HospitalUser]),
     ("/units/{din}", EVERY_ROLE),
+    (PATIENT_PAGE, &[TransfusionTechnologist]),
     ("/reports/collections", REPORTS),
     ("/reports/production", REPORTS),
     ("/reports/shipments", REPORTS),
@@ -145,9 +151,13 @@ pub const RECORD_ROUTES: &[(&str, &[Role])] = &[
     ("/api/reports/fill-rate", REPORTS),
 ];
 
+/// The page of the first hospital's patient registered by [`seed_order_and_shipment`].
+pub const PATIENT_PAGE: &str = "/transfusion/patients/mercy/01/1001";
+
 /// The routes of [`RECORD_ROUTES`] that show the first hospital's records: "not on record"
-/// (404) for the user of the second hospital, although its role may open them.
+/// (404) for the users of the second hospital, although their role may open them.
 pub const OTHER_HOSPITAL: &[&str] = &[
+    PATIENT_PAGE,
     "/orders/ORD-MATRIX-1",
     "/orders/ORD-MATRIX-2",
     "/shipments/SHP-MATRIX-1",
@@ -199,6 +209,15 @@ pub async fn seed_order_and_shipment(app: &TestApp) -> String {
         let (status, body, _) = app.command(token, json!({ "command": command })).await;
         assert_eq!(status, 200, "{command}: {body}");
     }
+    demo::eligible_patient(
+        &app.app.ledger,
+        "1001",
+        "Matrix",
+        "S-MATRIX-1",
+        (Abo::O, RhD::Negative),
+    )
+    .await
+    .expect("a patient of the first hospital");
     unit.split_once('-').expect("DIN-product code").0.to_owned()
 }
 
@@ -211,10 +230,15 @@ pub fn record_path(path: &str, din: &str) -> String {
 async fn p11_access_every_record_page_admits_its_roles_and_hides_another_hospitals_records() {
     let app = spawn(Database::Sqlite).await;
     let din = seed_order_and_shipment(&app).await;
-    // The second hospital's user: its role opens these routes, its hospital's records only.
-    let other_user = "hospital2";
+    // The second hospital's users: their roles open these routes, their hospital's records
+    // only.
+    let others = [
+        (HospitalUser, "hospital2"),
+        (TransfusionTechnologist, "bloodbank2"),
+        (Nurse, "nurse2"),
+    ];
     let mut callers: Vec<(Role, &str)> = Role::ALL.iter().map(|r| (*r, user_of(*r))).collect();
-    callers.push((HospitalUser, other_user));
+    callers.extend(others);
     let mut checked = 0;
     for (role, user) in callers {
         let (browser, _) = app.browser(user).await;
@@ -228,7 +252,8 @@ async fn p11_access_every_record_page_admits_its_roles_and_hides_another_hospita
             };
             let response = request.send().await.expect("get");
             let status = response.status().as_u16();
-            let expected = match (allowed.contains(&role), user == other_user) {
+            let other_user = others.iter().any(|(_, u)| *u == user);
+            let expected = match (allowed.contains(&role), other_user) {
                 (false, _) => 403,
                 (true, true) if OTHER_HOSPITAL.contains(path) => 404,
                 (true, _) => 200,
@@ -245,7 +270,10 @@ async fn p11_access_every_record_page_admits_its_roles_and_hides_another_hospita
         .iter()
         .map(|(path, _)| record_path(path, &din));
     assert_anonymous_refused(&app, paths).await;
-    assert_eq!(checked, (Role::ALL.len() + 1) * RECORD_ROUTES.len());
+    assert_eq!(
+        checked,
+        (Role::ALL.len() + others.len()) * RECORD_ROUTES.len()
+    );
     app.stop().await;
 }
 
@@ -293,6 +321,26 @@ const FORMS: &[(&str, &[Role])] = &[
     ),
     ("/admin/users/collector/disable", &[Admin]),
     ("/admin/users/collector/password", &[Admin]),
+    ("/transfusion/patients", &[TransfusionTechnologist]),
+    ("/transfusion/samples", &[TransfusionTechnologist]),
+    ("/transfusion/samples/type", &[TransfusionTechnologist]),
+    ("/transfusion/samples/screen", &[TransfusionTechnologist]),
+    (
+        "/transfusion/samples/antibodies",
+        &[TransfusionTechnologist],
+    ),
+    ("/transfusion/retype", &[TransfusionTechnologist]),
+    ("/transfusion/crossmatch", &[TransfusionTechnologist]),
+    ("/transfusion/issue", &[TransfusionTechnologist]),
+    ("/transfusion/emergency", &[TransfusionTechnologist]),
+    ("/transfusion/emergency/sign", &[TransfusionTechnologist]),
+    ("/transfusion/requirements", &[TransfusionTechnologist]),
+    ("/bedside/start", &[Nurse]),
+    ("/bedside/end", &[Nurse]),
+    ("/bedside/reaction", &[Nurse]),
+    ("/bedside/return", &[Nurse]),
+    ("/bedside/waste", &[Nurse]),
+    ("/bedside/remote", &[Nurse]),
 ];
 
 #[tokio::test]

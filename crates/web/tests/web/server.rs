@@ -393,7 +393,7 @@ async fn p11_access_every_api_route_refuses_a_token_of_every_role_it_does_not_na
     for (role, user) in callers {
         let key = serde_json::to_value(role).expect("role");
         // Bound to the person's hospital, so that both see the same records.
-        let hospital = if role == Role::HospitalUser {
+        let hospital = if role.is_hospital_bound() {
             Some(crate::supply::hospital_of(&app, user).await)
         } else {
             None
