@@ -219,6 +219,12 @@ pub struct EmergencyRow {
     pub missing: Vec<String>,
 }
 
+/// XM-SAMPLE's end in words: the last minute a sample is valid (its `valid_until` is
+/// exclusive: midnight after the last day).
+fn valid_through(valid_until: OffsetDateTime, offset: UtcOffset) -> String {
+    local_text(valid_until - time::Duration::minutes(1), offset)
+}
+
 fn sample_state(sample: &Sample) -> String {
     let mut state = match sample.typing {
         Some((abo, rhd)) => format!("typed {}", group_text(abo, rhd)),
@@ -253,7 +259,7 @@ fn sample_row(records: &Records, sample: &Sample, offset: UtcOffset) -> SampleRo
             None => sample_state(sample),
         },
         drawn_at: local_text(sample.drawn_at, offset),
-        valid_until: local_text(sample.valid_until, offset),
+        valid_until: valid_through(sample.valid_until, offset),
     }
 }
 
@@ -956,11 +962,11 @@ pub async fn receive_sample(
             let until = events.iter().find_map(|e| match e {
                 Event::Transfusion(hemaflow_domain::TransfusionEvent::SampleReceived {
                     sample,
-                }) => Some(local_text(sample.valid_until, offset)),
+                }) => Some(valid_through(sample.valid_until, offset)),
                 _ => None,
             });
             format!(
-                "sample {sample_id} received; valid until {}",
+                "sample {sample_id} received; valid through {}",
                 until.unwrap_or_default()
             )
         },

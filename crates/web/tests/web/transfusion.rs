@@ -114,6 +114,32 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
         html.contains("/transfusion/patients/mercy/01/1001"),
         "{html}"
     );
+    // The look-up field finds the patient by the wristband scan.
+    let found = tech
+        .get(app.url("/transfusion/lookup"))
+        .query(&[("wristband", band.as_str())])
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("look-up");
+    assert_eq!(found.status(), 200);
+    let found = found.text().await.expect("html");
+    assert!(
+        found.contains("href=\"/transfusion/patients/mercy/01/1001\"")
+            && found.contains("Okonjo, Ada"),
+        "{found}"
+    );
+    let page = tech
+        .get(app.url("/transfusion/lookup"))
+        .query(&[("wristband", band.as_str())])
+        .send()
+        .await
+        .expect("look-up");
+    assert_eq!(
+        page.status(),
+        303,
+        "a plain form goes to the patient's page"
+    );
 
     let drawn_at = an_hour_ago(&app).await;
     for (path, form, answer) in [
@@ -125,7 +151,7 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
                 ("drawn_at", drawn_at.as_str()),
                 ("drawn_by", "RN Lee"),
             ],
-            "sample S-1 received; valid until",
+            "sample S-1 received; valid through",
         ),
         (
             "/transfusion/samples/type",
