@@ -779,6 +779,37 @@ async fn a_nurse_issues_a_unit_from_the_remote_fridge_by_scan_and_a_second_patie
     assert!(refusal.contains("TX-WRONG-PATIENT"), "{refusal}");
     driver.screenshot("bedside-wrong-patient").await;
 
+    // The nurse's and the technologist's benches fit a desktop and a tablet held upright.
+    for (user, name, path, shot) in [
+        ("nurse", "Nell Nurse", "/bedside", "bedside"),
+        ("nurse", "Nell Nurse", "/bedside/remote", "bedside-remote"),
+        (
+            "bloodbank",
+            "Tess Transfusion",
+            "/transfusion",
+            "transfusion",
+        ),
+        (
+            "bloodbank",
+            "Tess Transfusion",
+            "/transfusion/patients/mercy/01/1001",
+            "transfusion-patient",
+        ),
+    ] {
+        driver.resize(1280, 800).await;
+        driver.sign_in_as(&base, user, name).await;
+        for (width, height, size) in [(1280, 800, "desktop"), (768, 1024, "tablet")] {
+            driver.resize(width, height).await;
+            driver.go(&format!("{base}{path}")).await;
+            driver.wait_for_text("header", name).await;
+            driver.assert_fits(&format!("{path} at {size}")).await;
+            driver.screenshot(&format!("{shot}-{size}")).await;
+        }
+    }
+    let patient = driver.text("main").await;
+    assert!(patient.contains("issued at"), "{patient}");
+    assert!(patient.contains("remote fridge OR fridge 2"), "{patient}");
+
     driver.quit().await;
     let _ = stop.send(());
     let _ = server.await;

@@ -1,7 +1,8 @@
 //! The bedside (nurses, their own hospital only): the wristband and the unit scanned, then
 //! the transfusion started with vital signs (TX-BEDSIDE: a second person's badge where the
 //! hospital requires it), ended with the volume, a reaction reported with its NHSN category,
-//! severity and imputability (TX-REACTION), a unit returned to stock or wasted (TX-FATE); and
+//! severity and imputability (TX-REACTION), a unit wasted (TX-FATE; a unit not hung goes back
+//! to the blood bank, whose technologist records its return to stock); and
 //! the remote blood fridge: wristband and unit scanned, issued by electronic crossmatch.
 //!
 //! A wrong patient's wristband is the domain's refusal (TX-WRONG-PATIENT, "STOP ..."), shown
@@ -20,8 +21,7 @@ use serde::Deserialize;
 use super::execute_form;
 use super::is_htmx;
 use super::transfusion::{
-    celsius, give, issued_text, own_hospital, patient_name, required, service_offset, vitals,
-    whole, words,
+    give, issued_text, own_hospital, patient_name, required, service_offset, vitals, whole, words,
 };
 use crate::App;
 use crate::access;
@@ -81,6 +81,7 @@ struct BedsidePage {
     page: Page,
     hospital: String,
     second_person: bool,
+    return_minutes: u32,
     out: Vec<OutRow>,
     categories: Vec<(String, &'static str)>,
     severities: Vec<(String, String)>,
@@ -92,7 +93,7 @@ struct BedsidePage {
 pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::BEDSIDE)?;
     let hospital = own_hospital(&caller)?;
-    let (name, second_person, out) = app
+    let (name, (second_person, return_minutes), out) = app
         .ledger
         .read(|records| {
             let offset = service_offset(records, &hospital);
@@ -119,9 +120,10 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
                     })
                 })
                 .collect();
+            let settings = settings(records, &hospital);
             (
                 name,
-                settings(records, &hospital).second_person_at_bedside,
+                (settings.second_person_at_bedside, settings.return_minutes),
                 out,
             )
         })
@@ -130,6 +132,7 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
         page: Page::of(&caller, "/bedside"),
         hospital: name,
         second_person,
+        return_minutes,
         out,
         categories: CATEGORIES.iter().map(|c| (key(c), c.describe())).collect(),
         severities: SEVERITIES.iter().map(|s| (key(s), words(s))).collect(),
@@ -300,42 +303,6 @@ pub async fn reaction(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct ReturnForm {
-    pub command_id: Option<String>,
-    pub din: String,
-    pub product_code: String,
-    pub minutes_out: String,
-    pub kept_at_c: String,
-}
-
-/// `POST /bedside/return`: TX-FATE, an issued unit not hung back to the service's stock.
-pub async fn return_to_stock(
-    caller: Caller,
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(form): Form<ReturnForm>,
-) -> Result<Response, Problem> {
-    caller.require(access::BEDSIDE)?;
-    let component = unit_scan(&form.din, &form.product_code)?;
-    let command = TransfusionCommand::ReturnToStock {
-        component: component.clone(),
-        minutes_out: whole("minutes out of controlled storage", &form.minutes_out)?,
-        kept_at_c: celsius("the temperature it was kept at", &form.kept_at_c)?,
-    };
-    give(
-        &app,
-        &caller,
-        &headers,
-        form.command_id.as_deref(),
-        command,
-        "/bedside",
-        |_| format!("{component} returned to the service's stock"),
-    )
-    .await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
 pub struct WasteForm {
     pub command_id: Option<String>,
     pub din: String,
@@ -343,7 +310,7 @@ pub struct WasteForm {
     pub reason: String,
 }
 
-/// `POST /bedside/waste`: TX-FATE, a unit wasted.
+/// `POST /bedside/waste`: TX-FATE, a unit wasted at the bedside.
 pub async fn waste(
     caller: Caller,
     State(app): State<App>,
@@ -351,18 +318,29 @@ pub async fn waste(
     Form(form): Form<WasteForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::BEDSIDE)?;
+    waste_unit(&app, &caller, &headers, form, "/bedside").await
+}
+
+/// TX-FATE: a unit wasted (issued or in stock), then the page `back`.
+pub async fn waste_unit(
+    app: &App,
+    caller: &Caller,
+    headers: &HeaderMap,
+    form: WasteForm,
+    back: &str,
+) -> Result<Response, Problem> {
     let component = unit_scan(&form.din, &form.product_code)?;
     let command = TransfusionCommand::WasteUnit {
         component: component.clone(),
         reason: form.reason.clone(),
     };
     give(
-        &app,
-        &caller,
-        &headers,
+        app,
+        caller,
+        headers,
         form.command_id.as_deref(),
         command,
-        "/bedside",
+        back,
         |_| format!("{component} recorded as wasted"),
     )
     .await

@@ -313,6 +313,18 @@ pub fn router(app: App) -> Router {
             guarded(&app, post(transfusion::issue), access::TRANSFUSION),
         )
         .route(
+            "/transfusion/return",
+            guarded(
+                &app,
+                post(transfusion::return_to_stock),
+                access::TRANSFUSION,
+            ),
+        )
+        .route(
+            "/transfusion/waste",
+            guarded(&app, post(transfusion::waste), access::TRANSFUSION),
+        )
+        .route(
             "/transfusion/emergency",
             guarded(
                 &app,
@@ -347,10 +359,6 @@ pub fn router(app: App) -> Router {
         .route(
             "/bedside/reaction",
             guarded(&app, post(bedside::reaction), access::BEDSIDE),
-        )
-        .route(
-            "/bedside/return",
-            guarded(&app, post(bedside::return_to_stock), access::BEDSIDE),
         )
         .route(
             "/bedside/waste",

@@ -2,8 +2,8 @@
 //! only): a patient looked up by a wristband scan, today's work (valid samples, the service's
 //! stock, recent issues, emergency releases and what they still miss), and one form per
 //! command: register a patient, receive, type and screen a sample, identify antibodies, retype
-//! a unit, crossmatch, issue by scan, release uncrossmatched blood and record the physician's
-//! signature. A patient's page shows the record and adds a special requirement.
+//! a unit, crossmatch, issue by scan, record a unit not hung back in stock or wasted, release
+//! uncrossmatched blood and record the physician's signature. A patient's page shows the record and adds a special requirement.
 //!
 //! Scan first: a wristband goes to the domain as scanned (TX-PATIENT reads it, so a DIN in the
 //! patient field is refused there and the refusal is on the ledger); a unit is read from its
@@ -219,6 +219,12 @@ pub struct EmergencyRow {
     pub missing: Vec<String>,
 }
 
+/// XM-SAMPLE's end in words: the last minute a sample is valid (its `valid_until` is
+/// exclusive: midnight after the last day).
+fn valid_through(valid_until: OffsetDateTime, offset: UtcOffset) -> String {
+    local_text(valid_until - time::Duration::minutes(1), offset)
+}
+
 fn sample_state(sample: &Sample) -> String {
     let mut state = match sample.typing {
         Some((abo, rhd)) => format!("typed {}", group_text(abo, rhd)),
@@ -253,7 +259,7 @@ fn sample_row(records: &Records, sample: &Sample, offset: UtcOffset) -> SampleRo
             None => sample_state(sample),
         },
         drawn_at: local_text(sample.drawn_at, offset),
-        valid_until: local_text(sample.valid_until, offset),
+        valid_until: valid_through(sample.valid_until, offset),
     }
 }
 
@@ -956,11 +962,11 @@ pub async fn receive_sample(
             let until = events.iter().find_map(|e| match e {
                 Event::Transfusion(hemaflow_domain::TransfusionEvent::SampleReceived {
                     sample,
-                }) => Some(local_text(sample.valid_until, offset)),
+                }) => Some(valid_through(sample.valid_until, offset)),
                 _ => None,
             });
             format!(
-                "sample {sample_id} received; valid until {}",
+                "sample {sample_id} received; valid through {}",
                 until.unwrap_or_default()
             )
         },
@@ -1486,4 +1492,52 @@ pub async fn add_requirement(
         |_| format!("{} units required for life", requirement.describe()),
     )
     .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReturnForm {
+    pub command_id: Option<String>,
+    pub din: String,
+    pub product_code: String,
+    pub minutes_out: String,
+    pub kept_at_c: String,
+}
+
+/// `POST /transfusion/return`: TX-FATE, an issued unit not hung back in the service's stock.
+pub async fn return_to_stock(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<ReturnForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let component = unit_scan(&form.din, &form.product_code)?;
+    let command = TransfusionCommand::ReturnToStock {
+        component: component.clone(),
+        minutes_out: whole("minutes out of controlled storage", &form.minutes_out)?,
+        kept_at_c: celsius("the temperature it was kept at", &form.kept_at_c)?,
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| format!("{component} returned to the service's stock"),
+    )
+    .await
+}
+
+/// `POST /transfusion/waste`: TX-FATE, a unit of the service's stock (or back from the
+/// ward) wasted.
+pub async fn waste(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<super::bedside::WasteForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    super::bedside::waste_unit(&app, &caller, &headers, form, "/transfusion").await
 }

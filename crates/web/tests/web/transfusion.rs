@@ -114,6 +114,32 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
         html.contains("/transfusion/patients/mercy/01/1001"),
         "{html}"
     );
+    // The look-up field finds the patient by the wristband scan.
+    let found = tech
+        .get(app.url("/transfusion/lookup"))
+        .query(&[("wristband", band.as_str())])
+        .header("hx-request", "true")
+        .send()
+        .await
+        .expect("look-up");
+    assert_eq!(found.status(), 200);
+    let found = found.text().await.expect("html");
+    assert!(
+        found.contains("href=\"/transfusion/patients/mercy/01/1001\"")
+            && found.contains("Okonjo, Ada"),
+        "{found}"
+    );
+    let page = tech
+        .get(app.url("/transfusion/lookup"))
+        .query(&[("wristband", band.as_str())])
+        .send()
+        .await
+        .expect("look-up");
+    assert_eq!(
+        page.status(),
+        303,
+        "a plain form goes to the patient's page"
+    );
 
     let drawn_at = an_hour_ago(&app).await;
     for (path, form, answer) in [
@@ -125,7 +151,7 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
                 ("drawn_at", drawn_at.as_str()),
                 ("drawn_by", "RN Lee"),
             ],
-            "sample S-1 received; valid until",
+            "sample S-1 received; valid through",
         ),
         (
             "/transfusion/samples/type",
@@ -561,5 +587,93 @@ async fn emerg_release_the_list_says_what_is_missing_until_signed_and_a_reaction
     let (_, page) = get(&app, &tech, "/transfusion/patients/mercy/01/3003").await;
     assert!(page.contains("imputability probable"), "{page}");
     assert!(page.contains("under emergency release"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_nurse_issues_from_the_remote_fridge_the_bench_returns_the_unit_the_nurse_wastes_it_and_the_second_person_is_asked_where_required()
+ {
+    let app = spawn(Database::Sqlite).await;
+    let ledger = &app.app.ledger;
+    let rbc = delivered_red_cells(&app, "Returned", (Abo::O, RhD::Positive)).await;
+    demo::retype(ledger, &rbc).await.expect("retyped");
+    let band = demo::eligible_patient(ledger, "1001", "Fridge", "S-1", (Abo::A, RhD::Positive))
+        .await
+        .expect("a patient");
+    let (din, code) = barcodes(&rbc);
+    let (nurse, csrf) = app.browser(NURSE).await;
+    let (status, page) = get(&app, &nurse, "/bedside/remote?fridge=ICU%20fridge").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("value=\"ICU fridge\""), "{page}");
+    let (status, html) = post(
+        &app,
+        &nurse,
+        "/bedside/remote",
+        &[
+            ("csrf", &csrf),
+            ("fridge", "ICU fridge"),
+            ("wristband", &band),
+            ("din", &din),
+            ("product_code", &code),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("issued to Fridge, Sam"), "{html}");
+    assert!(
+        html.contains("taken by Nell Nurse, from remote fridge ICU fridge"),
+        "{html}"
+    );
+    // Not hung: the unit goes back to the blood bank, whose technologist returns it to stock.
+    let (tech, tech_csrf) = app.browser(TECH).await;
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/return",
+        &[
+            ("csrf", &tech_csrf),
+            ("din", &rbc),
+            ("minutes_out", "12"),
+            ("kept_at_c", "4"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("returned to the service's stock"), "{html}");
+    let (status, html) = post(
+        &app,
+        &nurse,
+        "/bedside/waste",
+        &[("csrf", &csrf), ("din", &rbc), ("reason", "bag punctured")],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("recorded as wasted"), "{html}");
+    let gone = ledger
+        .read(|s| s.transfusion.units[&rbc].is_gone())
+        .await
+        .expect("read");
+    assert!(gone);
+
+    // Where the hospital requires a second person at the bedside, the start asks for the badge.
+    let (_, bedside) = get(&app, &nurse, "/bedside").await;
+    assert!(
+        !bedside.contains("name=\"second_checker\""),
+        "not required by default"
+    );
+    let admin = app.token("admin").await;
+    let (status, body, _) = app
+        .command(
+            &admin,
+            serde_json::json!({"command": {"type": "configure_transfusion_service", "hospital": "mercy",
+                "settings": {"sample_days_otherwise": 3, "electronic_crossmatch": true,
+                    "second_person_at_bedside": true, "return_minutes": 30,
+                    "return_min_c": "1", "return_max_c": "10",
+                    "mtp_pack": [{"family": "red_cells", "quantity": 6}]}}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, bedside) = get(&app, &nurse, "/bedside").await;
+    assert!(bedside.contains("name=\"second_checker\""), "{bedside}");
     app.stop().await;
 }
