@@ -276,8 +276,23 @@ impl Planner {
             .collect()
     }
 
-    /// XM-RETYPE: every red-cell unit in stock, as on receipt.
+    /// Units that expired in stock are wasted (TX-FATE); then XM-RETYPE for every red-cell
+    /// unit in stock, as on receipt.
     fn retype_received(&mut self) {
+        let now = self.now;
+        let expired: Vec<String> = self
+            .state
+            .components
+            .values()
+            .filter(|c| c.expires_at <= now && received_here(&self.state, c))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in expired {
+            self.tech(Tx::WasteUnit {
+                component: id,
+                reason: "expired in stock".to_owned(),
+            });
+        }
         for (id, (abo, rhd)) in self.received(Family::RedCells) {
             self.tech(Tx::RetypeUnit {
                 component: id,

@@ -262,6 +262,46 @@ pub async fn history(app: &App, din: &str) -> Result<Vec<HistoryLine>, Problem> 
         .collect())
 }
 
+/// The steps of a unit's own life a hospital's transfusion service may read: how it was
+/// collected, tested, made, released and shipped, and what its own service did with it. Never
+/// the donor's record (registration, screening, deferral, the donor's group), holds (their
+/// reasons may be a donor's information), refusals or the raw entries.
+const HOSPITAL_STEPS: &[&str] = &[
+    "tests_ordered",
+    "test_result_recorded",
+    "blood_group_determined",
+    "antibody_screen_recorded",
+    "component_produced",
+    "component_processed",
+    "bacterial_control_recorded",
+    "label_verified",
+    "component_released",
+    "component_expired",
+    "unit_picked",
+    "shipment_shipped",
+    "component_shipped",
+    "receipt_confirmed",
+];
+
+fn hospital_story(lines: Vec<HistoryLine>) -> Vec<HistoryLine> {
+    lines
+        .into_iter()
+        .filter(|l| l.kind == "event")
+        .filter_map(|mut line| {
+            if line.event_type == "donation_collected" {
+                // Collected: when, not from whom.
+                line.summary = "donation collected".to_owned();
+            } else if !HOSPITAL_STEPS.contains(&line.event_type.as_str())
+                && !hemaflow_domain::TransfusionEvent::TYPES.contains(&line.event_type.as_str())
+            {
+                return None;
+            }
+            line.payload = String::new();
+            Some(line)
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "unit.html")]
 struct UnitPage {
@@ -279,9 +319,15 @@ pub async fn page(
     caller.require(access::ANY)?;
     let din = scan::din_in_path(&din)?;
     let unit = visible_unit(&app, &caller, &din).await?;
-    // The ledger's history names donors and staff: establishment staff only.
+    // The ledger's history names donors: establishment staff see all of it, a hospital's
+    // transfusion service the unit's own steps from collection to its patient.
     let history = if access::STAFF.contains(&caller.user.role) {
         history(&app, &din).await?
+    } else if matches!(
+        caller.user.role,
+        hemaflow_domain::Role::TransfusionTechnologist | hemaflow_domain::Role::Nurse
+    ) {
+        hospital_story(history(&app, &din).await?)
     } else {
         Vec::new()
     };

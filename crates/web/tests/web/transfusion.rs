@@ -296,9 +296,21 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
     ] {
         assert!(story.contains(expected), "{expected}: {story}");
     }
-    // A technologist of Mercy sees the unit; one of St Luke's is told it is not on record.
-    let (status, _) = get(&app, &tech, &format!("/units/{unit_din}")).await;
+    // A technologist of Mercy sees the unit and its own steps from collection to the patient,
+    // never the donor's record; one of St Luke's is told it is not on record.
+    let (status, own) = get(&app, &tech, &format!("/units/{unit_din}")).await;
     assert_eq!(status, 200);
+    for expected in [
+        "donation collected",
+        "component_released",
+        &format!("{rbc} issued to patient mercy:01/1001"),
+        "ended by nurse: 300 mL",
+    ] {
+        assert!(own.contains(expected), "{expected}: {own}");
+    }
+    for hidden in ["donor_registered", "screening_recorded", "<details>"] {
+        assert!(!own.contains(hidden), "{hidden} shown to a hospital: {own}");
+    }
     let (other, _) = app.browser("bloodbank2").await;
     let (status, _) = get(&app, &other, &format!("/units/{unit_din}")).await;
     assert_eq!(status, 404);
