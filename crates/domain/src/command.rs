@@ -278,6 +278,15 @@ impl Area {
     }
 }
 
+impl ClientCommand {
+    /// Every `type` a client may send, area by area (the API documents them).
+    pub fn types() -> impl Iterator<Item = &'static str> {
+        Area::ALL
+            .into_iter()
+            .flat_map(|area| area.command_types().iter().copied())
+    }
+}
+
 /// The JSON object and its `type`, or the error a reader can act on.
 fn tagged<'de, D: Deserializer<'de>>(
     deserializer: D,

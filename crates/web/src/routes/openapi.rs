@@ -74,7 +74,7 @@ pub fn document() -> Value {
                 "summary": "Give one domain command; release, discard and requalification need signature_password (P11-SIGN)",
                 "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["command"], "properties": {
                     "command_id": {"type": "string", "description": "idempotency key: a retry gets the first answer"},
-                    "command": {"type": "object", "description": "a Command, tagged by `type` in snake_case"},
+                    "command": {"type": "object", "description": "a Command, tagged by `type` in snake_case", "required": ["type"], "properties": {"type": {"type": "string", "enum": hemaflow_domain::ClientCommand::types().collect::<Vec<_>>()}}},
                     "signature_password": {"type": "string"},
                     "records_seen": {"type": "array", "description": "no lost updates: each record this change was made from, unchanged since ledger entry `seen` (the `ledger_sequence` of the read); otherwise 409 STALE, naming who changed it and when, and nothing is recorded",
                         "items": {"type": "object", "required": ["kind", "id", "seen"], "properties": {"kind": {"type": "string", "enum": ["component", "donation", "deferral", "hold", "donor"]}, "id": {"type": "string"}, "seen": {"type": "integer"}}}}}}}}},

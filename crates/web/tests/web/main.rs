@@ -570,5 +570,21 @@ async fn the_openapi_document_lists_every_api_route_and_each_answers() {
             .sum::<usize>(),
         hemaflow_web::routes::openapi::PATHS.len()
     );
+    // Every command a client may send is named, the transfusion service's among them.
+    let types = &paths["/api/commands"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        ["properties"]["command"]["properties"]["type"]["enum"];
+    for command in [
+        "place_order",
+        "crossmatch_unit",
+        "issue_unit",
+        "start_transfusion",
+    ] {
+        assert!(
+            types
+                .as_array()
+                .is_some_and(|t| t.iter().any(|v| v == command)),
+            "{command} not in {types}"
+        );
+    }
     app.stop().await;
 }
