@@ -481,6 +481,28 @@ pub async fn deliver_to_transfusion_service(
     order_id: &str,
     units: &[String],
 ) -> Result<(), DemoError> {
+    let shipment = ship_to_transfusion_service(ledger, order_id, units).await?;
+    for id in units {
+        run(
+            ledger,
+            Role::TransfusionTechnologist,
+            distribution(DistributionCommand::ConfirmReceipt {
+                shipment_id: shipment.clone(),
+                component: id.clone(),
+            }),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// As [`deliver_to_transfusion_service`], up to the shipment leaving (not yet scanned in at
+/// the hospital); its ID.
+pub async fn ship_to_transfusion_service(
+    ledger: &BloodLedger,
+    order_id: &str,
+    units: &[String],
+) -> Result<String, DemoError> {
     use hemaflow_domain::command::LineUnit;
     use hemaflow_domain::distribution::orders::{OrderLine, Priority};
     use hemaflow_domain::distribution::sites::TemperatureRange;
@@ -561,18 +583,7 @@ pub async fn deliver_to_transfusion_service(
         }),
     )
     .await?;
-    for id in units {
-        run(
-            ledger,
-            Role::TransfusionTechnologist,
-            distribution(DistributionCommand::ConfirmReceipt {
-                shipment_id: shipment.clone(),
-                component: id.clone(),
-            }),
-        )
-        .await?;
-    }
-    Ok(())
+    Ok(shipment)
 }
 
 /// An ISBT 128 wristband scan: 024 date of birth and 025 patient number (location 01).

@@ -301,6 +301,10 @@ pub fn router(app: App) -> Router {
             ),
         )
         .route(
+            "/transfusion/receive",
+            guarded(&app, post(transfusion::receive_unit), access::TRANSFUSION),
+        )
+        .route(
             "/transfusion/retype",
             guarded(&app, post(transfusion::retype), access::TRANSFUSION),
         )

@@ -1132,6 +1132,60 @@ pub async fn identify_antibodies(
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
+pub struct UnitReceiptForm {
+    pub command_id: Option<String>,
+    pub din: String,
+    pub product_code: String,
+}
+
+/// `POST /transfusion/receive`: DIST-RECEIPT at the transfusion service: the unit scanned in
+/// from the shipment it travels in (found from the unit, so one scan pair is enough).
+pub async fn receive_unit(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<UnitReceiptForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let hospital = own_hospital(&caller)?;
+    let component = unit_scan(&form.din, &form.product_code)?;
+    let shipment = app
+        .ledger
+        .read({
+            let component = component.clone();
+            move |records| match records.components.get(&component).map(|c| &c.location) {
+                Some(hemaflow_domain::distribution::sites::Location::Hospital {
+                    hospital: to,
+                    shipment: Some(shipment),
+                }) if *to == hospital => Some(shipment.clone()),
+                _ => None,
+            }
+        })
+        .await
+        .map_err(Problem::internal)?;
+    let Some(shipment_id) = shipment else {
+        return Err(Problem::refused(
+            Rule::DistReceipt.as_str(),
+            format!("{component} is not in a shipment to this hospital"),
+        ));
+    };
+    let command = Command::Client(ClientCommand::Distribution(
+        hemaflow_domain::DistributionCommand::ConfirmReceipt {
+            shipment_id: shipment_id.clone(),
+            component: component.clone(),
+        },
+    ));
+    execute_form(&app, &caller, form.command_id.as_deref(), &command).await?;
+    if !is_htmx(&headers) {
+        return Ok(Redirect::to("/transfusion").into_response());
+    }
+    Ok(accepted(format!(
+        "{component} received from shipment {shipment_id}; red cells are retyped next"
+    )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct RetypeForm {
     pub command_id: Option<String>,
     pub din: String,

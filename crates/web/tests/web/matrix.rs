@@ -329,6 +329,7 @@ const FORMS: &[(&str, &[Role])] = &[
         "/transfusion/samples/antibodies",
         &[TransfusionTechnologist],
     ),
+    ("/transfusion/receive", &[TransfusionTechnologist]),
     ("/transfusion/retype", &[TransfusionTechnologist]),
     ("/transfusion/crossmatch", &[TransfusionTechnologist]),
     ("/transfusion/issue", &[TransfusionTechnologist]),

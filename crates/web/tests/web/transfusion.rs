@@ -79,6 +79,59 @@ const VITALS: [(&str, &str); 4] = [
 ];
 
 #[tokio::test]
+async fn dist_receipt_the_technologist_scans_a_shipped_unit_in_at_the_bench() {
+    let app = spawn(Database::Sqlite).await;
+    let units = crate::supply::released_units(&app, "Receipt", (Abo::O, RhD::Negative)).await;
+    let rbc = crate::supply::red_cells(&app, &units).await;
+    let shipment =
+        demo::ship_to_transfusion_service(&app.app.ledger, "ORD-R", std::slice::from_ref(&rbc))
+            .await
+            .expect("shipped");
+    let (din, code) = barcodes(&rbc);
+    let (tech, csrf) = app.browser(TECH).await;
+    // Not yet received: not in the service's hands, so it cannot be retyped.
+    let retype = [
+        ("csrf", csrf.as_str()),
+        ("din", din.as_str()),
+        ("product_code", code.as_str()),
+        ("abo", "O"),
+        ("rhd", "negative"),
+    ];
+    let (status, html) = post(&app, &tech, "/transfusion/retype", &retype).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("scan it in on receipt"), "{html}");
+    let receipt = [
+        ("csrf", csrf.as_str()),
+        ("din", din.as_str()),
+        ("product_code", code.as_str()),
+    ];
+    let (status, html) = post(&app, &tech, "/transfusion/receive", &receipt).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(&format!("received from shipment {shipment}")), "{html}");
+    let (status, html) = post(&app, &tech, "/transfusion/retype", &retype).await;
+    assert_eq!(status, 200, "{html}");
+    // A second scan-in is refused by the domain (the unit is received already).
+    let (status, html) = post(&app, &tech, "/transfusion/receive", &receipt).await;
+    assert_eq!(status, 422, "{html}");
+    // St Luke's technologist finds no shipment of this unit to St Luke's.
+    let (other, other_csrf) = app.browser("bloodbank2").await;
+    let (status, html) = post(
+        &app,
+        &other,
+        "/transfusion/receive",
+        &[
+            ("csrf", other_csrf.as_str()),
+            ("din", din.as_str()),
+            ("product_code", code.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains(Rule::DistReceipt.as_str()), "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatched_issued_and_transfused_through_the_forms()
  {
     let app = spawn(Database::Sqlite).await;
