@@ -436,7 +436,8 @@ impl DeferralIds {
     }
 }
 
-/// DEF-REASONS: a deferral for `reason` from `starts`, with the kind and length of the table.
+/// DEF-REASONS: a deferral for `reason` from `starts`, with the kind and period of the table;
+/// a temporary one ends on the period's calendar end (3 months from 15 March: 15 June).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn deferral(
     config: &Config,
@@ -462,19 +463,7 @@ pub(crate) fn deferral(
             ),
         );
     }
-    let ends = match entry.kind {
-        DeferralKind::Temporary => Some(
-            starts
-                .checked_add(Duration::days(i64::from(entry.days.unwrap_or(1))))
-                .ok_or_else(|| {
-                    Refusal::new(
-                        Rule::DefReasons,
-                        format!("{starts} is not a usable start date"),
-                    )
-                })?,
-        ),
-        _ => None,
-    };
+    let ends = entry.ends(starts)?;
     Ok(Deferral {
         id: ids.take(),
         donor_id: donor_id.to_owned(),
