@@ -1,6 +1,6 @@
 //! Periods as the rule book states them (issue 26): a deferral of N months or years ends on
-//! the same calendar day N months or years later, not after N x 30 or N x 365 days; a
-//! configuration keeps the unit it was given in,
+//! the same calendar day N months or years later, not after N x 30 or N x 365 days; the
+//! platelet limit counts 12 calendar months; a configuration keeps the unit it was given in,
 //! and one recorded in days still reads and defers in days. Then the properties of
 //! `Period::end`.
 
@@ -8,11 +8,12 @@
 
 use hemaflow_domain::command::{Command, Event};
 use hemaflow_domain::config::DeferralReason;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::kernel::Period;
 use hemaflow_domain::kernel::period::{Unit, add_months};
 use hemaflow_domain::{AccessCommand, ClientCommand, Config, DonorCentreCommand, DonorCentreEvent};
 use hemaflow_domain::{Role, queries};
-use hemaflow_testkit::scenario::Centre;
+use hemaflow_testkit::scenario::{Centre, healthy_screening};
 use proptest::prelude::*;
 use time::macros::{date, datetime};
 use time::{Date, Duration};
@@ -235,6 +236,35 @@ fn config_valid_refuses_a_deferral_period_of_nothing_or_over_100_years() {
     assert_eq!(with(Some(Period::years(100))), Ok(()));
     assert_eq!(with(Some(Period::months(1_200))), Ok(()));
     assert_eq!(with(Some(Period::weeks(5_217))), Ok(()));
+}
+
+#[test]
+fn int_plt_24_in_12_calendar_months_not_365_days() {
+    // From 2 March 2027 the 12 months run over 29 February 2028: 366 days.
+    let mut centre = Centre::new();
+    centre.now = datetime!(2027-03-02 08:00 UTC);
+    let (donor, _) = centre
+        .walk_in("Kim", date!(1980 - 01 - 01), Procedure::Plateletpheresis)
+        .unwrap();
+    let donate = |centre: &mut Centre, after_days: i64| {
+        centre.advance(Duration::days(after_days));
+        let s = centre.screen(&donor, Procedure::Plateletpheresis, healthy_screening())?;
+        centre.collect(&donor, &s, 470, "TX")
+    };
+    for _ in 0..23 {
+        donate(&mut centre, 7).unwrap();
+    }
+    // 365 days after the first donation (1 March 2028) it is still within its 12 months.
+    let days_to_365th = (date!(2028 - 03 - 01) - centre.now.date()).whole_days();
+    let refusal = donate(&mut centre, days_to_365th).unwrap_err();
+    assert_eq!(refusal.rule, "INT-PLT");
+    assert!(
+        refusal
+            .message
+            .contains("24 plateletpheresis donations in the last 12 months")
+    );
+    // On 2 March 2028 its 12 months have ended: 23 in the window.
+    assert!(donate(&mut centre, 1).is_ok());
 }
 
 proptest! {
