@@ -175,11 +175,24 @@ impl Config {
             }
         }
         for (reason_code, reason) in &self.deferral_reasons {
-            if reason.kind == DeferralKind::Temporary && reason.days.is_none() {
-                return refuse(
-                    Rule::ConfigValid,
-                    format!("temporary deferral {reason_code} needs a number of days"),
-                );
+            match reason.period {
+                None if reason.kind == DeferralKind::Temporary => {
+                    return refuse(
+                        Rule::ConfigValid,
+                        format!(
+                            "temporary deferral {reason_code} needs a period (days, weeks, months or years)"
+                        ),
+                    );
+                }
+                Some(period) => {
+                    if let Some(problem) = period.problem() {
+                        return refuse(
+                            Rule::ConfigValid,
+                            format!("deferral {reason_code}: {problem}"),
+                        );
+                    }
+                }
+                None => {}
             }
         }
         Ok(())

@@ -113,7 +113,9 @@
 //! # Choices where the rule book is silent
 //! - A failed screening defers the donor for 1 day (configurable per rule in
 //!   `Config::screening.deferral_for_rule` and `Config::deferral_reasons`); questionnaire
-//!   reasons use the durations of the rule book's table 1.3, counted from the event's date.
+//!   reasons use the durations of the rule book's table 1.3, counted from the event's date
+//!   in the table's own unit (`kernel::Period`): months and years end on the same calendar
+//!   day, or on the last day of a shorter month (31 January + 1 month: 28 February).
 //! - An interval not yet passed (INT-*) is a refusal naming the first allowed day, not a
 //!   deferral. Plateletpheresis or plasmapheresis after any donation waits 2 days (the AABB
 //!   allowance when the apheresis red-cell loss is below 100 mL).

@@ -4,9 +4,10 @@
 //! as tasks come with the lookback and recall issue; the arithmetic lives here, once.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Month};
+use time::{Date, Duration};
 
 use crate::donor_centre::collection::Donation;
+use crate::kernel::period;
 use crate::state::State;
 
 /// `date` plus `days`, or the last representable date.
@@ -14,13 +15,14 @@ fn plus_days(date: Date, days: i64) -> Date {
     date.checked_add(Duration::days(days)).unwrap_or(Date::MAX)
 }
 
-/// `date` moved by `months` calendar months, on the same day or the month's last day.
+/// `date` moved by `months` calendar months, on the same day or the month's last day
+/// ([`Period::end`](crate::kernel::Period::end)); off the calendar, its first or last day.
 pub fn add_months(date: Date, months: i32) -> Date {
-    let index = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months;
-    let (year, month0) = (index.div_euclid(12), index.rem_euclid(12));
-    let month = Month::try_from(month0 as u8 + 1).unwrap_or(Month::January);
-    let last = time::util::days_in_month(month, year);
-    Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+    period::add_months(date, i64::from(months)).unwrap_or(if months < 0 {
+        Date::MIN
+    } else {
+        Date::MAX
+    })
 }
 
 /// REC-RETAIN (606.160(d)): keep records 10 years after processing is completed or 6 months

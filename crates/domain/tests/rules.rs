@@ -591,7 +591,8 @@ fn def_reasons_tattoo_defers_three_months_from_the_tattoo() {
     );
     assert_eq!(rules, vec!["DEF-REASONS"]);
     let current = queries::current_deferrals(&centre.state, &donor, centre.now.date());
-    assert_eq!(current[0].ends, Some(date!(2026 - 05 - 02)));
+    // 3 calendar months from 1 February: 1 May (not 90 days, 2 May).
+    assert_eq!(current[0].ends, Some(date!(2026 - 05 - 01)));
     // A tattoo a year ago defers nothing.
     input.questionnaire[0].since = Some(date!(2025 - 03 - 01));
     let mut centre = Centre::new();

@@ -4,10 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::Date;
 
 use crate::donor_centre::eligibility::DeferralKind;
-use crate::kernel::refusal::Rule;
+use crate::kernel::Period;
+use crate::kernel::refusal::{Refusal, Rule};
 
 /// ELIG-AGE.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -79,12 +83,75 @@ pub struct IntervalRules {
 }
 
 /// One reason a donor is deferred, and for how long (DEF-REASONS, DEF-KINDS).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// In JSON the period is its unit key among the reason's fields ([`Period`]):
+/// `{"description":"Oral PrEP or PEP","kind":"temporary","months":3}`. A reason recorded before
+/// periods carries `"days": N` (`"days": null` without a period) and reads as N days; a reason
+/// in days still writes `"days": N` and one without a period `"days": null`, so every reason
+/// recorded before writes back to the bytes it was recorded as.
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeferralReason {
     pub description: String,
     pub kind: DeferralKind,
-    /// For temporary deferrals: how many days from the start.
-    pub days: Option<u32>,
+    /// For temporary deferrals: how long from the start, in the rule book's unit.
+    pub period: Option<Period>,
+}
+
+impl DeferralReason {
+    /// DEF-REASONS: the first day a deferral for this reason from `starts` no longer defers
+    /// (temporary reasons; a temporary reason without a period defers for the day). `None` for
+    /// indefinite and permanent reasons; an error when the end is off the calendar.
+    pub fn ends(&self, starts: Date) -> Result<Option<Date>, Refusal> {
+        if self.kind != DeferralKind::Temporary {
+            return Ok(None);
+        }
+        self.period
+            .unwrap_or(Period::days(1))
+            .end(starts)
+            .map(Some)
+            .ok_or_else(|| {
+                Refusal::new(
+                    Rule::DefReasons,
+                    format!("{starts} is not a usable start date"),
+                )
+            })
+    }
+}
+
+impl Serialize for DeferralReason {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("description", &self.description)?;
+        map.serialize_entry("kind", &self.kind)?;
+        match self.period {
+            Some(period) => map.serialize_entry(period.unit.as_str(), &period.count)?,
+            None => map.serialize_entry("days", &None::<u32>)?,
+        }
+        map.end()
+    }
+}
+
+/// A deferral reason as recorded: before periods with `days`, since with one unit key.
+#[derive(Deserialize)]
+struct RecordedReason {
+    description: String,
+    kind: DeferralKind,
+    days: Option<u32>,
+    weeks: Option<u32>,
+    months: Option<u32>,
+    years: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for DeferralReason {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<DeferralReason, D::Error> {
+        let r = RecordedReason::deserialize(deserializer)?;
+        Ok(DeferralReason {
+            description: r.description,
+            kind: r.kind,
+            period: Period::from_keys(r.days, r.weeks, r.months, r.years)
+                .map_err(D::Error::custom)?,
+        })
+    }
 }
 
 /// COMP-WEIGHT: collection volumes of a whole-blood collection (450 mL bag, +-10 %).
@@ -170,8 +237,9 @@ pub(crate) fn default_collection() -> CollectionRules {
     }
 }
 
-/// A deferral reason of the defaults: code, description, kind, days.
-type Reason = (&'static str, &'static str, DeferralKind, Option<u32>);
+/// A deferral reason of the defaults: code, description, kind, period (in the unit of the rule
+/// book's table 1.3).
+type Reason = (&'static str, &'static str, DeferralKind, Option<Period>);
 
 /// DEF-REASONS: the US default deferral reasons, by group.
 pub(crate) fn default_deferral_reasons() -> BTreeMap<String, DeferralReason> {
@@ -184,13 +252,13 @@ pub(crate) fn default_deferral_reasons() -> BTreeMap<String, DeferralReason> {
     ]
     .into_iter()
     .flatten()
-    .map(|(code, description, kind, days)| {
+    .map(|(code, description, kind, period)| {
         (
-            (*code).to_owned(),
+            code.to_owned(),
             DeferralReason {
-                description: (*description).to_owned(),
-                kind: *kind,
-                days: *days,
+                description: description.to_owned(),
+                kind,
+                period,
             },
         )
     })
@@ -198,90 +266,100 @@ pub(crate) fn default_deferral_reasons() -> BTreeMap<String, DeferralReason> {
 }
 
 /// Screening outcomes: deferred for the day (the donor may come back tomorrow).
-fn screening_outcomes() -> &'static [Reason] {
+fn screening_outcomes() -> Vec<Reason> {
     use DeferralKind::*;
-    &[
-        ("age", "Outside the donor age range", Temporary, Some(1)),
+    vec![
+        (
+            "age",
+            "Outside the donor age range",
+            Temporary,
+            Some(Period::days(1)),
+        ),
         (
             "low_weight",
             "Weight below the minimum for the procedure",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "temperature",
             "Temperature above 37.5 C",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "blood_pressure",
             "Blood pressure outside limits",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "pulse",
             "Pulse outside limits or irregular",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "low_hemoglobin",
             "Low hemoglobin or hematocrit",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "high_hemoglobin",
             "Hemoglobin or hematocrit above the upper limit",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "double_red_criteria",
             "Does not meet double red cell criteria",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
         (
             "platelet_criteria",
             "Does not meet plateletpheresis criteria",
             Temporary,
-            Some(1),
+            Some(Period::days(1)),
         ),
     ]
 }
 
 /// Questionnaire (FDA guidance, table 1.3): HIV risk, exposure to blood and sexually
 /// transmitted infections.
-fn questionnaire_risks() -> &'static [Reason] {
+fn questionnaire_risks() -> Vec<Reason> {
     use DeferralKind::*;
-    &[
+    vec![
         (
             "ira_hiv_risk",
             "New or multiple partners and anal sex in the last 3 months",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
         (
             "sex_for_money_or_drugs",
             "Sex for money or drugs, or non-prescription injection drug use",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
         (
             "partner_hiv_risk",
             "Sex with a person who has HIV or the above risks",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
-        ("oral_prep_pep", "Oral PrEP or PEP", Temporary, Some(90)),
+        (
+            "oral_prep_pep",
+            "Oral PrEP or PEP",
+            Temporary,
+            Some(Period::months(3)),
+        ),
         (
             "injectable_prep",
             "Long-acting injectable PrEP",
             Temporary,
-            Some(730),
+            Some(Period::years(2)),
         ),
         (
             "hiv_positive",
@@ -293,38 +371,38 @@ fn questionnaire_risks() -> &'static [Reason] {
             "tattoo_piercing",
             "Tattoo, piercing, needle-stick or blood exposure",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
         (
             "syphilis_gonorrhea",
             "Syphilis or gonorrhea treatment",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
     ]
 }
 
 /// Questionnaire (FDA guidance, table 1.3): malaria, CJD and transfusion.
-fn questionnaire_travel_and_exposure() -> &'static [Reason] {
+fn questionnaire_travel_and_exposure() -> Vec<Reason> {
     use DeferralKind::*;
-    &[
+    vec![
         (
             "malaria_travel",
             "Travel to a malaria-endemic area",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
         (
             "malaria_residence",
             "Former residence in a malaria-endemic country",
             Temporary,
-            Some(1095),
+            Some(Period::years(3)),
         ),
         (
             "malaria_history",
             "Malaria diagnosis",
             Temporary,
-            Some(1095),
+            Some(Period::years(3)),
         ),
         (
             "cjd_risk",
@@ -336,35 +414,50 @@ fn questionnaire_travel_and_exposure() -> &'static [Reason] {
             "transfusion_received",
             "Received a transfusion or allogeneic tissue",
             Temporary,
-            Some(90),
+            Some(Period::months(3)),
         ),
     ]
 }
 
 /// Questionnaire (FDA guidance, table 1.3): pregnancy, medications and vaccines.
-fn questionnaire_medications() -> &'static [Reason] {
+fn questionnaire_medications() -> Vec<Reason> {
     use DeferralKind::*;
-    &[
-        ("pregnancy", "Pregnancy", Temporary, Some(42)),
-        ("isotretinoin", "Isotretinoin", Temporary, Some(30)),
-        ("finasteride", "Finasteride", Temporary, Some(30)),
-        ("dutasteride", "Dutasteride", Temporary, Some(180)),
-        ("acitretin", "Acitretin", Temporary, Some(1095)),
+    vec![
+        ("pregnancy", "Pregnancy", Temporary, Some(Period::weeks(6))),
+        (
+            "isotretinoin",
+            "Isotretinoin",
+            Temporary,
+            Some(Period::months(1)),
+        ),
+        (
+            "finasteride",
+            "Finasteride",
+            Temporary,
+            Some(Period::months(1)),
+        ),
+        (
+            "dutasteride",
+            "Dutasteride",
+            Temporary,
+            Some(Period::months(6)),
+        ),
+        ("acitretin", "Acitretin", Temporary, Some(Period::years(3))),
         ("etretinate", "Etretinate", Indefinite, None),
         (
             "live_vaccine",
             "Live attenuated vaccine",
             Temporary,
-            Some(28),
+            Some(Period::weeks(4)),
         ),
     ]
 }
 
 /// Test results (DEF-NOTIFY); supplemental positives escalate to permanent (TEST-SUPPL); and
 /// post-donation information and any other reason, which every site needs.
-fn test_results() -> &'static [Reason] {
+fn test_results() -> Vec<Reason> {
     use DeferralKind::*;
-    &[
+    vec![
         (
             "tti_reactive",
             "Repeatedly reactive infectious disease test",
@@ -381,7 +474,7 @@ fn test_results() -> &'static [Reason] {
             "wnv_reactive",
             "West Nile virus NAT reactive",
             Temporary,
-            Some(120),
+            Some(Period::days(120)),
         ),
         ("babesia_reactive", "Babesia NAT reactive", Indefinite, None),
         (
@@ -396,6 +489,11 @@ fn test_results() -> &'static [Reason] {
             Indefinite,
             None,
         ),
-        ("other", "Other reason (see notes)", Temporary, Some(1)),
+        (
+            "other",
+            "Other reason (see notes)",
+            Temporary,
+            Some(Period::days(1)),
+        ),
     ]
 }

@@ -11,6 +11,7 @@ use crate::Context;
 use crate::command::Event;
 use crate::config::{Config, IntervalRules};
 use crate::donor_centre::donor::{self, Donor, Sex};
+use crate::kernel::Period;
 use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
@@ -436,7 +437,8 @@ impl DeferralIds {
     }
 }
 
-/// DEF-REASONS: a deferral for `reason` from `starts`, with the kind and length of the table.
+/// DEF-REASONS: a deferral for `reason` from `starts`, with the kind and period of the table;
+/// a temporary one ends on the period's calendar end (3 months from 15 March: 15 June).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn deferral(
     config: &Config,
@@ -462,19 +464,7 @@ pub(crate) fn deferral(
             ),
         );
     }
-    let ends = match entry.kind {
-        DeferralKind::Temporary => Some(
-            starts
-                .checked_add(Duration::days(i64::from(entry.days.unwrap_or(1))))
-                .ok_or_else(|| {
-                    Refusal::new(
-                        Rule::DefReasons,
-                        format!("{starts} is not a usable start date"),
-                    )
-                })?,
-        ),
-        _ => None,
-    };
+    let ends = entry.ends(starts)?;
     Ok(Deferral {
         id: ids.take(),
         donor_id: donor_id.to_owned(),
@@ -620,6 +610,11 @@ pub(crate) fn requalify(
     }
 }
 
+/// INT-PLT: the rolling window of `platelet_max_per_12_months`: 12 calendar months, not 365
+/// days. A donation counts while its 12 months from the donation day have not ended: on
+/// 15 March 2027 the donations from 16 March 2026 count, and one of 15 March 2026 no longer.
+const PLATELET_YEAR: Period = Period::months(12);
+
 fn days_between(earlier: Date, later: Date) -> i64 {
     (later - earlier).whole_days()
 }
@@ -679,6 +674,17 @@ impl History {
             .iter()
             .filter(|(p, date, _)| {
                 kinds.contains(p) && days_between(*date, self.today) < i64::from(days)
+            })
+            .count()
+    }
+
+    /// How many donations of `kinds` fall within the last `period`: those whose `period` from
+    /// the donation day has not ended by today (a period that ends off the calendar has not).
+    fn count_within_period(&self, kinds: &[Procedure], period: Period) -> usize {
+        self.donations
+            .iter()
+            .filter(|(p, date, _)| {
+                kinds.contains(p) && period.end(*date).is_none_or(|end| self.today < end)
             })
             .count()
     }
@@ -757,7 +763,7 @@ impl History {
                     ),
                 );
             }
-            let year = self.count_within(&[Procedure::Plateletpheresis], 365);
+            let year = self.count_within_period(&[Procedure::Plateletpheresis], PLATELET_YEAR);
             if year >= rules.platelet_max_per_12_months as usize {
                 return refuse(
                     Rule::IntPlt,

@@ -87,7 +87,7 @@ rules! {
     /// INT-2RBC: double red cells: 112 days before the next red-cell donation. Rule book 1.1.
     Int2Rbc => "INT-2RBC",
     /// INT-PLT: plateletpheresis at least 2 days apart, at most 2 in 7 days and 24 in 12
-    /// months. Rule book 1.1; FDA platelet guidance (2007).
+    /// (calendar) months. Rule book 1.1; FDA platelet guidance (2007).
     IntPlt => "INT-PLT",
     /// INT-PLASMA: plasmapheresis limits (infrequent: 1 in 4 weeks; frequent: 1 in 2 days, 2 in
     /// 7 days). Rule book 1.1; 21 CFR 630.15(b), 630.25.
