@@ -486,10 +486,12 @@ pub async fn deliver_to_transfusion_service(
         run(
             ledger,
             Role::TransfusionTechnologist,
-            distribution(DistributionCommand::ConfirmReceipt {
-                shipment_id: shipment.clone(),
-                component: id.clone(),
-            }),
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::ConfirmReceipt {
+                    shipment_id: shipment.clone(),
+                    component: id.clone(),
+                },
+            )),
         )
         .await?;
     }

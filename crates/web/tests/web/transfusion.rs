@@ -107,7 +107,10 @@ async fn dist_receipt_the_technologist_scans_a_shipped_unit_in_at_the_bench() {
     ];
     let (status, html) = post(&app, &tech, "/transfusion/receive", &receipt).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains(&format!("received from shipment {shipment}")), "{html}");
+    assert!(
+        html.contains(&format!("received from shipment {shipment}")),
+        "{html}"
+    );
     let (status, html) = post(&app, &tech, "/transfusion/retype", &retype).await;
     assert_eq!(status, 200, "{html}");
     // A second scan-in is refused by the domain (the unit is received already).
