@@ -248,5 +248,12 @@ fn the_demo_transfusion_service_has_every_stage_of_the_bedside_story() {
         .unwrap_or_else(|| panic!("an emergency release; Mercy holds {mercy:?}"));
     assert!(release.signature.is_some() && release.review.is_none());
     assert_eq!(service.reactions.len(), 1);
+    // A box on its way to Mercy, for the technologist to scan in.
+    assert!(
+        state.shipments.values().any(|s| s.hospital == "mercy"
+            && s.dispatch.is_some()
+            && s.receipts.len() < s.components.len()),
+        "a shipment to Mercy not yet received"
+    );
     hemaflow_domain::invariants::check(&state).unwrap();
 }
