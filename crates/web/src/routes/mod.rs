@@ -301,6 +301,14 @@ pub fn router(app: App) -> Router {
             ),
         )
         .route(
+            "/quality/emergency-releases",
+            guarded(&app, get(transfusion::review_page), access::QUALITY),
+        )
+        .route(
+            "/quality/emergency-releases/review",
+            guarded(&app, post(transfusion::review_emergency), access::QUALITY),
+        )
+        .route(
             "/transfusion/receive",
             guarded(&app, post(transfusion::receive_unit), access::TRANSFUSION),
         )

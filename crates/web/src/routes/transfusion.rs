@@ -358,38 +358,121 @@ fn emergencies(records: &Records, hospital: &str, offset: UtcOffset) -> Vec<Emer
         .emergencies
         .values()
         .filter(|e| e.hospital == hospital)
-        .map(|e| {
-            let mut missing = Vec::new();
-            if e.signature.is_none() {
-                missing.push(format!("the physician's signature ({})", e.physician));
-            }
-            for id in &e.components {
-                let red_cells = records
-                    .components
-                    .get(id)
-                    .is_some_and(|c| matches!(c.family, Family::RedCells | Family::WholeBlood));
-                let crossmatched = records
-                    .transfusion
-                    .units
-                    .get(id)
-                    .is_some_and(|u| u.crossmatches.iter().any(|x| x.patient == e.patient));
-                if red_cells && !crossmatched {
-                    missing.push(format!("the crossmatch of {id}"));
-                }
-            }
-            let patient = records.transfusion.patients.get(&e.patient);
-            EmergencyRow {
-                id: e.id.clone(),
-                patient: patient_name(records, &e.patient),
-                patient_path: patient.map(patient_path).unwrap_or_default(),
-                physician: e.physician.clone(),
-                reason: e.reason.clone(),
-                units: e.components.join(", "),
-                at: local_text(e.at, offset),
-                missing,
-            }
-        })
+        .map(|e| emergency_row(records, e, offset))
         .collect()
+}
+
+/// An emergency release and what it still misses: the physician's signature, and the
+/// crossmatch of each red-cell unit completed afterwards.
+fn emergency_row(
+    records: &Records,
+    e: &hemaflow_domain::transfusion::emergency::EmergencyRelease,
+    offset: UtcOffset,
+) -> EmergencyRow {
+    let mut missing = Vec::new();
+    if e.signature.is_none() {
+        missing.push(format!("the physician's signature ({})", e.physician));
+    }
+    for id in &e.components {
+        let red_cells = records
+            .components
+            .get(id)
+            .is_some_and(|c| matches!(c.family, Family::RedCells | Family::WholeBlood));
+        let crossmatched = records
+            .transfusion
+            .units
+            .get(id)
+            .is_some_and(|u| u.crossmatches.iter().any(|x| x.patient == e.patient));
+        if red_cells && !crossmatched {
+            missing.push(format!("the crossmatch of {id}"));
+        }
+    }
+    let patient = records.transfusion.patients.get(&e.patient);
+    EmergencyRow {
+        id: e.id.clone(),
+        patient: patient_name(records, &e.patient),
+        patient_path: patient.map(patient_path).unwrap_or_default(),
+        physician: e.physician.clone(),
+        reason: e.reason.clone(),
+        units: e.components.join(", "),
+        at: local_text(e.at, offset),
+        missing,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "emergency_review.html")]
+struct ReviewPage {
+    page: Page,
+    /// (hospital name, the release) for each release QA has not reviewed yet.
+    open: Vec<(String, EmergencyRow)>,
+    form_id: String,
+}
+
+/// `GET /quality/emergency-releases`: EMERG-RELEASE: every hospital's emergency releases and
+/// massive transfusion protocols QA has not reviewed yet, with what each still misses.
+pub async fn review_page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
+    caller.require(access::QUALITY)?;
+    let open = app
+        .ledger
+        .read(|records| {
+            records
+                .transfusion
+                .emergencies
+                .values()
+                .filter(|e| e.review.is_none())
+                .map(|e| {
+                    let hospital = records
+                        .hospitals
+                        .get(&e.hospital)
+                        .map_or_else(|| e.hospital.clone(), |h| h.name.clone());
+                    let offset = service_offset(records, &e.hospital);
+                    (hospital, emergency_row(records, e, offset))
+                })
+                .collect()
+        })
+        .await?;
+    let html = ReviewPage {
+        page: Page::of(&caller, "/quality"),
+        open,
+        form_id: token::generate(),
+    }
+    .render()?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    pub command_id: Option<String>,
+    pub release_id: String,
+    pub note: String,
+}
+
+/// `POST /quality/emergency-releases/review`: QA closes a signed emergency release.
+pub async fn review_emergency(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<ReviewForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::QUALITY)?;
+    let release_id = required("the release", &form.release_id, "choose the release reviewed")?;
+    required("the review", &form.note, "say what the review found")?;
+    let command = TransfusionCommand::ReviewEmergencyRelease {
+        release_id: release_id.clone(),
+        note: form.note.clone(),
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/quality/emergency-releases",
+        |_| format!("emergency release {release_id} reviewed"),
+    )
+    .await
 }
 
 #[derive(Template)]

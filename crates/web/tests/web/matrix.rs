@@ -21,6 +21,7 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/labels", &[Manufacturing, QualityAssurance]),
     ("/release", &[Manufacturing, QualityAssurance]),
     ("/quality", &[QualityAssurance]),
+    ("/quality/emergency-releases", &[QualityAssurance]),
     (
         "/inventory",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
@@ -337,6 +338,7 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/transfusion/waste", &[TransfusionTechnologist]),
     ("/transfusion/emergency", &[TransfusionTechnologist]),
     ("/transfusion/emergency/sign", &[TransfusionTechnologist]),
+    ("/quality/emergency-releases/review", &[QualityAssurance]),
     ("/transfusion/requirements", &[TransfusionTechnologist]),
     ("/bedside/start", &[Nurse]),
     ("/bedside/end", &[Nurse]),

@@ -596,6 +596,32 @@ async fn emerg_release_the_list_says_what_is_missing_until_signed_and_a_reaction
         "{bench}"
     );
 
+    // QA sees it waiting, and cannot close it before the physician has signed.
+    let (quality, quality_csrf) = app.browser("quality").await;
+    let (status, list) = get(&app, &quality, "/quality/emergency-releases").await;
+    assert_eq!(status, 200);
+    assert!(
+        list.contains(&release_id) && list.contains("Mercy"),
+        "{list}"
+    );
+    let review = [
+        ("csrf", quality_csrf.as_str()),
+        ("release_id", release_id.as_str()),
+        (
+            "note",
+            "justified: exsanguinating haemorrhage, O negative given",
+        ),
+    ];
+    let (status, html) = post(
+        &app,
+        &quality,
+        "/quality/emergency-releases/review",
+        &review,
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains(Rule::EmergRelease.as_str()), "{html}");
+
     let signed_at = now_local(&app).await;
     let (status, html) = post(
         &app,
@@ -612,6 +638,16 @@ async fn emerg_release_the_list_says_what_is_missing_until_signed_and_a_reaction
     assert_eq!(status, 200, "{html}");
     let (_, bench) = get(&app, &tech, "/transfusion").await;
     assert!(!bench.contains("signature (Dr Grey)"), "signed: {bench}");
+    let (status, html) = post(
+        &app,
+        &quality,
+        "/quality/emergency-releases/review",
+        &review,
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let (_, list) = get(&app, &quality, "/quality/emergency-releases").await;
+    assert!(!list.contains(&release_id), "reviewed: {list}");
     assert!(
         bench.contains(&format!("the crossmatch of {rbc}")),
         "{bench}"
