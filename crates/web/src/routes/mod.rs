@@ -309,6 +309,18 @@ pub fn router(app: App) -> Router {
             guarded(&app, post(transfusion::review_emergency), access::QUALITY),
         )
         .route(
+            "/transfusion/antigen",
+            guarded(&app, post(transfusion::type_antigen), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/discrepancy",
+            guarded(
+                &app,
+                post(transfusion::resolve_discrepancy),
+                access::TRANSFUSION,
+            ),
+        )
+        .route(
             "/transfusion/receive",
             guarded(&app, post(transfusion::receive_unit), access::TRANSFUSION),
         )

@@ -457,7 +457,11 @@ pub async fn review_emergency(
     Form(form): Form<ReviewForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::QUALITY)?;
-    let release_id = required("the release", &form.release_id, "choose the release reviewed")?;
+    let release_id = required(
+        "the release",
+        &form.release_id,
+        "choose the release reviewed",
+    )?;
     required("the review", &form.note, "say what the review found")?;
     let command = TransfusionCommand::ReviewEmergencyRelease {
         release_id: release_id.clone(),
@@ -1265,6 +1269,127 @@ pub async fn receive_unit(
     Ok(accepted(format!(
         "{component} received from shipment {shipment_id}; red cells are retyped next"
     )))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AntigenForm {
+    pub command_id: Option<String>,
+    pub din: String,
+    pub product_code: String,
+    pub antigen: String,
+    /// `negative` or `positive`.
+    pub result: String,
+}
+
+/// `POST /transfusion/antigen`: TX-REQUIRE: a red-cell unit typed for an antigen, so that a
+/// patient with the antibody can get it.
+pub async fn type_antigen(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<AntigenForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let component = unit_scan(&form.din, &form.product_code)?;
+    let antigen: Antigen = parse_named(
+        "the antigen",
+        &required("the antigen", &form.antigen, "choose the antigen typed")?,
+    )?;
+    let negative =
+        match required("the result", &form.result, "choose negative or positive")?.as_str() {
+            "negative" => true,
+            "positive" => false,
+            other => {
+                return Err(Problem::input(format!(
+                    "the result '{other}' is not negative or positive"
+                )));
+            }
+        };
+    let command = TransfusionCommand::TypeUnitAntigen {
+        component: component.clone(),
+        antigen,
+        negative,
+    };
+    let word = if negative { "negative" } else { "positive" };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| format!("{component} typed {}-{word}", antigen.as_str()),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DiscrepancyForm {
+    pub command_id: Option<String>,
+    pub sample_id: String,
+    /// `sample`: the sample was wrong (wrong blood in tube) and is set aside; `record`: the
+    /// earlier record was, and the sample's group stands.
+    pub wrong: String,
+    pub reason: String,
+}
+
+/// `POST /transfusion/discrepancy`: TX-TYPE: a typing discrepancy resolved after its
+/// investigation.
+pub async fn resolve_discrepancy(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<DiscrepancyForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let sample_id = required(
+        "the sample ID",
+        &form.sample_id,
+        "scan the discrepant sample",
+    )?;
+    let sample_wrong = match required(
+        "what was wrong",
+        &form.wrong,
+        "choose the sample or the record",
+    )?
+    .as_str()
+    {
+        "sample" => true,
+        "record" => false,
+        other => {
+            return Err(Problem::input(format!(
+                "'{other}' is not the sample or the record"
+            )));
+        }
+    };
+    let reason = required(
+        "the reason",
+        &form.reason,
+        "say what the investigation found",
+    )?;
+    let command = TransfusionCommand::ResolveDiscrepancy {
+        sample_id: sample_id.clone(),
+        sample_wrong,
+        reason,
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| {
+            if sample_wrong {
+                format!("sample {sample_id} set aside; draw a new sample")
+            } else {
+                format!("sample {sample_id}'s group stands; the earlier record is set aside")
+            }
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]

@@ -331,6 +331,8 @@ const FORMS: &[(&str, &[Role])] = &[
         &[TransfusionTechnologist],
     ),
     ("/transfusion/receive", &[TransfusionTechnologist]),
+    ("/transfusion/antigen", &[TransfusionTechnologist]),
+    ("/transfusion/discrepancy", &[TransfusionTechnologist]),
     ("/transfusion/retype", &[TransfusionTechnologist]),
     ("/transfusion/crossmatch", &[TransfusionTechnologist]),
     ("/transfusion/issue", &[TransfusionTechnologist]),

@@ -781,3 +781,80 @@ async fn a_nurse_issues_from_the_remote_fridge_the_bench_returns_the_unit_the_nu
     assert!(bedside.contains("name=\"second_checker\""), "{bedside}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tx_type_a_discrepancy_is_resolved_and_a_unit_antigen_typed_through_the_bench() {
+    use hemaflow_domain::TransfusionCommand as Tx;
+    use hemaflow_domain::access::roles::Role;
+    let app = spawn(Database::Sqlite).await;
+    let ledger = &app.app.ledger;
+    let rbc = delivered_red_cells(&app, "Antigen", (Abo::O, RhD::Positive)).await;
+    // On record as A+; a new sample types B+.
+    let band = demo::eligible_patient(ledger, "3003", "Quist", "S-30", (Abo::A, RhD::Positive))
+        .await
+        .expect("patient");
+    for command in [
+        Tx::ReceiveSample {
+            sample_id: "S-31".into(),
+            wristband: band.clone(),
+            drawn_at: app.app.now() - time::Duration::minutes(20),
+            drawn_by: "RN Lee".into(),
+        },
+        Tx::TypeSample {
+            sample_id: "S-31".into(),
+            abo: Abo::B,
+            rhd: RhD::Positive,
+        },
+    ] {
+        demo::transfusion(ledger, Role::TransfusionTechnologist, command)
+            .await
+            .expect("recorded");
+    }
+    let (tech, csrf) = app.browser(TECH).await;
+    let (din, code) = barcodes(&rbc);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("din", din.as_str()),
+        ("product_code", code.as_str()),
+        ("antigen", "K"),
+        ("result", "negative"),
+    ];
+    let (status, html) = post(&app, &tech, "/transfusion/antigen", &form).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("typed K-negative"), "{html}");
+    let resolve = [
+        ("csrf", csrf.as_str()),
+        ("sample_id", "S-31"),
+        ("wrong", "sample"),
+        (
+            "reason",
+            "wrong blood in tube: labelled at the wrong bedside",
+        ),
+    ];
+    let (status, html) = post(&app, &tech, "/transfusion/discrepancy", &resolve).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("S-31 set aside"), "{html}");
+    // Resolved once only: a second resolution is refused by the domain and recorded.
+    let (status, html) = post(&app, &tech, "/transfusion/discrepancy", &resolve).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains(Rule::TxType.as_str()), "{html}");
+    let (negative, group) = ledger
+        .read(move |s| {
+            let negative = s.transfusion.units[&rbc]
+                .antigens
+                .get(&hemaflow_domain::transfusion::patients::Antigen::K)
+                .copied();
+            let group = s
+                .transfusion
+                .patients
+                .values()
+                .find(|p| p.mrn.contains("3003"))
+                .and_then(|p| p.group());
+            (negative, group)
+        })
+        .await
+        .expect("read");
+    assert_eq!(negative, Some(true));
+    assert_eq!(group, Some((Abo::A, RhD::Positive)));
+    app.stop().await;
+}
