@@ -321,6 +321,18 @@ pub fn router(app: App) -> Router {
             ),
         )
         .route(
+            "/transfusion/mtp",
+            guarded(&app, post(transfusion::activate_mtp), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/mtp/round",
+            guarded(&app, post(transfusion::issue_round), access::TRANSFUSION),
+        )
+        .route(
+            "/transfusion/mtp/stand-down",
+            guarded(&app, post(transfusion::stand_down_mtp), access::TRANSFUSION),
+        )
+        .route(
             "/transfusion/receive",
             guarded(&app, post(transfusion::receive_unit), access::TRANSFUSION),
         )

@@ -217,6 +217,10 @@ pub struct EmergencyRow {
     pub units: String,
     pub at: String,
     pub missing: Vec<String>,
+    /// TX-MTP: the protocol's running tally ("2 round(s), 13 units, ACTIVE"); empty for a
+    /// single release.
+    pub tally: String,
+    pub active_protocol: bool,
 }
 
 /// XM-SAMPLE's end in words: the last minute a sample is valid (its `valid_until` is
@@ -397,6 +401,19 @@ fn emergency_row(
         units: e.components.join(", "),
         at: local_text(e.at, offset),
         missing,
+        tally: e.protocol.as_ref().map_or_else(String::new, |p| {
+            format!(
+                "massive transfusion protocol: {} round(s), {} units, {}",
+                p.rounds.len(),
+                e.components.len(),
+                if p.stood_down.is_some() {
+                    "stood down"
+                } else {
+                    "ACTIVE"
+                }
+            )
+        }),
+        active_protocol: e.is_active_protocol(),
     }
 }
 
@@ -488,6 +505,8 @@ struct BenchPage {
     stock: Vec<StockRow>,
     issues: Vec<IssueRow>,
     emergencies: Vec<EmergencyRow>,
+    /// Whether a massive transfusion protocol is running (its round forms are shown).
+    active_protocols: bool,
     antigens: Vec<&'static str>,
     form_id: String,
 }
@@ -527,6 +546,7 @@ pub async fn page(caller: Caller, State(app): State<App>) -> Result<Response, Pr
         samples,
         stock,
         issues,
+        active_protocols: emergencies.iter().any(|e| e.active_protocol),
         emergencies,
         antigens: Antigen::ALL.iter().map(|a| a.as_str()).collect(),
         form_id: token::generate(),
@@ -1657,6 +1677,128 @@ pub async fn release_emergency(
             components.join(", ")
         )
     })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MtpForm {
+    pub command_id: Option<String>,
+    pub wristband: String,
+    pub physician: String,
+    pub reason: String,
+}
+
+/// `POST /transfusion/mtp`: TX-MTP: a massive transfusion protocol activated for a patient.
+pub async fn activate_mtp(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<MtpForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let wristband = required(
+        "the wristband",
+        &form.wristband,
+        "scan the patient's wristband",
+    )?;
+    let release_id = new_id("MTP");
+    let command = TransfusionCommand::ActivateMtp {
+        release_id: release_id.clone(),
+        wristband,
+        physician: form.physician.clone(),
+        reason: form.reason.clone(),
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| format!("protocol {release_id} active: issue its rounds of the hospital's pack"),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoundForm {
+    pub command_id: Option<String>,
+    pub release_id: String,
+    pub units: String,
+}
+
+/// `POST /transfusion/mtp/round`: TX-MTP: one round of the pack, every unit scanned.
+pub async fn issue_round(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<RoundForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let release_id = required(
+        "the protocol",
+        &form.release_id,
+        "choose the active protocol",
+    )?;
+    let components = units_of_lines(&form.units)?;
+    let command = TransfusionCommand::IssueMtpRound {
+        release_id: release_id.clone(),
+        components: components.clone(),
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| {
+            format!(
+                "protocol {release_id}: round issued uncrossmatched ({})",
+                components.join(", ")
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StandDownForm {
+    pub command_id: Option<String>,
+    pub release_id: String,
+    pub note: String,
+}
+
+/// `POST /transfusion/mtp/stand-down`: TX-MTP: the protocol ends.
+pub async fn stand_down_mtp(
+    caller: Caller,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<StandDownForm>,
+) -> Result<Response, Problem> {
+    caller.require(access::TRANSFUSION)?;
+    let release_id = required(
+        "the protocol",
+        &form.release_id,
+        "choose the active protocol",
+    )?;
+    let note = required("the note", &form.note, "say why it is stood down")?;
+    let command = TransfusionCommand::StandDownMtp {
+        release_id: release_id.clone(),
+        note,
+    };
+    give(
+        &app,
+        &caller,
+        &headers,
+        form.command_id.as_deref(),
+        command,
+        "/transfusion",
+        |_| format!("protocol {release_id} stood down; record the physician's signature for QA"),
+    )
     .await
 }
 

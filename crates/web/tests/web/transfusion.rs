@@ -858,3 +858,106 @@ async fn tx_type_a_discrepancy_is_resolved_and_a_unit_antigen_typed_through_the_
     assert_eq!(group, Some((Abo::A, RhD::Positive)));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tx_mtp_a_protocol_is_activated_issues_a_round_of_the_pack_and_is_stood_down() {
+    use hemaflow_domain::TransfusionCommand as Tx;
+    use hemaflow_domain::access::roles::Role;
+    use hemaflow_domain::transfusion::patients::{PatientSex, RecentHistory};
+    use hemaflow_domain::transfusion::settings::{PackLine, ServiceSettings};
+    let app = spawn(Database::Sqlite).await;
+    let ledger = &app.app.ledger;
+    demo::transfusion(
+        ledger,
+        Role::Admin,
+        Tx::ConfigureTransfusionService {
+            hospital: "mercy".into(),
+            settings: ServiceSettings {
+                mtp_pack: vec![PackLine {
+                    family: hemaflow_domain::manufacturing::components::Family::RedCells,
+                    quantity: 1,
+                }],
+                ..ServiceSettings::default()
+            },
+        },
+    )
+    .await
+    .expect("configured");
+    let rbc = delivered_red_cells(&app, "Mtp", (Abo::O, RhD::Negative)).await;
+    demo::retype(ledger, &rbc).await.expect("retyped");
+    let band = demo::wristband("9009", date!(1990 - 02 - 02));
+    demo::transfusion(
+        ledger,
+        Role::TransfusionTechnologist,
+        Tx::RegisterPatient {
+            wristband: band.clone(),
+            mrn: "MRN-9009".into(),
+            family_name: "Trauma".into(),
+            given_name: "Bravo".into(),
+            sex: PatientSex::Unknown,
+            born: None,
+            recent_history: RecentHistory::Unknown,
+            historical_group: None,
+            known_antibodies: vec![],
+            requirements: vec![],
+        },
+    )
+    .await
+    .expect("registered");
+    let (tech, csrf) = app.browser(TECH).await;
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/mtp",
+        &[
+            ("csrf", &csrf),
+            ("wristband", &band),
+            ("physician", "Dr Chen"),
+            ("reason", "massive haemorrhage in theatre"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let id = ledger
+        .read(|s| s.transfusion.emergencies.keys().next().cloned())
+        .await
+        .expect("read")
+        .expect("a protocol");
+    let (_, bench) = get(&app, &tech, "/transfusion").await;
+    assert!(bench.contains("0 round(s), 0 units, ACTIVE"), "{bench}");
+    let (din, code) = barcodes(&rbc);
+    let units = format!("{din}\n{code}\n");
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/mtp/round",
+        &[("csrf", &csrf), ("release_id", &id), ("units", &units)],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let (_, bench) = get(&app, &tech, "/transfusion").await;
+    assert!(bench.contains("1 round(s), 1 units, ACTIVE"), "{bench}");
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/mtp/stand-down",
+        &[
+            ("csrf", &csrf),
+            ("release_id", &id),
+            ("note", "bleeding controlled"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    // No more rounds once stood down.
+    let (status, html) = post(
+        &app,
+        &tech,
+        "/transfusion/mtp/round",
+        &[("csrf", &csrf), ("release_id", &id), ("units", &units)],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains(Rule::TxMtp.as_str()), "{html}");
+    app.stop().await;
+}
