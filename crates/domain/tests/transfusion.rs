@@ -1150,3 +1150,114 @@ fn p11_access_a_nurse_cannot_crossmatch_and_a_technologist_cannot_hang_a_unit() 
     );
     assert_eq!(rule(refused), Rule::P11Access);
 }
+
+#[test]
+fn compat_plt_platelets_of_another_group_are_issued_with_the_warning_and_rhig_note_on_record() {
+    let mut centre = service();
+    let ids = centre
+        .released_units("rbc_ffp_platelets", Abo::O, RhD::Positive)
+        .unwrap();
+    let platelets = ids
+        .iter()
+        .find(|id| {
+            centre.component(id).unwrap().family
+                == hemaflow_domain::manufacturing::components::Family::Platelets
+        })
+        .unwrap()
+        .clone();
+    centre
+        .deliver("ORD-P", std::slice::from_ref(&platelets))
+        .unwrap();
+    let band = centre
+        .admit(
+            "1001",
+            PatientSex::Male,
+            ADULT_MALE,
+            Some((Abo::A, RhD::Negative)),
+        )
+        .unwrap();
+    centre
+        .type_and_screen_patient("S-1", &band, (Abo::A, RhD::Negative), false)
+        .unwrap();
+    centre.issue(&platelets, &band).unwrap();
+    let notes = &centre.state.transfusion.units[&platelets]
+        .open_issue()
+        .unwrap()
+        .issue
+        .notes;
+    assert!(notes.iter().any(|n| n.contains("RhIG")), "{notes:?}");
+}
+
+#[test]
+fn compat_cryo_cryo_of_any_group_is_issued_on_the_current_type() {
+    let mut centre = service();
+    let ids = centre
+        .released_units("rbc_cryo", Abo::B, RhD::Positive)
+        .unwrap();
+    let cryo = ids
+        .iter()
+        .find(|id| {
+            centre.component(id).unwrap().family
+                == hemaflow_domain::manufacturing::components::Family::Cryo
+        })
+        .unwrap()
+        .clone();
+    centre
+        .deliver("ORD-C", std::slice::from_ref(&cryo))
+        .unwrap();
+    let band = eligible_patient(&mut centre); // A+
+    centre.issue(&cryo, &band).unwrap();
+}
+
+#[test]
+fn tx_input_empty_or_absurd_fields_are_refused_and_change_nothing() {
+    let mut centre = service();
+    let band = wristband("1001", ADULT_MALE);
+    let mut register = |mrn: &str, family: &str| {
+        centre.tech(Tx::RegisterPatient {
+            wristband: band.clone(),
+            mrn: mrn.into(),
+            family_name: family.into(),
+            given_name: "Jo".into(),
+            sex: PatientSex::Male,
+            born: None,
+            recent_history: RecentHistory::Unknown,
+            historical_group: None,
+            known_antibodies: vec![],
+            requirements: vec![],
+        })
+    };
+    assert_eq!(rule(register("  ", "Doe")), Rule::TxInput);
+    assert_eq!(rule(register("M1", &"x".repeat(201))), Rule::TxInput);
+    register("M1", "Doe").unwrap();
+    let (rbc, band) = transfused_on(&mut centre, &band);
+    let refused = centre.nurse(Tx::EndTransfusion {
+        component: rbc,
+        volume_ml: 5000,
+        vitals: vitals(),
+    });
+    assert_eq!(rule(refused), Rule::TxInput);
+    assert!(!band.is_empty());
+}
+
+/// A unit hung for the patient of `band` (typed A+ twice), not yet ended.
+fn transfused_on(centre: &mut Centre, band: &str) -> (String, String) {
+    let (rbc, _) = delivered(centre, "ORD-1", Abo::O, RhD::Positive);
+    centre.retype(&rbc).unwrap();
+    for sample in ["S-1", "S-2"] {
+        centre
+            .type_and_screen_patient(sample, band, (Abo::A, RhD::Positive), false)
+            .unwrap();
+    }
+    centre.electronic_crossmatch("S-2", band, &rbc).unwrap();
+    centre.issue(&rbc, band).unwrap();
+    centre
+        .nurse(Tx::StartTransfusion {
+            component: rbc.clone(),
+            wristband: band.to_owned(),
+            second_checker: None,
+            vitals: vitals(),
+        })
+        .unwrap();
+    (rbc, band.to_owned())
+}
