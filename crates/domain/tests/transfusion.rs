@@ -1261,3 +1261,59 @@ fn transfused_on(centre: &mut Centre, band: &str) -> (String, String) {
         .unwrap();
     (rbc, band.to_owned())
 }
+
+#[test]
+fn compat_rbc_the_units_in_stock_that_suit_a_patient_are_chosen_by_group_requirement_and_retype() {
+    let mut centre = service();
+    let (o_pos, ab_plasma) = {
+        let (r, _) = delivered(&mut centre, "ORD-1", Abo::O, RhD::Positive);
+        let (_, p) = delivered(&mut centre, "ORD-2", Abo::AB, RhD::Positive);
+        (r, p)
+    };
+    let (b_pos, o_plasma) = delivered(&mut centre, "ORD-3", Abo::B, RhD::Positive);
+    let (not_retyped, _) = delivered(&mut centre, "ORD-4", Abo::A, RhD::Positive);
+    for unit in [&o_pos, &b_pos] {
+        centre.retype(unit).unwrap();
+    }
+    let band = eligible_patient(&mut centre); // A+
+    let patient = centre
+        .state
+        .transfusion
+        .patients
+        .values()
+        .next()
+        .unwrap()
+        .clone();
+    let (sample, units) =
+        hemaflow_domain::transfusion::bench::suitable_units(&centre.state, &patient, centre.now)
+            .expect("a ready sample");
+    assert_eq!(sample.id, "S-1");
+    let ids: Vec<&str> = units.iter().map(|(c, _)| c.id.as_str()).collect();
+    assert!(
+        ids.contains(&o_pos.as_str()) && ids.contains(&ab_plasma.as_str()),
+        "{ids:?}"
+    );
+    for unfit in [&b_pos, &o_plasma, &not_retyped] {
+        assert!(!ids.contains(&unfit.as_str()), "{unfit} offered: {ids:?}");
+    }
+    // Once the patient needs irradiated units, none of these suits.
+    centre
+        .tech(Tx::AddRequirement {
+            wristband: band,
+            requirement: Requirement::Irradiated,
+            reason: "fludarabine".into(),
+        })
+        .unwrap();
+    let patient = centre
+        .state
+        .transfusion
+        .patients
+        .values()
+        .next()
+        .unwrap()
+        .clone();
+    let (_, units) =
+        hemaflow_domain::transfusion::bench::suitable_units(&centre.state, &patient, centre.now)
+            .unwrap();
+    assert!(units.is_empty());
+}

@@ -663,6 +663,43 @@ pub fn suitable(
     Ok(notes)
 }
 
+/// A unit that suits a patient, with the notes an issue of it would carry.
+pub type SuitableUnit<'a> = (&'a Component, Vec<String>);
+
+/// The units in `patient`'s hospital service that suit the patient at `now` on their newest
+/// ready sample (COMPAT-*, TX-REQUIRE, TX-UNIT, XM-RETYPE; red cells still to be crossmatched),
+/// with the notes an issue would carry; and the sample they were chosen on. None without a
+/// valid typed and screened sample. A page's read: it looks at every unit at the hospital.
+pub fn suitable_units<'a>(
+    state: &'a State,
+    patient: &Patient,
+    now: time::OffsetDateTime,
+) -> Option<(&'a Sample, Vec<SuitableUnit<'a>>)> {
+    let sample = state
+        .transfusion
+        .samples
+        .values()
+        .filter(|s| s.patient == patient.id && s.ready(now).is_ok())
+        .max_by_key(|s| s.drawn_at)?;
+    let ctx = Context {
+        actor: String::new(),
+        role: crate::kernel::Role::TransfusionTechnologist,
+        now,
+        stamp: crate::Stamp::Planned,
+    };
+    let units = state
+        .components
+        .values()
+        .filter(|c| crate::distribution::received_at_hospital(state, c) == Some(&patient.hospital))
+        .filter_map(|c| {
+            suitable(state, c, patient, sample, Mode::Routine, false, &ctx)
+                .ok()
+                .map(|notes| (c, notes))
+        })
+        .collect();
+    Some((sample, units))
+}
+
 pub fn rhd_word(rhd: RhD) -> &'static str {
     match rhd {
         RhD::Positive => "RhD positive",

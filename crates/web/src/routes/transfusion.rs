@@ -639,6 +639,9 @@ pub struct PatientView {
     pub units: Vec<UnitStory>,
     pub reactions: Vec<String>,
     pub emergencies: Vec<String>,
+    /// The sample units are chosen on, and the units in stock that suit the patient on it.
+    pub chosen_on: String,
+    pub suitable: Vec<String>,
 }
 
 fn patient_view(records: &Records, patient: &Patient, offset: UtcOffset) -> PatientView {
@@ -849,6 +852,8 @@ fn patient_view(records: &Records, patient: &Patient, offset: UtcOffset) -> Pati
                 )
             })
             .collect(),
+        chosen_on: String::new(),
+        suitable: Vec::new(),
     }
 }
 
@@ -877,6 +882,7 @@ pub async fn patient_page(
 ) -> Result<Response, Problem> {
     caller.require(access::TRANSFUSION)?;
     let own = own_hospital(&caller)?;
+    let now = app.now();
     let wristband = Wristband {
         location,
         number,
@@ -891,11 +897,25 @@ pub async fn patient_page(
                 .patients
                 .get(&id)
                 .filter(|p| p.hospital == own)?;
-            Some(patient_view(
-                records,
-                patient,
-                service_offset(records, &own),
-            ))
+            let mut view = patient_view(records, patient, service_offset(records, &own));
+            if let Some((sample, units)) =
+                hemaflow_domain::transfusion::bench::suitable_units(records, patient, now)
+            {
+                view.chosen_on = sample.id.clone();
+                view.suitable = units
+                    .into_iter()
+                    .map(|(c, notes)| {
+                        let group = hemaflow_domain::release::gate::confirmed_group(records, c)
+                            .map_or_else(String::new, |(abo, rhd)| group_text(abo, rhd));
+                        let mut line = format!("{} · {} · {group}", c.id, c.name);
+                        if !notes.is_empty() {
+                            line.push_str(&format!(" ({})", notes.join("; ")));
+                        }
+                        line
+                    })
+                    .collect();
+            }
+            Some(view)
         })
         .await?
         .ok_or_else(|| {

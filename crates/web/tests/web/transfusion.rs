@@ -245,6 +245,16 @@ async fn a_patient_is_registered_typed_and_screened_and_a_retyped_unit_crossmatc
         bench.contains(&rbc) && bench.contains("retyped O"),
         "{bench}"
     );
+    // The patient's page offers the unit as suiting the patient on sample S-1.
+    let (_, page) = get(&app, &tech, "/transfusion/patients/mercy/01/1001").await;
+    let offered = page
+        .split_once("Units in stock that suit this patient")
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    assert!(
+        offered.contains("On sample S-1") && offered.contains(&rbc),
+        "{page}"
+    );
 
     // Electronic crossmatch by default; the unit named by its ID in the DIN field.
     let (status, html) = post(
