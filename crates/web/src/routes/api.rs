@@ -40,6 +40,7 @@ pub fn router() -> Router<App> {
         .route("/reports/{report}", get(super::reports::api))
         .route("/openapi.json", get(super::openapi::get))
         .merge(super::supply_api::router())
+        .merge(super::transfusion_api::router())
         .fallback(not_found)
 }
 

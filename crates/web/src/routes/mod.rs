@@ -23,6 +23,7 @@ pub mod returns;
 pub mod supply_api;
 pub mod tokens;
 pub mod transfusion;
+pub mod transfusion_api;
 pub mod units;
 
 use axum::extract::rejection::JsonRejection;

@@ -10,6 +10,7 @@ pub const PATHS: &[(&str, &str)] = &[
     ("/api/session", "delete"),
     ("/api/me", "get"),
     ("/api/commands", "post"),
+    ("/api/patients", "get"),
     ("/api/units/{din}", "get"),
     ("/api/release-queue", "get"),
     ("/api/donors", "get"),
@@ -80,6 +81,7 @@ pub fn document() -> Value {
                         "items": {"type": "object", "required": ["kind", "id", "seen"], "properties": {"kind": {"type": "string", "enum": ["component", "donation", "deferral", "hold", "donor"]}, "id": {"type": "string"}, "seen": {"type": "integer"}}}}}}}}},
                 "responses": {"200": {"description": "accepted, with its events"}, "default": {"description": "refused: problem details with the rule", "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}}
             }},
+            "/api/patients": {"get": with_parameters(operation("A patient of the caller's hospital by the scan of their wristband (ISBT 128 025, with 024): the record, ABO/RhD and whether confirmed, samples, units crossmatched or issued to them, and the units in stock that suit them on their newest ready sample; any other barcode is refused (TX-PATIENT)", "transfusion technologist, nurse (their own hospital's only)"), json!([{"name": "wristband", "in": "query", "required": true, "schema": {"type": "string"}}]))},
             "/api/units/{din}": {"get": operation("A donation and its units, with what blocks release", "any (hospital users: units shipped to their hospital)")},
             "/api/release-queue": {"get": operation("Quarantined units and what blocks each", "manufacturing, quality assurance")},
             "/api/donors": {"get": operation("Donors by name (and date of birth)", "collection staff, quality assurance")},

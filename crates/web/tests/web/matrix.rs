@@ -131,6 +131,7 @@ pub const RECORD_ROUTES: &[(&str, &[Role])] = &[
     ("/portal/shipments/SHP-MATRIX-1", &[HospitalUser]),
     ("/units/{din}", EVERY_ROLE),
     (PATIENT_PAGE, &[TransfusionTechnologist]),
+    (PATIENT_API, &[TransfusionTechnologist, Nurse]),
     ("/reports/collections", REPORTS),
     ("/reports/production", REPORTS),
     ("/reports/shipments", REPORTS),
@@ -154,11 +155,14 @@ pub const RECORD_ROUTES: &[(&str, &[Role])] = &[
 
 /// The page of the first hospital's patient registered by [`seed_order_and_shipment`].
 pub const PATIENT_PAGE: &str = "/transfusion/patients/mercy/01/1001";
+/// The same patient through the API, by the scan of the wristband (024 and 025, URL-encoded).
+pub const PATIENT_API: &str = "/api/patients?wristband=%3D%230119700501%26%2301041001";
 
 /// The routes of [`RECORD_ROUTES`] that show the first hospital's records: "not on record"
 /// (404) for the users of the second hospital, although their role may open them.
 pub const OTHER_HOSPITAL: &[&str] = &[
     PATIENT_PAGE,
+    PATIENT_API,
     "/orders/ORD-MATRIX-1",
     "/orders/ORD-MATRIX-2",
     "/shipments/SHP-MATRIX-1",

@@ -971,3 +971,56 @@ async fn tx_mtp_a_protocol_is_activated_issues_a_round_of_the_pack_and_is_stood_
     assert!(html.contains(Rule::TxMtp.as_str()), "{html}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tx_patient_the_api_finds_a_patient_by_wristband_scan_with_the_units_that_suit() {
+    let app = spawn(Database::Sqlite).await;
+    let rbc = delivered_red_cells(&app, "Api", (Abo::O, RhD::Positive)).await;
+    demo::retype(&app.app.ledger, &rbc).await.expect("retyped");
+    let band = demo::eligible_patient(
+        &app.app.ledger,
+        "4004",
+        "Api",
+        "S-40",
+        (Abo::A, RhD::Positive),
+    )
+    .await
+    .expect("patient");
+    let token = app.token(TECH).await;
+    let get = |scan: String| {
+        let url = app.url("/api/patients");
+        let token = token.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(url)
+                .query(&[("wristband", scan)])
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("get");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("json"),
+            )
+        }
+    };
+    let (status, body) = get(band).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["group_confirmed"], true, "{body}");
+    assert_eq!(body["suitable"]["sample"], "S-40", "{body}");
+    let offered = body["suitable"]["units"].as_array().expect("units");
+    assert!(
+        offered.iter().any(|u| u["component"] == rbc.as_str()),
+        "{body}"
+    );
+    // A unit's DIN in the patient field is refused by name.
+    let din = rbc.split_once('-').expect("id").0;
+    let (status, body) = get(format!("={din}00")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.to_string().contains(Rule::TxPatient.as_str()),
+        "{body}"
+    );
+    app.stop().await;
+}
