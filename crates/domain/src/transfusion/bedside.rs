@@ -16,7 +16,7 @@ use crate::transfusion::emergency::{
     Review, Severity,
 };
 use crate::transfusion::patients::{self, Patient, text};
-use crate::transfusion::samples::Sample;
+use crate::transfusion::samples::{self, Sample};
 use crate::transfusion::service::{acting_hospital, check_same_hospital, settings};
 use crate::transfusion::units::{
     Crossmatch, Fate, Issue, IssueRecord, Mode, ServiceUnit, Start, Vitals, XmMethod, check_groups,
@@ -35,14 +35,9 @@ fn patient_here<'a>(
     patients::by_wristband(state, &hospital, wristband)
 }
 
-/// The patient's newest sample that is in date, typed and screened.
+/// The patient's current sample ([`samples::current`]).
 fn current_sample<'a>(state: &'a State, patient: &Patient, ctx: &Context) -> Option<&'a Sample> {
-    state
-        .transfusion
-        .samples
-        .values()
-        .filter(|s| s.patient == patient.id && s.ready(ctx.now).is_ok())
-        .max_by_key(|s| s.drawn_at)
+    samples::current(state, patient, ctx.now)
 }
 
 /// What an issue request names.

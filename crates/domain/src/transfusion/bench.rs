@@ -15,8 +15,8 @@ use crate::transfusion::patients::{
 use crate::transfusion::samples::{self, Sample, Screen};
 use crate::transfusion::service::{acting_hospital, check_same_hospital, local_offset, settings};
 use crate::transfusion::units::{
-    self, Crossmatch, Mode, Retype, XmMethod, check_groups, check_in_service, check_requirements,
-    has_red_cells, label_group,
+    self, Crossmatch, Mode, Retype, XmMethod, check_groups, check_held, check_in_service,
+    check_requirements, has_red_cells, label_group,
 };
 
 /// The patient fields of `RegisterPatient`.
@@ -379,13 +379,7 @@ fn unit_here<'a>(
 ) -> Result<(&'a Component, String), Refusal> {
     let hospital = acting_hospital(state, ctx)?;
     let component = find_component(state, component.trim())?;
-    check_in_service(state, component, &hospital, ctx.now).or_else(|refusal| {
-        match refusal.rule {
-            // A unit awaiting its retype is what a retype is for.
-            Rule::XmRetype => Ok(None),
-            _ => Err(refusal),
-        }
-    })?;
+    check_held(state, component, &hospital, ctx.now)?;
     Ok((component, hospital))
 }
 
@@ -675,12 +669,7 @@ pub fn suitable_units<'a>(
     patient: &Patient,
     now: time::OffsetDateTime,
 ) -> Option<(&'a Sample, Vec<SuitableUnit<'a>>)> {
-    let sample = state
-        .transfusion
-        .samples
-        .values()
-        .filter(|s| s.patient == patient.id && s.ready(now).is_ok())
-        .max_by_key(|s| s.drawn_at)?;
+    let sample = samples::current(state, patient, now)?;
     let ctx = Context {
         actor: String::new(),
         role: crate::kernel::Role::TransfusionTechnologist,

@@ -112,6 +112,17 @@ pub fn valid_until(
         .to_offset(time::UtcOffset::UTC)
 }
 
+/// The patient's newest sample that is in date, typed and screened: the one a unit is chosen,
+/// issued and released on when no crossmatch names another.
+pub fn current<'a>(state: &'a State, patient: &Patient, now: OffsetDateTime) -> Option<&'a Sample> {
+    state
+        .transfusion
+        .samples
+        .values()
+        .filter(|s| s.patient == patient.id && s.ready(now).is_ok())
+        .max_by_key(|s| s.drawn_at)
+}
+
 /// A sample of the actor's hospital by ID.
 pub fn find<'a>(state: &'a State, id: &str) -> Result<&'a Sample, Refusal> {
     state

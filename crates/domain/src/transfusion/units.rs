@@ -280,9 +280,46 @@ pub fn label_group(state: &State, component: &Component) -> Result<(Abo, RhD), R
     })
 }
 
-/// TX-UNIT, XM-RETYPE: the unit is in `hospital`'s service, in date, under no hold, retyped
-/// without discrepancy where it must be, and not used up. Returns the service's record.
+/// TX-UNIT, XM-RETYPE: the unit is held by `hospital`'s service ([`check_held`]) and retyped
+/// without discrepancy where it must be: what every crossmatch and issue needs. Returns the
+/// service's record.
 pub fn check_in_service<'a>(
+    state: &'a State,
+    component: &Component,
+    hospital: &str,
+    now: OffsetDateTime,
+) -> Result<Option<&'a ServiceUnit>, Refusal> {
+    let unit = check_held(state, component, hospital, now)?;
+    if needs_retype(component) {
+        match unit.and_then(|u| u.retype.as_ref()) {
+            None => {
+                return refuse(
+                    Rule::XmRetype,
+                    format!(
+                        "unit {} has not been retyped at the transfusion service: retype it first",
+                        component.id
+                    ),
+                );
+            }
+            Some(r) if !r.matches => {
+                return refuse(
+                    Rule::XmRetype,
+                    format!(
+                        "unit {}'s retype disagreed with its label: quarantine it and tell the \
+                         blood centre",
+                        component.id
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(unit)
+}
+
+/// TX-UNIT: the unit is in `hospital`'s service (received there), in date, under no hold, and
+/// not used up: what the service's own typing of a unit (retype, antigens) needs.
+pub fn check_held<'a>(
     state: &'a State,
     component: &Component,
     hospital: &str,
@@ -335,30 +372,6 @@ pub fn check_in_service<'a>(
             Rule::TxUnit,
             format!("unit {} was transfused or wasted already", component.id),
         );
-    }
-    if needs_retype(component) {
-        match unit.and_then(|u| u.retype.as_ref()) {
-            None => {
-                return refuse(
-                    Rule::XmRetype,
-                    format!(
-                        "unit {} has not been retyped at the transfusion service: retype it first",
-                        component.id
-                    ),
-                );
-            }
-            Some(r) if !r.matches => {
-                return refuse(
-                    Rule::XmRetype,
-                    format!(
-                        "unit {}'s retype disagreed with its label: quarantine it and tell the \
-                         blood centre",
-                        component.id
-                    ),
-                );
-            }
-            Some(_) => {}
-        }
     }
     Ok(unit)
 }

@@ -458,9 +458,11 @@ pub async fn review_page(caller: Caller, State(app): State<App>) -> Result<Respo
     Ok(Html(html).into_response())
 }
 
+/// A form naming an emergency release or protocol and a note: QA's review, a protocol's
+/// stand-down.
 #[derive(Deserialize, Default)]
 #[serde(default)]
-pub struct ReviewForm {
+pub struct ReleaseNoteForm {
     pub command_id: Option<String>,
     pub release_id: String,
     pub note: String,
@@ -471,7 +473,7 @@ pub async fn review_emergency(
     caller: Caller,
     State(app): State<App>,
     headers: HeaderMap,
-    Form(form): Form<ReviewForm>,
+    Form(form): Form<ReleaseNoteForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::QUALITY)?;
     let release_id = required(
@@ -1784,20 +1786,12 @@ pub async fn issue_round(
     .await
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct StandDownForm {
-    pub command_id: Option<String>,
-    pub release_id: String,
-    pub note: String,
-}
-
 /// `POST /transfusion/mtp/stand-down`: TX-MTP: the protocol ends.
 pub async fn stand_down_mtp(
     caller: Caller,
     State(app): State<App>,
     headers: HeaderMap,
-    Form(form): Form<StandDownForm>,
+    Form(form): Form<ReleaseNoteForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::TRANSFUSION)?;
     let release_id = required(

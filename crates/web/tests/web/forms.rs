@@ -5,7 +5,7 @@
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 
-use crate::helpers::{Database, TestApp, spawn};
+use crate::helpers::{Database, TestApp, post_htmx as post, spawn};
 
 /// The opening tag of the element whose `attribute="value"` is given.
 fn tag<'a>(html: &'a str, attribute: &str) -> &'a str {
@@ -35,23 +35,6 @@ async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
         .text()
         .await
         .expect("html")
-}
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let response = client
-        .post(app.url(path))
-        .header("hx-request", "true")
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
 }
 
 #[tokio::test]

@@ -256,3 +256,21 @@ pub fn user_of(role: Role) -> &'static str {
         .map(|(id, ..)| *id)
         .expect("a demo account per role")
 }
+
+/// A form posted as htmx posts it (`hx-request`): the status and the HTML answered.
+pub async fn post_htmx(
+    app: &TestApp,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let response = client
+        .post(app.url(path))
+        .header("hx-request", "true")
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}

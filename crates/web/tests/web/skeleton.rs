@@ -3,24 +3,7 @@
 
 use hemaflow_domain::donor_centre::collection::next_din;
 
-use crate::helpers::{Database, TestApp, spawn};
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let response = client
-        .post(app.url(path))
-        .header("hx-request", "true")
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
-}
+use crate::helpers::{Database, TestApp, post_htmx as post, spawn};
 
 fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html

@@ -9,27 +9,10 @@ use hemaflow_service::ledger::EntryKind;
 use hemaflow_web::demo;
 use time::macros::date;
 
-use crate::helpers::{Database, TestApp, spawn};
+use crate::helpers::{Database, TestApp, post_htmx as post, spawn};
 
 pub const TECH: &str = "bloodbank";
 pub const NURSE: &str = "nurse";
-
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let response = client
-        .post(app.url(path))
-        .header("hx-request", "true")
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    let status = response.status().as_u16();
-    (status, response.text().await.expect("html"))
-}
 
 async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
     let response = client.get(app.url(path)).send().await.expect("get");
