@@ -183,6 +183,7 @@ fn measure(state: State) -> Scale {
         allocations,
         returns,
         transfusion,
+        lookback,
         index,
     } = state;
     macro_rules! part {
@@ -220,6 +221,7 @@ fn measure(state: State) -> Scale {
     part!("allocations", allocations);
     part!("returns", returns);
     part!("transfusion", transfusion);
+    part!("lookback", lookback);
     let mut before = held();
     index.drop_each(|name| {
         let after = held();

@@ -12,7 +12,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::access::credentials::SignInOutcome;
 use crate::kernel::Role;
-use crate::{access, distribution, donor_centre, lab, manufacturing, release, transfusion};
+use crate::{
+    access, distribution, donor_centre, lab, lookback, manufacturing, release, transfusion,
+};
 
 pub use crate::distribution::command::LineUnit;
 pub use crate::lab::command::TestResultInput;
@@ -38,6 +40,7 @@ pub enum ClientCommand {
     Release(release::Command),
     Distribution(distribution::Command),
     Transfusion(transfusion::Command),
+    Lookback(lookback::Command),
 }
 
 /// Commands only the server builds: each carries something a client must not be able to
@@ -103,6 +106,7 @@ pub enum Event {
     Release(release::Event),
     Distribution(distribution::Event),
     Transfusion(transfusion::Event),
+    Lookback(lookback::Event),
 }
 
 impl Command {
@@ -125,6 +129,7 @@ impl ClientCommand {
             ClientCommand::Release(command) => command.describe(),
             ClientCommand::Distribution(command) => command.describe(),
             ClientCommand::Transfusion(command) => command.describe(),
+            ClientCommand::Lookback(command) => command.describe(),
         }
     }
 }
@@ -140,6 +145,7 @@ impl ClientCommand {
             ClientCommand::Release(command) => command.roles(),
             ClientCommand::Distribution(command) => command.roles(),
             ClientCommand::Transfusion(command) => command.roles(),
+            ClientCommand::Lookback(command) => command.roles(),
         }
     }
 }
@@ -156,6 +162,7 @@ impl ClientCommand {
             ClientCommand::Release(command) => command.signature_meaning(),
             ClientCommand::Distribution(command) => command.signature_meaning(),
             ClientCommand::Transfusion(command) => command.signature_meaning(),
+            ClientCommand::Lookback(command) => command.signature_meaning(),
         }
     }
 }
@@ -171,6 +178,7 @@ impl Event {
             Event::Release(event) => event.name(),
             Event::Distribution(event) => event.name(),
             Event::Transfusion(event) => event.name(),
+            Event::Lookback(event) => event.name(),
         }
     }
 }
@@ -204,6 +212,7 @@ from_area! {
     release => Release,
     distribution => Distribution,
     transfusion => Transfusion,
+    lookback => Lookback,
 }
 
 impl From<ClientCommand> for Command {
@@ -228,10 +237,11 @@ enum Area {
     Release,
     Distribution,
     Transfusion,
+    Lookback,
 }
 
 impl Area {
-    const ALL: [Area; 7] = [
+    const ALL: [Area; 8] = [
         Area::Access,
         Area::DonorCentre,
         Area::Lab,
@@ -239,6 +249,7 @@ impl Area {
         Area::Release,
         Area::Distribution,
         Area::Transfusion,
+        Area::Lookback,
     ];
 
     fn command_types(self) -> &'static [&'static str] {
@@ -250,6 +261,7 @@ impl Area {
             Area::Release => release::Command::TYPES,
             Area::Distribution => distribution::Command::TYPES,
             Area::Transfusion => transfusion::Command::TYPES,
+            Area::Lookback => lookback::Command::TYPES,
         }
     }
 
@@ -262,6 +274,7 @@ impl Area {
             Area::Release => release::Event::TYPES,
             Area::Distribution => distribution::Event::TYPES,
             Area::Transfusion => transfusion::Event::TYPES,
+            Area::Lookback => lookback::Event::TYPES,
         }
     }
 
@@ -321,6 +334,7 @@ impl ClientCommand {
             Some(Area::Release) => area_value(value).map(ClientCommand::Release),
             Some(Area::Distribution) => area_value(value).map(ClientCommand::Distribution),
             Some(Area::Transfusion) => area_value(value).map(ClientCommand::Transfusion),
+            Some(Area::Lookback) => area_value(value).map(ClientCommand::Lookback),
             None if ServerCommand::TYPES.contains(&kind) => Err(E::custom(format!(
                 "`{kind}` is given by the server only (a signature, a password, a token or a \
                  sign-in record), never by a client"
@@ -340,6 +354,7 @@ impl Serialize for ClientCommand {
             ClientCommand::Release(command) => command.serialize(serializer),
             ClientCommand::Distribution(command) => command.serialize(serializer),
             ClientCommand::Transfusion(command) => command.serialize(serializer),
+            ClientCommand::Lookback(command) => command.serialize(serializer),
         }
     }
 }
@@ -380,6 +395,7 @@ impl Serialize for Event {
             Event::Release(event) => event.serialize(serializer),
             Event::Distribution(event) => event.serialize(serializer),
             Event::Transfusion(event) => event.serialize(serializer),
+            Event::Lookback(event) => event.serialize(serializer),
         }
     }
 }
@@ -397,6 +413,7 @@ impl Event {
             Some(Area::Release) => serde_json::from_str(text).map(Event::Release),
             Some(Area::Distribution) => serde_json::from_str(text).map(Event::Distribution),
             Some(Area::Transfusion) => serde_json::from_str(text).map(Event::Transfusion),
+            Some(Area::Lookback) => serde_json::from_str(text).map(Event::Lookback),
             None => serde_json::from_str(text),
         }
     }
@@ -413,6 +430,7 @@ impl<'de> Deserialize<'de> for Event {
             Some(Area::Release) => area_value(value).map(Event::Release),
             Some(Area::Distribution) => area_value(value).map(Event::Distribution),
             Some(Area::Transfusion) => area_value(value).map(Event::Transfusion),
+            Some(Area::Lookback) => area_value(value).map(Event::Lookback),
             None => Err(D::Error::custom(format!("unknown event type `{kind}`"))),
         }
     }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::donor_centre::eligibility::DeferralKind;
 use crate::kernel::refusal::{Refusal, Rule, refuse};
+use crate::lookback::config::LookbackRules;
 use crate::{donor_centre, lab, manufacturing};
 
 pub use crate::distribution::config::DistributionRules;
@@ -62,6 +63,10 @@ pub struct Config {
     /// ORDER-CLOCK, DIST-STORAGE, DIST-SHIP, DIST-RETURN: the hospital-supply tables.
     #[serde(default)]
     pub distribution: DistributionRules,
+    /// LB-WINDOW: the agents a reactive result starts a lookback for. Left out while it is
+    /// the US default, so that configurations recorded before it read and write the same.
+    #[serde(default, skip_serializing_if = "LookbackRules::is_default")]
+    pub lookback: LookbackRules,
 }
 
 impl Default for Config {
@@ -82,6 +87,7 @@ impl Default for Config {
             bacterial_control_days: manufacturing::config::default_bacterial_control_days(),
             labels: LabelRules::default(),
             distribution: DistributionRules::default(),
+            lookback: LookbackRules::default(),
         }
     }
 }

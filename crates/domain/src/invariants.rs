@@ -47,6 +47,8 @@ pub fn check(state: &State) -> Result<(), Violation> {
     shipments_complete(state)?;
     allocations_consistent(state)?;
     crate::transfusion::invariants::check(state)
+        .or_else(|(invariant, message)| violated(invariant, message))?;
+    crate::lookback::invariants::check(state)
         .or_else(|(invariant, message)| violated(invariant, message))
 }
 

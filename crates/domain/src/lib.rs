@@ -149,9 +149,9 @@ pub mod index;
 pub mod invariants;
 pub mod kernel;
 pub mod lab;
+pub mod lookback;
 pub mod manufacturing;
 pub mod queries;
-pub mod records;
 pub mod release;
 pub mod rng;
 pub mod rows;
@@ -172,6 +172,7 @@ pub use distribution::{Command as DistributionCommand, Event as DistributionEven
 pub use donor_centre::{Command as DonorCentreCommand, Event as DonorCentreEvent};
 pub use kernel::{Refusal, Rule};
 pub use lab::{Command as LabCommand, Event as LabEvent};
+pub use lookback::{Command as LookbackCommand, Event as LookbackEvent};
 pub use manufacturing::{Command as ManufacturingCommand, Event as ManufacturingEvent};
 pub use release::gate::release_blockers;
 pub use release::{Command as ReleaseCommand, Event as ReleaseEvent};
@@ -241,7 +242,10 @@ pub(crate) fn decide_client(
         ClientCommand::Release(command) => release::decide::decide(state, command, ctx),
         ClientCommand::Distribution(command) => distribution::decide::decide(state, command, ctx),
         ClientCommand::Transfusion(command) => transfusion::decide::decide(state, command, ctx),
+        ClientCommand::Lookback(command) => lookback::decide::decide(state, command, ctx),
     }?;
+    // What the events start in lookback (a reactive result, a fatal reaction, PDI's review).
+    let events = lookback::follow::consequences(state, events, ctx);
     Ok(supply::withdraw_allocations(state, events))
 }
 

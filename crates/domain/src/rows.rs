@@ -13,7 +13,8 @@ pub struct Row {
     /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
     /// | "user" | "api_token" | "site" | "storage" | "hospital" | "transfer" | "order"
     /// | "standing_order" | "shipment" | the transfusion service's "transfusion_settings" |
-    /// "patient" | "sample" | "transfusion_unit" | "emergency_release" | "reaction"
+    /// "patient" | "sample" | "transfusion_unit" | "emergency_release" | "reaction" | lookback's
+    /// "lookback" | "recall" | "deviation" | "fatality"
     pub kind: &'static str,
     pub id: String,
     pub status: Option<String>,
@@ -129,6 +130,9 @@ pub fn row(state: &State, kind: &'static str, id: &str) -> Option<Row> {
         kind if crate::transfusion::rows::KINDS.contains(&kind) => {
             crate::transfusion::rows::row(state, kind, id)?
         }
+        kind if crate::lookback::rows::KINDS.contains(&kind) => {
+            crate::lookback::rows::row(state, kind, id)?
+        }
         _ => return None,
     };
     Some(Row {
@@ -148,6 +152,7 @@ fn keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
         Event::Release(event) => crate::release::rows::row_keys(event),
         Event::Distribution(event) => crate::distribution::rows::row_keys(state, event),
         Event::Transfusion(event) => crate::transfusion::rows::row_keys(event),
+        Event::Lookback(event) => crate::lookback::rows::row_keys(event),
     }
 }
 
@@ -207,5 +212,6 @@ pub fn all_row_keys(state: &State) -> Vec<(&'static str, String)> {
     add("standing_order", state.standing_orders.keys().collect());
     add("shipment", state.shipments.keys().collect());
     keys.extend(crate::transfusion::rows::all_row_keys(state));
+    keys.extend(crate::lookback::rows::all_row_keys(state));
     keys
 }

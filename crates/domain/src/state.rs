@@ -18,6 +18,7 @@ use crate::donor_centre::collection::Donation;
 use crate::donor_centre::donor::Donor;
 use crate::donor_centre::eligibility::{Deferral, Screening};
 use crate::index::Indexes;
+use crate::lookback::LookbackState;
 use crate::manufacturing::components::{Component, Status};
 use crate::release::gate::{Hold, Task};
 use crate::transfusion::TransfusionState;
@@ -88,6 +89,9 @@ pub struct State {
     /// The hospitals' transfusion services: the transfusion area's own records.
     #[serde(default, skip_serializing_if = "TransfusionState::is_empty")]
     pub transfusion: TransfusionState,
+    /// Lookbacks, recalls, deviations and fatality reports: the lookback area's own records.
+    #[serde(default, skip_serializing_if = "LookbackState::is_empty")]
+    pub lookback: LookbackState,
     /// Derived from the records above, kept by `evolve`; not serialised, rebuilt when a state
     /// is read back.
     #[serde(skip)]
@@ -134,6 +138,8 @@ struct StoredState {
     returns: BTreeMap<String, Vec<UnitReturn>>,
     #[serde(default)]
     transfusion: TransfusionState,
+    #[serde(default)]
+    lookback: LookbackState,
 }
 
 impl From<StoredState> for State {
@@ -162,6 +168,7 @@ impl From<StoredState> for State {
             allocations: stored.allocations,
             returns: stored.returns,
             transfusion: stored.transfusion,
+            lookback: stored.lookback,
             index: Indexes::default(),
         };
         state.index = Indexes::build(&state);
@@ -235,6 +242,7 @@ impl PartialEq for State {
             && self.allocations == other.allocations
             && self.returns == other.returns
             && self.transfusion == other.transfusion
+            && self.lookback == other.lookback
     }
 }
 
@@ -287,6 +295,7 @@ fn apply(state: &mut State, event: &Event) {
         Event::Release(event) => crate::release::evolve::evolve(state, event),
         Event::Distribution(event) => crate::distribution::evolve::evolve(state, event),
         Event::Transfusion(event) => crate::transfusion::evolve::evolve(state, event),
+        Event::Lookback(event) => crate::lookback::evolve::evolve(state, event),
     }
 }
 

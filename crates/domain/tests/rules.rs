@@ -637,7 +637,9 @@ fn def_notify_a_reactive_result_defers_the_donor_and_opens_a_notification_task()
             "test_result_recorded",
             "donation_unsuitable",
             "donor_deferred",
-            "task_opened"
+            "task_opened",
+            // LB-WINDOW: the records are reviewed; a first donation has nothing to look back on.
+            "lookback_started"
         ]
     );
     assert_eq!(
@@ -1615,7 +1617,8 @@ fn p11_access_wrong_role_is_refused_and_changes_nothing() {
 
 // ---------------------------------------------------------------- records (computed only)
 
-use hemaflow_domain::records;
+use hemaflow_domain::lookback::clocks as records;
+use hemaflow_domain::lookback::lookbacks::Trigger;
 
 #[test]
 fn rec_retain_ten_years_after_processing_or_six_months_after_expiry_whichever_is_later() {
@@ -1695,9 +1698,25 @@ fn lb_window_donations_in_the_12_months_before_the_last_nonreactive_screening() 
     centre
         .result(&reactive, "hiv_nat", Stage::Initial, Reading::Reactive)
         .unwrap();
-    let window: Vec<&str> = records::lookback_donations(&centre.state, &reactive)
+    let lookback = centre
+        .state
+        .lookback
+        .lookbacks
+        .values()
+        .next()
+        .expect("the reactive result started a lookback");
+    assert_eq!(
+        lookback.trigger,
+        Trigger::Result {
+            din: reactive.clone(),
+            test: "hiv_nat".into()
+        }
+    );
+    let window: Vec<&str> = lookback
+        .window
+        .donations
         .iter()
-        .map(|d| d.din.as_str())
+        .map(String::as_str)
         .collect();
     // The last nonreactive is the 4th; the 3rd is 200 days before it; the 2nd is 400.
     assert_eq!(window, vec![dins[3].as_str(), dins[2].as_str()]);

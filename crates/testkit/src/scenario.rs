@@ -433,6 +433,19 @@ impl Centre {
         )
         .unwrap_or(Date::MIN);
         let (_, din) = self.walk_in(&name, born, Procedure::WholeBlood)?;
+        self.release_donation(&din, recipe, abo, rhd)
+    }
+
+    /// A collected donation made by `recipe`, tested negative, typed, labelled and every unit
+    /// released (platelets after a bacterial risk-control step); the unit IDs.
+    pub fn release_donation(
+        &mut self,
+        din: &str,
+        recipe: &str,
+        abo: Abo,
+        rhd: RhD,
+    ) -> Result<Vec<String>, Refusal> {
+        let din = din.to_owned();
         let ids = self.produce(&din, recipe)?;
         self.all_negative(&din)?;
         self.type_and_screen(&din, abo, rhd)?;

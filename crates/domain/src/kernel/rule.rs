@@ -143,6 +143,33 @@ rules! {
     /// review. Rule book 2.3.
     RelPdi => "REL-PDI",
 
+    // Lookback, recall, deviations (rule book 5, 6).
+    /// LB-WINDOW: a lookback on a reactive donor takes the donations collected in the 12
+    /// months before the donor's most recent nonreactive screening (or before a reactive
+    /// direct viral detection test with nonreactive antibody, whichever is the lesser
+    /// period). Rule book 5.1; 21 CFR 610.46(a)(1), 610.47(a)(1).
+    LbWindow => "LB-WINDOW",
+    /// LB-DEADLINES: in-date products quarantined and consignees told within 3 calendar days;
+    /// the supplemental result to consignees within 45 days; recipients' physicians within 12
+    /// weeks of the result. Rule book 5.1; 21 CFR 610.46(a)-(b), 610.47(a)-(b).
+    LbDeadlines => "LB-DEADLINES",
+    /// BPD-45: a deviation on a distributed product is reported within 45 days of its
+    /// discovery. Rule book 5.2; 21 CFR 606.171.
+    Bpd45 => "BPD-45",
+    /// FATAL-7: a transfusion fatality is told to CBER at once and in writing within 7 days.
+    /// Rule book 5.3; 21 CFR 606.170(b).
+    Fatal7 => "FATAL-7",
+    /// RECALL-CLASS: recalls are Class I, II or III; a market withdrawal is a minor
+    /// violation. Rule book 5.4; 21 CFR 7.3(j), 7.3(m).
+    RecallClass => "RECALL-CLASS",
+    /// RECALL-TRACK (local): while a recall is open its units are held (never released,
+    /// shipped or issued); it closes only when every consignee is told and every unit has its
+    /// end (destroyed, transfused before the recall, or corrected). 21 CFR 7.49, 7.55.
+    RecallTrack => "RECALL-TRACK",
+    /// LB-INPUT (local): a lookback, recall or deviation field is empty, too long, or names
+    /// an agent or selection the command cannot take.
+    LbInput => "LB-INPUT",
+
     // Components and modifications (rule book 3, 3.1, 8).
     /// COMP-SHELF: storage temperature and shelf life per component and anticoagulant. Rule
     /// book 3; 21 CFR 610.53(c), the Circular of Information.

@@ -11,4 +11,6 @@ pub mod config;
 pub mod testing;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
-pub(crate) use testing::{MarkerStatus, Typing, donation_typing, find_donation};
+pub(crate) use testing::{
+    MarkerStatus, Method, Reading, Stage, Typing, donation_typing, find_donation,
+};

@@ -69,6 +69,9 @@ pub enum Stage {
 pub enum Reading {
     Reactive,
     Nonreactive,
+    /// A supplemental test's third outcome (an indeterminate Western blot or
+    /// differentiation assay); never a screening result.
+    Indeterminate,
 }
 
 /// Where a marker of a donation stands.
@@ -122,6 +125,12 @@ pub fn next_status(
 ) -> Result<MarkerStatus, Refusal> {
     use MarkerStatus::*;
     let reactive = reading == Reading::Reactive;
+    if reading == Reading::Indeterminate && stage != Stage::Supplemental {
+        return refuse(
+            Rule::TestSuppl,
+            "only a supplemental test reads indeterminate; a screening result is reactive or nonreactive",
+        );
+    }
     match (method, current, stage) {
         (_, RepeatReactive { supplemental: None }, Stage::Supplemental) => Ok(RepeatReactive {
             supplemental: Some(reading),

@@ -30,6 +30,8 @@ pub enum HoldKind {
     Lookback,
     Investigation,
     PostDonationInformation,
+    /// A recall or market withdrawal (RECALL-TRACK).
+    Recall,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

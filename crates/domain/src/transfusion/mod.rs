@@ -24,5 +24,6 @@ pub mod units;
 pub use command::{Command, Event};
 pub use service::TransfusionState;
 
-// The doors: what other areas may use of this one. Nothing yet: lookback (the next area)
-// will reach a unit's recipient here.
+// The doors: what other areas may use of this one: where a unit stands in a service and who
+// received it (lookback and recall trace units to their recipients).
+pub(crate) use service::{ServiceStanding, acting_hospital, unit_standing};

@@ -90,3 +90,50 @@ pub fn check_same_hospital(acting: &str, hospital: &str, what: &str) -> Result<(
         format!("{what} belongs to hospital {hospital}, not to {acting}"),
     )
 }
+
+/// Where a unit stands in a hospital's transfusion service, for a trace (REC-TRACE): in its
+/// stock, issued, hung, transfused to a patient, wasted, or not recorded there at all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "stands", rename_all = "snake_case")]
+pub enum ServiceStanding {
+    InStock,
+    Issued {
+        patient: String,
+    },
+    Transfusing {
+        patient: String,
+    },
+    Transfused {
+        patient: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: time::OffsetDateTime,
+    },
+    Wasted,
+}
+
+/// How `component` stands in the transfusion service that holds it; `None` when no service
+/// of ours recorded it (the consignee keeps its own records).
+pub fn unit_standing(state: &State, component: &str) -> Option<ServiceStanding> {
+    use crate::transfusion::units::Fate;
+    let unit = state.transfusion.units.get(component)?;
+    if unit.wasted.is_some() {
+        return Some(ServiceStanding::Wasted);
+    }
+    let Some(record) = unit.issues.last() else {
+        return Some(ServiceStanding::InStock);
+    };
+    let patient = record.issue.patient.clone();
+    Some(match (&record.start, &record.fate) {
+        (_, Some(Fate::Transfused { at, .. })) => ServiceStanding::Transfused { patient, at: *at },
+        (_, Some(Fate::Wasted { .. })) => ServiceStanding::Wasted,
+        (_, Some(Fate::ReturnedToStock { .. })) => ServiceStanding::InStock,
+        (Some(_), None) => ServiceStanding::Transfusing { patient },
+        (None, None) => ServiceStanding::Issued { patient },
+    })
+}
+
+/// A patient's name and wristband number, for a notice to their physician.
+pub fn patient_label(state: &State, patient: &str) -> Option<String> {
+    let p = state.transfusion.patients.get(patient)?;
+    Some(format!("{} (MRN {})", p.name(), p.mrn))
+}

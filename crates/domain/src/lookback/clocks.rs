@@ -1,14 +1,12 @@
 //! Record-keeping deadlines and classes as pure calculations: retention (REC-RETAIN),
 //! deviation reports (BPD-45), fatality reports (FATAL-7), recall classes (RECALL-CLASS) and
-//! the lookback window and deadlines (LB-WINDOW, LB-DEADLINES). The commands that track them
-//! as tasks come with the lookback and recall issue; the arithmetic lives here, once.
+//! the lookback deadlines (LB-DEADLINES). The records that run on them (lookbacks, recalls,
+//! deviations, fatalities) use the arithmetic here, once.
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
-use crate::donor_centre::collection::Donation;
 use crate::kernel::period;
-use crate::state::State;
 
 /// `date` plus `days`, or the last representable date.
 fn plus_days(date: Date, days: i64) -> Date {
@@ -96,35 +94,4 @@ pub fn lookback_deadlines(reactive_test: Date) -> LookbackDeadlines {
 /// result.
 pub fn recipient_notification_due(supplemental_result: Date) -> Date {
     plus_days(supplemental_result, 84)
-}
-
-/// LB-WINDOW: the donor's earlier donations collected in the 12 months before the most recent
-/// nonreactive screening (the last donation, before `reactive_din`, whose markers were all
-/// negative), most recent first. Empty when there is no such donation.
-pub fn lookback_donations<'a>(state: &'a State, reactive_din: &str) -> Vec<&'a Donation> {
-    let Some(reactive) = state.donations.get(reactive_din) else {
-        return Vec::new();
-    };
-    let Some(donor) = state.donors.get(&reactive.donor_id) else {
-        return Vec::new();
-    };
-    let mut earlier: Vec<&Donation> = donor
-        .donations
-        .iter()
-        .filter_map(|din| state.donations.get(din))
-        .filter(|d| d.din != reactive.din && d.ended_at < reactive.ended_at)
-        .collect();
-    earlier.sort_by_key(|d| std::cmp::Reverse(d.ended_at));
-    let Some(last_nonreactive) = earlier
-        .iter()
-        .find(|d| !d.tests.is_empty() && d.tests.values().all(|t| t.is_acceptable()))
-    else {
-        return Vec::new();
-    };
-    let until = last_nonreactive.ended_at.date();
-    let from = add_months(until, -12);
-    earlier
-        .into_iter()
-        .filter(|d| (from..=until).contains(&d.ended_at.date()))
-        .collect()
 }

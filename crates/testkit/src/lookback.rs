@@ -1,0 +1,106 @@
+//! Lookback and recall for the tests: a donor with a history of released donations, a
+//! reactive donation, and shorthand for QA's steps. Every step goes through `decide` and
+//! `evolve`.
+
+use hemaflow_domain::LookbackCommand;
+use hemaflow_domain::access::roles::Role;
+use hemaflow_domain::command::Event;
+use hemaflow_domain::donor_centre::donor::Sex;
+use hemaflow_domain::donor_centre::eligibility::Procedure;
+use hemaflow_domain::kernel::refusal::Refusal;
+use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
+use hemaflow_domain::lookback::lookbacks::Lookback;
+use time::Duration;
+
+use crate::scenario::{Centre, healthy_screening, identity};
+
+/// A donor's donations, oldest first: each DIN with the IDs of its units.
+pub type History = Vec<(String, Vec<String>)>;
+
+impl Centre {
+    /// A donor of A+ with `donations` whole-blood donations 60 days apart, each made by
+    /// `recipe`, tested negative and released; the donor ID and each donation's DIN and units,
+    /// oldest first. The clock stays at the last.
+    pub fn donor_with_history(
+        &mut self,
+        family: &str,
+        donations: usize,
+        recipe: &str,
+    ) -> Result<(String, History), Refusal> {
+        let donor = self.register(identity(
+            family,
+            "Sam",
+            time::macros::date!(1975 - 04 - 12),
+            Sex::Male,
+        ))?;
+        let mut history = Vec::new();
+        for n in 0..donations {
+            if n > 0 {
+                self.advance(Duration::days(60));
+            }
+            let din = self.donate(&donor)?;
+            let units = self.release_donation(&din, recipe, Abo::A, RhD::Positive)?;
+            history.push((din, units));
+        }
+        Ok((donor, history))
+    }
+
+    /// A healthy whole-blood donation of `donor`, collected now; the DIN.
+    pub fn donate(&mut self, donor: &str) -> Result<String, Refusal> {
+        let screening = self.screen(donor, Procedure::WholeBlood, healthy_screening())?;
+        self.collect(donor, &screening, 475, "TX")
+    }
+
+    /// A new donation of `donor` whose `test` (a serology marker) is repeat reactive: initial
+    /// reactive and both duplicate repeats reactive. The DIN.
+    pub fn repeat_reactive(&mut self, donor: &str, test: &str) -> Result<String, Refusal> {
+        let din = self.donate(donor)?;
+        self.result(&din, test, Stage::Initial, Reading::Reactive)?;
+        self.result(&din, test, Stage::Repeat, Reading::Reactive)?;
+        self.result(&din, test, Stage::Repeat, Reading::Reactive)?;
+        Ok(din)
+    }
+
+    /// The newest lookback on record.
+    pub fn last_lookback(&self) -> Option<&Lookback> {
+        self.state.lookback.lookbacks.values().next_back()
+    }
+
+    pub fn qa(&mut self, command: LookbackCommand) -> Result<Vec<Event>, Refusal> {
+        self.run(Role::QualityAssurance, command)
+    }
+}
+
+impl Centre {
+    /// `unit` (red cells of A+, received at Mercy) transfused to a new A+ patient numbered
+    /// `number`: admitted, typed and screened, the unit retyped, crossmatched electronically,
+    /// issued, hung and ended. The patient's wristband.
+    pub fn transfuse(&mut self, unit: &str, number: &str) -> Result<String, Refusal> {
+        use hemaflow_domain::TransfusionCommand as Tx;
+        use hemaflow_domain::transfusion::patients::PatientSex;
+        let band = self.admit(
+            number,
+            PatientSex::Male,
+            time::macros::date!(1960 - 02 - 03),
+            Some((Abo::A, RhD::Positive)),
+        )?;
+        let sample = format!("S-{number}");
+        self.type_and_screen_patient(&sample, &band, (Abo::A, RhD::Positive), false)?;
+        self.retype(unit)?;
+        self.electronic_crossmatch(&sample, &band, unit)?;
+        self.issue(unit, &band)?;
+        self.nurse(Tx::StartTransfusion {
+            component: unit.to_owned(),
+            wristband: band.clone(),
+            second_checker: None,
+            vitals: crate::transfusion::vitals(),
+        })?;
+        self.advance(Duration::hours(2));
+        self.nurse(Tx::EndTransfusion {
+            component: unit.to_owned(),
+            volume_ml: 300,
+            vitals: crate::transfusion::vitals(),
+        })?;
+        Ok(band)
+    }
+}
