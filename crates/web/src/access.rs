@@ -58,6 +58,7 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/labels", "Labels", LABELS),
     ("/release", "Release queue", RELEASE),
     ("/quality", "Holds and discrepancies", QUALITY),
+    ("/quality/lookbacks", "Lookback and recall", QUALITY),
     ("/inventory", "Inventory", INVENTORY),
     ("/portal", "Orders", PORTAL),
     ("/transfusion", "Transfusion service", TRANSFUSION),

@@ -187,7 +187,7 @@ impl Lookback {
 }
 
 /// The site's local date of an instant (the calendar the deadlines are counted on).
-pub(crate) fn local_date(state: &State, at: OffsetDateTime) -> Date {
+pub fn local_date(state: &State, at: OffsetDateTime) -> Date {
     match state.config.labels.offset() {
         Ok(offset) => at.to_offset(offset).date(),
         Err(_) => at.date(),

@@ -41,6 +41,7 @@ pub fn router() -> Router<App> {
         .route("/openapi.json", get(super::openapi::get))
         .merge(super::supply_api::router())
         .merge(super::transfusion_api::router())
+        .merge(super::lookback_api::router())
         .fallback(not_found)
 }
 

@@ -12,6 +12,8 @@ pub mod health;
 pub mod inventory;
 pub mod labels;
 pub mod login;
+pub mod lookback;
+pub mod lookback_api;
 pub mod openapi;
 pub mod orders;
 pub mod portal;
@@ -256,6 +258,26 @@ pub fn router(app: App) -> Router {
         .route(
             "/quality/resolve",
             guarded(&app, post(quality::post_resolve), access::QUALITY),
+        )
+        .route(
+            "/quality/lookbacks",
+            guarded(&app, get(lookback::board), access::QUALITY),
+        )
+        .route(
+            "/quality/lookbacks/{id}",
+            guarded(&app, get(lookback::lookback_page), access::QUALITY),
+        )
+        .route(
+            "/quality/recalls/{id}",
+            guarded(&app, get(lookback::recall_page), access::QUALITY),
+        )
+        .route(
+            "/quality/deviations/{id}",
+            guarded(&app, get(lookback::deviation_page), access::QUALITY),
+        )
+        .route(
+            "/quality/lookback/act",
+            guarded(&app, post(lookback::act), access::QUALITY),
         )
         .route(
             "/admin/tokens",

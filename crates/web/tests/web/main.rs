@@ -4,6 +4,7 @@
 
 mod forms;
 mod helpers;
+mod lookback;
 mod matrix;
 mod production;
 mod quality;

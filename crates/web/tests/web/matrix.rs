@@ -22,6 +22,8 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/release", &[Manufacturing, QualityAssurance]),
     ("/quality", &[QualityAssurance]),
     ("/quality/emergency-releases", &[QualityAssurance]),
+    ("/quality/lookbacks", &[QualityAssurance]),
+    ("/api/deadlines", &[QualityAssurance]),
     (
         "/inventory",
         &[Manufacturing, QualityAssurance, Distribution, Admin],
@@ -309,6 +311,7 @@ const FORMS: &[(&str, &[Role])] = &[
     ("/quality/holds", &[QualityAssurance]),
     ("/quality/holds/release", &[QualityAssurance]),
     ("/quality/resolve", &[QualityAssurance]),
+    ("/quality/lookback/act", &[QualityAssurance]),
     ("/admin/tokens/0123456789abcdef/revoke", &[Admin]),
     ("/portal/orders", &[HospitalUser]),
     ("/portal/standing-orders", &[HospitalUser]),
