@@ -363,7 +363,7 @@ mod tests {
             pair("reason", "  bad lot  "),
             pair("empty", " "),
         ])
-        .unwrap();
+        .expect("a command's JSON");
         assert_eq!(
             json,
             serde_json::json!({
@@ -373,7 +373,7 @@ mod tests {
                 "reason": "bad lot",
             })
         );
-        let command: LookbackCommand = serde_json::from_value(json).unwrap();
+        let command: LookbackCommand = serde_json::from_value(json).expect("an open_recall");
         assert_eq!(command.describe(), "open a recall");
     }
 
