@@ -33,13 +33,16 @@
 //!   type and screen, unit retype, crossmatch, issue by scan, the bedside check, fates,
 //!   reactions, emergency release and the massive transfusion protocol; its records are its
 //!   own (`State::transfusion`).
+//! - [`lookback`]: lookback on a reactive donor (LB-WINDOW, LB-DEADLINES), recalls and
+//!   market withdrawals (RECALL-CLASS, RECALL-TRACK), deviations (BPD-45), fatalities
+//!   (FATAL-7), the clocks of each and retention arithmetic (REC-RETAIN, in `clocks`); its
+//!   records are its own (`State::lookback`).
 //! - [`kernel`]: refusals and the [`Rule`] index, roles, decimals, blood groups (the codec's),
 //!   ABO/RhD compatibility tables.
 //! - [`command`]: the top level's `Command` (`Client` or `Server`) and `Event`, composed of the
 //!   areas' own.
 //! - [`config`]: the site's rules and tables, US defaults.
 //! - [`queries`] and [`rows`]: reads for the server and projections for the ledger.
-//! - [`records`]: retention, report deadlines, recall classes, the lookback window.
 //! - [`invariants`]: DESIGN.md's invariants over a state (checked on random runs by the
 //!   simulation of `hemaflow-testkit`, and by `hemaflow sim run` on a replayed state).
 //! - [`rng`]: the seeded random numbers of the demo, the workload and the simulation.
@@ -63,9 +66,9 @@
 //! blockers, screening findings and deferrals; those six are enforced by what the events carry
 //! (the ordered panel, the starting status, the computed expiry) and name no rule.
 //!
-//! Computed but not yet tracked by commands (the lookback and recall issue will open tasks
-//! with these dates): LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, REC-RETAIN
-//! (see [`records`]).
+//! Lookback and recall, stated in [`lookback`]'s module docs and the [`Rule`] index:
+//! LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, and the local RECALL-TRACK and
+//! LB-INPUT. REC-RETAIN is computed (`lookback::clocks::retain_until`); nothing is deleted.
 //!
 //! Local rule IDs (not in the rule book), each a [`Rule`] variant that says what it refuses:
 //! - donor centre: DONOR-IDENTITY, DONOR-DUPLICATE, SCREEN-INPUT, COLL-DIN, COLL-SCREENED,
@@ -98,9 +101,8 @@
 //!   before its testing is complete (with the "untested" label and the results reported
 //!   afterwards) is not a command here; the transfusion service's EMERG-RELEASE issues
 //!   released units uncrossmatched, never untested ones.
-//! - LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS as workflows: no command yet
-//!   starts a lookback, reports a deviation or fatality, or records a recall (REL-PDI opens
-//!   the deviation review and says when a BPD assessment is due).
+//! - Corrections of a recorded value (21 CFR 11.10(e)) and the report of records past
+//!   retention are not commands or queries yet.
 //! - REC-RETAIN as a purge rule: retention is the ledger's (nothing here deletes anything).
 //! - P11-AUDIT: the audit trail is the ledger's; every event here carries who and when.
 //! - P11-SIGN as a hard stop: release, discard and requalification are accepted unsigned
