@@ -337,12 +337,15 @@ pub(crate) fn start(
     );
     let mut events = Vec::new();
     let mut hold_ids = Vec::new();
-    let units = trace::units_of(state, &window.donations);
+    // Where each unit is, read once for the holds and the notices.
+    let units: Vec<(&crate::manufacturing::Component, Whereabouts)> =
+        trace::units_of(state, &window.donations)
+            .into_iter()
+            .map(|u| (u, trace::whereabouts(state, u)))
+            .collect();
     for din in &window.donations {
-        let reachable = units.iter().any(|u| {
-            u.sources.contains(din)
-                && u.expires_at > ctx.now
-                && trace::whereabouts(state, u).may_reach_a_patient()
+        let reachable = units.iter().any(|(u, place)| {
+            u.sources.contains(din) && u.expires_at > ctx.now && place.may_reach_a_patient()
         });
         if !reachable {
             continue;
@@ -362,8 +365,8 @@ pub(crate) fn start(
     let reactive_on = local_date(state, ctx.now);
     let due = clocks::lookback_deadlines(reactive_on);
     let mut consignees: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-    for unit in &units {
-        if let Some(hospital) = trace::whereabouts(state, unit).consignee() {
+    for (unit, place) in &units {
+        if let Some(hospital) = place.consignee() {
             consignees
                 .entry(hospital.to_owned())
                 .or_default()
