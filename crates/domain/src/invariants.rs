@@ -82,10 +82,15 @@ fn released_properly(state: &State, c: &Component) -> Result<(), Violation> {
         let Some(d) = state.donations.get(din) else {
             return violated(1, format!("{} has no donation {din}", c.id));
         };
-        if d.unsuitable.is_some()
-            || d.tests
-                .values()
-                .any(|t| !matches!(t, MarkerStatus::Negative))
+        // A unit shipped before a correction put its results in doubt is a recall question
+        // (CORR-REDECIDE opens a deviation), not a unit that left quarantine untested.
+        let corrected_since =
+            c.status == Status::Shipped && d.corrections.iter().any(|k| k.at >= released_at);
+        if !corrected_since
+            && (d.unsuitable.is_some()
+                || d.tests
+                    .values()
+                    .any(|t| !matches!(t, MarkerStatus::Negative)))
         {
             return violated(
                 1,

@@ -162,7 +162,9 @@ pub fn row_keys(state: &State, event: &Event) -> Vec<(&'static str, String)> {
     // Once-per-donor test results also change the donor (TEST-ONCE history). A hold changes
     // no other row: the units it quarantines come as their own events.
     let mut wanted = keys(state, event);
-    if let Event::Lab(LabEvent::TestResultRecorded { din, .. }) = event
+    if let Event::Lab(
+        LabEvent::TestResultRecorded { din, .. } | LabEvent::TestResultCorrected { din, .. },
+    ) = event
         && let Some(d) = state.donations.get(din)
     {
         wanted.push(("donor", d.donor_id.clone()));

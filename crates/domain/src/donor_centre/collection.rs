@@ -16,7 +16,7 @@ use crate::donor_centre::donor::{self};
 use crate::donor_centre::eligibility::{self, Procedure};
 use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::kernel::{Abo, RhD};
-use crate::lab::MarkerStatus;
+use crate::lab::{MarkerStatus, ResultCorrection};
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +72,10 @@ pub struct Donation {
     pub unsuitable: Option<String>,
     pub components: Vec<String>,
     pub produced: bool,
+    /// CORR-ENTRY: corrections of this donation's results, oldest first, each with the
+    /// status it replaced; `tests` holds the statuses as corrected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<ResultCorrection>,
 }
 
 /// The next DIN of this site in `year` (two digits) after the DINs already used: facility
@@ -232,6 +236,7 @@ pub(crate) fn collect(
         unsuitable: None,
         components: Vec::new(),
         produced: false,
+        corrections: Vec::new(),
     };
     Ok(vec![Event::DonorCentre(
         DonorCentreEvent::DonationCollected {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::donor_centre::collection::{Container, Donation};
+use crate::donor_centre::correction::{Measurement, ScreeningCorrection};
 use crate::donor_centre::donor::{Donor, Identity};
 use crate::donor_centre::eligibility::{Deferral, Procedure, Screening, ScreeningInput};
 use crate::kernel::Role;
@@ -47,6 +48,14 @@ pub enum Command {
         /// Two-letter US state where the donation was collected (TEST-REGIONAL).
         collection_state: String,
     },
+    /// CORR-ENTRY: one measurement of a screening was entered wrongly.
+    CorrectScreening {
+        screening_id: String,
+        measurement: Measurement,
+        #[serde(with = "crate::kernel::decimal")]
+        value: f64,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -57,6 +66,7 @@ impl Command {
         "defer_donor",
         "requalify_donor",
         "collect_donation",
+        "correct_screening",
     ];
 
     /// Who may give the command (P11-ACCESS): each command names its roles here, in one place.
@@ -65,7 +75,8 @@ impl Command {
         match self {
             Command::RegisterDonor { .. }
             | Command::RecordScreening { .. }
-            | Command::CollectDonation { .. } => &[CollectionStaff],
+            | Command::CollectDonation { .. }
+            | Command::CorrectScreening { .. } => &[CollectionStaff],
             Command::DeferDonor { .. } => &[CollectionStaff, QualityAssurance],
             Command::RequalifyDonor { .. } => &[QualityAssurance],
         }
@@ -76,6 +87,7 @@ impl Command {
     pub fn signature_meaning(&self) -> Option<&'static str> {
         match self {
             Command::RequalifyDonor { .. } => Some("deferral removed by"),
+            Command::CorrectScreening { .. } => Some("screening corrected by"),
             _ => None,
         }
     }
@@ -88,6 +100,7 @@ impl Command {
             Command::DeferDonor { .. } => "defer a donor",
             Command::RequalifyDonor { .. } => "requalify a deferred donor",
             Command::CollectDonation { .. } => "record a collection",
+            Command::CorrectScreening { .. } => "correct a screening",
         }
     }
 }
@@ -115,6 +128,16 @@ pub enum Event {
     DonationCollected {
         donation: Box<Donation>,
     },
+    ScreeningCorrected {
+        correction: Box<ScreeningCorrection>,
+    },
+    DeferralWithdrawn {
+        deferral_id: String,
+        reason: String,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
 }
 
 impl Event {
@@ -125,6 +148,8 @@ impl Event {
         "donor_deferred",
         "donor_requalified",
         "donation_collected",
+        "screening_corrected",
+        "deferral_withdrawn",
     ];
 
     /// The event's name, as in its serialized `type`.
@@ -135,6 +160,8 @@ impl Event {
             Event::DonorDeferred { .. } => "donor_deferred",
             Event::DonorRequalified { .. } => "donor_requalified",
             Event::DonationCollected { .. } => "donation_collected",
+            Event::ScreeningCorrected { .. } => "screening_corrected",
+            Event::DeferralWithdrawn { .. } => "deferral_withdrawn",
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::state::State;
 use crate::{Context, Event};
 
 use super::Command;
-use super::{collection, donor, eligibility};
+use super::{collection, correction, donor, eligibility};
 
 pub(crate) fn decide(
     state: &State,
@@ -30,5 +30,11 @@ pub(crate) fn decide(
             reason,
         } => eligibility::requalify(state, deferral_id, reason, ctx),
         Command::CollectDonation { .. } => collection::collect(state, command, ctx),
+        Command::CorrectScreening {
+            screening_id,
+            measurement,
+            value,
+            reason,
+        } => correction::correct_screening(state, screening_id, *measurement, *value, reason, ctx),
     }
 }

@@ -1,6 +1,7 @@
 //! Eligibility: the screening record decided against 21 CFR 630.10 (ELIG-*), donation
 //! intervals (INT-*), deferrals (DEF-*) and the deferral look-up (ELIG-DEFERRED).
 
+use super::correction::ScreeningCorrection;
 use crate::DonorCentreEvent;
 use std::collections::BTreeMap;
 
@@ -79,12 +80,16 @@ pub struct Deferral {
     pub at: OffsetDateTime,
     pub by: String,
     pub requalified: Option<Requalification>,
+    /// CORR-REDECIDE: withdrawn because a correction removed what placed it; never current
+    /// again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<Box<Requalification>>,
 }
 
 impl Deferral {
     /// DEF-KINDS: whether the deferral stops a donation on `day`.
     pub fn is_current(&self, day: Date) -> bool {
-        if day < self.starts {
+        if day < self.starts || self.withdrawn.is_some() {
             return false;
         }
         match self.kind {
@@ -180,6 +185,10 @@ pub struct Screening {
     pub by: String,
     pub findings: Vec<Finding>,
     pub accepted: bool,
+    /// CORR-ENTRY: every correction of this screening, oldest first, each with the value it
+    /// replaced; `input` and `findings` hold the values as corrected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<ScreeningCorrection>,
 }
 
 fn finding(rule: Rule, message: String) -> Finding {
@@ -189,7 +198,7 @@ fn finding(rule: Rule, message: String) -> Finding {
     }
 }
 
-fn check_input(input: &ScreeningInput) -> Result<(), Refusal> {
+pub(crate) fn check_input(input: &ScreeningInput) -> Result<(), Refusal> {
     let numbers = [
         Some(input.temperature_c),
         Some(input.weight_kg),
@@ -478,6 +487,7 @@ pub(crate) fn deferral(
         at: ctx.now,
         by: ctx.actor.clone(),
         requalified: None,
+        withdrawn: None,
     })
 }
 
@@ -538,6 +548,7 @@ pub(crate) fn record_screening(
         by: ctx.actor.clone(),
         accepted: all_findings.is_empty(),
         findings: all_findings,
+        corrections: Vec::new(),
     };
     let mut events = vec![Event::DonorCentre(DonorCentreEvent::ScreeningRecorded {
         screening: Box::new(screening),

@@ -52,6 +52,30 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
                 });
             }
         }
+        Event::ScreeningCorrected { correction } => {
+            if let Some(screening) = state.screenings.get_mut(&correction.screening_id) {
+                correction
+                    .measurement
+                    .set(&mut screening.input, correction.now);
+                screening.findings = correction.findings.clone();
+                screening.accepted = correction.accepted;
+                screening.corrections.push((**correction).clone());
+            }
+        }
+        Event::DeferralWithdrawn {
+            deferral_id,
+            reason,
+            at,
+            by,
+        } => {
+            if let Some(d) = state.deferrals.get_mut(deferral_id) {
+                d.withdrawn = Some(Box::new(Requalification {
+                    at: *at,
+                    by: by.clone(),
+                    reason: reason.clone(),
+                }));
+            }
+        }
         Event::DonationCollected { donation } => {
             assert!(
                 state.donors.contains_key(&donation.donor_id),

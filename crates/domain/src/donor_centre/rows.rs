@@ -14,7 +14,11 @@ pub(crate) fn row_keys(event: &Event) -> Vec<(&'static str, String)> {
         Event::DonorDeferred { deferral } => {
             vec![("deferral", deferral.id.clone())]
         }
-        Event::DonorRequalified { deferral_id, .. } => {
+        Event::ScreeningCorrected { correction } => {
+            vec![("screening", correction.screening_id.clone())]
+        }
+        Event::DonorRequalified { deferral_id, .. }
+        | Event::DeferralWithdrawn { deferral_id, .. } => {
             vec![("deferral", deferral_id.clone())]
         }
         Event::DonationCollected { donation } => vec![

@@ -37,3 +37,24 @@ impl std::error::Error for Refusal {}
 pub(crate) fn refuse<T>(rule: Rule, message: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal::new(rule, message))
 }
+
+/// A required free text (a reason, a description): given, and at most `max` characters.
+pub(crate) fn required_text(
+    rule: Rule,
+    field: &str,
+    text: &str,
+    max: usize,
+) -> Result<(), Refusal> {
+    let text = text.trim();
+    if text.is_empty() {
+        return refuse(rule, format!("the {field} is empty"));
+    }
+    let chars = text.chars().count();
+    if chars > max {
+        return refuse(
+            rule,
+            format!("the {field} is {chars} characters long; at most {max}"),
+        );
+    }
+    Ok(())
+}

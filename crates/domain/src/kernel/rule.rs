@@ -170,6 +170,20 @@ rules! {
     /// an agent or selection the command cannot take.
     LbInput => "LB-INPUT",
 
+    // Corrections (local; 21 CFR 11.10(e), 606.160(a)(1)).
+    /// CORR-ENTRY (local): a value entered wrongly is corrected by a command that names the
+    /// record and the value, with a reason and the corrector's signature; the record keeps the
+    /// value it replaced beside the new one. `donor_centre::correction`, `lab::correction`.
+    CorrEntry => "CORR-ENTRY",
+    /// CORR-REDECIDE (local): what the old value decided is decided again on the new one: a
+    /// deferral no longer called for is withdrawn, one now called for is placed, a release no
+    /// longer supported is withdrawn (the units held) and, for units already distributed, a
+    /// deviation opened (BPD-45).
+    CorrRedecide => "CORR-REDECIDE",
+    /// CORR-SAFE (local): a correction takes units out of use by itself but never puts one
+    /// back: a donation made unsuitable or a unit marked unsafe stays so until QA decides.
+    CorrSafe => "CORR-SAFE",
+
     // Components and modifications (rule book 3, 3.1, 8).
     /// COMP-SHELF: storage temperature and shelf life per component and anticoagulant. Rule
     /// book 3; 21 CFR 610.53(c), the Circular of Information.

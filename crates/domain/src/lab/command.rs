@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::kernel::Role;
+use crate::lab::correction::StageReading;
 use crate::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
@@ -42,6 +43,14 @@ pub enum Command {
         rhd: RhD,
         reason: String,
     },
+    /// CORR-ENTRY: the marker's results on this donation, as they should have been recorded
+    /// (none when they were keyed into the wrong donation).
+    CorrectTestResult {
+        din: String,
+        test: String,
+        results: Vec<StageReading>,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -52,6 +61,7 @@ impl Command {
         "record_blood_group",
         "record_antibody_screen",
         "resolve_blood_group",
+        "correct_test_result",
     ];
 
     /// Who may give the command (P11-ACCESS): each command names its roles here, in one place.
@@ -61,7 +71,8 @@ impl Command {
             Command::RecordTestResult { .. }
             | Command::RecordTestResults { .. }
             | Command::RecordBloodGroup { .. }
-            | Command::RecordAntibodyScreen { .. } => &[LabTechnologist],
+            | Command::RecordAntibodyScreen { .. }
+            | Command::CorrectTestResult { .. } => &[LabTechnologist],
             Command::ResolveBloodGroup { .. } => &[QualityAssurance],
         }
     }
@@ -69,7 +80,10 @@ impl Command {
     /// P11-SIGN: the meaning a signature of this command must state, for the commands that
     /// are given only with the electronic signature of the person who gives them.
     pub fn signature_meaning(&self) -> Option<&'static str> {
-        None
+        match self {
+            Command::CorrectTestResult { .. } => Some("test result corrected by"),
+            _ => None,
+        }
     }
 
     /// What the command does, for messages ("may not release a component").
@@ -80,6 +94,7 @@ impl Command {
             Command::RecordBloodGroup { .. } => "record an ABO/RhD determination",
             Command::RecordAntibodyScreen { .. } => "record an antibody screen",
             Command::ResolveBloodGroup { .. } => "resolve an ABO/RhD discrepancy",
+            Command::CorrectTestResult { .. } => "correct a test result",
         }
     }
 }
@@ -98,6 +113,18 @@ pub enum Event {
         stage: Stage,
         reading: Reading,
         status: MarkerStatus,
+        #[serde(with = "time::serde::rfc3339")]
+        at: OffsetDateTime,
+        by: String,
+    },
+    /// CORR-ENTRY: the marker's results replaced; `was` is the status they replace.
+    TestResultCorrected {
+        din: String,
+        test: String,
+        results: Vec<StageReading>,
+        was: MarkerStatus,
+        now: MarkerStatus,
+        reason: String,
         #[serde(with = "time::serde::rfc3339")]
         at: OffsetDateTime,
         by: String,
@@ -145,6 +172,7 @@ impl Event {
     pub const TYPES: &[&str] = &[
         "tests_ordered",
         "test_result_recorded",
+        "test_result_corrected",
         "donation_unsuitable",
         "blood_group_determined",
         "blood_group_resolved",
@@ -157,6 +185,7 @@ impl Event {
         match self {
             Event::TestsOrdered { .. } => "tests_ordered",
             Event::TestResultRecorded { .. } => "test_result_recorded",
+            Event::TestResultCorrected { .. } => "test_result_corrected",
             Event::DonationUnsuitable { .. } => "donation_unsuitable",
             Event::BloodGroupDetermined { .. } => "blood_group_determined",
             Event::BloodGroupResolved { .. } => "blood_group_resolved",

@@ -5,7 +5,7 @@ use crate::state::State;
 use crate::{Context, Event};
 
 use super::Command;
-use super::testing;
+use super::{correction, testing};
 
 pub(crate) fn decide(
     state: &State,
@@ -27,5 +27,11 @@ pub(crate) fn decide(
             rhd,
             reason,
         } => testing::resolve_blood_group(state, din, *abo, *rhd, reason, ctx),
+        Command::CorrectTestResult {
+            din,
+            test,
+            results,
+            reason,
+        } => correction::correct_result(state, din, test, results, reason, ctx),
     }
 }

@@ -2,6 +2,7 @@
 //! needed, so nothing here decides.
 
 use crate::donor_centre::Determination;
+use crate::lab::ResultCorrection;
 use crate::lab::testing::{Frequency, MarkerStatus};
 use crate::state::State;
 
@@ -19,6 +20,29 @@ pub(crate) fn evolve(state: &mut State, event: &Event) {
         Event::TestResultRecorded {
             din, test, status, ..
         } => apply_result(state, din, test, status),
+        Event::TestResultCorrected {
+            din,
+            test,
+            results,
+            was,
+            now,
+            reason,
+            at,
+            by,
+        } => {
+            if let Some(d) = state.donations.get_mut(din) {
+                d.corrections.push(ResultCorrection {
+                    test: test.clone(),
+                    results: results.clone(),
+                    was: was.clone(),
+                    now: now.clone(),
+                    reason: reason.clone(),
+                    at: *at,
+                    by: by.clone(),
+                });
+            }
+            correct_result(state, din, test, now);
+        }
         Event::DonationUnsuitable { din, reason, .. } => {
             if let Some(d) = state.donations.get_mut(din) {
                 d.unsuitable = Some(reason.clone());
@@ -77,5 +101,27 @@ fn apply_result(state: &mut State, din: &str, test: &str, status: &MarkerStatus)
         {
             donor.once_tests_negative.push(test.to_owned());
         }
+    }
+}
+
+/// A corrected marker; a once-per-donor test stays on the donor's list of negatives only while
+/// one of their donations still has it negative (CORR-REDECIDE).
+fn correct_result(state: &mut State, din: &str, test: &str, now: &MarkerStatus) {
+    apply_result(state, din, test, now);
+    let Some(donor_id) = state.donations.get(din).map(|d| d.donor_id.clone()) else {
+        return;
+    };
+    let Some(donor) = state.donors.get(&donor_id) else {
+        return;
+    };
+    let still_negative = donor.donations.iter().any(|d| {
+        state
+            .donations
+            .get(d)
+            .and_then(|d| d.tests.get(test))
+            .is_some_and(MarkerStatus::is_acceptable)
+    });
+    if !still_negative && let Some(donor) = state.donors.get_mut(&donor_id) {
+        donor.once_tests_negative.retain(|t| t != test);
     }
 }

@@ -8,9 +8,11 @@ pub mod panel;
 pub(crate) mod rows;
 pub use command::{Command, Event};
 pub mod config;
+pub mod correction;
 pub mod testing;
 
 // The doors: what other areas may use of this one. Everything else stays inside.
+pub(crate) use correction::ResultCorrection;
 pub(crate) use testing::{
     MarkerStatus, Method, Reading, Stage, Typing, donation_typing, find_donation,
 };

@@ -12,7 +12,9 @@ pub(crate) fn row_keys(event: &Event) -> Vec<(&'static str, String)> {
         | Event::AntibodyScreenRecorded { din, .. } => {
             vec![("donation", din.clone())]
         }
-        Event::TestResultRecorded { din, .. } => vec![("donation", din.clone())],
+        Event::TestResultRecorded { din, .. } | Event::TestResultCorrected { din, .. } => {
+            vec![("donation", din.clone())]
+        }
         Event::DonorBloodGroupConfirmed { donor_id, .. } => {
             vec![("donor", donor_id.clone())]
         }

@@ -202,7 +202,7 @@ pub(crate) fn find_donation<'a>(state: &'a State, din: &str) -> Result<&'a Donat
         .ok_or_else(|| Refusal::new(Rule::NotFound, format!("no donation {din}")))
 }
 
-fn spec<'a>(state: &'a State, test: &str) -> Result<&'a TestSpec, Refusal> {
+pub(crate) fn spec<'a>(state: &'a State, test: &str) -> Result<&'a TestSpec, Refusal> {
     state
         .config
         .tests
@@ -219,7 +219,7 @@ fn spec<'a>(state: &'a State, test: &str) -> Result<&'a TestSpec, Refusal> {
 /// DEF-NOTIFY and 630.30(b): what an unsuitable result does: the donation is unsuitable, every
 /// component still in the establishment's hands is unsafe, the donor is deferred and a
 /// notification task is opened.
-fn unsuitable_consequences(
+pub(crate) fn unsuitable_consequences(
     state: &State,
     donation: &Donation,
     reason: &str,
@@ -245,7 +245,7 @@ fn unsuitable_consequences(
     Ok(events)
 }
 
-fn defer_for_result(
+pub(crate) fn defer_for_result(
     state: &State,
     donor_id: &str,
     deferral_reason: &str,

@@ -5,14 +5,16 @@
 //! report (FATAL-7). Decided on the state before the decision, like the rest of it.
 
 use crate::command::Event;
+use crate::donor_centre::ScreeningCorrection;
 use crate::lab::{MarkerStatus, Reading, Stage};
 use crate::lookback::Event as LookbackEvent;
 use crate::lookback::deviations::{self, NewDeviation, NewFatality, Subject};
 use crate::lookback::lookbacks::{self, Found, Supplemental, SupplementalOutcome, Trigger};
+use crate::release::{HoldKind, HoldTarget};
 use crate::release::{HoldPlan, TaskKind};
 use crate::state::State;
 use crate::transfusion::emergency::Severity;
-use crate::{Context, LabEvent, ReleaseEvent, TransfusionEvent};
+use crate::{Context, DonorCentreEvent, LabEvent, ReleaseEvent, TransfusionEvent};
 
 /// `events` and what they start here.
 pub(crate) fn consequences(state: &State, events: Vec<Event>, ctx: &Context) -> Vec<Event> {
@@ -36,6 +38,37 @@ pub(crate) fn consequences(state: &State, events: Vec<Event>, ctx: &Context) -> 
                 } else if status.is_unsuitable() {
                     more.extend(reactive(state, &mut holds, &mut started, din, test, ctx));
                 }
+            }
+            Event::Lab(LabEvent::TestResultCorrected {
+                din,
+                test,
+                was,
+                now,
+                ..
+            }) if now.is_unsuitable() && !was.is_unsuitable() => {
+                more.extend(reactive(state, &mut holds, &mut started, din, test, ctx));
+            }
+            Event::DonorCentre(DonorCentreEvent::ScreeningCorrected { correction })
+                if !correction.accepted =>
+            {
+                let Some(opened) = ineligible_collection(state, &mut holds, correction, ctx) else {
+                    continue;
+                };
+                more.extend(opened.holds);
+                let new = NewDeviation {
+                    subject: Subject::Donation {
+                        din: opened.din.clone(),
+                    },
+                    discovered_on: lookbacks::local_date(state, ctx.now),
+                    occurred_on: Some(lookbacks::local_date(state, opened.collected_at)),
+                    description: &opened.description,
+                    units: Vec::new(),
+                };
+                let deviation = deviations::deviation(state, new, deviations, ctx);
+                deviations += 1;
+                more.push(Event::Lookback(LookbackEvent::DeviationOpened {
+                    deviation: Box::new(deviation),
+                }));
             }
             Event::Release(ReleaseEvent::TaskOpened { task })
                 if task.kind == TaskKind::DeviationReview =>
@@ -155,4 +188,57 @@ fn supplemental(
         by: ctx.actor.clone(),
     };
     lookbacks::link_supplemental(state, lookback, supplemental, ctx)
+}
+
+/// What a corrected screening that no longer passes does to the donation collected on it.
+struct IneligibleCollection {
+    din: String,
+    collected_at: time::OffsetDateTime,
+    description: String,
+    holds: Vec<Event>,
+}
+
+/// CORR-REDECIDE: a donation collected on a screening that, corrected, no longer passes was
+/// collected from an ineligible donor: its units still here are held for QA's review and a
+/// deviation opened (BPD-45, reportable if any were distributed).
+fn ineligible_collection(
+    state: &State,
+    holds: &mut HoldPlan<'_>,
+    correction: &ScreeningCorrection,
+    ctx: &Context,
+) -> Option<IneligibleCollection> {
+    let screening = state.screenings.get(&correction.screening_id)?;
+    if !screening.accepted {
+        // Already failing before this correction: nothing new to decide.
+        return None;
+    }
+    let donation = crate::donor_centre::donation_of_screening(state, screening)?;
+    let findings: Vec<&str> = correction
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect();
+    let description = format!(
+        "CORR-REDECIDE: donation {} was collected on screening {}, which corrected ({} {} -> {}) no longer passes: {}",
+        donation.din,
+        screening.id,
+        correction.measurement.label(),
+        correction.was.map_or("none".to_owned(), |v| v.to_string()),
+        correction.now,
+        findings.join("; ")
+    );
+    let placed = holds.hold(
+        HoldTarget::Donation {
+            din: donation.din.clone(),
+        },
+        HoldKind::Investigation,
+        &description,
+        ctx,
+    );
+    Some(IneligibleCollection {
+        din: donation.din.clone(),
+        collected_at: donation.ended_at,
+        description,
+        holds: placed,
+    })
 }

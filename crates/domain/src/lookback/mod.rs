@@ -27,25 +27,14 @@ pub mod trace;
 pub use command::{Command, Event};
 pub use register::LookbackState;
 
-use crate::kernel::refusal::{Refusal, Rule, refuse};
+use crate::kernel::refusal::{Refusal, Rule};
 
 /// The longest text a lookback, recall or deviation field takes.
 pub const MAX_TEXT: usize = 2_000;
 
 /// LB-INPUT: a required text is given, and not too long.
 pub(crate) fn check_text(field: &str, text: &str) -> Result<(), Refusal> {
-    let text = text.trim();
-    if text.is_empty() {
-        return refuse(Rule::LbInput, format!("the {field} is empty"));
-    }
-    let chars = text.chars().count();
-    if chars > MAX_TEXT {
-        return refuse(
-            Rule::LbInput,
-            format!("the {field} is {chars} characters long; at most {MAX_TEXT}"),
-        );
-    }
-    Ok(())
+    crate::kernel::refusal::required_text(Rule::LbInput, field, text, MAX_TEXT)
 }
 
 // The doors: what other areas may use of this one. Only the top level reaches in (the
