@@ -34,6 +34,7 @@ use time::{Duration, OffsetDateTime, Time};
 
 use crate::BloodLedger;
 
+mod lookback;
 mod supply;
 mod transfusion;
 pub use supply::{DEMO_HOSPITALS, DISTRIBUTION_SITE, DemoHospital, PROCESSING_SITE, hospital_user};
@@ -341,6 +342,8 @@ enum Step {
     },
     /// A scene of Mercy's transfusion service (see `transfusion`).
     Transfusion(transfusion::Scene),
+    /// A scene of the quality story (see `lookback`).
+    Quality(lookback::Scene),
     LateOrder {
         order_id: String,
         stage: u8,
@@ -413,6 +416,7 @@ pub fn plan(options: &DemoOptions) -> Vec<Planned> {
     }
     planner.schedule_closing_orders(options.now);
     planner.schedule_transfusion(options.now);
+    planner.schedule_quality(start, options.now);
     planner.schedule(
         start + Duration::days(i64::from(options.days / 2)) + Duration::hours(3),
         Step::PostDonationInformation,
@@ -608,6 +612,7 @@ impl Planner {
             Step::LateOrder { order_id, stage } => self.late_order(order_id, stage),
             Step::AtRisk => self.at_risk_order(),
             Step::Transfusion(scene) => self.transfusion_scene(scene),
+            Step::Quality(scene) => self.quality_scene(scene),
         }
     }
 

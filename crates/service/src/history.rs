@@ -15,8 +15,8 @@
 //! the tests and is used when an identifier to follow is not a term.
 
 use hemaflow_domain::{
-    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, ManufacturingEvent, ReleaseEvent,
-    TransfusionEvent,
+    AccessEvent, DistributionEvent, DonorCentreEvent, LabEvent, LookbackEvent, ManufacturingEvent,
+    ReleaseEvent, TransfusionEvent,
 };
 use std::collections::BTreeSet;
 
@@ -331,6 +331,32 @@ pub fn summary(event: &Event) -> String {
             reason,
             ..
         }) => format!("deferral {deferral_id} lifted: {reason}"),
+        Event::DonorCentre(DonorCentreEvent::ScreeningCorrected { correction }) => format!(
+            "screening {} corrected by {}: {} was {}, now {} ({}); {}",
+            correction.screening_id,
+            correction.by,
+            correction.measurement.label(),
+            correction
+                .was
+                .map_or("not measured".to_owned(), |v| v.to_string()),
+            correction.now,
+            correction.reason,
+            if correction.accepted {
+                "the screening passes".to_owned()
+            } else {
+                let rules: Vec<&str> = correction
+                    .findings
+                    .iter()
+                    .map(|f| f.rule.as_str())
+                    .collect();
+                format!("the screening does not pass ({})", rules.join(", "))
+            }
+        ),
+        Event::DonorCentre(DonorCentreEvent::DeferralWithdrawn {
+            deferral_id,
+            reason,
+            ..
+        }) => format!("deferral {deferral_id} withdrawn: {reason}"),
         Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => format!(
             "{:?} donation {} collected from donor {}: {} mL ({:?}) in {}",
             donation.procedure,
@@ -355,6 +381,19 @@ pub fn summary(event: &Event) -> String {
             status,
             ..
         }) => format!("{din} {test} {stage:?}: {reading:?} -> {}", marker(status)),
+        Event::Lab(LabEvent::TestResultCorrected {
+            din,
+            test,
+            was,
+            now,
+            reason,
+            by,
+            ..
+        }) => format!(
+            "{din} {test} corrected by {by}: was {}, now {} ({reason})",
+            marker(was),
+            marker(now)
+        ),
         Event::Lab(LabEvent::DonationUnsuitable { din, reason, .. }) => {
             format!("donation {din} unsuitable: {reason}")
         }
@@ -590,7 +629,131 @@ fn supply_summary(event: &Event) -> String {
             review.reason
         ),
         Event::Transfusion(event) => transfusion_summary(event),
+        Event::Lookback(event) => lookback_summary(event),
         _ => event.name().replace('_', " "),
+    }
+}
+
+fn done_text(done: &hemaflow_domain::lookback::command::Done) -> String {
+    format!("{} by {} ({})", done.contact, done.by, done.method)
+}
+
+/// Lines for lookback, recall, deviation and fatality events: what QA did, to whom, by when.
+fn lookback_summary(event: &LookbackEvent) -> String {
+    match event {
+        LookbackEvent::LookbackStarted { lookback } => format!(
+            "lookback {} on donor {} for {} ({}): {}; {} earlier donation(s) in the window ({}), {} notice(s) due",
+            lookback.id,
+            lookback.donor_id,
+            lookback.agent,
+            lookback.regulation,
+            lookback.trigger.describe(),
+            lookback.window.donations.len(),
+            lookback.window.basis,
+            lookback.tasks.len()
+        ),
+        LookbackEvent::SupplementalLinked {
+            lookback_id,
+            supplemental,
+            tasks,
+        } => format!(
+            "lookback {lookback_id}: supplemental test {} ({}); {} new notice(s)",
+            supplemental.outcome.describe(),
+            supplemental.note,
+            tasks.len()
+        ),
+        LookbackEvent::LookbackTaskCompleted {
+            lookback_id,
+            task_id,
+            done,
+        } => format!(
+            "lookback {lookback_id} task {task_id} done: {}",
+            done_text(done)
+        ),
+        LookbackEvent::LookbackClosed { lookback_id, .. } => {
+            format!("lookback {lookback_id} closed")
+        }
+        LookbackEvent::RecallOpened { recall } => format!(
+            "{} {} opened by {}: {}; {} unit(s)",
+            recall.kind.describe(),
+            recall.id,
+            recall.opened_by,
+            recall.reason,
+            recall.units.len()
+        ),
+        LookbackEvent::RecallConsigneeNotified {
+            recall_id,
+            hospital,
+            done,
+        } => format!("recall {recall_id}: {hospital} told, {}", done_text(done)),
+        LookbackEvent::RecallUnitReturned {
+            recall_id,
+            component,
+            by,
+            ..
+        } => format!("recall {recall_id}: {component} returned, received by {by}"),
+        LookbackEvent::RecallUnitOutcome {
+            recall_id,
+            component,
+            outcome,
+            by,
+            ..
+        } => format!(
+            "recall {recall_id}: {component} {} (recorded by {by})",
+            outcome.describe()
+        ),
+        LookbackEvent::RecallClosed {
+            recall_id,
+            summary,
+            by,
+            ..
+        } => format!("recall {recall_id} closed by {by}: {summary}"),
+        LookbackEvent::DeviationOpened { deviation } => format!(
+            "deviation {} opened on {}: {}{}",
+            deviation.id,
+            deviation.subject.describe(),
+            deviation.description,
+            deviation
+                .report_due
+                .map(|due| format!("; distributed, BPD report due {due}"))
+                .unwrap_or_default()
+        ),
+        LookbackEvent::DeviationInvestigated {
+            deviation_id,
+            root_cause,
+            corrective_action,
+            ..
+        } => format!(
+            "deviation {deviation_id} investigated: root cause {root_cause}; corrective action {corrective_action}"
+        ),
+        LookbackEvent::DeviationReported {
+            deviation_id,
+            reference,
+            ..
+        } => format!("deviation {deviation_id} reported to FDA ({reference})"),
+        LookbackEvent::DeviationClosed {
+            deviation_id,
+            reason,
+            by,
+            ..
+        } => format!("deviation {deviation_id} closed by {by}: {reason}"),
+        LookbackEvent::FatalityOpened { fatality } => format!(
+            "transfusion fatality {} of patient {} at {} ({}): CBER to be told at once (by {}), written report due {}",
+            fatality.id,
+            fatality.patient,
+            fatality.hospital,
+            fatality.component,
+            fatality.notice_due,
+            fatality.written_due
+        ),
+        LookbackEvent::FatalityNotified { fatality_id, done } => {
+            format!("fatality {fatality_id}: CBER told, {}", done_text(done))
+        }
+        LookbackEvent::FatalityReportSent {
+            fatality_id,
+            reference,
+            ..
+        } => format!("fatality {fatality_id}: written report sent ({reference})"),
     }
 }
 

@@ -257,3 +257,77 @@ fn the_demo_transfusion_service_has_every_stage_of_the_bedside_story() {
     );
     hemaflow_domain::invariants::check(&state).unwrap();
 }
+
+/// The demo's plan applied to a state, as the ledger will.
+fn planned_state() -> hemaflow_domain::State {
+    let mut state = hemaflow_domain::State::default();
+    for planned in plan(&options()) {
+        if let Ok(events) = hemaflow_domain::decide(&state, &planned.command, &planned.context) {
+            for event in &events {
+                hemaflow_domain::evolve(&mut state, event);
+            }
+        }
+    }
+    state
+}
+
+#[test]
+fn the_demo_quality_story_has_a_correction_a_closed_recall_and_deviation_and_a_lookback() {
+    use hemaflow_domain::lookback::lookbacks::{Notice, Trigger};
+    use hemaflow_domain::lookback::trace::{Whereabouts, whereabouts};
+    let state = planned_state();
+    // A haemoglobin corrected, both values kept, the deferral it caused withdrawn.
+    let corrected = state
+        .screenings
+        .values()
+        .find(|s| !s.corrections.is_empty())
+        .expect("a corrected screening");
+    let correction = &corrected.corrections[0];
+    assert_eq!(correction.now, 13.4);
+    assert!(correction.was.is_some_and(|was| was < 12.5));
+    assert!(corrected.accepted);
+    assert!(
+        state
+            .deferrals
+            .values()
+            .any(|d| d.donor_id == corrected.donor_id && d.withdrawn.is_some())
+    );
+    // A recall worked to its end, and its deviation reported and closed.
+    let recall = &state.lookback.recalls["RC-000001"];
+    assert!(!recall.is_open(), "{:?}", recall.outstanding());
+    assert!(!recall.consignees.is_empty());
+    let deviation = state
+        .lookback
+        .deviations
+        .values()
+        .find(|d| d.report.is_some())
+        .expect("a reported deviation");
+    assert!(deviation.distributed && !deviation.is_open());
+    // The lookback the reactive platelet donation opened by itself reaches the recipient.
+    let lookback = state
+        .lookback
+        .lookbacks
+        .values()
+        .next_back()
+        .expect("a lookback");
+    assert!(matches!(&lookback.trigger, Trigger::Result { test, .. } if test == "anti_hiv_1_2"));
+    assert!(!lookback.window.donations.is_empty());
+    assert!(
+        lookback
+            .tasks
+            .iter()
+            .any(|t| matches!(t.notice, Notice::Quarantine { .. }) && t.done.is_some())
+    );
+    let transfused = lookback.window.donations.iter().any(|din| {
+        state
+            .components
+            .values()
+            .filter(|c| c.sources.contains(din))
+            .any(|c| matches!(whereabouts(&state, c), Whereabouts::Transfused { .. }))
+    });
+    assert!(
+        transfused,
+        "a unit of the window was transfused: {lookback:?}"
+    );
+    hemaflow_domain::invariants::check(&state).unwrap();
+}

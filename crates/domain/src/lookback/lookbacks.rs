@@ -49,6 +49,15 @@ pub enum Trigger {
     Evidence { text: String },
 }
 
+impl Trigger {
+    pub fn describe(&self) -> String {
+        match self {
+            Trigger::Result { din, test } => format!("{test} of {din}"),
+            Trigger::Evidence { text } => format!("evidence of infection: {text}"),
+        }
+    }
+}
+
 /// LB-WINDOW: the earlier donations looked back on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {

@@ -325,7 +325,7 @@ impl Planner {
     }
 
     /// The first unit crossmatched for patient 0.
-    fn crossmatched_for_first(&self) -> Option<String> {
+    pub(super) fn crossmatched_for_first(&self) -> Option<String> {
         let patient = format!("{HOSPITAL}:01/{}", PATIENTS[0].number);
         self.state
             .transfusion
