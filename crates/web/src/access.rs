@@ -24,6 +24,9 @@ pub const PRODUCTION: &[Role] = &[Manufacturing];
 pub const LABELS: &[Role] = &[Manufacturing, QualityAssurance];
 pub const RELEASE: &[Role] = &[Manufacturing, QualityAssurance];
 pub const QUALITY: &[Role] = &[QualityAssurance];
+/// Corrections (CORR-ENTRY): the screener corrects screenings, the technologist results; QA
+/// reads every correction.
+pub const CORRECTIONS: &[Role] = &[CollectionStaff, LabTechnologist, QualityAssurance];
 pub const INVENTORY: &[Role] = &[Manufacturing, QualityAssurance, Distribution, Admin];
 pub const ADMIN: &[Role] = &[Admin];
 /// The hospital portal: a hospital user, for its own hospital only.
@@ -59,6 +62,7 @@ pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/release", "Release queue", RELEASE),
     ("/quality", "Holds and discrepancies", QUALITY),
     ("/quality/lookbacks", "Lookback and recall", QUALITY),
+    ("/corrections", "Corrections", CORRECTIONS),
     ("/inventory", "Inventory", INVENTORY),
     ("/portal", "Orders", PORTAL),
     ("/transfusion", "Transfusion service", TRANSFUSION),

@@ -6,6 +6,7 @@ pub mod api;
 pub mod assets;
 pub mod bedside;
 pub mod benches;
+pub mod corrections;
 pub mod distribution;
 pub mod donors;
 pub mod health;
@@ -262,6 +263,18 @@ pub fn router(app: App) -> Router {
         .route(
             "/quality/lookbacks",
             guarded(&app, get(lookback::board), access::QUALITY),
+        )
+        .route(
+            "/corrections",
+            guarded(&app, get(corrections::page), access::CORRECTIONS),
+        )
+        .route(
+            "/corrections/screening",
+            guarded(&app, post(corrections::post_screening), access::COLLECTION),
+        )
+        .route(
+            "/corrections/result",
+            guarded(&app, post(corrections::post_result), access::TESTING),
         )
         .route(
             "/quality/lookbacks/{id}",

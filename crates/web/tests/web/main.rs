@@ -2,6 +2,7 @@
 //! database and talks HTTP to it, as a browser (cookies, CSRF tokens, forms) or as a machine
 //! client (bearer token, JSON, problem details).
 
+mod corrections;
 mod forms;
 mod helpers;
 mod lookback;

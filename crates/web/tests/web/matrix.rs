@@ -23,6 +23,10 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/quality", &[QualityAssurance]),
     ("/quality/emergency-releases", &[QualityAssurance]),
     ("/quality/lookbacks", &[QualityAssurance]),
+    (
+        "/corrections",
+        &[CollectionStaff, LabTechnologist, QualityAssurance],
+    ),
     ("/api/deadlines", &[QualityAssurance]),
     (
         "/inventory",
