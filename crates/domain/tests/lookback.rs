@@ -700,3 +700,39 @@ fn fatal_7_a_fatal_reaction_opens_a_report_due_at_once_and_in_writing_within_7_d
     assert_eq!(rule(other), Rule::P11Access);
     invariants::check(&s.centre.state).unwrap();
 }
+
+#[test]
+fn rec_retain_the_retention_report_lists_what_passed_ten_years_after_processing_and_deletes_nothing()
+ {
+    use hemaflow_domain::lookback::retention::report;
+    use time::macros::date;
+    let mut centre = Centre::new();
+    let (_, history) = centre.donor_with_history("Keep", 1, "rbc_ffp").unwrap();
+    let din = &history[0].0;
+    let processed = centre.now.date();
+    // Another donor's donation, collected and never made into units.
+    let procedure = hemaflow_domain::donor_centre::eligibility::Procedure::WholeBlood;
+    centre
+        .walk_in("Unmade", date!(1980 - 01 - 01), procedure)
+        .unwrap();
+
+    let today = report(&centre.state, processed);
+    assert_eq!((today.donations, today.past_retention), (2, 0));
+    assert_eq!(
+        today.kept_without_end, 1,
+        "a donation with no unit has no end"
+    );
+    // FFP keeps a year; 10 years after processing is later: the same day 10 years on.
+    assert_eq!(today.next_due, Some(date!(2036 - 03 - 02)));
+
+    let on_the_day = report(&centre.state, date!(2036 - 03 - 02));
+    assert_eq!(on_the_day.past_retention, 0, "kept through its last day");
+    let after = report(&centre.state, date!(2036 - 03 - 03));
+    assert_eq!(after.past_retention, 1);
+    assert_eq!(&after.listed[0].din, din);
+    assert_eq!(after.listed[0].processing_completed, processed);
+    assert!(
+        centre.state.donations.contains_key(din),
+        "nothing is deleted"
+    );
+}

@@ -22,6 +22,7 @@ pub mod invariants;
 pub mod lookbacks;
 pub mod recalls;
 pub mod register;
+pub mod retention;
 pub(crate) mod rows;
 pub mod trace;
 pub use command::{Command, Event};

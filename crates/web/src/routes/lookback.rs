@@ -16,6 +16,7 @@ use hemaflow_domain::lookback::deadlines::{Deadline, open_deadlines};
 use hemaflow_domain::lookback::deviations::{Deviation, Fatality};
 use hemaflow_domain::lookback::lookbacks::{Lookback, local_date};
 use hemaflow_domain::lookback::recalls::Recall;
+use hemaflow_domain::lookback::retention::{self, RetentionReport};
 use hemaflow_domain::lookback::trace::{TracedDonation, trace_donation};
 use hemaflow_domain::{ClientCommand, Command, LookbackCommand, State as Records};
 use serde_json::{Map, Value};
@@ -40,6 +41,7 @@ struct BoardPage {
     recalls: Vec<Recall>,
     deviations: Vec<Deviation>,
     fatalities: Vec<Fatality>,
+    retention: RetentionReport,
     agents: Vec<String>,
     today: String,
     form_id: String,
@@ -62,6 +64,7 @@ pub async fn board(caller: Caller, State(app): State<App>) -> Result<Response, P
                 recalls: book.recalls.values().rev().cloned().collect(),
                 deviations: book.deviations.values().rev().cloned().collect(),
                 fatalities: book.fatalities.values().rev().cloned().collect(),
+                retention: retention::report(records, today),
                 agents: records
                     .config
                     .lookback

@@ -1,7 +1,8 @@
 //! The JSON API of lookback and recall, for QA: every open clock (`GET /api/deadlines`), a
 //! lookback with its tree (`GET /api/lookbacks/{id}`), and the trace of a donor or a DIN in
 //! one call (`GET /api/trace?donor=` or `?din=`): every donation, every unit made from it and
-//! where each is now, down to the recipient. The commands go through `POST /api/commands`.
+//! where each is now, down to the recipient; and the retention report (`GET /api/retention`).
+//! The commands go through `POST /api/commands`.
 
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -23,6 +24,20 @@ pub fn router() -> Router<App> {
         .route("/deadlines", get(deadlines))
         .route("/lookbacks/{id}", get(lookback))
         .route("/trace", get(trace_of))
+        .route("/retention", get(retention))
+}
+
+/// `GET /api/retention`: REC-RETAIN, what has passed its retention date (nothing is deleted).
+async fn retention(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+    caller.require(access::QUALITY)?;
+    let now = app.now();
+    let (report, sequence) = app
+        .ledger
+        .read_at(|records| {
+            hemaflow_domain::lookback::retention::report(records, local_date(records, now))
+        })
+        .await?;
+    Ok(Json(json!({"retention": report, "records_seen": sequence})))
 }
 
 /// `GET /api/deadlines`: every open clock, overdue first.

@@ -152,6 +152,25 @@ async fn recall_track_and_lb_window_qa_opens_a_recall_and_a_lookback_and_sees_ev
     let mut sorted = dues.clone();
     sorted.sort_unstable();
     assert_eq!(dues, sorted, "none overdue yet: soonest first");
+    // REC-RETAIN: every donation is kept; none is near ten years old.
+    let retention: serde_json::Value = client
+        .get(app.url("/api/retention"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("retention")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(retention["retention"]["past_retention"], 0, "{retention}");
+    assert!(
+        retention["retention"]["donations"].as_u64() >= Some(1),
+        "{retention}"
+    );
+    assert!(
+        retention["retention"]["next_due"].is_string(),
+        "{retention}"
+    );
     let wrong = client
         .get(app.url("/api/trace"))
         .bearer_auth(&token)
