@@ -403,6 +403,20 @@ fn lb_input_an_unknown_agent_or_an_empty_field_is_refused_and_changes_nothing() 
 
 // ------------------------------------------------------------------ recalls
 
+/// QA releases a hold by hand.
+fn release_hold(
+    centre: &mut Centre,
+    hold: &str,
+) -> Result<Vec<hemaflow_domain::Event>, hemaflow_domain::Refusal> {
+    centre.run(
+        Role::QualityAssurance,
+        ReleaseCommand::ReleaseHold {
+            hold_id: hold.into(),
+            reason: "investigation closed".into(),
+        },
+    )
+}
+
 fn recall_scene() -> (Centre, Vec<String>) {
     let mut centre = Centre::new();
     centre.open_transfusion_service().unwrap();
@@ -437,6 +451,9 @@ fn recall_class_a_class_i_recall_holds_every_unit_and_a_unit_is_never_corrected(
     assert_eq!(rule(centre.release(&units[1])), Rule::RelGate);
     // Mercy's service will not crossmatch or give the red cells.
     assert_eq!(rule(centre.retype(&units[0])), Rule::TxUnit);
+    // RECALL-TRACK: the recall's hold is not released by hand while the recall is open.
+    let released = release_hold(&mut centre, &recall.holds[0]);
+    assert_eq!(rule(released), Rule::RecallTrack);
     let corrected = centre.qa(Lb::RecordRecallOutcome {
         recall_id: recall.id.clone(),
         component: units[0].clone(),

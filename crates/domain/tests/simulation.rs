@@ -45,6 +45,12 @@ fn invariants_hold_over_random_command_sequences() {
         "start a transfusion",
         "end a transfusion",
         "release uncrossmatched blood",
+        "start a lookback",
+        "open a recall",
+        "record a recalled unit's outcome",
+        "open a deviation",
+        "correct a screening",
+        "correct a test result",
     ] {
         assert!(
             report.accepted_by_kind.get(kind).copied().unwrap_or(0) > 0 || commands < 10_000,

@@ -10,6 +10,7 @@ use hemaflow_domain::donor_centre::eligibility::Procedure;
 use hemaflow_domain::kernel::refusal::Refusal;
 use hemaflow_domain::lab::testing::{Abo, Reading, RhD, Stage};
 use hemaflow_domain::lookback::lookbacks::Lookback;
+use hemaflow_domain::manufacturing::components::Family;
 use time::Duration;
 
 use crate::scenario::{Centre, healthy_screening, identity};
@@ -40,6 +41,44 @@ impl Centre {
             }
             let din = self.donate(&donor)?;
             let units = self.release_donation(&din, recipe, Abo::A, RhD::Positive)?;
+            history.push((din, units));
+        }
+        Ok((donor, history))
+    }
+
+    /// A regular donor of A+ with `donations` whole-blood donations 60 days apart, each made
+    /// into red cells, plasma and platelets, released, the red cells and platelets shipped
+    /// to Mercy and the plasma to St Luke's, one red-cell unit in four transfused at Mercy:
+    /// the donor ID and each donation's DIN and units, oldest first. Needs
+    /// [`Centre::open_transfusion_service`]. The clock stays at the last.
+    pub fn regular_donor_shipped(
+        &mut self,
+        family: &str,
+        donations: usize,
+    ) -> Result<(String, History), Refusal> {
+        let donor = self.register(identity(
+            family,
+            "Sam",
+            time::macros::date!(1975 - 04 - 12),
+            Sex::Male,
+        ))?;
+        let mut history = Vec::new();
+        for n in 0..donations {
+            if n > 0 {
+                self.advance(Duration::days(60));
+            }
+            let din = self.donate(&donor)?;
+            let units = self.release_donation(&din, "rbc_ffp_platelets", Abo::A, RhD::Positive)?;
+            let (plasma, cellular): (Vec<String>, Vec<String>) =
+                units.iter().cloned().partition(|id| {
+                    self.component(id)
+                        .is_some_and(|c| c.family == Family::Plasma)
+                });
+            self.deliver_to("mercy", &format!("ORD-{din}-M"), &cellular)?;
+            self.deliver_to("stlukes", &format!("ORD-{din}-S"), &plasma)?;
+            if n % 4 == 0 {
+                self.transfuse(&units[0], &format!("{}", 3000 + n))?;
+            }
             history.push((din, units));
         }
         Ok((donor, history))

@@ -37,6 +37,7 @@ use hemaflow_domain::state::{State, evolve};
 
 pub const EPISODE_COMMANDS: u64 = 200;
 
+mod quality;
 mod supply;
 mod transfusion;
 
@@ -266,6 +267,9 @@ fn generate_one(centre: &Centre, rng: &mut Rng) -> Option<Command> {
     }
     if rng.chance(15) {
         return transfusion::generate(centre, rng);
+    }
+    if rng.chance(8) {
+        return quality::generate(centre, rng);
     }
     match rng.below(100) {
         0..=6 => Some(register(rng)),

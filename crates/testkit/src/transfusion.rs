@@ -73,6 +73,17 @@ impl Centre {
     /// one order and box per shipping temperature (red cells cold, plasma frozen, platelets
     /// warm), `ORDER_ID-0`, `ORDER_ID-1`, ...
     pub fn deliver(&mut self, order_id: &str, units: &[String]) -> Result<(), Refusal> {
+        self.deliver_to(HOSPITAL, order_id, units)
+    }
+
+    /// As [`Centre::deliver`], to `hospital` (`mercy` or `stlukes`), scanned in by its
+    /// technologist.
+    pub fn deliver_to(
+        &mut self,
+        hospital: &str,
+        order_id: &str,
+        units: &[String],
+    ) -> Result<(), Refusal> {
         let mut boxes: Vec<(TemperatureRange, Vec<String>)> = Vec::new();
         for id in units {
             let range = self
@@ -85,13 +96,14 @@ impl Centre {
             }
         }
         for (n, (range, ids)) in boxes.into_iter().enumerate() {
-            self.deliver_box(&format!("{order_id}-{n}"), range, &ids)?;
+            self.deliver_box(hospital, &format!("{order_id}-{n}"), range, &ids)?;
         }
         Ok(())
     }
 
     fn deliver_box(
         &mut self,
+        hospital: &str,
         order_id: &str,
         range: TemperatureRange,
         units: &[String],
@@ -111,12 +123,13 @@ impl Centre {
                 quantity: 1,
             });
         }
+        let user = format!("{hospital}.user");
         self.run_as(
-            "mercy.user",
+            &user,
             Role::HospitalUser,
             DistributionCommand::PlaceOrder {
                 order_id: order_id.to_owned(),
-                hospital: HOSPITAL.to_owned(),
+                hospital: hospital.to_owned(),
                 lines,
                 priority: Priority::Routine,
                 needed_by: None,
@@ -158,9 +171,14 @@ impl Centre {
                 courier: "Medical Courier Co".to_owned(),
             },
         )?;
+        let tech = if hospital == HOSPITAL {
+            TECH
+        } else {
+            OTHER_TECH
+        };
         for id in units {
             self.tx_as(
-                TECH,
+                tech,
                 Role::TransfusionTechnologist,
                 DistributionCommand::ConfirmReceipt {
                     shipment_id: shipment.clone(),

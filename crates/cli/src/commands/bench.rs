@@ -4,6 +4,7 @@
 mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
+mod lookback_bench;
 mod lookup_bench;
 
 use clap::{Args as ClapArgs, FromArgMatches, Parser, Subcommand};
@@ -32,6 +33,10 @@ enum Command {
     /// Look-ups as the record grows: a unit by DIN, the donor search and the duplicate check
     /// on states of 1x, 10x and 100x the demo's donations, each as a ratio to 1x.
     Lookup(lookup_bench::Args),
+    /// A lookback as the centre grows: the trace of a donor of 20 donations (3 units each,
+    /// shipped to two hospitals) and the decision that starts the lookback, on generated
+    /// centres of 1x and 10x --base donations, against one map look-up per unit traced.
+    Lookback(lookback_bench::Args),
     /// Every benchmark above with its default options, one after the other (about a minute
     /// or two): each prints its figures and its ratio to its baseline.
     All {
@@ -62,11 +67,12 @@ type DefaultRun = fn(bool) -> anyhow::Result<Exit>;
 
 /// Runs every benchmark; the first that cannot run stops the others.
 fn run_all(json: bool) -> anyhow::Result<Exit> {
-    let runs: [(&str, DefaultRun); 4] = [
+    let runs: [(&str, DefaultRun); 5] = [
         ("isbt128", |json| isbt128_bench::run(defaults(json)?)),
         ("ledger", |json| ledger_bench::run(defaults(json)?)),
         ("http", |json| http_bench::run(defaults(json)?)),
         ("lookup", |json| lookup_bench::run(defaults(json)?)),
+        ("lookback", |json| lookback_bench::run(defaults(json)?)),
     ];
     for (name, run) in runs {
         if !json {
@@ -89,6 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Ledger(args) => ledger_bench::run(args),
         Command::Http(args) => http_bench::run(args),
         Command::Lookup(args) => lookup_bench::run(args),
+        Command::Lookback(args) => lookback_bench::run(args),
         Command::All { json } => run_all(json),
     }
 }

@@ -101,7 +101,7 @@ pub(crate) fn correct_result(
             ),
         );
     }
-    let mut events = vec![Event::Lab(LabEvent::TestResultCorrected {
+    let corrected = Event::Lab(LabEvent::TestResultCorrected {
         din: din.to_owned(),
         test: test.to_owned(),
         results: results.to_vec(),
@@ -110,7 +110,7 @@ pub(crate) fn correct_result(
         reason: reason.trim().to_owned(),
         at: ctx.now,
         by: ctx.actor.clone(),
-    })];
+    });
     let why = format!(
         "CORR-REDECIDE: {} of {din} corrected from {} to {}: {}",
         spec.name,
@@ -118,35 +118,53 @@ pub(crate) fn correct_result(
         now.describe(),
         reason.trim()
     );
+    // Each consequence is decided on what the ones before it did (their record IDs), on a
+    // copy of the few records the correction touches.
+    let mut scratch = state.overlay_of_donations(&[din]);
+    let mut events = Vec::new();
+    let mut then = |scratch: &mut State, more: Vec<Event>| {
+        for event in &more {
+            crate::state::evolve(scratch, event);
+        }
+        events.extend(more);
+    };
+    then(&mut scratch, vec![corrected]);
     if now.is_unsuitable() && !was.is_unsuitable() {
-        events.extend(testing::unsuitable_consequences(
-            state,
-            donation,
+        let Some(donation) = scratch.donations.get(din).cloned() else {
+            return refuse(Rule::NotFound, format!("no donation {din}"));
+        };
+        let more = testing::unsuitable_consequences(
+            &scratch,
+            &donation,
             &format!("{} {}", spec.name, now.describe()),
             &spec.deferral_reason,
             ctx,
-        )?);
+        )?;
+        then(&mut scratch, more);
     } else if was.is_acceptable() && !now.is_acceptable() {
-        events.extend(HoldPlan::new(state).hold(
+        let more = HoldPlan::new(&scratch).hold(
             HoldTarget::Donation {
                 din: din.to_owned(),
             },
             HoldKind::Investigation,
             &why,
             ctx,
-        ));
+        );
+        then(&mut scratch, more);
     }
     if was.is_acceptable() && !now.is_acceptable() {
-        events.extend(review_shipped(state, din, &why, ctx));
+        let more = review_shipped(&scratch, din, &why, ctx);
+        then(&mut scratch, more);
     }
     if confirmed_positive(&now) && !confirmed_positive(was) {
-        events.extend(testing::defer_for_result(
-            state,
+        let more = testing::defer_for_result(
+            &scratch,
             &donation.donor_id,
             "tti_confirmed",
             &format!("{} confirmed positive by supplemental testing", spec.name),
             ctx,
-        )?);
+        )?;
+        then(&mut scratch, more);
     }
     Ok(events)
 }

@@ -373,6 +373,13 @@ pub(crate) fn release_hold(
     if !hold.is_open() {
         return refuse(Rule::RelGate, format!("hold {hold_id} is already released"));
     }
+    if hold.kind == HoldKind::Recall {
+        // RECALL-TRACK: while a recall is open its units stay held; closing it releases them.
+        return refuse(
+            Rule::RecallTrack,
+            format!("hold {hold_id} is a recall's: it is released when its recall is closed"),
+        );
+    }
     if reason.trim().is_empty() {
         return refuse(Rule::RelGate, "releasing a hold needs a reason");
     }

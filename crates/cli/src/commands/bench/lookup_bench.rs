@@ -95,7 +95,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
 }
 
 /// The state after a generated workload of `donations`, and the time of its last command.
-fn build(donations: u64, seed: u64) -> anyhow::Result<(State, OffsetDateTime)> {
+pub(super) fn build(donations: u64, seed: u64) -> anyhow::Result<(State, OffsetDateTime)> {
     let mut state = State::default();
     let mut now = OffsetDateTime::UNIX_EPOCH;
     generate(&Workload::new(donations, seed), &mut |step| {
