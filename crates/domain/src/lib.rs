@@ -68,11 +68,16 @@
 //!
 //! Lookback and recall, stated in [`lookback`]'s module docs and the [`Rule`] index:
 //! LB-WINDOW, LB-DEADLINES, BPD-45, FATAL-7, RECALL-CLASS, and the local RECALL-TRACK and
-//! LB-INPUT. REC-RETAIN is computed (`lookback::clocks::retain_until`); nothing is deleted.
+//! LB-INPUT. REC-RETAIN is computed (`lookback::clocks::retain_until`) and reported
+//! (`lookback::retention`); nothing is deleted.
 //!
 //! Local rule IDs (not in the rule book), each a [`Rule`] variant that says what it refuses:
 //! - donor centre: DONOR-IDENTITY, DONOR-DUPLICATE, SCREEN-INPUT, COLL-DIN, COLL-SCREENED,
 //!   COLL-TIMES, COLL-RECORD;
+//! - corrections (21 CFR 11.10(e)), stated in the module docs of `donor_centre::correction`
+//!   and `lab::correction`: CORR-ENTRY (a correction names the record and value, with its
+//!   reason and signature, and keeps the value it replaces), CORR-REDECIDE (what the old value
+//!   decided is decided again), CORR-SAFE (a correction never puts a unit back in use);
 //! - manufacturing: COMP-PROD;
 //! - hospital supply, stated in the module docs of [`distribution`]'s `sites`, `shipping` and
 //!   `allocation`: DIST-STORAGE, DIST-TRANSFER, DIST-PICK, DIST-SHIP, DIST-RECEIPT,
