@@ -49,6 +49,11 @@ pub struct Blocker {
     pub message: String,
 }
 
+/// [`time_text`] of a borrowed time, as templates pass it.
+pub fn at_text(at: &OffsetDateTime) -> String {
+    time_text(*at)
+}
+
 pub fn time_text(at: OffsetDateTime) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     at.to_offset(time::UtcOffset::UTC)

@@ -77,8 +77,21 @@ async fn a_days_collections_and_production_download_as_csv_pdf_and_json() {
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
     assert!(pdf.bytes().await.expect("bytes").starts_with(b"%PDF-"));
 
+    // Produced a little after the collection: on the production's own day near midnight.
+    let produced_day = app
+        .app
+        .ledger
+        .read(|state| {
+            let offset = state.config.labels.offset().expect("offset");
+            state.components[&units[0]]
+                .produced_at
+                .to_offset(offset)
+                .date()
+        })
+        .await
+        .expect("read");
     let page = browser
-        .get(app.url(&format!("/reports/production?day={day}")))
+        .get(app.url(&format!("/reports/production?day={produced_day}")))
         .send()
         .await
         .expect("page")
@@ -92,7 +105,7 @@ async fn a_days_collections_and_production_download_as_csv_pdf_and_json() {
 
     let token = app.token("shipper").await;
     let json: serde_json::Value = reqwest::Client::new()
-        .get(app.url(&format!("/api/reports/production?day={day}")))
+        .get(app.url(&format!("/api/reports/production?day={produced_day}")))
         .bearer_auth(&token)
         .send()
         .await
@@ -284,7 +297,12 @@ async fn same_reports_as_the_scan(ledger: hemaflow_service::BloodLedger) {
     )
     .await
     .expect("produced");
-    let today = app.now().to_offset(offset).date();
+    // The collection's own day (just before midnight, it is not the day of the check).
+    let today = app
+        .ledger
+        .read(|state| state.donations[&din].ended_at.to_offset(offset).date())
+        .await
+        .expect("read");
     for kind in KINDS {
         let indexed = build(&app, kind, today, offset).await.expect("indexed");
         let scanned = build_by_scan(&app, kind, today, offset)
