@@ -28,22 +28,7 @@ impl Centre {
         donations: usize,
         recipe: &str,
     ) -> Result<(String, History), Refusal> {
-        let donor = self.register(identity(
-            family,
-            "Sam",
-            time::macros::date!(1975 - 04 - 12),
-            Sex::Male,
-        ))?;
-        let mut history = Vec::new();
-        for n in 0..donations {
-            if n > 0 {
-                self.advance(Duration::days(60));
-            }
-            let din = self.donate(&donor)?;
-            let units = self.release_donation(&din, recipe, Abo::A, RhD::Positive)?;
-            history.push((din, units));
-        }
-        Ok((donor, history))
+        self.donations_every_60_days(family, donations, recipe, |_, _, _, _| Ok(()))
     }
 
     /// A regular donor of A+ with `donations` whole-blood donations 60 days apart, each made
@@ -56,32 +41,54 @@ impl Centre {
         family: &str,
         donations: usize,
     ) -> Result<(String, History), Refusal> {
-        let donor = self.register(identity(
-            family,
-            "Sam",
-            time::macros::date!(1975 - 04 - 12),
-            Sex::Male,
-        ))?;
+        let ship = |centre: &mut Centre, n: usize, din: &str, units: &[String]| {
+            let (plasma, cellular): (Vec<String>, Vec<String>) =
+                units.iter().cloned().partition(|id| {
+                    centre
+                        .component(id)
+                        .is_some_and(|c| c.family == Family::Plasma)
+                });
+            centre.deliver_to("mercy", &format!("ORD-{din}-M"), &cellular)?;
+            centre.deliver_to("stlukes", &format!("ORD-{din}-S"), &plasma)?;
+            if n.is_multiple_of(4) {
+                centre.transfuse(&units[0], &format!("{}", 3000 + n))?;
+            }
+            Ok(())
+        };
+        self.donations_every_60_days(family, donations, "rbc_ffp_platelets", ship)
+    }
+
+    /// A new donor's `donations` released donations 60 days apart, each followed by `then`
+    /// (its index, DIN and units).
+    fn donations_every_60_days(
+        &mut self,
+        family: &str,
+        donations: usize,
+        recipe: &str,
+        mut then: impl FnMut(&mut Centre, usize, &str, &[String]) -> Result<(), Refusal>,
+    ) -> Result<(String, History), Refusal> {
+        let donor = self.regular_donor(family)?;
         let mut history = Vec::new();
         for n in 0..donations {
             if n > 0 {
                 self.advance(Duration::days(60));
             }
             let din = self.donate(&donor)?;
-            let units = self.release_donation(&din, "rbc_ffp_platelets", Abo::A, RhD::Positive)?;
-            let (plasma, cellular): (Vec<String>, Vec<String>) =
-                units.iter().cloned().partition(|id| {
-                    self.component(id)
-                        .is_some_and(|c| c.family == Family::Plasma)
-                });
-            self.deliver_to("mercy", &format!("ORD-{din}-M"), &cellular)?;
-            self.deliver_to("stlukes", &format!("ORD-{din}-S"), &plasma)?;
-            if n % 4 == 0 {
-                self.transfuse(&units[0], &format!("{}", 3000 + n))?;
-            }
+            let units = self.release_donation(&din, recipe, Abo::A, RhD::Positive)?;
+            then(self, n, &din, &units)?;
             history.push((din, units));
         }
         Ok((donor, history))
+    }
+
+    /// A male donor born 12 April 1975, registered now; the donor ID.
+    pub fn regular_donor(&mut self, family: &str) -> Result<String, Refusal> {
+        self.register(identity(
+            family,
+            "Sam",
+            time::macros::date!(1975 - 04 - 12),
+            Sex::Male,
+        ))
     }
 
     /// A healthy whole-blood donation of `donor`, collected now; the DIN.

@@ -400,13 +400,7 @@ pub async fn post_results(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     caller.require(access::TESTING)?;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_field(&fields, name);
     let din = scan::din_in_path(field("din"))?;
     let id = command_id(Some(field("command_id")))?;
     let command = match field("what") {

@@ -273,13 +273,7 @@ pub async fn post_result(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, Problem> {
     caller.require(access::TESTING)?;
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let field = |name: &str| super::form_field(&fields, name).to_owned();
     let mut results = Vec::new();
     for row in 1..=RESULT_ROWS {
         let (stage, reading) = (

@@ -510,6 +510,15 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request")
 }
 
+/// The first value of the field `name` of a form read as pairs (forms whose fields are
+/// numbered rows), trimmed; empty when the form does not send it.
+pub fn form_field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(key, _)| key == name)
+        .map_or("", |(_, value)| value.trim())
+}
+
 /// A role from its key (`lab_technologist`), as forms and the API send it.
 pub fn parse_role(key: &str) -> Result<Role, Problem> {
     serde_json::from_value(serde_json::Value::String(key.to_owned()))

@@ -6,7 +6,7 @@
 use hemaflow_domain::lab::testing::{Abo, RhD};
 use hemaflow_web::demo::{self, Stop};
 
-use crate::helpers::{Database, PASSWORD, post_htmx as post, spawn};
+use crate::helpers::{Database, PASSWORD, page, post_htmx as post, spawn};
 
 #[tokio::test]
 async fn corr_entry_the_screener_corrects_a_haemoglobin_and_the_deferral_is_withdrawn() {
@@ -50,19 +50,12 @@ async fn corr_entry_the_screener_corrects_a_haemoglobin_and_the_deferral_is_with
     let screening = between(&html, "/corrections?screening=", "\"");
     let opened = format!("/corrections?screening={screening}");
 
-    let page = desk
-        .get(app.url(&opened))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+    let html = page(&app, &desk, &opened).await;
     assert!(
-        page.contains("haemoglobin (g/dL)</th><td>11</td>"),
-        "{page}"
+        html.contains("haemoglobin (g/dL)</th><td>11</td>"),
+        "{html}"
     );
-    assert!(page.contains("not accepted"), "{page}");
+    assert!(html.contains("not accepted"), "{html}");
 
     // Unsigned, or with a value that is not a number: refused, nothing written.
     let before = app.entries().await.len();
@@ -104,20 +97,13 @@ async fn corr_entry_the_screener_corrects_a_haemoglobin_and_the_deferral_is_with
     );
 
     // Both values on the list of corrections, and the screening now passes.
-    let page = desk
-        .get(app.url(&opened))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(page.contains("<del>11</del></td><td>13.6</td>"), "{page}");
+    let html = page(&app, &desk, &opened).await;
+    assert!(html.contains("<del>11</del></td><td>13.6</td>"), "{html}");
     assert!(
-        page.contains(&format!("{screening} of donor {donor}")),
-        "{page}"
+        html.contains(&format!("{screening} of donor {donor}")),
+        "{html}"
     );
-    assert!(!page.contains("not accepted"), "{page}");
+    assert!(!html.contains("not accepted"), "{html}");
     app.stop().await;
 }
 
@@ -133,16 +119,9 @@ async fn corr_redecide_a_result_keyed_into_the_wrong_donation_is_withdrawn_and_i
     .await
     .expect("tested");
     let (lab, csrf) = app.browser("labtech").await;
-    let page = lab
-        .get(app.url("/corrections"))
-        .send()
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(page.contains("Correct a test result"), "{page}");
-    assert!(!page.contains("Correct a screening"), "{page}");
+    let html = page(&app, &lab, "/corrections").await;
+    assert!(html.contains("Correct a test result"), "{html}");
+    assert!(!html.contains("Correct a screening"), "{html}");
 
     // A row with a stage and no reading is refused before anything is decided.
     let before = app.entries().await.len();

@@ -257,6 +257,18 @@ pub fn user_of(role: Role) -> &'static str {
         .expect("a demo account per role")
 }
 
+/// The HTML of the page at `path`, as `client` reads it.
+pub async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> String {
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html")
+}
+
 /// A form posted as htmx posts it (`hx-request`): the status and the HTML answered.
 pub async fn post_htmx(
     app: &TestApp,
