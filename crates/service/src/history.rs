@@ -279,6 +279,16 @@ fn refusal_summary(payload: &str) -> String {
     format!("refused ({rule}): {message}")
 }
 
+/// A donation's volume against its container's range, in words.
+fn volume_text(status: hemaflow_domain::donor_centre::collection::VolumeStatus) -> &'static str {
+    use hemaflow_domain::donor_centre::collection::VolumeStatus::*;
+    match status {
+        Full => "full volume",
+        Low => "low volume",
+        Unusable => "outside the container's range",
+    }
+}
+
 fn group(
     abo: &hemaflow_domain::lab::testing::Abo,
     rhd: &hemaflow_domain::lab::testing::RhD,
@@ -287,7 +297,7 @@ fn group(
         hemaflow_domain::lab::testing::RhD::Positive => "+",
         hemaflow_domain::lab::testing::RhD::Negative => "-",
     };
-    format!("{abo:?}{sign}")
+    format!("{}{sign}", abo.as_str())
 }
 
 /// One readable line per event, as a supervisor reading the record would say it.
@@ -311,15 +321,16 @@ pub fn summary(event: &Event) -> String {
                 format!("not accepted ({})", rules.join(", "))
             };
             format!(
-                "screening {} for {:?}: {verdict}",
-                screening.id, screening.procedure
+                "screening {} for {}: {verdict}",
+                screening.id,
+                screening.procedure.as_str()
             )
         }
         Event::DonorCentre(DonorCentreEvent::DonorDeferred { deferral }) => format!(
-            "donor {} deferred: {} ({:?}, from {}{})",
+            "donor {} deferred: {} ({}, from {}{})",
             deferral.donor_id,
             deferral.description,
-            deferral.kind,
+            deferral.kind.describe(),
             deferral.starts,
             deferral
                 .ends
@@ -358,12 +369,12 @@ pub fn summary(event: &Event) -> String {
             ..
         }) => format!("deferral {deferral_id} withdrawn: {reason}"),
         Event::DonorCentre(DonorCentreEvent::DonationCollected { donation }) => format!(
-            "{:?} donation {} collected from donor {}: {} mL ({:?}) in {}",
-            donation.procedure,
+            "{} donation {} collected from donor {}: {} mL ({}) in {}",
+            donation.procedure.as_str(),
             donation.din,
             donation.donor_id,
             donation.volume_ml,
-            donation.volume_status,
+            volume_text(donation.volume_status),
             donation.collection_state
         ),
         Event::Lab(LabEvent::TestsOrdered { din, tests }) => {
@@ -380,7 +391,12 @@ pub fn summary(event: &Event) -> String {
             reading,
             status,
             ..
-        }) => format!("{din} {test} {stage:?}: {reading:?} -> {}", marker(status)),
+        }) => format!(
+            "{din} {test} {}: {} -> {}",
+            stage.describe(),
+            reading.describe(),
+            marker(status)
+        ),
         Event::Lab(LabEvent::TestResultCorrected {
             din,
             test,
@@ -499,15 +515,22 @@ pub fn summary(event: &Event) -> String {
                 HoldTarget::Component { id } => format!("component {id}"),
             };
             format!(
-                "hold {} ({:?}) placed on {target}: {}",
-                hold.id, hold.kind, hold.reason
+                "hold {} ({}) placed on {target}: {}",
+                hold.id,
+                hold.kind.describe(),
+                hold.reason
             )
         }
         Event::Release(ReleaseEvent::HoldReleased {
             hold_id, reason, ..
         }) => format!("hold {hold_id} released: {reason}"),
         Event::Release(ReleaseEvent::TaskOpened { task }) => {
-            format!("task {} ({:?}): {}", task.id, task.kind, task.reason)
+            format!(
+                "task {} ({}): {}",
+                task.id,
+                task.kind.describe(),
+                task.reason
+            )
         }
         other => supply_summary(other),
     }

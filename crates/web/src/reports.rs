@@ -182,7 +182,7 @@ fn row(
                 vec![
                     din.clone(),
                     donor_id.clone(),
-                    format!("{procedure:?}"),
+                    procedure.as_str().to_owned(),
                     volume_ml.to_string(),
                     collected_by.clone(),
                 ],

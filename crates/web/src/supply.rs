@@ -147,7 +147,7 @@ pub fn local_text(at: OffsetDateTime, offset: UtcOffset) -> String {
 
 pub fn group_text(abo: Abo, rhd: RhD) -> String {
     let sign = if rhd == RhD::Positive { "pos" } else { "neg" };
-    format!("{abo:?} {sign}")
+    format!("{} {sign}", abo.as_str())
 }
 
 /// An order line in words: `2 x red cells O neg, irradiated`.

@@ -264,8 +264,9 @@ pub fn suitability(
     }
     if component.family != line.component_type {
         return Err(format!(
-            "{id} is {:?}, the line asks for {:?}",
-            component.family, line.component_type
+            "{id} is {}, the line asks for {}",
+            component.family.describe(),
+            line.component_type.describe()
         ));
     }
     if let Some(need) = missing_need(component, &line.attributes) {

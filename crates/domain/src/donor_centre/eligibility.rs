@@ -55,6 +55,17 @@ pub enum DeferralKind {
     Permanent,
 }
 
+impl DeferralKind {
+    /// The kind in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DeferralKind::Temporary => "temporary",
+            DeferralKind::Indefinite => "indefinite",
+            DeferralKind::Permanent => "permanent",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Requalification {
     #[serde(with = "time::serde::rfc3339")]
@@ -328,9 +339,20 @@ fn check_hemoglobin(config: &Config, sex: Sex, input: &ScreeningInput, out: &mut
         out.push(finding(
             rule,
             format!(
-                "hemoglobin {hb:?} g/dL / hematocrit {hct:?} % is below {min_hb} g/dL / {min_hct} %"
+                "{} is below {min_hb} g/dL haemoglobin or {min_hct} % haematocrit",
+                measured_red_cells(hb, hct)
             ),
         ));
+    }
+}
+
+/// What was measured of haemoglobin and haematocrit, in words ("haemoglobin 12.4 g/dL").
+fn measured_red_cells(hb: Option<f64>, hct: Option<f64>) -> String {
+    match (hb, hct) {
+        (Some(hb), Some(hct)) => format!("haemoglobin {hb} g/dL, haematocrit {hct} %"),
+        (Some(hb), None) => format!("haemoglobin {hb} g/dL"),
+        (None, Some(hct)) => format!("haematocrit {hct} %"),
+        (None, None) => "no haemoglobin or haematocrit".to_owned(),
     }
 }
 
@@ -384,8 +406,11 @@ fn check_procedure(
                 out.push(finding(
                     Rule::EligPlt,
                     format!(
-                        "platelet count {:?} is below {} x10^3/uL",
-                        input.platelet_count, rules.platelet_min_count
+                        "platelet count {} is below {} x10^3/uL",
+                        input
+                            .platelet_count
+                            .map_or("not measured".to_owned(), |c| c.to_string()),
+                        rules.platelet_min_count
                     ),
                 ));
             }

@@ -64,6 +64,19 @@ pub enum Stage {
     Supplemental,
 }
 
+impl Stage {
+    /// The stage in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Initial => "initial",
+            Stage::Repeat => "repeat",
+            Stage::Minipool => "minipool NAT",
+            Stage::Individual => "individual NAT",
+            Stage::Supplemental => "supplemental",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reading {
@@ -72,6 +85,22 @@ pub enum Reading {
     /// A supplemental test's third outcome (an indeterminate Western blot or
     /// differentiation assay); never a screening result.
     Indeterminate,
+}
+
+impl Reading {
+    /// The reading in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reading::Reactive => "reactive",
+            Reading::Nonreactive => "nonreactive",
+            Reading::Indeterminate => "indeterminate",
+        }
+    }
+}
+
+/// An ABO/RhD in words ("A RhD positive").
+pub fn group_text(abo: Abo, rhd: RhD) -> String {
+    format!("{} {}", abo.as_str(), rhd.as_str())
 }
 
 /// Where a marker of a donation stands.
@@ -524,7 +553,7 @@ pub(crate) fn record_blood_group(
             events.extend(abo_investigation(
                 state,
                 &[din.to_owned()],
-                &format!("TEST-ABO-TWICE: ABO/RhD {abo:?} {rhd:?} disagrees with an earlier determination or the donor's history"),
+                &format!("TEST-ABO-TWICE: ABO/RhD {} disagrees with an earlier determination or the donor's history", group_text(abo, rhd)),
                 ctx,
             ));
         }
@@ -602,7 +631,8 @@ pub(crate) fn resolve_blood_group(
         .collect();
     if !others.is_empty() {
         let why = format!(
-            "TEST-ABO-TWICE: the donor's ABO/RhD was resolved as {abo:?} {rhd:?} on {din}, which disagrees with this donation"
+            "TEST-ABO-TWICE: the donor's ABO/RhD was resolved as {} on {din}, which disagrees with this donation",
+            group_text(abo, rhd)
         );
         events.extend(abo_investigation(state, &others, &why, ctx));
     }

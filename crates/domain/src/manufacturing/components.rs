@@ -25,6 +25,19 @@ pub enum Family {
     Cryo,
 }
 
+impl Family {
+    /// The family in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Family::WholeBlood => "whole blood",
+            Family::RedCells => "red cells",
+            Family::Plasma => "plasma",
+            Family::Platelets => "platelets",
+            Family::Cryo => "cryoprecipitate",
+        }
+    }
+}
+
 /// What a modification adds to a product (MOD-ALLOWED, table 3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -485,9 +498,9 @@ pub(crate) fn modify(
         return refuse(
             Rule::ModAllowed,
             format!(
-                "{} is not a modification of {:?}",
+                "{} is not a modification of {}",
                 modification.label(),
-                component.family
+                component.family.describe()
             ),
         );
     }
@@ -634,7 +647,7 @@ pub(crate) fn pool(
     if !allowed {
         return refuse(
             Rule::ModAllowed,
-            format!("{:?} is not pooled", first.family),
+            format!("{} is not pooled", first.family.describe()),
         );
     }
     donor_centre::check_new_din(state, pool_din)?;

@@ -34,6 +34,19 @@ pub enum HoldKind {
     Recall,
 }
 
+impl HoldKind {
+    /// The kind in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HoldKind::Qa => "QA",
+            HoldKind::Lookback => "lookback",
+            HoldKind::Investigation => "investigation",
+            HoldKind::PostDonationInformation => "post-donation information",
+            HoldKind::Recall => "recall",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "target", rename_all = "snake_case")]
 pub enum HoldTarget {
@@ -81,6 +94,16 @@ pub enum TaskKind {
     DonorNotification,
     /// REL-PDI: deviation review (606.171 if distributed).
     DeviationReview,
+}
+
+impl TaskKind {
+    /// The kind in words, for messages and pages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            TaskKind::DonorNotification => "donor notification",
+            TaskKind::DeviationReview => "deviation review",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -152,8 +175,10 @@ pub fn release_blockers(state: &State, component: &Component, now: OffsetDateTim
         out.push(Refusal::new(
             Rule::RelGate,
             format!(
-                "hold {} ({:?}) is open: {}",
-                hold.id, hold.kind, hold.reason
+                "hold {} ({}) is open: {}",
+                hold.id,
+                hold.kind.describe(),
+                hold.reason
             ),
         ));
     }

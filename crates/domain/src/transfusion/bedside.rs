@@ -802,8 +802,9 @@ pub fn issue_round(
             return refuse(
                 Rule::TxMtp,
                 format!(
-                    "a round of this hospital's pack has {} {:?} units; {count} scanned",
-                    line.quantity, line.family
+                    "a round of this hospital's pack has {} {} units; {count} scanned",
+                    line.quantity,
+                    line.family.describe()
                 ),
             );
         }

@@ -54,7 +54,7 @@ fn donor_line(
             .into_iter()
             .map(|d| match d.ends {
                 Some(ends) => format!("{} (until {ends})", d.description),
-                None => format!("{} (indefinite or permanent)", d.description),
+                None => format!("{} ({})", d.description, d.kind.describe()),
             })
             .collect(),
         removable: queries::current_deferrals(records, &donor.id, day)

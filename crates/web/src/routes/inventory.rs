@@ -8,7 +8,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use hemaflow_documents::{Bar, bar_chart_svg};
-use hemaflow_domain::lab::testing::RhD;
 use hemaflow_domain::manufacturing::components::Status;
 use hemaflow_domain::release::gate::confirmed_group;
 use hemaflow_domain::{State as Records, queries};
@@ -100,12 +99,7 @@ fn group_name(
     component: &hemaflow_domain::manufacturing::components::Component,
 ) -> String {
     confirmed_group(records, component)
-        .map(|(abo, rhd)| {
-            format!(
-                "{abo:?} {}",
-                if rhd == RhD::Positive { "pos" } else { "neg" }
-            )
-        })
+        .map(|(abo, rhd)| crate::supply::group_text(abo, rhd))
         .unwrap_or_else(|| "not confirmed".to_owned())
 }
 

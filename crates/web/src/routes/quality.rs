@@ -90,7 +90,7 @@ fn read(records: &Records) -> (Vec<HoldLine>, Vec<DiscrepancyLine>) {
             determinations: d
                 .determinations
                 .iter()
-                .map(|x| format!("{:?} {:?} by {}", x.abo, x.rhd, x.by))
+                .map(|x| format!("{} {} by {}", x.abo.as_str(), x.rhd.as_str(), x.by))
                 .collect::<Vec<_>>()
                 .join("; "),
         })
@@ -236,6 +236,8 @@ pub async fn post_resolve(
     )
     .await?;
     Ok(accepted(format!(
-        "{din}: ABO/RhD resolved as {abo:?} {rhd:?}."
+        "{din}: ABO/RhD resolved as {} {}.",
+        abo.as_str(),
+        rhd.as_str()
     )))
 }

@@ -133,7 +133,8 @@ pub fn unit_view(
             })
             .map(|(abo, rhd)| {
                 format!(
-                    "{abo:?} {}",
+                    "{} {}",
+                    abo.as_str(),
                     if rhd == hemaflow_domain::lab::testing::RhD::Positive {
                         "RhD positive"
                     } else {
