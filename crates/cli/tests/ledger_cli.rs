@@ -337,20 +337,82 @@ fn a_bad_or_unreachable_database_is_a_clear_error() {
 fn the_database_comes_from_the_environment_or_the_data_directory() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    let default = data.join("hemaflow").join("hemaflow.db");
+    let out = hemaflow_with(
+        &[
+            "demo",
+            "--seed-only",
+            "--now",
+            NOW,
+            "--donors",
+            "5",
+            "--days",
+            "2",
+        ],
+        b"",
+        &[("XDG_DATA_HOME", data.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(default.exists());
     let out = hemaflow_with(
         &["audit", "verify"],
         b"",
         &[("XDG_DATA_HOME", data.to_str().unwrap())],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(data.join("hemaflow").join("hemaflow.db").exists());
 
     let named = sqlite_url(dir.path(), "named.db");
+    seeded(&named);
     let out = hemaflow_with(
         &["audit", "verify"],
         b"",
         &[("HEMAFLOW_DATABASE_URL", &named)],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(dir.path().join("named.db").exists());
+    assert!(
+        text(&out.stdout).contains("entries: "),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn read_only_commands_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("mistyped.db");
+    let url = sqlite_url(dir.path(), "mistyped.db");
+    for args in [
+        vec!["audit", "verify", "--database", &url],
+        vec!["audit", "history", "=W12342600000100", "--database", &url],
+        vec!["export", "--database", &url],
+    ] {
+        let out = hemaflow(&args, b"");
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("no Hemaflow ledger at"), "{stderr}");
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // With no --database and no ledger in the data directory, not even the directory is made.
+    let data = dir.path().join("data");
+    let out = hemaflow_with(
+        &["audit", "verify"],
+        b"",
+        &[("XDG_DATA_HOME", data.to_str().unwrap())],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!data.exists());
+    // A SQLite file that is not a ledger is refused as such, and left as it was.
+    let other = dir.path().join("other.db");
+    std::fs::write(&other, b"").unwrap();
+    let out = hemaflow(
+        &[
+            "audit",
+            "verify",
+            "--database",
+            &sqlite_url(dir.path(), "other.db"),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(std::fs::metadata(&other).unwrap().len(), 0);
 }

@@ -44,6 +44,33 @@ impl PgStore {
         PgStore::connect_with(options, &redact(url)).await
     }
 
+    /// Whether the database at `url` holds a Hemaflow ledger (its `entries` table), read
+    /// without migrating or changing anything (for read-only commands).
+    pub async fn has_ledger(url: &str) -> Result<bool, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Connect(format!("{} is not a PostgreSQL URL: {e}", redact(url)))
+        })?;
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!(
+                    "cannot connect to PostgreSQL at {}: {e}",
+                    redact(url)
+                ))
+            })?;
+        let found: bool = sqlx::query_scalar("SELECT to_regclass('entries') IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!("cannot read PostgreSQL at {}: {e}", redact(url)))
+            })?;
+        pool.close().await;
+        Ok(found)
+    }
+
     /// Connects with `options` (for instance with a `search_path` naming a schema) and
     /// migrates; `name` is used in errors and must not hold a password.
     pub async fn connect_with(

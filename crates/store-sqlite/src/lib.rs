@@ -68,6 +68,31 @@ impl SqliteStore {
         SqliteStore::connect_with(options, url).await
     }
 
+    /// Whether `url` names a SQLite file that holds a Hemaflow ledger, read without creating
+    /// or changing anything (for read-only commands: a mistyped path is not a new ledger).
+    pub async fn has_ledger(url: &str) -> Result<bool, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Connect(format!("{url} is not a SQLite URL: {e}")))?
+            .create_if_missing(false)
+            .read_only(true);
+        if !options.get_filename().is_file() {
+            return Ok(false);
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::Connect(format!("cannot open SQLite database {url}: {e}")))?;
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'entries'",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| StoreError::Connect(format!("cannot read SQLite database {url}: {e}")))?;
+        pool.close().await;
+        Ok(tables == 1)
+    }
+
     /// Opens and migrates a database described by `options`; `name` is used in errors.
     pub async fn connect_with(
         options: SqliteConnectOptions,

@@ -51,6 +51,15 @@ pub async fn connect(url: &str) -> Result<AnyStore, StoreError> {
     }
 }
 
+/// Whether `url` names a database that holds a Hemaflow ledger, found without creating,
+/// migrating or changing anything (read-only commands open only such a database).
+pub async fn has_ledger(url: &str) -> Result<bool, StoreError> {
+    match backend_of(url)? {
+        Backend::Sqlite => SqliteStore::has_ledger(url).await,
+        Backend::Postgres => PgStore::has_ledger(url).await,
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {

@@ -35,7 +35,7 @@ struct HistoryArgs {
 }
 
 pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
-    let url = database::resolve(database)?;
+    let url = database::resolve_existing(database)?;
     let runtime = database::runtime()?;
     match args.command {
         Command::Verify => runtime.block_on(run_verify(&url)),
@@ -44,7 +44,7 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
 }
 
 async fn run_verify(url: &str) -> anyhow::Result<Exit> {
-    let store = database::store(url).await?;
+    let store = database::existing_store(url).await?;
     let report = verify::<Blood, _>(&store)
         .await
         .context("cannot read the ledger")?;
@@ -76,7 +76,7 @@ async fn run_history(url: &str, args: HistoryArgs) -> anyhow::Result<Exit> {
             return Ok(Exit::InvalidInput);
         }
     };
-    let store = database::store(url).await?;
+    let store = database::existing_store(url).await?;
     let Some(history) = hemaflow_service::history::history(&store, &din)
         .await
         .context("cannot read the ledger")?

@@ -26,6 +26,16 @@ pub fn resolve(given: Option<&str>) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}", dir.join("hemaflow.db").display()))
 }
 
+/// As [`resolve`], for a command that only reads: nothing is created, not even the data
+/// directory.
+pub fn resolve_existing(given: Option<&str>) -> anyhow::Result<String> {
+    if let Some(url) = given.filter(|u| !u.trim().is_empty()) {
+        return Ok(url.to_owned());
+    }
+    let file = data_dir()?.join("hemaflow").join("hemaflow.db");
+    Ok(format!("sqlite://{}", file.display()))
+}
+
 /// The user's data directory, from the environment as each platform defines it.
 fn data_dir() -> anyhow::Result<PathBuf> {
     let var = |name: &str| {
@@ -91,6 +101,21 @@ pub async fn store(url: &str) -> anyhow::Result<hemaflow_service::store::AnyStor
     hemaflow_service::store::connect(url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(url)))
+}
+
+/// As [`store`], for a command that only reads: the database must already hold a Hemaflow
+/// ledger, so that a mistyped path or URL is an error, never a new empty ledger.
+pub async fn existing_store(url: &str) -> anyhow::Result<hemaflow_service::store::AnyStore> {
+    let found = hemaflow_service::store::has_ledger(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+    if !found {
+        bail!(
+            "no Hemaflow ledger at {}: this command only reads and creates nothing; check --database or {DATABASE_VAR}",
+            redact(url)
+        );
+    }
+    store(url).await
 }
 
 /// The URL without its password, for messages.

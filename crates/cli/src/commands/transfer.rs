@@ -19,9 +19,9 @@ pub struct ImportArgs {}
 
 /// Writes every entry of the ledger to stdout.
 pub fn run_export(_args: ExportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
-    let url = database::resolve(database)?;
+    let url = database::resolve_existing(database)?;
     database::runtime()?.block_on(async {
-        let store = database::store(&url).await?;
+        let store = database::existing_store(&url).await?;
         let stdout = std::io::stdout();
         let mut out = BufWriter::new(stdout.lock());
         let count = export(&store, &mut out)
