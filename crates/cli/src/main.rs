@@ -69,6 +69,8 @@ enum Command {
     Sim(commands::sim::Args),
     /// Check the ledger's integrity and read a unit's story from it.
     Audit(commands::audit::Args),
+    /// An online backup of the SQLite ledger into a new file, verified once written.
+    Backup(commands::backup::Args),
     /// Write the whole ledger to stdout as JSON lines (one entry per line).
     Export(commands::transfer::ExportArgs),
     /// Read an export from stdin into an EMPTY database; it is replayed and verified, and
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args, database),
         Command::Sim(args) => commands::sim::run(args, database),
         Command::Audit(args) => commands::audit::run(args, database),
+        Command::Backup(args) => commands::backup::run(args, database),
         Command::Export(args) => commands::transfer::run_export(args, database),
         Command::Import(args) => commands::transfer::run_import(args, database),
         Command::Demo(args) => commands::demo::run(args, database),

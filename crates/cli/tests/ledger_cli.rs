@@ -100,6 +100,17 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
     let summary = text(&verified.stdout);
     assert!(summary.contains("ledger verified"), "{summary}");
     assert!(summary.contains("last hash: "), "{summary}");
+    let json = hemaflow(&["audit", "verify", "--json", "--database", &source], b"");
+    assert_eq!(json.status.code(), Some(0));
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["verified"], true, "{answer}");
+    assert!(answer["entries"].as_i64() > Some(500), "{answer}");
+    assert_eq!(
+        answer["last_hash"].as_str().map(str::len),
+        Some(64),
+        "{answer}"
+    );
+    assert!(answer["problem"].is_null());
 
     let export = hemaflow(&["export", "--database", &source], b"");
     assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
@@ -163,6 +174,16 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
     let message = text(&tampered.stderr);
     assert!(message.contains("does NOT verify"), "{message}");
     assert!(message.contains("entry 120"), "{message}");
+    let json = hemaflow(&["audit", "verify", "--json", "--database", &copy], b"");
+    assert_eq!(json.status.code(), Some(1));
+    let answer: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(answer["verified"], false, "{answer}");
+    assert!(
+        answer["problem"]
+            .as_str()
+            .is_some_and(|p| p.contains("entry 120")),
+        "{answer}"
+    );
 
     // A rewritten payload, a deleted entry and two entries swapped, each on a fresh copy.
     let tamperings = [
@@ -415,4 +436,47 @@ fn read_only_commands_never_create_a_database() {
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(std::fs::metadata(&other).unwrap().len(), 0);
+}
+
+#[test]
+fn backup_copies_the_ledger_online_verifies_the_copy_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = sqlite_url(dir.path(), "source.db");
+    seeded(&source);
+    let target = dir.path().join("backup.db");
+    let target_text = target.to_str().unwrap();
+    let out = hemaflow(&["backup", "--to", target_text, "--database", &source], b"");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.contains("ledger verified"), "{stdout}");
+
+    // The copy is the same ledger: the same last hash and entry count.
+    let last_hash = |url: &str| {
+        let out = hemaflow(&["audit", "verify", "--json", "--database", url], b"");
+        let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (answer["entries"].clone(), answer["last_hash"].clone())
+    };
+    let copy = sqlite_url(dir.path(), "backup.db");
+    assert_eq!(last_hash(&copy), last_hash(&source));
+
+    // Never over an existing file, never from a database that is not a ledger.
+    let before = std::fs::metadata(&target).unwrap().len();
+    let again = hemaflow(&["backup", "--to", target_text, "--database", &source], b"");
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again.stderr));
+    assert!(text(&again.stderr).contains("already exists"));
+    assert_eq!(std::fs::metadata(&target).unwrap().len(), before);
+    let missing = sqlite_url(dir.path(), "missing.db");
+    let other = dir.path().join("other.db");
+    let out = hemaflow(
+        &[
+            "backup",
+            "--to",
+            other.to_str().unwrap(),
+            "--database",
+            &missing,
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!other.exists());
 }

@@ -121,6 +121,28 @@ impl SqliteStore {
         })
     }
 
+    /// An online backup: a consistent copy of the whole database written to the new file
+    /// `path` (`VACUUM INTO`), while readers and writers go on; an existing file is refused.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        if path.exists() {
+            return Err(StoreError::Connect(format!(
+                "{} already exists: a backup never overwrites a file",
+                path.display()
+            )));
+        }
+        let target = path.to_str().ok_or_else(|| {
+            StoreError::Connect(format!("{} is not a UTF-8 path", path.display()))
+        })?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                StoreError::Connect(format!("cannot back up into {}: {e}", path.display()))
+            })?;
+        Ok(())
+    }
+
     /// The connection pool, for tests that tamper with the tables directly.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool

@@ -19,9 +19,17 @@ pub struct Args {
 enum Command {
     /// Recompute every hash, replay the ledger into fresh projections and compare them with
     /// the stored ones. Exit 0 when all agree; 1 naming the first entry or row that does not.
-    Verify,
+    Verify(VerifyArgs),
     /// The full story of a unit, its donation and its donor, from the ledger, in order.
     History(HistoryArgs),
+}
+
+#[derive(ClapArgs)]
+struct VerifyArgs {
+    /// One JSON object (`verified`, `entries`, `commands`, `rows`, `last_hash`, `problem`)
+    /// instead of lines of text; the exit code is the same.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(ClapArgs)]
@@ -38,18 +46,29 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
     let url = database::resolve_existing(database)?;
     let runtime = database::runtime()?;
     match args.command {
-        Command::Verify => runtime.block_on(run_verify(&url)),
+        Command::Verify(args) => runtime.block_on(run_verify(&url, args.json)),
         Command::History(args) => runtime.block_on(run_history(&url, args)),
     }
 }
 
-async fn run_verify(url: &str) -> anyhow::Result<Exit> {
+async fn run_verify(url: &str, json: bool) -> anyhow::Result<Exit> {
     let store = database::existing_store(url).await?;
     let report = verify::<Blood, _>(&store)
         .await
         .context("cannot read the ledger")?;
-    if report.is_ok() {
-        let head = store.head().await.context("cannot read the ledger")?;
+    let head = store.head().await.context("cannot read the ledger")?;
+    if json {
+        let answer = serde_json::json!({
+            "database": database::redact(url),
+            "verified": report.is_ok(),
+            "entries": report.entries,
+            "commands": report.commands,
+            "rows": report.rows,
+            "last_hash": head.hash.to_hex(),
+            "problem": report.problem.as_ref().map(ToString::to_string),
+        });
+        println!("{answer}");
+    } else if report.is_ok() {
         println!("{report}");
         println!(
             "entries: {}\ncommands: {}\nprojection rows: {}\nlast hash: {}",
@@ -58,11 +77,14 @@ async fn run_verify(url: &str) -> anyhow::Result<Exit> {
             report.rows,
             head.hash.to_hex()
         );
-        Ok(Exit::Success)
     } else {
         eprintln!("hemaflow: {report}");
-        Ok(Exit::Failure)
     }
+    Ok(if report.is_ok() {
+        Exit::Success
+    } else {
+        Exit::Failure
+    })
 }
 
 async fn run_history(url: &str, args: HistoryArgs) -> anyhow::Result<Exit> {
