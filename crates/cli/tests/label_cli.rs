@@ -103,6 +103,25 @@ fn tube_label_needs_only_the_din() {
 }
 
 #[test]
+fn out_dash_writes_the_label_to_standard_output() {
+    let output = hemaflow(&[
+        "label",
+        "--tube",
+        "--din",
+        "=W12342512345607",
+        "--format",
+        "zpl",
+        "--out",
+        "-",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let zpl = String::from_utf8(output.stdout).expect("ZPL is text");
+    assert!(zpl.starts_with("^XA"), "{zpl}");
+    assert!(zpl.trim_end().ends_with("^XZ"), "{zpl}");
+    assert!(!std::path::Path::new("-").exists(), "no file named '-'");
+}
+
+#[test]
 fn description_overrides_the_catalogue_and_makes_an_unknown_product_printable() {
     let out = scratch("described.svg");
     let mut args = vec!["label"];

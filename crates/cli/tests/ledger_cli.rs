@@ -129,7 +129,30 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
     let re_export = hemaflow(&["export", "--database", &copy], b"");
     assert_eq!(re_export.stdout, export.stdout);
 
+    // The same import as JSON, into another fresh file.
+    let json_copy = sqlite_url(dir.path(), "json-copy.db");
+    let import = hemaflow(
+        &["import", "--json", "--database", &json_copy],
+        &export.stdout,
+    );
+    assert_eq!(import.status.code(), Some(0), "{}", text(&import.stderr));
+    let answer: serde_json::Value = serde_json::from_slice(&import.stdout).unwrap();
+    assert_eq!(answer["imported"], true, "{answer}");
+    assert_eq!(answer["entries"].as_u64(), Some(lines as u64), "{answer}");
+
     // A second import into the same database is refused; nothing changes.
+    let refused = hemaflow(
+        &["import", "--json", "--database", &json_copy],
+        &export.stdout,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    let answer: serde_json::Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!(answer["imported"], false, "{answer}");
+    assert!(
+        answer["refused"]
+            .as_str()
+            .is_some_and(|r| r.contains("not empty"))
+    );
     let twice = hemaflow(&["import", "--database", &copy], &export.stdout);
     assert_eq!(twice.status.code(), Some(1));
     assert!(

@@ -49,7 +49,8 @@ pub struct Args {
     /// Resolution: PNG 150-1200 dpi, ZPL 203 or 300 dpi (default 300 for both).
     #[arg(long, value_name = "N")]
     dpi: Option<u32>,
-    /// The file to write (replaced whole, never left half-written).
+    /// The file to write (replaced whole, never left half-written); `-` writes to standard
+    /// output (to pipe ZPL to a printer, for instance).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
 }
@@ -101,6 +102,15 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
             return Ok(Exit::InvalidInput);
         }
     };
+    if args.out.as_os_str() == "-" {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&bytes)
+            .and_then(|()| stdout.flush())
+            .context("cannot write the label to standard output")?;
+        return Ok(Exit::Success);
+    }
     write_whole(&args.out, &bytes)
         .with_context(|| format!("cannot write the label to {}", args.out.display()))?;
     Ok(Exit::Success)

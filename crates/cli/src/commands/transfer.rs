@@ -15,7 +15,12 @@ use crate::Exit;
 pub struct ExportArgs {}
 
 #[derive(ClapArgs)]
-pub struct ImportArgs {}
+pub struct ImportArgs {
+    /// One JSON object (`imported`, `entries`, `commands`, `rows`, or `refused` with the
+    /// reason) instead of a line of text; the exit code is the same.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Writes every entry of the ledger to stdout.
 pub fn run_export(_args: ExportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
@@ -35,17 +40,36 @@ pub fn run_export(_args: ExportArgs, database: Option<&str>) -> anyhow::Result<E
 
 /// Reads an export from stdin into an empty database; nothing is written unless all of it
 /// checks, replays and verifies.
-pub fn run_import(_args: ImportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run_import(args: ImportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
     let url = database::resolve(database)?;
     database::runtime()?.block_on(async {
         let store = database::store(&url).await?;
         let stdin = std::io::stdin();
         match import::<Blood, _, _>(&store, stdin.lock()).await {
+            Ok(report) if args.json => {
+                let answer = serde_json::json!({
+                    "database": database::redact(&url),
+                    "imported": true,
+                    "entries": report.entries,
+                    "commands": report.commands,
+                    "rows": report.rows,
+                });
+                println!("{answer}");
+                Ok(Exit::Success)
+            }
             Ok(report) => {
                 println!("imported into {}: {report}", database::redact(&url));
                 Ok(Exit::Success)
             }
             Err(e) => {
+                if args.json {
+                    let answer = serde_json::json!({
+                        "database": database::redact(&url),
+                        "imported": false,
+                        "refused": e.to_string(),
+                    });
+                    println!("{answer}");
+                }
                 eprintln!("hemaflow: import refused: {e}");
                 Ok(match e {
                     TransferError::BadLine { .. }
