@@ -11,6 +11,10 @@ fn hemaflow() -> Command {
 
 /// `sim generate | sim run --database url`: the summary printed by run.
 fn pipe(url: &str, donations: &str) -> String {
+    pipe_with(url, donations, &[])
+}
+
+fn pipe_with(url: &str, donations: &str, extra: &[&str]) -> String {
     let mut generate = hemaflow()
         .args(["sim", "generate", "--donations", donations, "--seed", "11"])
         .stdout(Stdio::piped())
@@ -18,6 +22,7 @@ fn pipe(url: &str, donations: &str) -> String {
         .unwrap();
     let run = hemaflow()
         .args(["sim", "run", "--database", url])
+        .args(extra)
         .stdin(generate.stdout.take().unwrap())
         .output()
         .unwrap();
@@ -61,6 +66,24 @@ fn sim_generate_1000_donations_piped_into_sim_run_verifies_on_sqlite() {
     check(&summary);
     assert!(summary.contains("database   "), "{summary}");
     assert!(summary.contains(" MB"), "{summary}");
+}
+
+#[test]
+fn sim_run_json_gives_the_same_figures_as_one_object() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", folder.path().join("sim.db").display());
+    let answer: serde_json::Value =
+        serde_json::from_str(&pipe_with(&url, "100", &["--json"])).unwrap();
+    let commands = answer["commands"].as_u64().unwrap();
+    assert!(commands > 1_000, "{answer}");
+    assert_eq!(
+        answer["accepted"].as_u64().unwrap() + answer["refused"].as_u64().unwrap(),
+        commands
+    );
+    assert_eq!(answer["donations"], 100, "{answer}");
+    assert_eq!(answer["verified"], true);
+    assert!(answer["database_bytes"].as_u64() > Some(0), "{answer}");
+    assert!(answer["refused_by_rule"].is_object(), "{answer}");
 }
 
 #[test]
