@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod demo;
+pub mod metrics;
 pub mod problem;
 pub mod reports;
 pub mod routes;
@@ -35,6 +36,8 @@ pub struct Inner {
     pub reports: hemaflow_service::reports::ReportEvents,
     /// Send cookies only over HTTPS (true unless the server listens on loopback).
     pub secure_cookies: bool,
+    /// What `GET /metrics` reports (requests, commands, refusals).
+    pub metrics: metrics::Metrics,
 }
 
 impl std::ops::Deref for App {
@@ -52,6 +55,7 @@ impl App {
             sessions,
             reports: hemaflow_service::reports::ReportEvents::new(),
             secure_cookies,
+            metrics: metrics::Metrics::new(),
         }))
     }
 

@@ -61,6 +61,8 @@ fn guarded(
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/health", get(health::get))
+        .route("/health/ready", get(health::get))
+        .route("/health/live", get(health::live))
         .route(assets::HTMX_PATH, get(assets::htmx))
         .route(assets::STYLE_PATH, get(assets::style))
         .route(assets::SCAN_PATH, get(assets::scan))
@@ -445,6 +447,11 @@ pub fn router(app: App) -> Router {
             ),
         )
         .nest("/api", api::router())
+        .route("/metrics", get(crate::metrics::get))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            crate::metrics::track,
+        ))
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))
         .layer(middleware::from_fn(crate::problem::render_for_browser))
         .layer(TraceLayer::new_for_http())
@@ -564,19 +571,33 @@ pub async fn execute_seen(
         .ledger
         .execute_expecting(command_id, command, &caller.context(), seen)
         .await;
+    let kind = crate::metrics::command_type(command);
     let receipt = match receipt {
         Ok(receipt) => receipt,
-        Err(LedgerError::CommandIdReused { .. }) => {
-            return Err(Problem::input(
-                receipt.err().map(|e| e.to_string()).unwrap_or_default(),
-            ));
+        Err(error) => {
+            app.metrics.command(&kind, "error");
+            return Err(ledger_problem(app, error).await);
         }
-        Err(LedgerError::Stale(stale)) => return Err(stale_problem(app, &stale).await),
-        Err(other) => return Err(Problem::internal(other)),
     };
     match receipt.outcome {
-        Outcome::Accepted { events } => Ok(events),
-        Outcome::Refused { rule, message } => Err(Problem::refused(&rule, message)),
+        Outcome::Accepted { events } => {
+            app.metrics.command(&kind, "accepted");
+            Ok(events)
+        }
+        Outcome::Refused { rule, message } => {
+            app.metrics.command(&kind, "refused");
+            app.metrics.refusal(&rule);
+            Err(Problem::refused(&rule, message))
+        }
+    }
+}
+
+/// The problem a ledger error is for the caller.
+async fn ledger_problem(app: &App, error: LedgerError) -> Problem {
+    match error {
+        error @ LedgerError::CommandIdReused { .. } => Problem::input(error.to_string()),
+        LedgerError::Stale(stale) => stale_problem(app, &stale).await,
+        other => Problem::internal(other),
     }
 }
 

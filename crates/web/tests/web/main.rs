@@ -7,6 +7,7 @@ mod forms;
 mod helpers;
 mod lookback;
 mod matrix;
+mod metrics;
 mod production;
 mod quality;
 mod reasons;
