@@ -20,6 +20,8 @@ pub struct Args {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: std::net::SocketAddr,
+    #[command(flatten)]
+    pub log: super::serve::LogArgs,
     /// The random seed: the same seed (and --now) makes the same centre.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -82,7 +84,7 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
                 if args.seed_only {
                     return Ok(Exit::Success);
                 }
-                super::serve::serve(ledger, args.bind).await
+                super::serve::serve(ledger, args.bind, args.log).await
             }
             Err(e @ DemoError::NotEmpty { .. }) => {
                 eprintln!(

@@ -13,14 +13,41 @@ pub struct Args {
     /// Address to listen on; anything but loopback needs TLS in front (cookies are Secure).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
-fn init_tracing() {
+/// How the server logs (to standard error; `HEMAFLOW_LOG` filters, e.g. `debug`).
+#[derive(clap::Args, Clone, Copy)]
+pub struct LogArgs {
+    /// `text` for a person, `json` (one object a line, with the request's ID) for a log
+    /// collector.
+    #[arg(long, value_enum, default_value = "text", env = "HEMAFLOW_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+fn init_tracing(log: LogArgs) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HEMAFLOW_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless: the first subscriber stays.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let _ = match log.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -40,20 +67,23 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
             .with_context(|| format!("cannot open the ledger at {}", redact(&url)))?;
         let password = hemaflow_web::auth::token::generate();
         if hemaflow_web::bootstrap_admin(&ledger, "admin", "Administrator", &password).await? {
-            eprintln!(
+            // On standard output, with the address: standard error is the log, and a
+            // password has no place in a log collector.
+            println!(
                 "No account existed: created user `admin` with password {password}\n\
                  (shown once; sign in and set a new one on the Users page)"
             );
         }
-        serve(ledger, args.bind).await
+        serve(ledger, args.bind, args.log).await
     })
 }
 
 pub async fn serve(
     ledger: hemaflow_service::BloodLedger,
     bind: SocketAddr,
+    log: LogArgs,
 ) -> anyhow::Result<Exit> {
-    init_tracing();
+    init_tracing(log);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

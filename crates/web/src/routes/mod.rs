@@ -38,7 +38,8 @@ use hemaflow_domain::ServerCommand;
 use hemaflow_domain::access::accounts::required_meaning;
 use hemaflow_domain::{ClientCommand, Command, Event, Role};
 use hemaflow_service::ledger::{Expected, LedgerError, Outcome, Stale};
-use tower_http::trace::TraceLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::App;
 use crate::access;
@@ -56,6 +57,22 @@ fn guarded(
         (app.clone(), roles),
         access::admit,
     ))
+}
+
+/// The span of one request: its method, path and ID (`x-request-id`, given by the client or
+/// made here, and sent back), so that a log line can be found from a user's report.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %id,
+    )
 }
 
 pub fn router(app: App) -> Router {
@@ -454,7 +471,13 @@ pub fn router(app: App) -> Router {
         ))
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))
         .layer(middleware::from_fn(crate::problem::render_for_browser))
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(app)
 }
 
