@@ -327,6 +327,14 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
         .await;
     driver.wait_for_text("#unit", "is not a DIN").await;
     assert_eq!(driver.active_element_id().await, driver.find("#scan").await);
+    // A scan answered leaves its field ready to be replaced: empty, or its text selected.
+    let selected = driver
+        .script("var f = document.activeElement; return [f.selectionStart, f.selectionEnd, f.value.length];")
+        .await;
+    assert!(
+        selected[0] == 0 && selected[1] == selected[2],
+        "the refused scan is cleared or selected for the next: {selected}"
+    );
     driver.screenshot("scan-refused").await;
 
     // The release queue says in words what blocks the unit.
@@ -335,6 +343,31 @@ async fn a_technologist_signs_in_and_scans_a_din_into_the_look_up_field() {
         .wait_for_text("main", "the final label has not been scanned")
         .await;
     driver.screenshot("release-queue").await;
+
+    // A refused signature empties its password field: the right password typed next is not
+    // appended to the wrong one.
+    driver.go(&format!("{base}/release")).await;
+    driver
+        .click(&format!("#row-{red_cells} details summary"))
+        .await;
+    driver
+        .type_into(&format!("#reason-{red_cells}"), "bag punctured")
+        .await;
+    driver
+        .type_into(
+            &format!("#dpassword-{red_cells}"),
+            &format!("not my password{ENTER}"),
+        )
+        .await;
+    driver
+        .wait_for_text(&format!("#answer-{red_cells}"), "P11-SIGN")
+        .await;
+    let left = driver
+        .script(&format!(
+            "return document.getElementById('dpassword-{red_cells}').value;"
+        ))
+        .await;
+    assert_eq!(left, "", "the wrong password is gone from the field");
 
     // Production: the unit's two barcodes scanned into the modification form, Enter after
     // each; the new unit is named next to the form.
