@@ -129,12 +129,16 @@ pub fn visible_orders<'a>(state: &'a State, role: Role, actor: &str) -> Vec<&'a 
             Some(own) => own == Some(o.hospital.as_str()),
         })
         .collect();
+    // Pending first, the most urgent priority first (emergency, STAT, ASAP, routine), each by
+    // its due time: a STAT order due in minutes comes before a routine order days late.
     out.sort_by(|a, b| {
         b.is_pending()
             .cmp(&a.is_pending())
             .then_with(|| {
                 if a.is_pending() {
-                    a.due_at.cmp(&b.due_at)
+                    b.priority
+                        .cmp(&a.priority)
+                        .then_with(|| a.due_at.cmp(&b.due_at))
                 } else {
                     b.placed_at.cmp(&a.placed_at)
                 }

@@ -369,6 +369,28 @@ fn order_clock_due_times_follow_the_priority_and_at_risk_orders_come_first() {
         .map(|o| o.id.as_str())
         .collect();
     assert_eq!(listed, ["E", "S", "A", "R", "N"]);
+    // Two days on, a new STAT order due within the hour comes before the ASAP and routine
+    // orders already days late: the priority first, then the due time.
+    centre.advance(Duration::days(2));
+    centre
+        .run(
+            Role::Distribution,
+            Command::Client(ClientCommand::Distribution(
+                DistributionCommand::PlaceOrder {
+                    order_id: "S2".into(),
+                    hospital: MERCY.into(),
+                    lines: vec![line(Family::RedCells, Abo::O, RhD::Negative, 1)],
+                    priority: Priority::Stat,
+                    needed_by: None,
+                },
+            )),
+        )
+        .unwrap();
+    let listed: Vec<&str> = queries::visible_orders(&centre.state, Role::Distribution, "d")
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(listed, ["E", "S", "S2", "A", "R", "N"]);
 }
 
 #[test]
