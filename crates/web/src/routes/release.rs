@@ -36,9 +36,42 @@ pub fn queue_lines(records: &Records, now: OffsetDateTime) -> Vec<ComponentLine>
 struct QueuePage {
     page: Page,
     lines: Vec<(ComponentLine, String)>,
+    ready: usize,
+    blocked: usize,
+    /// What blocks the blocked units: each rule once, with how many units it stops.
+    blocked_by: Vec<(String, usize)>,
     signer: String,
     /// The ledger entry the queue reflects: the `seen` of its release and discard forms.
     seen: i64,
+}
+
+/// The line as the queue shows it: each blocker once, without the DIN the unit's heading
+/// already names.
+fn shown(mut line: ComponentLine) -> ComponentLine {
+    let prefix = format!("{}: ", line.din);
+    let mut seen_messages = std::collections::BTreeSet::new();
+    line.blockers.retain_mut(|b| {
+        if let Some(rest) = b.message.strip_prefix(&prefix) {
+            b.message = rest.to_owned();
+        }
+        seen_messages.insert(b.message.clone())
+    });
+    line
+}
+
+/// How many blocked units each rule stops, the most first.
+fn blocked_by(lines: &[ComponentLine]) -> Vec<(String, usize)> {
+    let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for line in lines {
+        let rules: std::collections::BTreeSet<&str> =
+            line.blockers.iter().map(|b| b.rule.as_str()).collect();
+        for rule in rules {
+            *counts.entry(rule.to_owned()).or_default() += 1;
+        }
+    }
+    let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
 }
 
 pub async fn queue(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
@@ -48,8 +81,13 @@ pub async fn queue(caller: Caller, State(app): State<App>) -> Result<Response, P
         .ledger
         .read_at(|records| queue_lines(records, now))
         .await?;
+    let lines: Vec<ComponentLine> = lines.into_iter().map(shown).collect();
+    let ready = lines.iter().filter(|l| l.blockers.is_empty()).count();
     let page = QueuePage {
         page: Page::of(&caller, "/release"),
+        ready,
+        blocked: lines.len() - ready,
+        blocked_by: blocked_by(&lines),
         // Each form carries its own command ID: a double submit gets the first answer.
         lines: lines.into_iter().map(|l| (l, token::generate())).collect(),
         signer: caller.user.name.clone(),
@@ -138,4 +176,51 @@ pub async fn post_discard(
     let seen = [seen("component", &component, required_seen(form.seen)?)];
     let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     answer(&events, &format!("{component} discarded"), &headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::routes::units::Blocker;
+
+    fn blocker(rule: &str, message: &str) -> Blocker {
+        Blocker {
+            rule: rule.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_queued_unit_says_each_blocker_once_without_its_din() {
+        let line = ComponentLine {
+            id: "W123426000001-D2000V00".to_owned(),
+            din: "W123426000001".to_owned(),
+            product_code: "D2000V00".to_owned(),
+            name: "red cells".to_owned(),
+            status: "quarantined".to_owned(),
+            expires_at: String::new(),
+            label_verified: false,
+            blockers: vec![
+                blocker("TEST-PANEL", "W123426000001: anti-HIV-1/2 not yet resulted"),
+                blocker("TEST-PANEL", "W123426000001: anti-HIV-1/2 not yet resulted"),
+                blocker(
+                    "REL-GATE",
+                    "the final label has not been scanned and verified",
+                ),
+            ],
+        };
+        let shown = shown(line);
+        let messages: Vec<&str> = shown.blockers.iter().map(|b| b.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "anti-HIV-1/2 not yet resulted",
+                "the final label has not been scanned and verified"
+            ]
+        );
+        assert_eq!(
+            blocked_by(&[shown]),
+            [("REL-GATE".to_owned(), 1), ("TEST-PANEL".to_owned(), 1)]
+        );
+    }
 }

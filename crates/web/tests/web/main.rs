@@ -430,6 +430,31 @@ async fn p11_sign_the_release_page_signs_with_the_password_and_shows_the_signatu
         .await
         .expect("html");
     assert!(queue.contains(&units[0]));
+    // What can be done now first: the ready units counted; a blocked unit's reasons once
+    // each, without the DIN its heading names.
+    assert!(
+        queue.contains(&format!("{} ready to release", units.len())),
+        "{queue}"
+    );
+    let (blocked_din, _) = demo::donation(
+        &app.app.ledger,
+        "Waiting",
+        (Abo::B, RhD::Positive),
+        Stop::Produced,
+    )
+    .await
+    .expect("produced");
+    let queue = browser
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    assert!(queue.contains("blocked: "), "{queue}");
+    assert!(queue.contains("2 blocked: 2 by REL-GATE"), "{queue}");
+    assert!(queue.contains(&blocked_din), "{queue}");
     let seen = helpers::seen_of(&queue);
     let path = format!("/release/{}", units[0]);
     let refused = browser
