@@ -51,6 +51,23 @@ pub const TRANSFUSION: &[Role] = &[TransfusionTechnologist];
 /// The bedside and the remote blood fridge: a nurse, for its own hospital only.
 pub const BEDSIDE: &[Role] = &[Nurse];
 
+/// Where a role lands when it signs in: its own work, not a look-up it seldom needs (the
+/// hospital's orders, the nurse's bedside, the shipper's orders by urgency, QA's release queue);
+/// the maker starts by scanning a bag into the look-up.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        CollectionStaff => "/donors",
+        LabTechnologist => "/testing",
+        Manufacturing => "/",
+        QualityAssurance => "/release",
+        Distribution => "/distribution",
+        Admin => "/admin/users",
+        HospitalUser => "/portal",
+        TransfusionTechnologist => "/transfusion",
+        Nurse => "/bedside",
+    }
+}
+
 /// The benches a role sees in the navigation: (path, label, roles).
 pub const BENCHES: &[(&str, &str, &[Role])] = &[
     ("/", "Unit look-up", ANY),

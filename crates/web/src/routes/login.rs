@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::App;
+use crate::access;
 use crate::accounts::{SignInError, authenticate};
 use crate::auth::caller::cookie_from_headers;
 use crate::auth::{csrf, session, token};
@@ -77,7 +78,7 @@ pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response 
                 StatusCode::SEE_OTHER,
                 [
                     (header::SET_COOKIE, set),
-                    (header::LOCATION, "/".to_owned()),
+                    (header::LOCATION, access::home_of(user.role).to_owned()),
                 ],
             )
                 .into_response()

@@ -616,3 +616,27 @@ async fn the_openapi_document_lists_every_api_route_and_each_answers() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn each_role_lands_on_its_own_work_when_it_signs_in() {
+    let app = spawn(Database::Sqlite).await;
+    for (user, home) in [
+        ("hospital", "/portal"),
+        ("nurse", "/bedside"),
+        ("bloodbank", "/transfusion"),
+        ("shipper", "/distribution"),
+        ("quality", "/release"),
+        ("collector", "/donors"),
+        ("labtech", "/testing"),
+        ("maker", "/"),
+        ("admin", "/admin/users"),
+    ] {
+        let client = browser_client();
+        let response = app.sign_in(&client, user, helpers::PASSWORD).await;
+        assert_eq!(response.status(), 303, "{user}");
+        assert_eq!(response.headers()["location"], home, "{user}");
+        let landing = client.get(app.url(home)).send().await.expect("get");
+        assert_eq!(landing.status(), 200, "{user} may open {home}");
+    }
+    app.stop().await;
+}
