@@ -70,6 +70,17 @@ pub fn components_of<'a>(state: &'a State, din: &str) -> Vec<&'a Component> {
         .collect()
 }
 
+/// A marker's name as the panel calls it (`anti-HIV-1/2` for `anti_hiv_1_2`), or its code
+/// when the panel no longer lists it.
+pub fn test_name<'a>(state: &'a State, code: &'a str) -> &'a str {
+    state
+        .config
+        .tests
+        .iter()
+        .find(|t| t.code == code)
+        .map_or(code, |t| t.name.as_str())
+}
+
 /// A unit by the DIN and the 8-character product code on its label.
 pub fn component<'a>(state: &'a State, din: &str, product_code: &str) -> Option<&'a Component> {
     state.components.get(&component_id(din, product_code))

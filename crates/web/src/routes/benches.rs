@@ -353,7 +353,8 @@ pub async fn testing(caller: Caller) -> Result<Response, Problem> {
 struct TestingForm {
     csrf: String,
     din: String,
-    tests: Vec<(String, String)>,
+    /// (code, name, where it stands) of each ordered marker.
+    tests: Vec<(String, String, String)>,
     command_id: String,
 }
 
@@ -376,7 +377,10 @@ pub async fn testing_lookup(
             state.donations.get(&din).map(|d| {
                 d.tests
                     .iter()
-                    .map(|(test, status)| (test.clone(), status.describe().to_owned()))
+                    .map(|(test, status)| {
+                        let name = hemaflow_domain::queries::test_name(state, test).to_owned();
+                        (test.clone(), name, status.describe().to_owned())
+                    })
                     .collect::<Vec<_>>()
             })
         })

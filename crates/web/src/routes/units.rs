@@ -27,6 +27,9 @@ pub struct UnitView {
     pub blood_group: Option<String>,
     pub unsuitable: Option<String>,
     pub tests: Vec<(String, String)>,
+    /// Each marker by its name with where it stands, for people (the API keeps the codes).
+    #[serde(skip)]
+    pub test_lines: Vec<(String, String)>,
     pub components: Vec<ComponentLine>,
 }
 
@@ -143,6 +146,17 @@ pub fn unit_view(
                 )
             }),
         unsuitable: donation.and_then(|d| d.unsuitable.clone()),
+        test_lines: donation
+            .map(|d| {
+                d.tests
+                    .iter()
+                    .map(|(test, status)| {
+                        let name = hemaflow_domain::queries::test_name(records, test);
+                        (name.to_owned(), status.describe().to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
         tests: donation
             .map(|d| {
                 d.tests

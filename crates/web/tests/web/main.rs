@@ -511,6 +511,9 @@ async fn a_scanned_din_answers_with_the_unit_and_a_product_code_in_the_din_field
         html.contains(&din) && html.contains("quarantined"),
         "{html}"
     );
+    // Markers by the panel's names, not their codes.
+    assert!(html.contains("anti-HIV-1/2 negative"), "{html}");
+    assert!(!html.contains("anti_hiv_1_2"), "{html}");
     eprintln!("scan look-up answered in {elapsed:?}");
     let wrong = browser
         .get(app.url("/units/lookup"))
