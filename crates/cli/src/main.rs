@@ -51,6 +51,11 @@ struct Cli {
     /// ($XDG_DATA_HOME/hemaflow or ~/.local/share/hemaflow), created on first use.
     #[arg(long, global = true, env = "HEMAFLOW_DATABASE_URL", value_name = "URL")]
     database: Option<String>,
+    /// The configuration file (TOML: `database`, `[server] bind`, `log_format`). Default:
+    /// hemaflow.toml in $XDG_CONFIG_HOME/hemaflow or ~/.config/hemaflow, when it exists. A
+    /// flag or an environment variable wins over it.
+    #[arg(long, global = true, env = "HEMAFLOW_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -78,22 +83,45 @@ enum Command {
     Import(commands::transfer::ImportArgs),
     /// A demo blood centre: `--seed-only` creates and seeds a new database and exits.
     Demo(commands::demo::Args),
+    /// The configuration: `check` reads it, checks every value and shows what each setting
+    /// comes to and from where.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Read the configuration file (if any), check it, print the settings in force.
+    Check,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let database = cli.database.as_deref();
+    let config = match commands::config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("hemaflow: {error:#}");
+            return Exit::InvalidInput.into();
+        }
+    };
+    let database = cli
+        .database
+        .as_deref()
+        .or(config.settings.database.as_deref());
     let result = match cli.command {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Label(args) => commands::label::run(args, database),
-        Command::Serve(args) => commands::serve::run(args, database),
+        Command::Serve(args) => commands::serve::run(args, database, &config),
         Command::Sim(args) => commands::sim::run(args, database),
         Command::Audit(args) => commands::audit::run(args, database),
         Command::Backup(args) => commands::backup::run(args, database),
         Command::Export(args) => commands::transfer::run_export(args, database),
         Command::Import(args) => commands::transfer::run_import(args, database),
-        Command::Demo(args) => commands::demo::run(args, database),
+        Command::Demo(args) => commands::demo::run(args, database, &config),
+        Command::Config(ConfigCommand::Check) => {
+            commands::config::check(&config, cli.database.as_deref())
+        }
     };
     match result {
         Ok(exit) => exit.into(),

@@ -17,9 +17,10 @@ pub struct Args {
     /// served, on a fresh SQLite file in a temporary folder unless --database names one.
     #[arg(long)]
     pub seed_only: bool,
-    /// Address to serve on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub bind: std::net::SocketAddr,
+    /// Address to serve on. Default: the configuration file's `server.bind`, else
+    /// 127.0.0.1:8080.
+    #[arg(long)]
+    pub bind: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub log: super::serve::LogArgs,
     /// The random seed: the same seed (and --now) makes the same centre.
@@ -39,7 +40,11 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run(
+    args: Args,
+    database: Option<&str>,
+    config: &super::config::Loaded,
+) -> anyhow::Result<Exit> {
     let now = match &args.now {
         None => super::database::now(),
         Some(text) => match OffsetDateTime::parse(text, &Rfc3339) {
@@ -84,7 +89,12 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
                 if args.seed_only {
                     return Ok(Exit::Success);
                 }
-                super::serve::serve(ledger, args.bind, args.log).await
+                super::serve::serve(
+                    ledger,
+                    super::config::bind(args.bind, config),
+                    super::config::log_format(args.log.log_format, config),
+                )
+                .await
             }
             Err(e @ DemoError::NotEmpty { .. }) => {
                 eprintln!(

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod backup;
 pub mod bench;
+pub mod config;
 pub mod database;
 pub mod demo;
 pub mod isbt128;

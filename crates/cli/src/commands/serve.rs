@@ -11,8 +11,9 @@ use crate::Exit;
 #[derive(clap::Args)]
 pub struct Args {
     /// Address to listen on; anything but loopback needs TLS in front (cookies are Secure).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
+    /// Default: the configuration file's `server.bind`, else 127.0.0.1:8080.
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
     #[command(flatten)]
     pub log: LogArgs,
 }
@@ -21,9 +22,9 @@ pub struct Args {
 #[derive(clap::Args, Clone, Copy)]
 pub struct LogArgs {
     /// `text` for a person, `json` (one object a line, with the request's ID) for a log
-    /// collector.
-    #[arg(long, value_enum, default_value = "text", env = "HEMAFLOW_LOG_FORMAT")]
-    pub log_format: LogFormat,
+    /// collector. Default: the configuration file's `server.log_format`, else text.
+    #[arg(long, value_enum, env = "HEMAFLOW_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +33,7 @@ pub enum LogFormat {
     Json,
 }
 
-fn init_tracing(log: LogArgs) {
+fn init_tracing(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HEMAFLOW_LOG")
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
@@ -40,7 +41,7 @@ fn init_tracing(log: LogArgs) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     // A second initialisation (tests) is harmless: the first subscriber stays.
-    let _ = match log.log_format {
+    let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder
             .json()
@@ -59,7 +60,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Serves the database named by the global `--database` (default: the SQLite file in the
 /// user's data directory).
-pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run(
+    args: Args,
+    database: Option<&str>,
+    config: &super::config::Loaded,
+) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
     runtime()?.block_on(async {
         let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
@@ -74,16 +79,18 @@ pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
                  (shown once; sign in and set a new one on the Users page)"
             );
         }
-        serve(ledger, args.bind, args.log).await
+        let bind = super::config::bind(args.bind, config);
+        let format = super::config::log_format(args.log.log_format, config);
+        serve(ledger, bind, format).await
     })
 }
 
 pub async fn serve(
     ledger: hemaflow_service::BloodLedger,
     bind: SocketAddr,
-    log: LogArgs,
+    format: LogFormat,
 ) -> anyhow::Result<Exit> {
-    init_tracing(log);
+    init_tracing(format);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
