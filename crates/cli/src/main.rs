@@ -118,7 +118,9 @@ fn main() -> ExitCode {
         Command::Backup(args) => commands::backup::run(args, database),
         Command::Export(args) => commands::transfer::run_export(args, database),
         Command::Import(args) => commands::transfer::run_import(args, database),
-        Command::Demo(args) => commands::demo::run(args, database, &config),
+        // The demo makes a fresh centre: never in the site's database of the configuration
+        // file, only in one named on the command line or in the environment.
+        Command::Demo(args) => commands::demo::run(args, cli.database.as_deref(), &config),
         Command::Config(ConfigCommand::Check) => {
             commands::config::check(&config, cli.database.as_deref())
         }

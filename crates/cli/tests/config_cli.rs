@@ -64,19 +64,44 @@ fn config_check_shows_each_setting_and_where_it_comes_from() {
     );
     assert!(shown.contains("json (configuration file)"), "{shown}");
 
-    // The file's database is the one commands use; a flag wins over it.
+    // The file's database is the one commands use (the demo goes only where it is told);
+    // a flag wins over it.
     let seeded = hemaflow(
-        &["demo", "--seed-only", "--donors", "5", "--days", "2"],
+        &[
+            "demo",
+            "--seed-only",
+            "--donors",
+            "5",
+            "--days",
+            "2",
+            "--database",
+            &url,
+        ],
         home.path(),
     );
     assert_eq!(seeded.status.code(), Some(0), "{}", text(&seeded.stderr));
-    assert!(db.exists(), "the demo went into the file's database");
-    let verified = hemaflow(&["audit", "verify"], home.path());
+    let verified = hemaflow(&["audit", "verify", "--json"], home.path());
     assert_eq!(
         verified.status.code(),
         Some(0),
         "{}",
         text(&verified.stderr)
+    );
+    assert!(
+        text(&verified.stdout).contains("site.db"),
+        "{}",
+        text(&verified.stdout)
+    );
+    // Without --database the demo does not touch the file's database.
+    let demo = hemaflow(
+        &["demo", "--seed-only", "--donors", "5", "--days", "2"],
+        home.path(),
+    );
+    assert_eq!(demo.status.code(), Some(0), "{}", text(&demo.stderr));
+    assert!(
+        !text(&demo.stdout).contains("site.db"),
+        "{}",
+        text(&demo.stdout)
     );
     let other = format!("sqlite://{}", home.path().join("other.db").display());
     let out = hemaflow(&["config", "check", "--database", &other], home.path());
