@@ -183,7 +183,13 @@ impl Command {
     /// P11-SIGN: the meaning a signature of this command must state, for the commands that
     /// are given only with the electronic signature of the person who gives them.
     pub fn signature_meaning(&self) -> Option<&'static str> {
-        None
+        match self {
+            // A returned unit goes back to stock or is discarded: either is QA's signed
+            // decision, as every release and every discard is.
+            Command::ReviewReturn { accept: true, .. } => Some("returned to stock by"),
+            Command::ReviewReturn { accept: false, .. } => Some("discarded by"),
+            _ => None,
+        }
     }
 
     /// What the command does, for messages ("may not release a component").

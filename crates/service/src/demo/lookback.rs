@@ -77,12 +77,13 @@ impl Planner {
         }
     }
 
-    /// A signature needs an account: the two who sign in this story get theirs.
+    /// A signature needs an account: the screener who corrects and every QA officer (who
+    /// sign recalls, deviations and returned units' fates) get theirs.
     fn quality_accounts(&mut self) {
-        for actor in [QA, SCREENER] {
-            let Some(member) = super::STAFF.iter().find(|s| s.actor == actor) else {
-                continue;
-            };
+        let signers = super::STAFF
+            .iter()
+            .filter(|s| s.actor == SCREENER || s.role == Role::QualityAssurance);
+        for member in signers {
             self.run(
                 ADMIN,
                 Role::Admin,
@@ -97,7 +98,7 @@ impl Planner {
         }
     }
 
-    fn signed(&mut self, actor: &str, role: Role, command: ClientCommand) -> bool {
+    pub(super) fn signed(&mut self, actor: &str, role: Role, command: ClientCommand) -> bool {
         let Some(meaning) = command.signature_meaning() else {
             return false;
         };

@@ -723,17 +723,13 @@ impl Planner {
             (false, failures.join("; "))
         };
         let qa = self.pick_actor(Role::QualityAssurance);
-        self.run(
-            qa,
-            Role::QualityAssurance,
-            Command::Client(ClientCommand::Distribution(
-                DistributionCommand::ReviewReturn {
-                    component,
-                    accept,
-                    reason,
-                },
-            )),
-        );
+        let review = ClientCommand::Distribution(DistributionCommand::ReviewReturn {
+            component,
+            accept,
+            reason,
+        });
+        // Back to stock or discarded: QA's signed decision (P11-SIGN).
+        self.signed(qa, Role::QualityAssurance, review);
     }
 
     /// The last hours before "now", scripted so that the demo shows every step: an order

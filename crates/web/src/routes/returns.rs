@@ -6,12 +6,11 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hemaflow_domain::distribution::shipping::return_failures;
+use hemaflow_domain::queries;
 use hemaflow_domain::{ClientCommand, DistributionCommand};
-use hemaflow_domain::{Command, queries};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::execute_form_seen;
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -82,6 +81,9 @@ pub struct ReviewForm {
     /// `accept` or `reject`.
     pub decision: String,
     pub reason: String,
+    /// The reviewer's password: the decision is signed (P11-SIGN).
+    #[serde(default)]
+    pub password: String,
 }
 
 /// `POST /returns/{component}/review`: the unit must be as the reviewer saw it (`seen`): a
@@ -102,21 +104,17 @@ pub async fn review(
             )));
         }
     };
-    let command = Command::Client(ClientCommand::Distribution(
-        DistributionCommand::ReviewReturn {
-            component: component.clone(),
-            accept,
-            reason: form.reason.trim().to_owned(),
-        },
-    ));
-    execute_form_seen(
-        &app,
-        &caller,
-        form.command_id.as_deref(),
-        form.seen,
-        &command,
-        &[("component", &component)],
-    )
-    .await?;
+    let command = ClientCommand::Distribution(DistributionCommand::ReviewReturn {
+        component: component.clone(),
+        accept,
+        reason: form.reason.trim().to_owned(),
+    });
+    let id = super::command_id(form.command_id.as_deref())?;
+    let seen = [super::seen(
+        "component",
+        &component,
+        super::required_seen(form.seen)?,
+    )];
+    super::execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
     Ok(Redirect::to("/returns").into_response())
 }

@@ -432,13 +432,15 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
             ("seen", seen.as_str()),
             ("decision", "accept"),
             ("reason", "looks fine"),
+            ("password", PASSWORD),
         ])
         .send()
         .await
         .expect("post");
     assert_eq!(accept.status(), 422, "DIST-RETURN refuses to take it back");
     assert!(accept.text().await.expect("html").contains("DIST-RETURN"));
-    let reject = quality
+    // P11-SIGN: rejecting discards the unit, so it is signed as every discard is.
+    let unsigned = quality
         .post(app.url(&path))
         .form(&[
             ("csrf", qcsrf.as_str()),
@@ -449,7 +451,26 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
         .send()
         .await
         .expect("post");
+    assert_eq!(unsigned.status(), 403, "a discard needs the signature");
+    let reject = quality
+        .post(app.url(&path))
+        .form(&[
+            ("csrf", qcsrf.as_str()),
+            ("seen", seen.as_str()),
+            ("decision", "reject"),
+            ("reason", "out of storage 45 min"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("post");
     assert_eq!(reject.status(), 303);
+    let signed = app.entries().await;
+    let signature = signed.iter().rev().find(|e| e.event_type == "signed");
+    assert!(
+        signature.is_some_and(|e| e.payload.contains("\"meaning\":\"discarded by\"")),
+        "the discard is signed"
+    );
     let status = app
         .app
         .ledger
