@@ -41,7 +41,6 @@ struct BoardPage {
     recalls: Vec<Recall>,
     deviations: Vec<Deviation>,
     fatalities: Vec<Fatality>,
-    retention: RetentionReport,
     agents: Vec<String>,
     today: String,
     form_id: String,
@@ -64,7 +63,6 @@ pub async fn board(caller: Caller, State(app): State<App>) -> Result<Response, P
                 recalls: book.recalls.values().rev().cloned().collect(),
                 deviations: book.deviations.values().rev().cloned().collect(),
                 fatalities: book.fatalities.values().rev().cloned().collect(),
-                retention: retention::report(records, today),
                 agents: records
                     .config
                     .lookback
@@ -82,6 +80,29 @@ pub async fn board(caller: Caller, State(app): State<App>) -> Result<Response, P
         form_id: token::generate(),
         seen,
         ..page
+    };
+    Ok(Html(page.render()?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "retention.html")]
+struct RetentionPage {
+    page: Page,
+    retention: RetentionReport,
+}
+
+/// `GET /quality/retention`: REC-RETAIN over every donation (a page of its own: it reads the
+/// whole record, which the board of open clocks must not do at every look).
+pub async fn retention_page(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
+    caller.require(access::QUALITY)?;
+    let now = app.now();
+    let retention = app
+        .ledger
+        .read(|records| retention::report(records, local_date(records, now)))
+        .await?;
+    let page = RetentionPage {
+        page: Page::of(&caller, "/quality/lookbacks"),
+        retention,
     };
     Ok(Html(page.render()?).into_response())
 }

@@ -284,6 +284,10 @@ pub fn router(app: App) -> Router {
             guarded(&app, get(lookback::board), access::QUALITY),
         )
         .route(
+            "/quality/retention",
+            guarded(&app, get(lookback::retention_page), access::QUALITY),
+        )
+        .route(
             "/corrections",
             guarded(&app, get(corrections::page), access::CORRECTIONS),
         )

@@ -153,6 +153,8 @@ async fn recall_track_and_lb_window_qa_opens_a_recall_and_a_lookback_and_sees_ev
     sorted.sort_unstable();
     assert_eq!(dues, sorted, "none overdue yet: soonest first");
     // REC-RETAIN: every donation is kept; none is near ten years old.
+    let page = crate::helpers::page(&app, &qa, "/quality/retention").await;
+    assert!(page.contains(" 0 past retention"), "{page}");
     let retention: serde_json::Value = client
         .get(app.url("/api/retention"))
         .bearer_auth(&token)

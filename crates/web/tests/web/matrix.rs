@@ -23,6 +23,7 @@ pub const ROUTES: &[(&str, &[Role])] = &[
     ("/quality", &[QualityAssurance]),
     ("/quality/emergency-releases", &[QualityAssurance]),
     ("/quality/lookbacks", &[QualityAssurance]),
+    ("/quality/retention", &[QualityAssurance]),
     (
         "/corrections",
         &[CollectionStaff, LabTechnologist, QualityAssurance],
