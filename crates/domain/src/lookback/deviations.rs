@@ -157,7 +157,12 @@ fn units_of_subject(state: &State, subject: &Subject) -> Vec<String> {
                 .unwrap_or_default();
         }
     };
-    trace::units_of(state, &dins)
+    unit_ids(state, &dins)
+}
+
+/// The IDs of every unit made from `dins`.
+fn unit_ids(state: &State, dins: &[String]) -> Vec<String> {
+    trace::units_of(state, dins)
         .into_iter()
         .map(|c| c.id.clone())
         .collect()
@@ -174,10 +179,7 @@ pub(crate) fn units_of_task(state: &State, task: &crate::release::Task) -> Vec<S
             .unwrap_or_default(),
         (None, None) => Vec::new(),
     };
-    trace::units_of(state, &dins)
-        .into_iter()
-        .map(|c| c.id.clone())
-        .collect()
+    unit_ids(state, &dins)
 }
 
 fn check_subject(state: &State, subject: &Subject) -> Result<(), Refusal> {
