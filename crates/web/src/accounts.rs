@@ -29,6 +29,10 @@ pub enum SignInError {
     Locked,
     #[error("the ledger could not be read or written: {0}")]
     Ledger(String),
+    /// Not tried (no password checked, nothing recorded): over a rate limit or no hashing
+    /// slot free (`security`).
+    #[error(transparent)]
+    Throttled(#[from] crate::security::Throttled),
 }
 
 /// The lockout record of `user_id` (known or not, so that a guess of a user ID learns
@@ -79,13 +83,17 @@ async fn record_attempt(
 
 /// Checks `password` for `user_id` (sign-in, or re-entry for a signature): the account must
 /// exist, be enabled, have a password, and not be locked. A failure counts towards the lockout;
-/// every attempt is recorded (a signature's success is recorded by its `signed` event).
+/// every attempt is recorded (a signature's success is recorded by its `signed` event). An
+/// attempt over the account's rate, or with no hashing slot free, is not tried
+/// ([`SignInError::Throttled`]).
 pub async fn authenticate(
-    ledger: &BloodLedger,
+    app: &crate::App,
     user_id: &str,
     password: &str,
     channel: &'static str,
 ) -> Result<User, SignInError> {
+    app.guards.sign_in_as(user_id)?;
+    let ledger = &app.ledger;
     let now = crate::now_of(ledger);
     let attempts = attempts_of(ledger, user_id).await?;
     if attempts.is_locked(now.unix_timestamp()) {
@@ -103,9 +111,11 @@ pub async fn authenticate(
         .and_then(|u| u.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.clone());
     let password = password.to_owned();
+    let slot = app.guards.hashing_slot().await?;
     let matches = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
         .await
         .unwrap_or(false);
+    drop(slot);
     match user {
         Some(user) if matches && user.enabled && user.password_hash.is_some() => {
             // A signature's success is its `signed` event; it does not clear a run of failed

@@ -12,6 +12,7 @@ pub mod problem;
 pub mod reports;
 pub mod routes;
 pub mod scan;
+pub mod security;
 pub mod supply;
 pub mod views;
 
@@ -38,6 +39,8 @@ pub struct Inner {
     pub secure_cookies: bool,
     /// What `GET /metrics` reports (requests, commands, refusals).
     pub metrics: metrics::Metrics,
+    /// Rate limits on sign-in attempts, the hashing slots and the body limits.
+    pub guards: security::Guards,
 }
 
 impl std::ops::Deref for App {
@@ -49,6 +52,11 @@ impl std::ops::Deref for App {
 
 impl App {
     pub fn new(ledger: BloodLedger, secure_cookies: bool) -> App {
+        App::with_limits(ledger, secure_cookies, security::Limits::default())
+    }
+
+    /// An app whose rate, hashing and body limits are `limits` (the configuration's).
+    pub fn with_limits(ledger: BloodLedger, secure_cookies: bool, limits: security::Limits) -> App {
         let sessions = auth::session::Sessions::new(ledger.store().clone());
         App(Arc::new(Inner {
             ledger,
@@ -56,6 +64,7 @@ impl App {
             reports: hemaflow_service::reports::ReportEvents::new(),
             secure_cookies,
             metrics: metrics::Metrics::new(),
+            guards: security::Guards::new(limits),
         }))
     }
 
@@ -79,17 +88,60 @@ pub fn secure_cookies_for(address: SocketAddr) -> bool {
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the requests in flight.
+///
+/// The accept loop is hyper's own rather than `axum::serve`, which sets no timer and so no
+/// header-read timeout: each connection gets the app's `header_seconds`
+/// ([`security::Limits`]; the body's own time limit is `security::bound_body`'s).
 pub async fn serve(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        routes::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use hyper_util::server::conn::auto::Builder;
+    use tower::{Service, ServiceExt};
+
+    let header_read = app.guards.limits.header_seconds;
+    let mut make_service = routes::router(app).into_make_service_with_connect_info::<SocketAddr>();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(header_read));
+    loop {
+        let (socket, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait, as axum::serve does.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(router) = make_service.call(peer).await;
+        let service = hyper::service::service_fn(move |request| router.clone().oneshot(request));
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(socket), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM, so that a service manager's stop is graceful too.

@@ -20,6 +20,10 @@ pub struct Problem {
     pub detail: String,
     /// The rule ID of the rule book, or a local ID (INPUT, NOT-FOUND, INTERNAL).
     pub rule: String,
+    /// Seconds after which the request may be tried again (`Retry-After`), when it was
+    /// refused for its rate rather than its content.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -30,7 +34,13 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             rule: rule.to_owned(),
+            retry_after: None,
         }
+    }
+
+    pub fn with_retry_after(mut self, seconds: u64) -> Problem {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// A refusal by a rule: 403 for access and signatures, 404 for what is not on record,
@@ -98,6 +108,7 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        set_retry_after(&mut response, self.retry_after);
         response.extensions_mut().insert(self);
         response
     }
@@ -120,7 +131,17 @@ pub async fn render_for_browser(request: Request, next: Next) -> Response {
     } else {
         crate::views::problem_page(&problem)
     };
-    (problem.status_code(), Html(html)).into_response()
+    let mut page = (problem.status_code(), Html(html)).into_response();
+    set_retry_after(&mut page, problem.retry_after);
+    page
+}
+
+fn set_retry_after(response: &mut Response, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
 }
 
 impl From<hemaflow_service::ledger::LedgerError> for Problem {

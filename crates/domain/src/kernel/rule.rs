@@ -388,6 +388,16 @@ rules! {
     /// INTERNAL (local): a command reached a decision that is not its own (a bug, never a
     /// bench's mistake).
     Internal => "INTERNAL",
+
+    // Local rules of the server's own protections (21 CFR 11.10(d) limiting access, 11.300(d)
+    // safeguards against attempts): refused before any command is read, so never recorded.
+    /// WEB-RATE (local): too many sign-in attempts from one address or for one user ID in a
+    /// minute, or no password-hashing slot free (`hemaflow_web::security`).
+    WebRate => "WEB-RATE",
+    /// WEB-SIZE (local): a request body larger than the server accepts.
+    WebSize => "WEB-SIZE",
+    /// WEB-TIME (local): a request whose body did not arrive in the time allowed.
+    WebTime => "WEB-TIME",
 }
 
 /// A string that is no rule's ID.

@@ -63,7 +63,7 @@ async fn open_session(
 ) -> Result<Response, Problem> {
     let credentials = json_body(body)?;
     let user_id = credentials.user_id.trim().to_lowercase();
-    match authenticate(&app.ledger, &user_id, &credentials.password, "API sign-in").await {
+    match authenticate(&app, &user_id, &credentials.password, "API sign-in").await {
         Ok(user) => {
             let now = app.now().unix_timestamp();
             let (token, _) = app
@@ -85,6 +85,7 @@ async fn open_session(
                 .into_response())
         }
         Err(SignInError::Ledger(cause)) => Err(Problem::internal(cause)),
+        Err(SignInError::Throttled(throttled)) => Err(throttled.into()),
         Err(SignInError::Locked) => Err(Problem::new(
             StatusCode::LOCKED,
             Rule::P11Access.as_str(),

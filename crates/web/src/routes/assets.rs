@@ -10,7 +10,7 @@ const SCAN: &[u8] = include_bytes!("../../static/scan.js");
 
 /// A file's path under `/static/`, changed with its content so that a year-long cache is safe.
 pub const HTMX_PATH: &str = "/static/htmx-2.0.11.min.js";
-pub const STYLE_PATH: &str = "/static/hemaflow-5.css";
+pub const STYLE_PATH: &str = "/static/hemaflow-6.css";
 pub const SCAN_PATH: &str = "/static/scan-5.js";
 
 fn file(content_type: &'static str, body: &'static [u8]) -> Response {

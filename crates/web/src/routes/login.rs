@@ -61,7 +61,7 @@ pub struct SignIn {
 
 pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response {
     let user_id = form.username.trim().to_lowercase();
-    match authenticate(&app.ledger, &user_id, &form.password, "sign-in").await {
+    match authenticate(&app, &user_id, &form.password, "sign-in").await {
         Ok(user) => {
             let now = app.now().unix_timestamp();
             let session_token = match app.sessions.open(&user.id, now).await {
@@ -84,6 +84,7 @@ pub async fn post(State(app): State<App>, Form(form): Form<SignIn>) -> Response 
                 .into_response()
         }
         Err(SignInError::Ledger(cause)) => Problem::internal(cause).into_response(),
+        Err(SignInError::Throttled(throttled)) => Problem::from(throttled).into_response(),
         Err(refused @ SignInError::Locked) => {
             login_page(&app, StatusCode::LOCKED, Some(refused.to_string()), user_id)
         }

@@ -29,6 +29,7 @@ pub mod transfusion;
 pub mod transfusion_api;
 pub mod units;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
 use axum::http::HeaderMap;
 use axum::routing::{get, post};
@@ -46,6 +47,7 @@ use crate::access;
 use crate::accounts::{SignInError, authenticate};
 use crate::auth::{Caller, csrf, token};
 use crate::problem::Problem;
+use crate::security;
 
 /// A method router whose roles are checked before its body is read (see `access::admit`).
 fn guarded(
@@ -474,6 +476,15 @@ pub fn router(app: App) -> Router {
             crate::metrics::track,
         ))
         .layer(middleware::from_fn_with_state(app.clone(), csrf::guard))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::bound_body,
+        ))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::limit_sign_ins,
+        ))
+        .layer(DefaultBodyLimit::max(app.guards.limits.body_bytes))
         .layer(middleware::from_fn(crate::problem::render_for_browser))
         .layer(
             TraceLayer::new_for_http()
@@ -482,6 +493,10 @@ pub fn router(app: App) -> Router {
         )
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            security::headers,
+        ))
         .with_state(app)
 }
 
@@ -594,6 +609,7 @@ pub async fn execute_seen(
     command: &Command,
     seen: &[Expected],
 ) -> Result<Vec<Event>, Problem> {
+    security::check_lengths(command)?;
     let receipt = app
         .ledger
         .execute_expecting(command_id, command, &caller.context(), seen)
@@ -664,9 +680,10 @@ pub async fn execute_signed(
             ),
         ));
     }
-    match authenticate(&app.ledger, &caller.user.id, password, "signature").await {
+    match authenticate(app, &caller.user.id, password, "signature").await {
         Ok(_) => {}
         Err(SignInError::Ledger(cause)) => return Err(Problem::internal(cause)),
+        Err(SignInError::Throttled(throttled)) => return Err(throttled.into()),
         Err(refused) => {
             return Err(Problem::refused(
                 Rule::P11Sign.as_str(),

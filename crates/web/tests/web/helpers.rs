@@ -43,6 +43,14 @@ pub fn postgres_url() -> Option<String> {
 }
 
 pub async fn spawn(database: Database) -> TestApp {
+    spawn_with_limits(database, hemaflow_web::security::Limits::default()).await
+}
+
+/// A server whose rate, hashing, body and header limits are `limits`.
+pub async fn spawn_with_limits(
+    database: Database,
+    limits: hemaflow_web::security::Limits,
+) -> TestApp {
     let (ledger, folder, pg, reopen) = match database {
         Database::Sqlite => {
             let folder = tempfile::tempdir().expect("temporary folder");
@@ -72,7 +80,7 @@ pub async fn spawn(database: Database) -> TestApp {
         }
     };
     demo::accounts(&ledger).await.expect("demo accounts");
-    serve_on(ledger, folder, pg, reopen).await
+    serve_on(ledger, folder, pg, reopen, limits).await
 }
 
 async fn serve_on(
@@ -80,12 +88,13 @@ async fn serve_on(
     folder: Option<tempfile::TempDir>,
     pg: Option<(PgStore, String)>,
     reopen: Reopen,
+    limits: hemaflow_web::security::Limits,
 ) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let app = App::new(ledger, false);
+    let app = App::with_limits(ledger, false, limits);
     let (stop, stopped) = oneshot::channel::<()>();
     let server = app.clone();
     tokio::spawn(async move {
@@ -124,7 +133,8 @@ impl TestApp {
             ),
         };
         let ledger = Ledger::open(store).await.expect("open the ledger again");
-        serve_on(ledger, None, None, self.reopen.clone()).await
+        let limits = self.app.guards.limits;
+        serve_on(ledger, None, None, self.reopen.clone(), limits).await
     }
 
     pub async fn stop(mut self) {

@@ -12,6 +12,7 @@ mod production;
 mod quality;
 mod reasons;
 mod reports;
+mod security;
 mod server;
 mod skeleton;
 mod supply;
