@@ -14,6 +14,9 @@ pub struct Page {
     pub user: Option<UserLine>,
     pub nav: Vec<(&'static str, &'static str)>,
     pub path: String,
+    /// Whether a signature given on this page is the session's first, which takes the user
+    /// ID as well as the password (P11-SIGN, 21 CFR 11.200(a)(1)(i)).
+    pub first_signature: bool,
 }
 
 pub struct UserLine {
@@ -35,6 +38,7 @@ impl Page {
                 .map(|(href, label, _)| (*href, *label))
                 .collect(),
             path: path.to_owned(),
+            first_signature: caller.session.is_some() && !caller.signed_before,
         }
     }
 
@@ -44,6 +48,7 @@ impl Page {
             user: None,
             nav: Vec::new(),
             path: String::new(),
+            first_signature: false,
         }
     }
 

@@ -25,6 +25,11 @@ pub struct Caller {
     pub api: bool,
     /// The clock's reading when the request was read (what its pages show as "now").
     pub now: OffsetDateTime,
+    /// The digest of the session's token (none for an API token, which never signs).
+    pub session: Option<String>,
+    /// Whether this session has signed before: its next signature needs the password only
+    /// (P11-SIGN-SESSION).
+    pub signed_before: bool,
 }
 
 impl Caller {
@@ -155,6 +160,8 @@ impl FromRequestParts<App> for Caller {
             csrf: opened.csrf,
             api,
             now: app.now(),
+            session: Some(opened.digest),
+            signed_before: opened.signed_before,
         })
     }
 }
@@ -210,5 +217,7 @@ async fn token_caller(app: &App, secret: &str, api: bool) -> Result<Caller, Resp
         csrf: String::new(),
         api,
         now: app.now(),
+        session: None,
+        signed_before: false,
     })
 }

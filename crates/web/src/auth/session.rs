@@ -40,6 +40,10 @@ pub const COOKIE: &str = "hemaflow_session";
 pub struct Session {
     pub user_id: String,
     pub csrf: String,
+    /// The SHA-256 of the session's token (how [`Sessions::signed`] knows it).
+    pub digest: String,
+    /// Whether the session has signed before ([`Sessions::signed`]).
+    pub signed_before: bool,
 }
 
 /// How long a session read from the database is used without reading it again.
@@ -53,7 +57,22 @@ pub struct Sessions {
     store: AnyStore,
     recheck: Duration,
     remembered: Arc<Mutex<Remembered>>,
+    signed: Arc<Mutex<Signers>>,
 }
+
+/// The sessions that have signed (P11-SIGN-SESSION, 21 CFR 11.200(a)(1)(i)): the first signing
+/// of a continuous session takes the user ID and the password, later ones the password. Kept
+/// by each server process in memory: after a restart, or on another process, a session is
+/// asked for both components again, which asks more than the regulation, never less.
+#[derive(Default)]
+struct Signers {
+    /// Token digest to user ID.
+    by_digest: HashMap<String, String>,
+}
+
+/// Sessions whose signing is remembered at most; past it every session is asked for its user
+/// ID again (a bound on memory, far above a site's signed-in staff).
+const SIGNERS_AT_MOST: usize = 65_536;
 
 /// Sessions as last read from the database, by token digest.
 #[derive(Default)]
@@ -100,7 +119,27 @@ impl Sessions {
             store,
             recheck,
             remembered: Arc::default(),
+            signed: Arc::default(),
         }
+    }
+
+    fn signers(&self) -> std::sync::MutexGuard<'_, Signers> {
+        self.signed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Remembers that the session of `digest` (of `user_id`) has signed.
+    pub fn mark_signed(&self, digest: &str, user_id: &str) {
+        let mut signers = self.signers();
+        if signers.by_digest.len() >= SIGNERS_AT_MOST {
+            signers.by_digest.clear();
+        }
+        signers
+            .by_digest
+            .insert(digest.to_owned(), user_id.to_owned());
+    }
+
+    fn has_signed(&self, digest: &str) -> bool {
+        self.signers().by_digest.contains_key(digest)
     }
 
     fn remembered(&self) -> std::sync::MutexGuard<'_, Remembered> {
@@ -126,6 +165,8 @@ impl Sessions {
             Session {
                 user_id: stored.user_id,
                 csrf: stored.csrf,
+                digest: stored.digest,
+                signed_before: false,
             },
         ))
     }
@@ -158,9 +199,14 @@ impl Sessions {
                 stored
             }
         };
+        if stored.is_none() {
+            self.signers().by_digest.remove(&digest);
+        }
         Ok(stored.map(|s| Session {
+            signed_before: self.has_signed(&s.digest),
             user_id: s.user_id,
             csrf: s.csrf,
+            digest: s.digest,
         }))
     }
 
@@ -170,6 +216,7 @@ impl Sessions {
         let digest = token::digest(token);
         let closed = self.store.close_session(&digest).await;
         self.remembered().forget(|s| s.digest == digest);
+        self.signers().by_digest.remove(&digest);
         closed
     }
 
@@ -177,6 +224,7 @@ impl Sessions {
     pub async fn close_all_of(&self, user_id: &str) -> Result<(), StoreError> {
         let closed = self.store.close_sessions_of(user_id).await;
         self.remembered().forget(|s| s.user_id == user_id);
+        self.signers().by_digest.retain(|_, user| user != user_id);
         closed.map(|_| ())
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::units::unit_view;
-use super::{command_id, execute_signed, json_body};
+use super::{Signature, command_id, execute_signed, json_body};
 use crate::App;
 use crate::access;
 use crate::accounts::{SignInError, authenticate};
@@ -118,8 +118,11 @@ pub struct CommandRequest {
     /// What a client may send: a signature, password, token or sign-in record cannot be
     /// said in this type (the server builds those).
     command: ClientCommand,
-    /// P11-SIGN: the signer's password, required for release, discard and requalification.
+    /// P11-SIGN: the signer's password, required for every command that needs a signature.
     signature_password: Option<String>,
+    /// P11-SIGN: the signer's user ID, required at the first signing of a session
+    /// (21 CFR 11.200(a)(1)(i)); if given later, it must still be the signed-in user's.
+    signature_user_id: Option<String>,
     /// No lost updates: the records this change was made from, each unchanged since ledger
     /// entry `seen` (the `ledger_sequence` of the read the client made, or the record's own
     /// version); otherwise 409 and nothing is recorded.
@@ -154,7 +157,8 @@ async fn post_command(
         .collect();
     let events = if required_meaning(&request.command).is_some() {
         let password = request.signature_password.unwrap_or_default();
-        execute_signed(&app, &caller, &id, &password, request.command, &seen).await?
+        let signature = Signature::new(request.signature_user_id.as_deref(), &password);
+        execute_signed(&app, &caller, &id, signature, request.command, &seen).await?
     } else {
         let command = Command::Client(request.command);
         super::execute_seen(&app, &caller, &id, &command, &seen).await?

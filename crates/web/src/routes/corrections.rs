@@ -15,7 +15,7 @@ use hemaflow_domain::{ClientCommand, DonorCentreCommand, Event, LabCommand, Stat
 use serde::Deserialize;
 
 use super::units::time_text;
-use super::{command_id, execute_signed};
+use super::{Signature, command_id, execute_signed};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -188,6 +188,9 @@ pub struct ScreeningForm {
     reason: String,
     #[serde(default)]
     password: String,
+    /// The signer's user ID: asked at the first signature of a session (P11-SIGN).
+    #[serde(default)]
+    signature_user_id: Option<String>,
     command_id: Option<String>,
 }
 
@@ -257,7 +260,15 @@ pub async fn post_screening(
         value,
         reason: form.reason.trim().to_owned(),
     });
-    let events = execute_signed(&app, &caller, &id, &form.password, command, &[]).await?;
+    let events = execute_signed(
+        &app,
+        &caller,
+        &id,
+        Signature::new(form.signature_user_id.as_deref(), &form.password),
+        command,
+        &[],
+    )
+    .await?;
     Ok(answer(
         &format!("The {} of screening {screening_id}", measurement.label()),
         &events,
@@ -301,6 +312,8 @@ pub async fn post_result(
         results,
         reason: field("reason"),
     });
-    let events = execute_signed(&app, &caller, &id, &field("password"), command, &[]).await?;
+    let (user_id, password) = (field("signature_user_id"), field("password"));
+    let signature = Signature::new(Some(user_id.as_str()), &password);
+    let events = execute_signed(&app, &caller, &id, signature, command, &[]).await?;
     Ok(answer(&format!("{test} of {din}"), &events))
 }

@@ -11,7 +11,7 @@ use hemaflow_domain::{AccessEvent, ClientCommand, DonorCentreCommand, DonorCentr
 use hemaflow_domain::{Command, Event, queries};
 use serde::Deserialize;
 
-use super::{command_id, execute, execute_signed};
+use super::{Signature, command_id, execute, execute_signed};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -244,6 +244,9 @@ pub struct RequalifyForm {
     reason: String,
     #[serde(default)]
     password: String,
+    /// The signer's user ID: asked at the first signature of a session (P11-SIGN).
+    #[serde(default)]
+    signature_user_id: Option<String>,
     command_id: Option<String>,
     /// The ledger entry the page showed (no lost updates).
     #[serde(default)]
@@ -268,7 +271,15 @@ pub async fn requalify(
         form.deferral_id.trim(),
         super::required_seen(form.seen)?,
     )];
-    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
+    let events = execute_signed(
+        &app,
+        &caller,
+        &id,
+        Signature::new(form.signature_user_id.as_deref(), &form.password),
+        command,
+        &seen,
+    )
+    .await?;
     let signature = events.iter().find_map(|e| match e {
         Event::Access(AccessEvent::Signed { signature }) => Some(signature),
         _ => None,

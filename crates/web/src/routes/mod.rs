@@ -644,25 +644,41 @@ async fn ledger_problem(app: &App, error: LedgerError) -> Problem {
     }
 }
 
-/// P11-SIGN: gives a command that needs an electronic signature, after the caller re-entered
-/// their password (the second component; the first is the signed-in user ID). A wrong
-/// password counts towards the lockout and records nothing on the ledger.
+/// The components of an electronic signature a person gave with a command: the user ID
+/// (asked at the first signing of a session) and the password (asked every time).
+#[derive(Debug, Clone, Copy)]
+pub struct Signature<'a> {
+    pub user_id: Option<&'a str>,
+    pub password: &'a str,
+}
+
+impl<'a> Signature<'a> {
+    /// From a form's or a request's fields; an empty user ID is none given.
+    pub fn new(user_id: Option<&'a str>, password: &'a str) -> Signature<'a> {
+        Signature {
+            user_id: user_id.map(str::trim).filter(|id| !id.is_empty()),
+            password,
+        }
+    }
+}
+
+/// P11-SIGN: gives a command that needs an electronic signature, with both components at the
+/// first signing of a continuous session (the user ID, which must be the signed-in user's,
+/// and the password) and at least the password at every later one (21 CFR 11.200(a)(1)(i)).
+/// A wrong password counts towards the lockout and records nothing on the ledger but the
+/// failed attempt.
 pub async fn execute_signed(
     app: &App,
     caller: &Caller,
     command_id: &str,
-    password: &str,
+    signature: Signature<'_>,
     command: ClientCommand,
     seen: &[Expected],
 ) -> Result<Vec<Event>, Problem> {
     let Some(meaning) = required_meaning(&command) else {
         return execute_seen(app, caller, command_id, &Command::Client(command), seen).await;
     };
-    if caller
-        .user
-        .id
-        .starts_with(hemaflow_domain::access::credentials::TOKEN_ACTOR_PREFIX)
-    {
+    let Some(session) = caller.session.as_deref() else {
         return Err(Problem::refused(
             Rule::P11Sign.as_str(),
             format!(
@@ -670,18 +686,10 @@ pub async fn execute_signed(
                 command.describe()
             ),
         ));
-    }
-    if password.is_empty() {
-        return Err(Problem::refused(
-            Rule::P11Sign.as_str(),
-            format!(
-                "{} needs your signature: enter your password",
-                command.describe()
-            ),
-        ));
-    }
-    match authenticate(app, &caller.user.id, password, "signature").await {
-        Ok(_) => {}
+    };
+    check_components(caller, &signature, &command)?;
+    match authenticate(app, &caller.user.id, signature.password, "signature").await {
+        Ok(_) => app.sessions.mark_signed(session, &caller.user.id),
         Err(SignInError::Ledger(cause)) => return Err(Problem::internal(cause)),
         Err(SignInError::Throttled(throttled)) => return Err(throttled.into()),
         Err(refused) => {
@@ -696,6 +704,39 @@ pub async fn execute_signed(
         command: Box::new(command),
     });
     execute_seen(app, caller, command_id, &signed, seen).await
+}
+
+/// The components a signing needs before the password is checked: the password always, the
+/// user ID at the session's first signing, and a user ID given must be the signed-in user's.
+fn check_components(
+    caller: &Caller,
+    signature: &Signature<'_>,
+    command: &ClientCommand,
+) -> Result<(), Problem> {
+    let refuse = |why: String| Err(Problem::refused(Rule::P11Sign.as_str(), why));
+    match signature.user_id {
+        None if !caller.signed_before => {
+            return refuse(format!(
+                "{} needs your signature: enter your user ID and your password (the first \
+                 signature of a session takes both)",
+                command.describe()
+            ));
+        }
+        Some(given) if !given.eq_ignore_ascii_case(&caller.user.id) => {
+            return refuse(format!(
+                "signature refused: the user ID {given:?} is not that of the person signed in; \
+                 sign with your own"
+            ));
+        }
+        _ => {}
+    }
+    if signature.password.is_empty() {
+        return refuse(format!(
+            "{} needs your signature: enter your password",
+            command.describe()
+        ));
+    }
+    Ok(())
 }
 
 /// 409: "changed by <name> at <time>; look again", naming the person (or token) who changed

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::units::{ComponentLine, component_line, time_text};
-use super::{command_id, execute_signed, required_seen, seen};
+use super::{Signature, command_id, execute_signed, required_seen, seen};
 use crate::App;
 use crate::access;
 use crate::auth::{Caller, token};
@@ -102,6 +102,9 @@ pub struct SignedForm {
     command_id: Option<String>,
     #[serde(default)]
     password: String,
+    /// The signer's user ID: asked at the first signature of a session (P11-SIGN).
+    #[serde(default)]
+    signature_user_id: Option<String>,
     #[serde(default)]
     reason: String,
     /// The ledger entry the page showed (no lost updates).
@@ -155,7 +158,15 @@ pub async fn post_release(
         component: component.clone(),
     });
     let seen = [seen("component", &component, required_seen(form.seen)?)];
-    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
+    let events = execute_signed(
+        &app,
+        &caller,
+        &id,
+        Signature::new(form.signature_user_id.as_deref(), &form.password),
+        command,
+        &seen,
+    )
+    .await?;
     answer(&events, &format!("{component} released"), &headers)
 }
 
@@ -174,7 +185,15 @@ pub async fn post_discard(
         reason: form.reason.trim().to_owned(),
     });
     let seen = [seen("component", &component, required_seen(form.seen)?)];
-    let events = execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
+    let events = execute_signed(
+        &app,
+        &caller,
+        &id,
+        Signature::new(form.signature_user_id.as_deref(), &form.password),
+        command,
+        &seen,
+    )
+    .await?;
     answer(&events, &format!("{component} discarded"), &headers)
 }
 

@@ -84,6 +84,9 @@ pub struct ReviewForm {
     /// The reviewer's password: the decision is signed (P11-SIGN).
     #[serde(default)]
     pub password: String,
+    /// The reviewer's user ID: asked at the first signature of a session (P11-SIGN).
+    #[serde(default)]
+    pub signature_user_id: Option<String>,
 }
 
 /// `POST /returns/{component}/review`: the unit must be as the reviewer saw it (`seen`): a
@@ -115,6 +118,14 @@ pub async fn review(
         &component,
         super::required_seen(form.seen)?,
     )];
-    super::execute_signed(&app, &caller, &id, &form.password, command, &seen).await?;
+    super::execute_signed(
+        &app,
+        &caller,
+        &id,
+        super::Signature::new(form.signature_user_id.as_deref(), &form.password),
+        command,
+        &seen,
+    )
+    .await?;
     Ok(Redirect::to("/returns").into_response())
 }

@@ -74,12 +74,14 @@ async fn corr_entry_the_screener_corrects_a_haemoglobin_and_the_deferral_is_with
     assert!(html.contains("P11-SIGN"), "{html}");
     let mut malformed = form.clone();
     malformed[3] = ("value", "thirteen");
+    malformed.push(("signature_user_id", "collector"));
     malformed.push(("password", PASSWORD));
     let (status, html) = post(&app, &desk, "/corrections/screening", &malformed).await;
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("not a number"), "{html}");
     assert_eq!(app.entries().await.len(), before, "nothing recorded");
 
+    form.push(("signature_user_id", "collector"));
     form.push(("password", PASSWORD));
     let (status, html) = post(&app, &desk, "/corrections/screening", &form).await;
     assert_eq!(status, 200, "{html}");
@@ -133,6 +135,7 @@ async fn corr_redecide_a_result_keyed_into_the_wrong_donation_is_withdrawn_and_i
             "reason",
             "the run sheet shows tube 14 was another donation's",
         ),
+        ("signature_user_id", "labtech"),
         ("password", PASSWORD),
         ("stage_1", "initial"),
     ];

@@ -258,7 +258,7 @@ async fn release_story(app: &TestApp) {
     let (status, problem, _) = app
         .command(
             &quality,
-            json!({"command": release, "signature_password": "wrong password!"}),
+            json!({"command": release, "signature_user_id": "quality", "signature_password": "wrong password!"}),
         )
         .await;
     assert_eq!((status, problem["rule"].as_str()), (403, Some("P11-SIGN")));
@@ -280,7 +280,7 @@ async fn release_story(app: &TestApp) {
     let (status, problem, content_type) = app
         .command(
             &quality,
-            json!({"command": release, "signature_password": helpers::PASSWORD}),
+            json!({"command": release, "signature_user_id": "quality", "signature_password": helpers::PASSWORD}),
         )
         .await;
     assert_eq!(status, 422);
@@ -359,7 +359,7 @@ async fn release_story(app: &TestApp) {
     let (status, body, _) = app
         .command(
             &quality,
-            json!({"command": release, "signature_password": helpers::PASSWORD}),
+            json!({"command": release, "signature_user_id": "quality", "signature_password": helpers::PASSWORD}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -472,6 +472,7 @@ async fn p11_sign_the_release_page_signs_with_the_password_and_shows_the_signatu
         .header("hx-request", "true")
         .form(&[
             ("csrf", csrf.as_str()),
+            ("signature_user_id", "quality"),
             ("password", helpers::PASSWORD),
             ("seen", &seen),
         ])
@@ -642,5 +643,142 @@ async fn each_role_lands_on_its_own_work_when_it_signs_in() {
         let landing = client.get(app.url(home)).send().await.expect("get");
         assert_eq!(landing.status(), 200, "{user} may open {home}");
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn p11_sign_the_first_signature_of_a_session_takes_the_user_id_and_later_ones_the_password() {
+    let app = spawn(Database::Sqlite).await;
+    let (_, units) = demo::donation(
+        &app.app.ledger,
+        "Session",
+        (Abo::A, RhD::Positive),
+        Stop::ReadyForRelease,
+    )
+    .await
+    .expect("ready");
+    assert!(units.len() >= 2, "two units to release");
+    let (browser, csrf) = app.browser("quality").await;
+    let queue = browser
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        queue.contains("name=\"signature_user_id\""),
+        "the first signature asks for the user ID"
+    );
+    let seen = helpers::seen_of(&queue);
+    let release = |unit: &str, fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("csrf", csrf.clone()), ("seen", seen.clone())];
+        form.extend(fields);
+        browser
+            .post(app.url(&format!("/release/{unit}")))
+            .header("hx-request", "true")
+            .form(&form)
+            .send()
+    };
+    let before = app.entries().await.len();
+    // The password alone is refused at the session's first signing, before it is checked.
+    let refused = release(&units[0], vec![("password", helpers::PASSWORD.to_owned())])
+        .await
+        .expect("post");
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("user ID and your password"),
+        "the refusal says what is missing"
+    );
+    // Someone else's user ID is refused too.
+    let other = release(
+        &units[0],
+        vec![
+            ("signature_user_id", "labtech".to_owned()),
+            ("password", helpers::PASSWORD.to_owned()),
+        ],
+    )
+    .await
+    .expect("post");
+    assert_eq!(other.status(), 403);
+    assert!(
+        other
+            .text()
+            .await
+            .expect("html")
+            .contains("not that of the person signed in")
+    );
+    assert_eq!(app.entries().await.len(), before, "nothing recorded");
+    // Both components: signed.
+    let first = release(
+        &units[0],
+        vec![
+            ("signature_user_id", "Quality".to_owned()),
+            ("password", helpers::PASSWORD.to_owned()),
+        ],
+    )
+    .await
+    .expect("post");
+    assert_eq!(first.status(), 200);
+    assert!(
+        first
+            .text()
+            .await
+            .expect("html")
+            .contains("released by Quinn Quality")
+    );
+    // Later in the same session the password is enough, and the page no longer asks the ID.
+    let queue = browser
+        .get(app.url("/release"))
+        .send()
+        .await
+        .expect("queue")
+        .text()
+        .await
+        .expect("html");
+    assert!(!queue.contains("name=\"signature_user_id\""), "{queue}");
+    let seen = helpers::seen_of(&queue);
+    let second = browser
+        .post(app.url(&format!("/release/{}", units[1])))
+        .header("hx-request", "true")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("seen", seen.as_str()),
+            ("password", helpers::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(second.status(), 200);
+    // A new session starts again with both components.
+    let (_, more) = demo::donation(
+        &app.app.ledger,
+        "Again",
+        (Abo::O, RhD::Positive),
+        Stop::ReadyForRelease,
+    )
+    .await
+    .expect("ready");
+    let api_session = app.token("quality").await;
+    let release = json!({"type": "release_component", "component": more[0]});
+    let (status, problem, _) = app
+        .command(
+            &api_session,
+            json!({"command": release, "signature_password": helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!((status, problem["rule"].as_str()), (403, Some("P11-SIGN")));
+    let (status, body, _) = app
+        .command(
+            &api_session,
+            json!({"command": release, "signature_user_id": "quality", "signature_password": helpers::PASSWORD}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
     app.stop().await;
 }

@@ -464,6 +464,7 @@ async fn no_lost_update_a_release_from_an_old_page_is_refused_with_who_changed_t
         &[
             ("csrf", &maker_csrf),
             ("reason", "bag leaking"),
+            ("signature_user_id", "maker"),
             ("password", helpers::PASSWORD),
             ("seen", &maker_seen),
         ],
@@ -476,6 +477,7 @@ async fn no_lost_update_a_release_from_an_old_page_is_refused_with_who_changed_t
         app.url(&format!("/release/{unit}")),
         &[
             ("csrf", &quality_csrf),
+            ("signature_user_id", "quality"),
             ("password", helpers::PASSWORD),
             ("seen", &quality_seen),
         ],
@@ -512,12 +514,14 @@ async fn no_lost_update_two_users_racing_on_one_unit_one_wins_and_the_other_gets
     let maker_form = [
         ("csrf", maker_csrf.as_str()),
         ("reason", "clots"),
+        ("signature_user_id", "maker"),
         ("password", helpers::PASSWORD),
         ("seen", seen.as_str()),
     ];
     let quality_form = [
         ("csrf", quality_csrf.as_str()),
         ("reason", "hemolysed"),
+        ("signature_user_id", "quality"),
         ("password", helpers::PASSWORD),
         ("seen", seen.as_str()),
     ];
@@ -559,13 +563,13 @@ async fn no_lost_update_the_api_refuses_a_change_made_from_an_old_read() {
         .expect("json");
     let seen = queue["ledger_sequence"].as_i64().expect("sequence");
     let maker = app.token("maker").await;
-    let hold = json!({"command": {"type": "discard_component", "component": unit, "reason": "label torn"}, "signature_password": helpers::PASSWORD});
+    let hold = json!({"command": {"type": "discard_component", "component": unit, "reason": "label torn"}, "signature_user_id": "maker", "signature_password": helpers::PASSWORD});
     let (status, body, _) = app.command(&maker, hold).await;
     assert_eq!(status, 200, "{body}");
     let before = app.all_entries().await.len();
     let release = json!({
         "command": {"type": "release_component", "component": unit},
-        "signature_password": helpers::PASSWORD,
+        "signature_user_id": "quality", "signature_password": helpers::PASSWORD,
         "records_seen": [{"kind": "component", "id": unit, "seen": seen}],
     });
     let (status, problem, content_type) = app.command(&quality, release).await;

@@ -206,6 +206,7 @@ async fn a_donor_walks_from_the_desk_to_a_released_unit_in_inventory_through_the
         &format!("/release/{unit}"),
         &[
             ("csrf", &csrf),
+            ("signature_user_id", "quality"),
             ("password", crate::helpers::PASSWORD),
             ("seen", &seen),
         ],
@@ -330,6 +331,7 @@ async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assur
             ("csrf", &csrf),
             ("deferral_id", &deferral),
             ("reason", "retested"),
+            ("signature_user_id", "quality"),
             ("password", "not my password"),
             ("seen", &seen),
         ],
@@ -345,6 +347,7 @@ async fn p11_sign_a_deferral_is_removed_only_with_the_signature_of_quality_assur
             ("csrf", &csrf),
             ("deferral_id", &deferral),
             ("reason", "retested"),
+            ("signature_user_id", "quality"),
             ("password", crate::helpers::PASSWORD),
             ("seen", &seen),
         ],

@@ -21,7 +21,7 @@ pub async fn released_units(app: &TestApp, family: &str, group: (Abo, RhD)) -> V
         let (status, body, _) = app
             .command(
                 &quality,
-                json!({"command": {"type": "release_component", "component": unit}, "signature_password": PASSWORD}),
+                json!({"command": {"type": "release_component", "component": unit}, "signature_user_id": "quality", "signature_password": PASSWORD}),
             )
             .await;
         assert_eq!(status, 200, "release {unit}: {body}");
@@ -432,6 +432,7 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
             ("seen", seen.as_str()),
             ("decision", "accept"),
             ("reason", "looks fine"),
+            ("signature_user_id", "quality"),
             ("password", PASSWORD),
         ])
         .send()
@@ -459,6 +460,7 @@ async fn dist_return_a_unit_out_too_long_cannot_be_accepted_and_is_discarded_on_
             ("seen", seen.as_str()),
             ("decision", "reject"),
             ("reason", "out of storage 45 min"),
+            ("signature_user_id", "quality"),
             ("password", PASSWORD),
         ])
         .send()
