@@ -36,6 +36,22 @@ fn document(units: usize) -> ShippingDocument {
     }
 }
 
+/// The Python that runs the checkers: `HEMAFLOW_PYTHON` if set, else the tests' own virtual
+/// environment (`target/python`, made by `scripts/test-python.sh`) if it exists, else
+/// `python3`.
+fn python() -> std::path::PathBuf {
+    if let Some(named) = std::env::var_os("HEMAFLOW_PYTHON") {
+        return named.into();
+    }
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
+
 #[test]
 fn every_page_opens_at_its_size_and_every_barcode_reads_as_the_shipment_id() {
     if std::env::var("HEMAFLOW_SKIP_DECODE_TESTS").as_deref() == Ok("1") {
@@ -63,7 +79,7 @@ fn every_page_opens_at_its_size_and_every_barcode_reads_as_the_shipment_id() {
     std::fs::write(&list, packing_list_pdf(&shipment).expect("packing list")).expect("write");
     std::fs::write(&label, shipping_label_pdf(&shipment).expect("label")).expect("write");
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../labels/tests/decode_labels.py");
-    let output = Command::new("python3")
+    let output = Command::new(python())
         .arg(script)
         .arg(&list)
         .arg(&label)
@@ -71,7 +87,7 @@ fn every_page_opens_at_its_size_and_every_barcode_reads_as_the_shipment_id() {
         .expect("python3 runs (install it, or set HEMAFLOW_SKIP_DECODE_TESTS=1)");
     assert!(
         output.status.success(),
-        "the checker failed ({}): {}; install with python3 -m pip install -r crates/labels/tests/requirements.txt",
+        "the checker failed ({}): {}; install with `sh scripts/test-python.sh`",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );

@@ -44,12 +44,28 @@ struct Decoded {
     symbols: Vec<(String, String)>,
 }
 
-const INSTALL: &str = "python3 -m pip install -r crates/labels/tests/requirements.txt";
+const INSTALL: &str = "sh scripts/test-python.sh";
+
+/// The Python that runs the checkers: `HEMAFLOW_PYTHON` if set, else the tests' own virtual
+/// environment (`target/python`, made by `scripts/test-python.sh`) if it exists, else
+/// `python3`.
+fn python() -> std::path::PathBuf {
+    if let Some(named) = std::env::var_os("HEMAFLOW_PYTHON") {
+        return named.into();
+    }
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
 
 /// Decode the files; `None` when the decoder is missing and skipping was asked for.
 fn decode(files: &[PathBuf]) -> Option<Vec<Decoded>> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/decode_labels.py");
-    let output = match Command::new("python3").arg(&script).args(files).output() {
+    let output = match Command::new(python()).arg(&script).args(files).output() {
         Ok(output) => output,
         Err(error) if skip_requested() => {
             eprintln!("decode test skipped (HEMAFLOW_SKIP_DECODE_TESTS=1): python3: {error}");

@@ -9,12 +9,28 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Database, spawn};
 
-const INSTALL: &str = "python3 -m pip install -r crates/web/tests/requirements.txt";
+const INSTALL: &str = "sh scripts/test-python.sh";
+
+/// The Python that runs the checkers: `HEMAFLOW_PYTHON` if set, else the tests' own virtual
+/// environment (`target/python`, made by `scripts/test-python.sh`) if it exists, else
+/// `python3`.
+fn python() -> std::path::PathBuf {
+    if let Some(named) = std::env::var_os("HEMAFLOW_PYTHON") {
+        return named.into();
+    }
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/python/bin/python");
+    if venv.exists() {
+        venv
+    } else {
+        "python3".into()
+    }
+}
 
 /// Every sample of the exposition: (name, labels, value).
 fn parse(text: &str) -> Vec<(String, Value, f64)> {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/parse_metrics.py");
-    let mut child = Command::new("python3")
+    let mut child = Command::new(python())
         .arg(script)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
