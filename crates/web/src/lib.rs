@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod auth;
 pub mod demo;
+pub mod fhir;
 pub mod metrics;
 pub mod problem;
 pub mod reports;

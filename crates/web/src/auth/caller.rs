@@ -112,15 +112,16 @@ impl IntoResponse for SignInRequired {
     }
 }
 
-/// Whether the request is for the JSON API. Inside the nested `/api` router the path has lost
-/// its prefix, so the original URI decides.
+/// Whether the request is for a machine interface (the JSON API or FHIR), which answers 401
+/// instead of the sign-in page. Inside a nested router the path has lost its prefix, so the
+/// original URI decides.
 pub fn is_api(parts: &Parts) -> bool {
-    parts
+    let path = parts
         .extensions
         .get::<axum::extract::OriginalUri>()
         .map_or(&parts.uri, |original| &original.0)
-        .path()
-        .starts_with("/api/")
+        .path();
+    path.starts_with("/api/") || path.starts_with("/fhir/")
 }
 
 impl FromRequestParts<App> for Caller {

@@ -470,6 +470,7 @@ pub fn router(app: App) -> Router {
             ),
         )
         .nest("/api", api::router())
+        .nest("/fhir", crate::fhir::router())
         .route("/metrics", get(crate::metrics::get))
         .route_layer(middleware::from_fn_with_state(
             app.clone(),

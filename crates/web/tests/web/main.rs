@@ -3,6 +3,7 @@
 //! client (bearer token, JSON, problem details).
 
 mod corrections;
+mod fhir;
 mod forms;
 mod helpers;
 mod lookback;

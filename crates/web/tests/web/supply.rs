@@ -315,7 +315,7 @@ async fn dist_pick_a_quarantined_held_or_expired_unit_is_refused_with_the_reason
 }
 
 /// A released red cell unit of `group` shipped to the hospital of `hospital_user` and received.
-async fn shipped_and_received(app: &TestApp, group: (Abo, RhD), order_id: &str) -> String {
+pub async fn shipped_and_received(app: &TestApp, group: (Abo, RhD), order_id: &str) -> String {
     let units = released_units(app, order_id, group).await;
     let unit = red_cells(app, &units).await;
     let hospital_id = hospital_of(app, "hospital").await;
