@@ -301,6 +301,15 @@ impl ClientCommand {
     }
 }
 
+impl Event {
+    /// Every event `type`, area by area (the API documents them).
+    pub fn types() -> impl Iterator<Item = &'static str> {
+        Area::ALL
+            .into_iter()
+            .flat_map(|area| area.event_types().iter().copied())
+    }
+}
+
 /// The JSON object and its `type`, or the error a reader can act on.
 fn tagged<'de, D: Deserializer<'de>>(
     deserializer: D,

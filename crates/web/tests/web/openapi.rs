@@ -57,3 +57,200 @@ async fn a_client_generated_from_the_document_places_an_order_reads_it_back_and_
     assert!(stdout.lines().any(|l| l == "ok"), "{stdout}");
     app.stop().await;
 }
+
+/// What the API's fallback says of a path it does not serve.
+const NO_SUCH_ROUTE: &str = "no such API route";
+
+#[tokio::test]
+async fn every_operation_in_the_document_is_served_and_an_unlisted_path_is_not() {
+    let app = spawn(Database::Sqlite).await;
+    let document: serde_json::Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let paths = document["paths"].as_object().expect("paths");
+    let mut operations = 0;
+    for (path, item) in paths {
+        for method in item.as_object().expect("a path item").keys() {
+            operations += 1;
+            let concrete = path
+                .replace("{scan}", "W123426000001")
+                .replace("{report}", "collections")
+                .replace("{order_id}", "ORD-NONE")
+                .replace("{shipment_id}", "SHP-NONE")
+                .replace("{token_id}", "TOK-NONE")
+                .replace("{id}", "LB-NONE");
+            assert!(!concrete.contains('{'), "a parameter of {path} not filled");
+            let response = reqwest::Client::new()
+                .request(
+                    method.to_uppercase().parse().expect("method"),
+                    app.url(&concrete),
+                )
+                .send()
+                .await
+                .expect("send");
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            assert!(
+                status != 405 && !body.contains(NO_SUCH_ROUTE),
+                "{method} {path} is documented but answered {status}: {body}"
+            );
+        }
+    }
+    assert!(operations >= 29, "{operations} operations");
+    // The check above can fail: a path the router does not serve gets the fallback.
+    let unlisted = reqwest::get(app.url("/api/no-such-route"))
+        .await
+        .expect("get");
+    assert_eq!(unlisted.status(), 404);
+    assert!(unlisted.text().await.expect("text").contains(NO_SUCH_ROUTE));
+    app.stop().await;
+}
+
+/// The source of the web crate, file by file (unit tests at the end of a file left out).
+fn sources() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut folders = vec![dir];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a source folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                let code = text
+                    .split("#[cfg(test)]")
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                files.push((path.display().to_string(), code));
+            }
+        }
+    }
+    files
+}
+
+/// The handlers named in every `routes!(...)` of the API routers.
+fn routed_handlers(code: &str) -> Vec<String> {
+    code.split("routes!(")
+        .skip(1)
+        .flat_map(|rest| {
+            let inside = rest.split(')').next().unwrap_or_default();
+            inside
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A route can only be served under /api through `routes!`, which takes its path and method
+/// from the handler's `#[utoipa::path]`: so no route of the API can be left out of the
+/// document. The API routers register nothing any other way, the main router nests them once
+/// and registers no /api path of its own, and the document has one operation per handler.
+#[test]
+fn no_api_route_is_registered_outside_the_document() {
+    let mut handlers = Vec::new();
+    let mut wrong = Vec::new();
+    for (file, code) in sources() {
+        if code.contains("OpenApiRouter::new()") {
+            for call in [".route(", ".route_service(", ".nest(", ".nest_service("] {
+                if code.contains(call) {
+                    wrong.push(format!("{file}: an API router registers with {call}"));
+                }
+            }
+            handlers.extend(routed_handlers(&code));
+        }
+        for line in code.lines() {
+            let registers_api = [
+                ".route(\"/api",
+                ".route_service(\"/api",
+                ".nest_service(\"/api",
+            ]
+            .iter()
+            .any(|call| line.contains(call));
+            // The router nests the API's routes once; the document nests the API's paths.
+            let nests_api = line.contains(".nest(\"/api\"")
+                && !line.contains(".nest(\"/api\", api::router().split_for_parts().0)")
+                && !line.contains("Frame::openapi().nest(\"/api\", api)");
+            if registers_api || nests_api {
+                wrong.push(format!(
+                    "{file}: {} registers an /api path outside `api::router`",
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    let document = hemaflow_web::routes::openapi::document();
+    let api_operations: usize = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .filter(|(path, _)| path.starts_with("/api/"))
+        .map(|(_, item)| item.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        handlers.len(),
+        api_operations,
+        "handlers routed: {handlers:?}"
+    );
+}
+
+/// Every command a client may send is its own schema in the union on `type`, named after it,
+/// and every event too; `records_seen` and the signature are in the request.
+#[test]
+fn every_client_command_and_event_has_its_own_schema() {
+    let document = hemaflow_web::routes::openapi::document();
+    let schemas = &document["components"]["schemas"];
+    for (union, types) in [
+        (
+            "ClientCommand",
+            hemaflow_domain::ClientCommand::types().collect::<Vec<_>>(),
+        ),
+        ("Event", hemaflow_domain::Event::types().collect::<Vec<_>>()),
+    ] {
+        let mapping = schemas[union]["discriminator"]["mapping"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{union} has no mapping"));
+        assert_eq!(mapping.len(), types.len(), "{union}");
+        assert_eq!(
+            schemas[union]["oneOf"].as_array().map(Vec::len),
+            Some(types.len())
+        );
+        for tag in &types {
+            let reference = mapping[*tag].as_str().unwrap_or_else(|| panic!("{tag}"));
+            let name = reference.trim_start_matches("#/components/schemas/");
+            let schema = &schemas[name];
+            assert_eq!(schema["properties"]["type"]["enum"][0], *tag, "{name}");
+            assert!(
+                schema["required"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|f| f == "type")),
+                "{name}"
+            );
+        }
+    }
+    for server_only in hemaflow_domain::ServerCommand::TYPES {
+        assert!(
+            schemas["ClientCommand"]["discriminator"]["mapping"]
+                .get(*server_only)
+                .is_none(),
+            "{server_only} is the server's own"
+        );
+    }
+    let request = &schemas["CommandRequest"]["properties"];
+    for field in [
+        "command",
+        "command_id",
+        "signature_password",
+        "records_seen",
+    ] {
+        assert!(request.get(field).is_some(), "{field}");
+    }
+}
