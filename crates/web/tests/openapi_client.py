@@ -5,7 +5,11 @@ openapi-python-client, and uses that client against the running server: a hospit
 signs in, places an order and reads it back; a blood-establishment user looks a unit up by
 the scan of its DIN; refusals come back as typed problems.
 
-Usage: openapi_client.py BASE_URL WORK_DIR HOSPITAL_ID DIN PASSWORD
+Then every read of the API, and a command's answer, is checked against the schema the
+document gives for its status (openapi-schema-validator, JSON Schema 2020-12 as OpenAPI 3.1
+uses it), so the document says what the server really sends.
+
+Usage: openapi_client.py BASE_URL WORK_DIR HOSPITAL_ID DIN SITE PASSWORD
 Exit 3 when a package is missing (the caller prints the install command).
 """
 
@@ -18,6 +22,7 @@ from pathlib import Path
 try:
     import httpx
     import openapi_python_client  # noqa: F401  (the generator, run below as a module)
+    from openapi_schema_validator import OAS31Validator
     from openapi_spec_validator import validate
 except ImportError as missing:
     print(f"missing Python package: {missing}", file=sys.stderr)
@@ -142,13 +147,110 @@ def look_up_unit(client_module, base: str, din: str, password: str) -> None:
     assert isinstance(malformed, Problem) and malformed.status == 400, malformed
 
 
+def token(base: str, user_id: str, password: str) -> str:
+    response = httpx.post(f"{base}/api/session", json={"user_id": user_id, "password": password})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def check_against_document(document: dict, method: str, path: str, response) -> None:
+    """The body of `response` is valid against the schema its operation documents for its
+    status; an undocumented status fails."""
+    operation = document["paths"][path][method]
+    documented = operation["responses"].get(str(response.status_code))
+    assert documented, f"{method} {path} answered {response.status_code}, not documented"
+    content = documented.get("content", {})
+    media = response.headers.get("content-type", "").split(";")[0]
+    assert media in content, f"{method} {path}: {media} not documented ({list(content)})"
+    schema = content[media].get("schema")
+    if schema is None:
+        return
+    # The components beside the schema, so that its references resolve.
+    validator = OAS31Validator({**schema, "components": document["components"]})
+    errors = sorted(validator.iter_errors(response.json()), key=lambda e: list(e.path))
+    assert not errors, f"{method} {path} ({response.status_code}): " + "; ".join(
+        f"{'/'.join(map(str, e.path))}: {e.message[:300]}" for e in errors[:5])
+
+
+def reads_match_their_schemas(document: dict, base: str, hospital_order: str, din: str,
+                              site: str, password: str) -> None:
+    reads = [
+        # (user, documented path, concrete path)
+        ("quality", "/api/me", "/api/me"),
+        ("quality", "/api/units/{scan}", f"/api/units/{din}"),
+        ("hospital", "/api/units/{scan}", f"/api/units/{din}"),  # not shipped there: 404
+        ("quality", "/api/units/{scan}", "/api/units/not-a-din"),
+        ("quality", "/api/release-queue", "/api/release-queue"),
+        ("quality", "/api/donors", "/api/donors?name=Openapi"),
+        ("quality", "/api/inventory", "/api/inventory"),
+        ("admin", "/api/tokens", "/api/tokens"),
+        ("quality", "/api/reports/{report}", "/api/reports/collections"),
+        ("quality", "/api/reports/{report}", "/api/reports/fill-rate"),
+        ("hospital", "/api/orders", "/api/orders"),
+        ("hospital", "/api/orders/{order_id}", f"/api/orders/{hospital_order}"),
+        ("hospital2", "/api/orders/{order_id}", f"/api/orders/{hospital_order}"),
+        ("shipper", "/api/orders/{order_id}/proposal",
+         f"/api/orders/{hospital_order}/proposal?site={site}"),
+        ("hospital", "/api/shipments", "/api/shipments"),
+        ("quality", "/api/returns", "/api/returns"),
+        ("hospital", "/api/hospital-inventory", "/api/hospital-inventory"),
+        ("bloodbank", "/api/patients", "/api/patients?wristband=not-a-wristband"),
+        ("quality", "/api/deadlines", "/api/deadlines"),
+        ("quality", "/api/retention", "/api/retention"),
+        ("quality", "/api/trace", f"/api/trace?din={din}"),
+        ("quality", "/api/lookbacks/{id}", "/api/lookbacks/LB-NONE"),
+        ("labtech", "/api/inventory", "/api/inventory"),  # a role that may not: 403
+        (None, "/api/me", "/api/me"),  # not signed in: 401
+        (None, "/health", "/health"),
+        (None, "/health/live", "/health/live"),
+        (None, "/health/ready", "/health/ready"),
+    ]
+    tokens = {}
+    for user, path, concrete in reads:
+        headers = {}
+        if user:
+            tokens.setdefault(user, token(base, user, password))
+            headers["authorization"] = f"Bearer {tokens[user]}"
+        response = httpx.get(f"{base}{concrete}", headers=headers, timeout=30)
+        check_against_document(document, "get", path, response)
+        print(f"GET {concrete} as {user}: {response.status_code}, as documented")
+    metrics = httpx.get(f"{base}/metrics")
+    assert metrics.status_code == 200
+    assert metrics.headers["content-type"].startswith("text/plain")
+    # A command's answer, with its events, and a refusal.
+    line = {"component_type": "red_cells", "abo": "O", "rhd": "negative", "quantity": 1}
+    mine = hospital_of_order(document, base, tokens.setdefault("hospital", token(base, "hospital", password)), hospital_order)
+    for user, command in [
+        ("hospital", {"type": "place_order", "order_id": "ORD-OPENAPI-3", "hospital": mine,
+                      "lines": [line], "priority": "routine"}),
+        ("shipper", {"type": "allocate_order", "order_id": hospital_order, "units": []}),
+        ("hospital", {"type": "cancel_order", "order_id": "ORD-NONE", "reason": "test"}),
+        ("hospital", {"type": "brew_coffee"}),
+    ]:
+        tokens.setdefault(user, token(base, user, password))
+        response = httpx.post(f"{base}/api/commands", json={"command": command},
+                              headers={"authorization": f"Bearer {tokens[user]}"})
+        check_against_document(document, "post", "/api/commands", response)
+        print(f"POST /api/commands {command['type']} as {user}: {response.status_code}, "
+              "as documented")
+
+
+def hospital_of_order(document: dict, base: str, bearer: str, order_id: str) -> str:
+    response = httpx.get(f"{base}/api/orders/{order_id}",
+                         headers={"authorization": f"Bearer {bearer}"})
+    assert response.status_code == 200, response.text
+    return response.json()["order"]["hospital"]
+
+
 def main() -> None:
-    base, work, hospital, din, password = sys.argv[1:6]
+    base, work, hospital, din, site, password = sys.argv[1:7]
     work = Path(work)
-    document = fetch_and_validate(base, work)
-    client_module = generate(document, work)
+    document_path = fetch_and_validate(base, work)
+    client_module = generate(document_path, work)
     place_and_read_order(client_module, base, hospital, password)
     look_up_unit(client_module, base, din, password)
+    document = json.loads(document_path.read_text())
+    reads_match_their_schemas(document, base, "ORD-OPENAPI-1", din, site, password)
     print("ok")
 
 

@@ -32,7 +32,7 @@ pub fn router() -> OpenApiRouter<App> {
 
 /// The retention report and the ledger entry it was read at.
 #[derive(Serialize, ToSchema)]
-pub struct Retention {
+pub struct RetentionAnswer {
     retention: RetentionReport,
     /// The ledger entry the report was read at.
     records_seen: i64,
@@ -48,9 +48,12 @@ pub struct Retention {
     operation_id = "get_retention",
     tag = "quality",
     security(("bearer" = []), ("session" = [])),
-    responses((status = 200, description = "The report", body = Retention), ReadProblems)
+    responses((status = 200, description = "The report", body = RetentionAnswer), ReadProblems)
 )]
-async fn retention(caller: Caller, State(app): State<App>) -> Result<Json<Retention>, Problem> {
+async fn retention(
+    caller: Caller,
+    State(app): State<App>,
+) -> Result<Json<RetentionAnswer>, Problem> {
     caller.require(access::QUALITY)?;
     let now = app.now();
     let (report, sequence) = app
@@ -59,7 +62,7 @@ async fn retention(caller: Caller, State(app): State<App>) -> Result<Json<Retent
             hemaflow_domain::lookback::retention::report(records, local_date(records, now))
         })
         .await?;
-    Ok(Json(Retention {
+    Ok(Json(RetentionAnswer {
         retention: report,
         records_seen: sequence,
     }))

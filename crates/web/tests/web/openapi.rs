@@ -38,6 +38,7 @@ async fn a_client_generated_from_the_document_places_an_order_reads_it_back_and_
                 .arg(&work)
                 .arg(&hospital)
                 .arg(&din)
+                .arg(hemaflow_web::demo::SITE.0)
                 .arg(PASSWORD)
                 .output()
         }
@@ -253,4 +254,65 @@ fn every_client_command_and_event_has_its_own_schema() {
     ] {
         assert!(request.get(field).is_some(), "{field}");
     }
+}
+
+/// The schema names of the types that derive `ToSchema` in `code` (`schema(as = ...)` when
+/// renamed), with where each is.
+fn schema_names(file: &str, code: &str, names: &mut Vec<(String, String)>) {
+    let lines: Vec<&str> = code.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        if !(line.contains("derive(") && line.contains("ToSchema")) {
+            continue;
+        }
+        let renamed = line
+            .split("schema(as = ")
+            .nth(1)
+            .and_then(|rest| rest.split(')').next());
+        let declared = lines[number..].iter().find_map(|l| {
+            let l = l
+                .trim_start()
+                .trim_start_matches("pub(crate) ")
+                .trim_start_matches("pub ");
+            l.strip_prefix("struct ")
+                .or_else(|| l.strip_prefix("enum "))
+                .map(|rest| {
+                    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()
+                        .unwrap_or_default()
+                })
+        });
+        if let Some(name) = renamed.or(declared) {
+            names.push((name.to_owned(), format!("{file}:{}", number + 1)));
+        }
+    }
+}
+
+/// Two types of one schema name would silently share one schema in the document (the last
+/// one wins): every type with a schema has a name of its own.
+#[test]
+fn every_schema_name_is_one_types() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut names = Vec::new();
+    for crate_dir in ["web", "domain", "isbt128"] {
+        let mut folders = vec![root.join(crate_dir).join("src")];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).expect("a source folder") {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let code = std::fs::read_to_string(&path).expect("a source file");
+                    schema_names(&path.display().to_string(), &code, &mut names);
+                }
+            }
+        }
+    }
+    assert!(names.len() > 150, "{} schemas found", names.len());
+    names.sort();
+    let twice: Vec<_> = names
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| format!("{} at {} and {}", pair[0].0, pair[0].1, pair[1].1))
+        .collect();
+    assert!(twice.is_empty(), "{twice:#?}");
 }
