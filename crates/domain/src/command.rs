@@ -47,6 +47,7 @@ pub enum ClientCommand {
 /// state (a password's hash computed by the server, a token digest of a secret it drew, the
 /// outcome of a password check, a signature after the signer's password was checked).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerCommand {
     /// The Argon2id PHC string of a new password, computed by the server.
@@ -297,6 +298,15 @@ impl ClientCommand {
         Area::ALL
             .into_iter()
             .flat_map(|area| area.command_types().iter().copied())
+    }
+}
+
+impl Event {
+    /// Every event `type`, area by area (the API documents them).
+    pub fn types() -> impl Iterator<Item = &'static str> {
+        Area::ALL
+            .into_iter()
+            .flat_map(|area| area.event_types().iter().copied())
     }
 }
 

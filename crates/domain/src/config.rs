@@ -29,6 +29,7 @@ pub use crate::manufacturing::config::{
 
 /// Everything a site may configure.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Config {
     /// The facility identification number (FIN) printed in every donor number and in the DINs
     /// of demos and walk-ins.

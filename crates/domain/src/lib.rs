@@ -158,6 +158,8 @@ pub mod kernel;
 pub mod lab;
 pub mod lookback;
 pub mod manufacturing;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod queries;
 pub mod release;
 pub mod rng;
@@ -189,6 +191,7 @@ pub use transfusion::{Command as TransfusionCommand, Event as TransfusionEvent};
 
 /// Who acts, in which role, and when.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Context {
     /// The user id.
     pub actor: String,
@@ -202,6 +205,7 @@ pub struct Context {
 
 /// Where a command's time comes from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stamp {
     /// `now` is the command's planned time (a replay, the demo's seeding), recorded as given;

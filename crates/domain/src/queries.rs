@@ -180,6 +180,7 @@ pub fn orders_at_risk(state: &State, now: OffsetDateTime) -> Vec<&Order> {
 
 /// One step of an order's story.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderStep {
     pub status: OrderStatus,
     /// When the step was reached (the first unit, for picking, shipping and receipt).
@@ -190,6 +191,7 @@ pub struct OrderStep {
 
 /// The progress of one line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineProgress {
     pub line: u32,
     pub wanted: u32,
@@ -202,6 +204,7 @@ pub struct LineProgress {
 
 /// An order with its status at every step, its lines' progress and its shipments.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderDetail<'a> {
     pub order: &'a Order,
     pub status: OrderStatus,
@@ -302,6 +305,7 @@ pub fn shipments<'a>(state: &'a State, hospital: Option<&str>) -> Vec<&'a Shipme
 
 /// A unit in our stock (at one of our sites or in transit between them).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockUnit<'a> {
     pub component: &'a Component,
     /// The effective status at `now` (an expired unit shows as expired).
@@ -359,6 +363,7 @@ fn stock_unit<'a>(state: &'a State, c: &'a Component, now: OffsetDateTime) -> St
 
 /// One cell of the inventory table: units of a family and group at a site, by days to expiry.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InventoryCount {
     pub site: String,
     pub family: Family,
@@ -462,6 +467,7 @@ pub fn pending_returns(state: &State) -> Vec<(&Component, &UnitReturn)> {
 /// Fill rate of one hospital on one day: units shipped against units ordered, for the orders
 /// due that day that were not cancelled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FillRate {
     pub hospital: String,
     pub orders: u32,
@@ -471,6 +477,7 @@ pub struct FillRate {
 
 /// The daily report rows: what happened on `day` (in `offset`'s local time).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DailyReport {
     pub day: Date,
     pub collections: u32,

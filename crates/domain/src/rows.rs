@@ -9,6 +9,7 @@ use crate::command::Event;
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Row {
     /// "config" | "donor" | "screening" | "deferral" | "donation" | "component" | "hold" | "task"
     /// | "user" | "api_token" | "site" | "storage" | "hospital" | "transfer" | "order"

@@ -178,7 +178,18 @@ pub async fn track(State(app): State<App>, request: Request, next: Next) -> Resp
     response
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`: Prometheus text exposition (public, as scrapers call it).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 503, description = "The ledger cannot be read", content_type = "text/plain", body = String),
+    )
+)]
 pub async fn get(State(app): State<App>) -> Response {
     use hemaflow_service::ledger::Store;
     let sequence = match app.ledger.store().head().await {

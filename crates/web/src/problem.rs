@@ -11,7 +11,7 @@ use hemaflow_domain::Rule;
 use serde::Serialize;
 
 /// A refusal or an error, said for the person at the bench.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -24,6 +24,74 @@ pub struct Problem {
     /// refused for its rate rather than its content.
     #[serde(skip)]
     pub retry_after: Option<u64>,
+}
+
+/// The problems a read can answer with (`application/problem+json`).
+#[derive(utoipa::IntoResponses)]
+pub enum ReadProblems {
+    /// Rule INPUT: a parameter is malformed; the detail says which and why.
+    #[response(status = 400, content_type = "application/problem+json")]
+    Input(Problem),
+    /// Not signed in, or the session or token is closed, expired or revoked.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// P11-ACCESS: the caller's role may not see this (or another hospital's record).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// NOT-FOUND: nothing of that ID is on record (or visible to the caller).
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// A rule refused the read (a scan of the wrong kind, a site not on record).
+    #[response(status = 422, content_type = "application/problem+json")]
+    Refused(Problem),
+    /// INTERNAL: not the caller's doing; the incident ID is in the detail and the log.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+}
+
+/// The problems a command can answer with; a refused command leaves only its refusal on the
+/// ledger, and nothing else is recorded.
+#[derive(utoipa::IntoResponses)]
+pub enum CommandProblems {
+    /// Rule INPUT: the body is not the JSON of a command (the detail names the field).
+    #[response(status = 400, content_type = "application/problem+json")]
+    Input(Problem),
+    /// Not signed in, or the session or token is closed, expired or revoked.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// P11-ACCESS (the role may not give it, or a browser's CSRF token is missing) or P11-SIGN
+    /// (the signature was refused).
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// NOT-FOUND: a record the command names is not on record.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// STALE: a record of `records_seen` changed since it was read; nothing was recorded.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Stale(Problem),
+    /// Refused by a rule (its ID in `rule`), and the refusal recorded on the ledger.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Refused(Problem),
+    /// INTERNAL: not the caller's doing; the incident ID is in the detail and the log.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
+}
+
+/// The problems of a sign-in.
+#[derive(utoipa::IntoResponses)]
+pub enum SignInProblems {
+    /// Rule INPUT: the body is not a user ID and password.
+    #[response(status = 400, content_type = "application/problem+json")]
+    Input(Problem),
+    /// P11-ACCESS: wrong user ID or password (the attempt is recorded, P11-AUDIT).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Refused(Problem),
+    /// P11-ACCESS: the account is locked after too many failed attempts.
+    #[response(status = 423, content_type = "application/problem+json")]
+    Locked(Problem),
+    /// INTERNAL: not the caller's doing.
+    #[response(status = 500, content_type = "application/problem+json")]
+    Internal(Problem),
 }
 
 impl Problem {

@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The reports there are, in the order the reports page lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     Collections,
@@ -104,7 +104,7 @@ impl ReportKind {
 }
 
 /// One day's report: a row per event, in the order of the ledger.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub report: ReportKind,
     pub day: Date,

@@ -169,7 +169,7 @@ pub fn line_text(line: &OrderLine) -> String {
 }
 
 /// One order as the lists print it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OrderRow {
     pub id: String,
     pub hospital: String,

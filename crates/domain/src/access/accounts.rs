@@ -21,6 +21,7 @@ use crate::state::State;
 /// A user account. The password hash is kept in the state (replayed from the ledger) but never
 /// shown in a projection row (see [`UserView`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     /// The printed name shown on every signature of this user (P11-SIGN).
@@ -39,6 +40,7 @@ pub struct User {
 
 /// What a projection row and a screen show of an account: everything but the hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -72,6 +74,7 @@ impl User {
 /// An electronic signature as recorded (P11-SIGN): printed name, date and time, meaning, and
 /// the record it is bound to (the command it was given with, in the same ledger entry batch).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub user_id: String,
     pub printed_name: String,

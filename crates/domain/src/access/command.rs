@@ -11,6 +11,7 @@ use crate::config::Config;
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccessCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     Configure {
@@ -72,6 +73,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AccessEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     Configured {

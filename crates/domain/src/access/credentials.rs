@@ -31,6 +31,7 @@ pub const SIGN_INS_KEPT: usize = 500;
 
 /// An API token as recorded: never the secret, only its SHA-256 digest (64 hex digits).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: String,
     pub name: String,
@@ -44,6 +45,7 @@ pub struct ApiToken {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRevocation {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -53,6 +55,7 @@ pub struct TokenRevocation {
 
 /// What a projection row and a screen show of a token: everything but the digest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiTokenView<'a> {
     pub id: &'a str,
     pub name: &'a str,
@@ -222,6 +225,7 @@ pub fn revoke_token(
 
 /// How a sign-in attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SignInOutcome {
     Succeeded,
@@ -235,6 +239,7 @@ pub enum SignInOutcome {
 /// server's lockout (P11-ACCESS, 11.300(d)) reads, so that a restart or another server process
 /// sees the same count.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FailedRun {
     pub consecutive: u32,
     #[serde(with = "time::serde::rfc3339")]
@@ -244,6 +249,7 @@ pub struct FailedRun {
 /// One access attempt as recorded: who was tried, through what, how it ended. Never the
 /// password.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInAttempt {
     /// The user ID as typed (an unknown one too: guessing is what this record detects).
     pub user_id: String,

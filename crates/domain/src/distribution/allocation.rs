@@ -35,6 +35,7 @@ use crate::state::State;
 
 /// How a unit matches a line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "match", rename_all = "snake_case")]
 pub enum Match {
     Exact,
@@ -74,6 +75,7 @@ impl Match {
 
 /// One proposed unit.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposedUnit {
     pub component: String,
     pub product_code: String,
@@ -89,6 +91,7 @@ pub struct ProposedUnit {
 
 /// The proposal for one line; `shortfall` units could not be found, for `shortfall_reason`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProposedLine {
     pub line: u32,
     pub wanted: u32,
@@ -98,6 +101,7 @@ pub struct ProposedLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Proposal {
     pub order_id: String,
     pub site: String,

@@ -14,6 +14,7 @@ use crate::kernel::Role;
 
 /// One unit chosen for one line of an order (`AllocateOrder`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineUnit {
     /// Index of the order line (from 0).
     pub line: u32,
@@ -23,6 +24,7 @@ pub struct LineUnit {
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DistributionCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// Ships one unit to a consignee outside the order workflow (kept for scripts and the
@@ -83,6 +85,7 @@ pub enum Command {
         hospital: String,
         lines: Vec<OrderLine>,
         priority: Priority,
+        #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Weekday))]
         weekday: time::Weekday,
     },
     /// Places the coming order of every standing order not yet placed (a scheduler sends it).
@@ -218,6 +221,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DistributionEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     ComponentShipped {

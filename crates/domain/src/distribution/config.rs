@@ -9,6 +9,7 @@ use crate::kernel::refusal::{Refusal, Rule, refuse};
 
 /// The tables of orders, storage, shipping and returns (US defaults).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributionRules {
     /// ORDER-CLOCK: minutes from placing to shipping, per priority.
     pub routine_minutes: u32,

@@ -35,6 +35,7 @@ use crate::state::State;
 pub const MAX_LINE_QUANTITY: u32 = 200;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Routine,
@@ -56,6 +57,7 @@ impl Priority {
 
 /// What a line asks of its units beyond the product family and group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Need {
     Irradiated,
@@ -82,6 +84,7 @@ impl Need {
 
 /// One line of an order: `quantity` units of a product family for a recipient of `abo`/`rhd`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     pub component_type: Family,
     pub abo: Abo,
@@ -94,6 +97,7 @@ pub struct OrderLine {
 /// A substitution recorded at allocation: the compatibility rule that allows it and what to
 /// tell the hospital.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Substitution {
     pub rule: String,
     pub note: String,
@@ -101,6 +105,7 @@ pub struct Substitution {
 
 /// A unit allocated to a line of an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AllocatedUnit {
     /// Index of the line in the order (from 0).
     pub line: u32,
@@ -111,6 +116,7 @@ pub struct AllocatedUnit {
 
 /// An allocated unit and what became of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderUnit {
     #[serde(flatten)]
     pub allocated: AllocatedUnit,
@@ -123,6 +129,7 @@ pub struct OrderUnit {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cancellation {
     pub reason: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -131,6 +138,7 @@ pub struct Cancellation {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     pub id: String,
     pub hospital: String,
@@ -158,6 +166,7 @@ pub struct Order {
 
 /// The steps of an order, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Placed, nothing allocated.
@@ -232,11 +241,13 @@ impl Order {
 
 /// An order placed again every week on `weekday`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StandingOrder {
     pub id: String,
     pub hospital: String,
     pub lines: Vec<OrderLine>,
     pub priority: Priority,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::Weekday))]
     pub weekday: Weekday,
     #[serde(with = "time::serde::rfc3339")]
     pub placed_at: OffsetDateTime,

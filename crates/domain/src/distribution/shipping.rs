@@ -33,6 +33,7 @@ use crate::state::State;
 
 /// How a shipment left.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Dispatch {
     pub box_id: String,
     pub temperature_range: TemperatureRange,
@@ -43,6 +44,7 @@ pub struct Dispatch {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Receipt {
     pub component: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -52,6 +54,7 @@ pub struct Receipt {
 
 /// A box of units for one order, picked at one site.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Shipment {
     pub id: String,
     pub order_id: String,
@@ -70,6 +73,7 @@ pub struct Shipment {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShipmentStatus {
     Cancelled,
@@ -105,6 +109,7 @@ impl Shipment {
 
 /// A unit sent back by a hospital, and QA's review of it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnitReturn {
     pub component: String,
     pub hospital: String,
@@ -121,6 +126,7 @@ pub struct UnitReturn {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReturnReview {
     pub accepted: bool,
     pub reason: String,

@@ -134,6 +134,7 @@ impl Visitor<'_> for CelsiusVisitor {
 
 /// A closed temperature range, `min_c` to `max_c`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemperatureRange {
     pub min_c: Celsius,
     pub max_c: Celsius,
@@ -164,6 +165,7 @@ impl fmt::Display for TemperatureRange {
 
 /// How a product must be kept: the temperature class of the rule book's section 3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeptAs {
     /// Red cells, whole blood, thawed plasma.
@@ -201,6 +203,7 @@ impl KeptAs {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
     Collection,
@@ -210,6 +213,7 @@ pub enum SiteKind {
 
 /// One of our sites.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Site {
     pub id: String,
     pub name: String,
@@ -220,6 +224,7 @@ pub struct Site {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StorageKind {
     Refrigerator,
@@ -231,6 +236,7 @@ pub enum StorageKind {
 /// A refrigerator, freezer, agitator or room-temperature store at a site, with the range it is
 /// validated to hold.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Storage {
     pub id: String,
     pub site_id: String,
@@ -250,6 +256,7 @@ impl Storage {
 
 /// Where a unit is. Exactly one place at a time (invariant 7 of [`crate::invariants`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "at", rename_all = "snake_case")]
 pub enum Location {
     /// In our hands but at no recorded site: made before any processing site was registered.
@@ -301,6 +308,7 @@ impl Location {
 
 /// A movement of units between two of our sites.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transfer {
     pub id: String,
     pub from: String,
@@ -321,6 +329,7 @@ impl Transfer {
 
 /// Someone to call at a hospital.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     pub name: String,
     #[serde(default)]
@@ -333,6 +342,7 @@ pub struct Contact {
 
 /// A hospital we supply: a consignee. A hospital user's account is bound to its `id`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hospital {
     pub id: String,
     pub name: String,

@@ -20,6 +20,7 @@ use crate::lab::{MarkerStatus, ResultCorrection};
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Container {
     pub catalogue_number: String,
     pub lot: String,
@@ -27,6 +28,7 @@ pub struct Container {
 
 /// COMP-WEIGHT: how the collected volume limits what the donation can become.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VolumeStatus {
     Full,
@@ -37,6 +39,7 @@ pub enum VolumeStatus {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DonationDetermination))]
 pub struct Determination {
     pub abo: Abo,
     pub rhd: RhD,
@@ -46,6 +49,7 @@ pub struct Determination {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Donation {
     pub din: String,
     pub donor_id: String,

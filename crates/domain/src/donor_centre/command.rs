@@ -12,6 +12,7 @@ use crate::kernel::Role;
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DonorCentreCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     RegisterDonor {
@@ -53,6 +54,7 @@ pub enum Command {
         screening_id: String,
         measurement: Measurement,
         #[serde(with = "crate::kernel::decimal")]
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
         value: f64,
         reason: String,
     },
@@ -107,6 +109,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DonorCentreEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     DonorRegistered {

@@ -15,6 +15,7 @@ use crate::kernel::refusal::{Refusal, Rule};
 
 /// ELIG-AGE.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DonorRules {
     pub minimum_age: u8,
     pub minimum_age_with_consent: u8,
@@ -23,41 +24,58 @@ pub struct DonorRules {
 
 /// ELIG-WEIGHT, -TEMP, -BP, -PULSE, -HB-*, -2RBC, -PLT.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScreeningRules {
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub whole_blood_min_weight_kg: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub max_temperature_c: f64,
     pub systolic: (u16, u16),
     pub diastolic: (u16, u16),
     pub pulse: (u16, u16),
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub female_min_hb: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub female_min_hct: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub female_physician_min_hb: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub female_physician_min_hct: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub male_min_hb: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub male_min_hct: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub max_hb: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub max_hct: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_min_hct: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_min_hb: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_male_min_weight_kg: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_male_min_height_cm: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_female_min_weight_kg: f64,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub double_red_female_min_height_cm: f64,
     pub platelet_min_count: u32,
     pub aspirin_free_days: u32,
@@ -68,6 +86,7 @@ pub struct ScreeningRules {
 
 /// INT-*.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IntervalRules {
     pub after_whole_blood_days: u32,
     pub after_double_red_days: u32,
@@ -133,6 +152,7 @@ impl Serialize for DeferralReason {
 
 /// A deferral reason as recorded: before periods with `days`, since with one unit key.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 struct RecordedReason {
     description: String,
     kind: DeferralKind,
@@ -156,6 +176,7 @@ impl<'de> Deserialize<'de> for DeferralReason {
 
 /// COMP-WEIGHT: collection volumes of a whole-blood collection (450 mL bag, +-10 %).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CollectionRules {
     pub whole_blood_full_min_ml: u32,
     pub whole_blood_low_min_ml: u32,

@@ -23,6 +23,7 @@ pub const MAX_REASON: usize = 2_000;
 
 /// A measurement of a screening that a correction may change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Measurement {
     TemperatureC,
@@ -123,13 +124,16 @@ impl Measurement {
 
 /// One correction of a screening, kept on the screening beside the value it replaced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScreeningCorrection {
     pub screening_id: String,
     pub measurement: Measurement,
     /// The value as it stood before this correction (none if it was not measured).
     #[serde(with = "crate::kernel::decimal::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "decimal"))]
     pub was: Option<f64>,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub now: f64,
     pub reason: String,
     /// The screening's findings before this correction and on the corrected values.

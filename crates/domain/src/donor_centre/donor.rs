@@ -12,6 +12,7 @@ use crate::kernel::{Abo, RhD};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Sex {
     Female,
@@ -20,6 +21,7 @@ pub enum Sex {
 
 /// Who the donor is, as registration records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     pub family_name: String,
     pub given_name: String,
@@ -33,6 +35,7 @@ pub struct Identity {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Donor {
     /// The donor identification number: the content of ISBT 128 data structure 019
     /// (facility identification number + 16 digits).

@@ -17,6 +17,7 @@ use crate::kernel::refusal::{Refusal, Rule, refuse};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Procedure {
     WholeBlood,
@@ -45,6 +46,7 @@ impl Procedure {
 
 /// DEF-KINDS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeferralKind {
     /// Ends on a date; the donor is eligible again from then without action.
@@ -67,6 +69,7 @@ impl DeferralKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Requalification {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -75,6 +78,7 @@ pub struct Requalification {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deferral {
     pub id: String,
     pub donor_id: String,
@@ -144,6 +148,7 @@ pub(crate) fn check_not_deferred(state: &State, donor_id: &str, day: Date) -> Re
 /// A questionnaire answer that points at a deferral reason, with the date of the event
 /// (a tattoo, the end of a treatment, the return from travel).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuestionnaireFinding {
     pub reason: String,
     pub since: Option<Date>,
@@ -151,22 +156,28 @@ pub struct QuestionnaireFinding {
 
 /// What the screener records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScreeningInput {
     pub answers: BTreeMap<String, String>,
     pub questionnaire: Vec<QuestionnaireFinding>,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub temperature_c: f64,
     pub systolic: u16,
     pub diastolic: u16,
     pub pulse: u16,
     pub pulse_regular: bool,
     #[serde(with = "crate::kernel::decimal")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "decimal"))]
     pub weight_kg: f64,
     #[serde(with = "crate::kernel::decimal::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "decimal"))]
     pub height_cm: Option<f64>,
     #[serde(with = "crate::kernel::decimal::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "decimal"))]
     pub hemoglobin_g_dl: Option<f64>,
     #[serde(with = "crate::kernel::decimal::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "decimal"))]
     pub hematocrit_pct: Option<f64>,
     /// Pre-donation platelet count, x10^3/uL (plateletpheresis).
     pub platelet_count: Option<u32>,
@@ -180,12 +191,14 @@ pub struct ScreeningInput {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub rule: String,
     pub message: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Screening {
     pub id: String,
     pub donor_id: String,

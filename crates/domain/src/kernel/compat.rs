@@ -7,6 +7,7 @@ use super::{Abo, RhD};
 
 /// What a table says about giving a donor unit to a recipient.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Compatibility {
     Compatible,

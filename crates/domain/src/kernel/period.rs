@@ -20,6 +20,7 @@ use time::{Date, Duration, Month};
 
 /// The unit a period is stated in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Unit {
     Days,
@@ -180,6 +181,7 @@ impl Serialize for Period {
 
 /// The recorded keys of a period.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 struct Keys {
     days: Option<u32>,

@@ -11,6 +11,7 @@ pub use super::rule::Rule;
 /// `ELIG-HB-F` or `P11-ACCESS`, or a local one), serialised as its ID string; `message` says
 /// what is wrong and, where there is one, what to do next.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Refusal {
     pub rule: Rule,
     pub message: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// orders, confirms receipt and returns units for it only; a `TransfusionTechnologist` (the
 /// hospital's blood bank) and a `Nurse` (the bedside) are bound to one hospital the same way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     CollectionStaff,

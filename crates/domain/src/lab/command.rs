@@ -9,6 +9,7 @@ use crate::lab::testing::{Abo, MarkerStatus, Reading, RhD, Stage};
 
 /// One result of one test of one donation, as a technologist keys it in or an instrument sends it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestResultInput {
     pub din: String,
     pub test: String,
@@ -19,6 +20,7 @@ pub struct TestResultInput {
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LabCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     RecordTestResult {
@@ -101,6 +103,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LabEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     TestsOrdered {

@@ -31,6 +31,7 @@ pub const MAX_REASON: usize = 2_000;
 
 /// One result of a marker, as it should have been recorded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageReading {
     pub stage: Stage,
     pub reading: Reading,
@@ -38,6 +39,7 @@ pub struct StageReading {
 
 /// CORR-ENTRY: one correction of a marker, kept on the donation with the status it replaced.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResultCorrection {
     pub test: String,
     pub results: Vec<StageReading>,

@@ -19,6 +19,7 @@ use crate::release::{self, HoldKind, HoldTarget, Ids, Task, TaskKind};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Antibody/antigen screening: an initial reactive is repeated in duplicate.
@@ -28,6 +29,7 @@ pub enum Method {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Frequency {
     EveryDonation,
@@ -39,6 +41,7 @@ pub enum Frequency {
 
 /// One marker of the panel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestSpec {
     pub code: String,
     pub name: String,
@@ -50,6 +53,7 @@ pub struct TestSpec {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// The first screening test (for NAT: an individual-donation NAT).
@@ -78,6 +82,7 @@ impl Stage {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reading {
     Reactive,
@@ -105,6 +110,7 @@ pub fn group_text(abo: Abo, rhd: RhD) -> String {
 
 /// Where a marker of a donation stands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MarkerStatus {
     Pending,
@@ -424,6 +430,7 @@ pub(crate) fn record_batch(
 
 /// TEST-ABO-TWICE: where the ABO/RhD of a donation stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Typing {
     NotDone,

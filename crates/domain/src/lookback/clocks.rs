@@ -44,6 +44,7 @@ pub fn fatality_written_report_due(fatality_reported: Date) -> Date {
 
 /// RECALL-CLASS (21 CFR 7.3(m)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecallClass {
     I,
     II,
@@ -76,6 +77,7 @@ impl RecallClass {
 
 /// LB-DEADLINES (610.46/610.47): what is due after a donor's reactive screening test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LookbackDeadlines {
     /// Quarantine in-date products and notify consignees: 3 calendar days.
     pub quarantine_and_notify_consignees: Date,

@@ -10,6 +10,7 @@ use crate::lookback::recalls::{Recall, RecallKind, RecallOutcome, Selection};
 
 /// Who did a step, when, and how (a notice's contact and channel, a report's reference).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Done {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -23,6 +24,7 @@ pub struct Done {
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LookbackCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// LB-WINDOW: a lookback started by hand, on other reliable evidence of infection (a
@@ -198,6 +200,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LookbackEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     LookbackStarted {

@@ -10,6 +10,7 @@ use crate::lookback::lookbacks;
 use crate::state::State;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deadline {
     pub due: Date,
     /// The record the clock belongs to (`LB-000001`, `DV-000001`, `FR-000001`, `RC-000001`).

@@ -28,6 +28,7 @@ pub const MAX_UNITS: usize = 1_000;
 
 /// The record a deviation was found on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "record", rename_all = "snake_case")]
 pub enum Subject {
     Component {
@@ -69,6 +70,7 @@ impl Subject {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Filed {
     pub text: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -77,6 +79,7 @@ pub struct Filed {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Investigation {
     pub root_cause: String,
     pub corrective_action: String,
@@ -86,6 +89,7 @@ pub struct Investigation {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Deviation {
     pub id: String,
     pub subject: Subject,
@@ -411,6 +415,7 @@ pub(crate) fn close(
 
 /// FATAL-7: a transfusion fatality and its two clocks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fatality {
     pub id: String,
     pub hospital: String,

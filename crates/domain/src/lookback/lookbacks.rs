@@ -41,6 +41,7 @@ use crate::state::State;
 
 /// What started the lookback.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Trigger {
     /// A repeat-reactive or reactive screening result of the donation.
@@ -60,6 +61,7 @@ impl Trigger {
 
 /// LB-WINDOW: the earlier donations looked back on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Window {
     /// The most recent earlier donation whose screening for the agent was nonreactive.
     pub last_nonreactive: Option<String>,
@@ -73,6 +75,7 @@ pub struct Window {
 
 /// A notice the lookback owes, with its deadline (LB-DEADLINES).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "notice", rename_all = "snake_case")]
 pub enum Notice {
     /// Tell the consignee to quarantine these units (3 calendar days).
@@ -113,6 +116,7 @@ impl Notice {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = LookbackTask))]
 pub struct Task {
     pub id: String,
     pub notice: Notice,
@@ -122,6 +126,7 @@ pub struct Task {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupplementalOutcome {
     Negative,
@@ -148,6 +153,7 @@ impl SupplementalOutcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Supplemental {
     pub outcome: SupplementalOutcome,
     /// The marker whose supplemental result it is, when there is one.
@@ -160,6 +166,7 @@ pub struct Supplemental {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Lookback {
     pub id: String,
     pub donor_id: String,

@@ -24,6 +24,7 @@ pub const MAX_UNITS: usize = 5_000;
 
 /// A recall of a class, or a market withdrawal (7.3(j): a minor violation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RecallKind {
     Recall { class: RecallClass },
@@ -41,6 +42,7 @@ impl RecallKind {
 
 /// Which units a recall takes in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "by", rename_all = "snake_case")]
 pub enum Selection {
     Units {
@@ -62,6 +64,7 @@ pub enum Selection {
 
 /// How a recalled unit ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecallOutcome {
     /// Destroyed (by us, or by the consignee, as it reported).
@@ -86,6 +89,7 @@ impl RecallOutcome {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Step {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -94,6 +98,7 @@ pub struct Step {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecallUnit {
     pub component: String,
     /// The hospital it had gone to when the recall opened.
@@ -106,6 +111,7 @@ pub struct RecallUnit {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsigneeNotice {
     pub hospital: String,
     pub units: Vec<String>,
@@ -114,6 +120,7 @@ pub struct ConsigneeNotice {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recall {
     pub id: String,
     pub kind: RecallKind,

@@ -10,6 +10,7 @@ use crate::lookback::lookbacks::Lookback;
 use crate::lookback::recalls::Recall;
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LookbackState {
     #[serde(default)]
     pub lookbacks: BTreeMap<String, Lookback>,

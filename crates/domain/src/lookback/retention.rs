@@ -22,6 +22,7 @@ pub const MAX_LISTED: usize = 1_000;
 
 /// One donation's retention.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retention {
     pub din: String,
     pub donor_id: String,
@@ -54,6 +55,7 @@ pub fn retention(state: &State, donation: &Donation) -> Retention {
 
 /// What is kept, and what has passed its retention date on `today`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RetentionReport {
     pub as_of: Date,
     /// Donations on record (every one is kept).

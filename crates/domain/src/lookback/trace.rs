@@ -15,6 +15,7 @@ use crate::transfusion::{ServiceStanding, unit_standing};
 /// sites, between two, at a consignee or gone, and the consignee's own records take it on
 /// from there (invariant 11).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "place", rename_all = "snake_case")]
 pub enum Whereabouts {
     /// In our hands: at a site (or none recorded yet), in its status.
@@ -151,6 +152,7 @@ pub fn whereabouts(state: &State, unit: &Component) -> Whereabouts {
 
 /// One unit of a trace.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TracedUnit {
     pub component: String,
     pub name: String,
@@ -167,6 +169,7 @@ pub struct TracedUnit {
 
 /// One donation of a trace and every unit made from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TracedDonation {
     pub din: String,
     #[serde(with = "time::serde::rfc3339")]

@@ -9,6 +9,7 @@ use crate::manufacturing::components::{Attr, Component};
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ManufacturingCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     ProduceComponents {
@@ -95,6 +96,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ManufacturingEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     ComponentProduced {

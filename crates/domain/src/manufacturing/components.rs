@@ -16,6 +16,7 @@ use crate::lab::find_donation;
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
     WholeBlood,
@@ -40,6 +41,7 @@ impl Family {
 
 /// What a modification adds to a product (MOD-ALLOWED, table 3.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Attr {
     Irradiated,
@@ -80,6 +82,7 @@ impl Attr {
 /// REL-QUAR, REL-UNSAFE, REL-EXPIRE: the states of a unit. `Unsafe`, `Discarded` and
 /// `Processed` are final; a `Shipped` unit comes back only as `Returned` (DIST-RETURN).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Quarantined,
@@ -113,6 +116,7 @@ impl Status {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Component {
     /// `DIN-productcode`, e.g. `W123426000001-D2000V00`.
     pub id: String,

@@ -13,6 +13,7 @@ pub use crate::manufacturing::label::{FinalLabelAt, LabelRules};
 
 /// One product of the catalogue (COMP-SHELF).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComponentType {
     pub name: String,
     pub family: Family,
@@ -29,6 +30,7 @@ pub struct ComponentType {
 
 /// What a recipe makes from a donation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recipe {
     pub procedures: Vec<Procedure>,
     /// Product description code and division of each output.
@@ -37,6 +39,7 @@ pub struct Recipe {
 
 /// MOD-*: the dating of modified products, in hours from the modification.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ModificationRules {
     pub irradiated_red_cells_hours: u32,
     pub washed_red_cells_hours: u32,

@@ -26,6 +26,7 @@ use crate::state::State;
 
 /// When a site prints the final label of a unit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FinalLabelAt {
     /// Once the ABO/RhD is confirmed, while the unit may still wait in quarantine for its
@@ -38,6 +39,7 @@ pub enum FinalLabelAt {
 
 /// The site's labelling settings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LabelRules {
     /// LABEL-FINAL: when the final label may be printed.
     pub final_label_at: FinalLabelAt,
@@ -67,6 +69,7 @@ impl LabelRules {
 
 /// What the final label of a unit carries, each structure as a scanner reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FinalLabel {
     pub component: String,
     pub din: String,

@@ -9,6 +9,7 @@ use crate::release::gate::{Hold, HoldKind, HoldTarget, Task};
 /// What users ask of this area: one variant per command, serialised as `{"type": "<snake_case
 /// name>", ...}`, the same JSON as every command has had on the ledger.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReleaseCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     ReleaseComponent {
@@ -77,6 +78,7 @@ impl Command {
 
 /// What happened in this area: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ReleaseEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     ComponentReleased {

@@ -24,6 +24,7 @@ use crate::manufacturing::{self, Component, Family, Status};
 use crate::state::State;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HoldKind {
     Qa,
@@ -48,6 +49,7 @@ impl HoldKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "target", rename_all = "snake_case")]
 pub enum HoldTarget {
     Donation { din: String },
@@ -55,6 +57,7 @@ pub enum HoldTarget {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoldRelease {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -63,6 +66,7 @@ pub struct HoldRelease {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hold {
     pub id: String,
     pub target: HoldTarget,
@@ -88,6 +92,7 @@ impl Hold {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     /// DEF-NOTIFY (630.40).
@@ -107,6 +112,7 @@ impl TaskKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = QaTask))]
 pub struct Task {
     pub id: String,
     pub kind: TaskKind,

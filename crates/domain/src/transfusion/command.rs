@@ -17,6 +17,7 @@ use crate::transfusion::units::{Crossmatch, Fate, Issue, Retype, Start, Vitals, 
 
 /// A group brought with the patient from an earlier record (the historical determination).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoricalGroup {
     pub abo: Abo,
     pub rhd: RhD,
@@ -27,6 +28,7 @@ pub struct HistoricalGroup {
 /// (`wristband`: ISBT 128 025, with 024 when printed), every unit by its ID
 /// (`DIN-productcode`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TransfusionCommand))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// The hospital's SOP choices (admin).
@@ -264,6 +266,7 @@ impl Command {
 
 /// What happened in the transfusion service: facts carrying every value `evolve` needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = TransfusionEvent))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     TransfusionServiceConfigured {

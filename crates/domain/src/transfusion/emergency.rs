@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 
 /// A physician's signature on an emergency request, recorded from the signed form.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhysicianSignature {
     pub physician: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -19,6 +20,7 @@ pub struct PhysicianSignature {
 
 /// QA's review of an emergency release.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Review {
     pub note: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -28,6 +30,7 @@ pub struct Review {
 
 /// A massive transfusion protocol's rounds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Protocol {
     /// The units of each round, in order.
     pub rounds: Vec<Vec<String>>,
@@ -37,6 +40,7 @@ pub struct Protocol {
 
 /// One emergency release, or one massive transfusion protocol.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmergencyRelease {
     pub id: String,
     pub hospital: String,
@@ -70,6 +74,7 @@ impl EmergencyRelease {
 /// Adverse reaction categories of the NHSN Hemovigilance Module (CDC, 2021 protocol), which
 /// follow the ISBT working party's definitions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReactionCategory {
     AllergicReaction,
@@ -115,6 +120,7 @@ impl ReactionCategory {
 
 /// NHSN severity grades.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     NonSevere,
@@ -125,6 +131,7 @@ pub enum Severity {
 
 /// NHSN imputability (the strength of the relationship to the transfusion).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Imputability {
     Definite,
@@ -137,6 +144,7 @@ pub enum Imputability {
 
 /// A transfusion reaction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reaction {
     pub id: String,
     pub hospital: String,

@@ -16,6 +16,7 @@ pub const MAX_TEXT: usize = 200;
 /// What a scanned ISBT 128 wristband says: 025 Patient Identification Number (location code
 /// and the number) and, when printed beside it, 024 Patient Date of Birth.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Wristband {
     /// The location code (RT018) of the 025 structure.
     pub location: String,
@@ -110,6 +111,7 @@ fn describe_kind(kind: Kind) -> &'static str {
 /// A patient's sex as the hospital records it (EMERG-RELEASE needs to know when it is not
 /// known).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PatientSex {
     Female,
@@ -119,6 +121,7 @@ pub enum PatientSex {
 
 /// XM-SAMPLE: whether the patient was transfused or pregnant in the last 3 months.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecentHistory {
     TransfusedOrPregnant,
@@ -128,6 +131,7 @@ pub enum RecentHistory {
 
 /// Red-cell antigens a patient may have an antibody to and a unit may be typed for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Antigen {
     D,
     C,
@@ -212,6 +216,7 @@ impl Antigen {
 
 /// A special requirement of a patient's blood (TX-REQUIRE), for life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "antigen", rename_all = "snake_case")]
 pub enum Requirement {
     Irradiated,
@@ -236,6 +241,7 @@ impl Requirement {
 /// One ABO/RhD determination of the patient: on a sample, or the historical record the
 /// hospital brought with the patient.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PatientDetermination))]
 pub struct Determination {
     /// The sample typed; none for the historical record.
     pub sample: Option<String>,
@@ -248,6 +254,7 @@ pub struct Determination {
 
 /// An antibody identified in the patient (for life).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Antibody {
     pub antigen: Antigen,
     /// The sample it was identified on; none when brought from another hospital's record.
@@ -259,6 +266,7 @@ pub struct Antibody {
 
 /// A requirement on record, with why and who.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequirementRecord {
     pub requirement: Requirement,
     pub reason: String,
@@ -269,6 +277,7 @@ pub struct RequirementRecord {
 
 /// TX-TYPE: a sample's type that disagrees with the patient's earlier determinations.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Discrepancy {
     pub sample: String,
     pub found: (Abo, RhD),
@@ -279,6 +288,7 @@ pub struct Discrepancy {
 
 /// A patient of one hospital.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Patient {
     /// `hospital:location/number`.
     pub id: String,

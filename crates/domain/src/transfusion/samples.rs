@@ -14,6 +14,7 @@ use crate::transfusion::settings::ServiceSettings;
 
 /// The antibody screen of a sample.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Screen {
     pub positive: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -23,6 +24,7 @@ pub struct Screen {
 
 /// A pretransfusion sample.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sample {
     pub id: String,
     pub patient: String,

@@ -18,6 +18,7 @@ use crate::transfusion::units::ServiceUnit;
 
 /// Every hospital transfusion service's records, by ID.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransfusionState {
     /// Settings by hospital ID (a hospital with none works by the defaults).
     #[serde(default)]
@@ -94,6 +95,7 @@ pub fn check_same_hospital(acting: &str, hospital: &str, what: &str) -> Result<(
 /// Where a unit stands in a hospital's transfusion service, for a trace (REC-TRACE): in its
 /// stock, issued, hung, transfused to a patient, wasted, or not recorded there at all.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "stands", rename_all = "snake_case")]
 pub enum ServiceStanding {
     InStock,

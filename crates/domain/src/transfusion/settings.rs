@@ -11,12 +11,14 @@ use crate::manufacturing::Family;
 
 /// One line of a massive transfusion pack.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackLine {
     pub family: Family,
     pub quantity: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceSettings {
     /// XM-SAMPLE: days a sample stays valid (draw day = day 0) when the patient was neither
     /// transfused nor pregnant in the last 3 months (many services use 3 for every patient).

@@ -18,6 +18,7 @@ use crate::transfusion::patients::{Antigen, Patient, Requirement};
 
 /// XM-RETYPE: the service's own typing of a unit against its label.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Retype {
     pub abo: Abo,
     /// Confirmed for units labelled RhD negative; may be left out for the others.
@@ -30,6 +31,7 @@ pub struct Retype {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum XmMethod {
     /// The computer compares the confirmed groups (XM-ELECTRONIC).
@@ -52,6 +54,7 @@ impl XmMethod {
 
 /// One crossmatch of a unit with a patient's sample.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Crossmatch {
     pub patient: String,
     pub sample: String,
@@ -74,6 +77,7 @@ pub struct Crossmatch {
 
 /// Vital signs at the bedside.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Vitals {
     pub temperature_c: Celsius,
     pub pulse: u16,
@@ -114,6 +118,7 @@ impl Vitals {
 
 /// One issue of a unit to a patient.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Issue {
     pub patient: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -134,6 +139,7 @@ pub struct Issue {
 
 /// The bedside check and start of a transfusion.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Start {
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -145,6 +151,7 @@ pub struct Start {
 
 /// TX-FATE: how one issue of a unit ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "fate", rename_all = "snake_case")]
 pub enum Fate {
     Transfused {
@@ -181,6 +188,7 @@ impl Fate {
 
 /// An issue and what followed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IssueRecord {
     pub issue: Issue,
     #[serde(default)]
@@ -191,6 +199,7 @@ pub struct IssueRecord {
 
 /// What the transfusion service recorded of one unit.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServiceUnit {
     pub component: String,
     pub hospital: String,

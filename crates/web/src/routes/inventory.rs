@@ -20,7 +20,7 @@ use crate::auth::Caller;
 use crate::problem::Problem;
 use crate::views::Page;
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, utoipa::ToSchema)]
 pub struct Group {
     /// The site the units are at (or in transit to), `unplaced` before any site is recorded.
     pub site: String,
@@ -80,7 +80,7 @@ pub fn expiring_soon_hours(records: &Records) -> i64 {
 }
 
 /// A unit in stock that expires within [`expiring_soon_hours`].
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Expiring {
     pub id: String,
     pub din: String,

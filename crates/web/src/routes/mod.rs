@@ -80,7 +80,7 @@ fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Spa
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/health", get(health::get))
-        .route("/health/ready", get(health::get))
+        .route("/health/ready", get(health::ready))
         .route("/health/live", get(health::live))
         .route(assets::HTMX_PATH, get(assets::htmx))
         .route(assets::STYLE_PATH, get(assets::style))
@@ -469,7 +469,7 @@ pub fn router(app: App) -> Router {
                 access::BEDSIDE,
             ),
         )
-        .nest("/api", api::router())
+        .nest("/api", api::router().split_for_parts().0)
         .nest("/fhir", crate::fhir::router())
         .route("/metrics", get(crate::metrics::get))
         .route_layer(middleware::from_fn_with_state(

@@ -19,8 +19,11 @@ use crate::views::Page;
 
 const PAGE: u32 = 1000;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DayQuery {
+    /// The site's local day (YYYY-MM-DD); today when absent.
+    #[param(format = Date)]
     day: Option<String>,
 }
 
@@ -238,7 +241,20 @@ pub async fn download(
         .into_response())
 }
 
-/// `GET /api/reports/{report}?day=`: the report as JSON (`columns`, `rows`).
+/// A daily report (collections, production, shipments, discards, fill rate per hospital):
+/// its columns and a row per event (manufacturing, quality assurance, distribution, admin).
+#[utoipa::path(
+    get,
+    path = "/reports/{report}",
+    operation_id = "get_report",
+    tag = "admin",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("report" = String, Path, description = "collections, production, shipments, discards or fill-rate", example = "collections"),
+        DayQuery,
+    ),
+    responses((status = 200, description = "The report", body = crate::reports::Report), crate::problem::ReadProblems)
+)]
 pub async fn api(
     caller: Caller,
     State(app): State<App>,

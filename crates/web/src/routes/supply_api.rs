@@ -4,196 +4,371 @@
 //! allocate_order, pick_unit, ship_shipment, confirm_receipt, return_unit, review_return,
 //! dispatch_transfer, receive_transfer...) go through `POST /api/commands`.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use hemaflow_domain::distribution::allocation::propose_allocation;
-use hemaflow_domain::queries;
+use axum::response::{IntoResponse, Response};
+use hemaflow_domain::distribution::allocation::{Proposal, propose_allocation};
+use hemaflow_domain::distribution::orders::{Order, OrderStatus};
+use hemaflow_domain::distribution::shipping::{Shipment, ShipmentStatus};
+use hemaflow_domain::manufacturing::components::Component;
+use hemaflow_domain::queries::{self, OrderDetail};
+use serde::Serialize;
 use serde_json::{Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::orders::SiteQuery;
 use crate::App;
 use crate::access;
 use crate::auth::Caller;
-use crate::problem::Problem;
+use crate::problem::{Problem, ReadProblems};
 use crate::supply::{Scope, visible_order, visible_shipment};
 
-pub fn router() -> Router<App> {
-    Router::new()
-        .route("/orders", get(orders))
-        .route("/orders/{order_id}", get(order))
-        .route("/orders/{order_id}/proposal", get(proposal))
-        .route("/shipments", get(shipments))
-        .route("/shipments/{shipment_id}", get(shipment))
-        .route("/returns", get(returns))
-        .route("/hospital-inventory", get(hospital_inventory))
+pub fn router() -> OpenApiRouter<App> {
+    OpenApiRouter::new()
+        .routes(routes!(orders))
+        .routes(routes!(order))
+        .routes(routes!(proposal))
+        .routes(routes!(shipments))
+        .routes(routes!(shipment))
+        .routes(routes!(returns))
+        .routes(routes!(hospital_inventory))
 }
 
-fn to_json(value: impl serde::Serialize) -> Result<Value, Problem> {
-    serde_json::to_value(value).map_err(Problem::internal)
+/// An answer serialised inside the read (it borrows the records), its `ledger_sequence` set
+/// once the read says which entry it was made at.
+fn to_json(answer: impl Serialize) -> Result<Value, Problem> {
+    serde_json::to_value(answer).map_err(Problem::internal)
 }
 
-/// `GET /api/orders`: pending first by due time, then the rest, latest first.
-async fn orders(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+fn at_sequence(mut answer: Value, sequence: i64) -> Response {
+    answer["ledger_sequence"] = json!(sequence);
+    Json(answer).into_response()
+}
+
+/// An order as listed: the order, its status and whether its clock is at risk.
+#[derive(Serialize, ToSchema)]
+pub struct OrderListed<'a> {
+    #[serde(flatten)]
+    order: &'a Order,
+    status: OrderStatus,
+    /// ORDER-CLOCK: the order is pending and its due time is near or past.
+    at_risk: bool,
+}
+
+/// Orders, pending first by due time.
+#[derive(Serialize, ToSchema)]
+pub struct Orders<'a> {
+    orders: Vec<OrderListed<'a>>,
+    ledger_sequence: i64,
+}
+
+/// Orders: pending first by due time (ORDER-CLOCK), then the rest, latest first; place one
+/// with the command `place_order`. Hospital users see their own hospital's only.
+#[utoipa::path(
+    get,
+    path = "/orders",
+    operation_id = "list_orders",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The orders", body = Orders), ReadProblems)
+)]
+async fn orders(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     Scope::of(&caller)?;
     let now = app.now();
-    let (orders, sequence) = app
+    let (answer, ledger_sequence) = app
         .ledger
         .read_at(|records| {
-            queries::visible_orders(records, caller.user.role, &caller.user.id)
+            let orders = queries::visible_orders(records, caller.user.role, &caller.user.id)
                 .into_iter()
-                .map(|order| {
-                    let mut value = to_json(order)?;
-                    value["status"] = json!(order.status());
-                    value["at_risk"] = json!(hemaflow_domain::distribution::orders::at_risk(
+                .map(|order| OrderListed {
+                    order,
+                    status: order.status(),
+                    at_risk: hemaflow_domain::distribution::orders::at_risk(
                         &records.config,
                         order,
-                        now
-                    ));
-                    Ok(value)
+                        now,
+                    ),
                 })
-                .collect::<Result<Vec<Value>, Problem>>()
+                .collect();
+            to_json(Orders {
+                orders,
+                ledger_sequence: 0,
+            })
         })
         .await?;
-    Ok(Json(
-        json!({ "orders": orders?, "ledger_sequence": sequence }),
-    ))
+    Ok(at_sequence(answer?, ledger_sequence))
 }
 
-/// `GET /api/orders/{id}`: the order with its status at every step, lines and shipments, and
-/// the `ledger_sequence` it was read at (the `seen` of a change made from it: `records_seen`).
+/// An order's detail and the ledger entry it was read at.
+#[derive(Serialize, ToSchema)]
+pub struct OrderAnswer<'a> {
+    #[serde(flatten)]
+    detail: OrderDetail<'a>,
+    /// The `seen` of a change made from this read (`records_seen`).
+    ledger_sequence: i64,
+}
+
+/// An order with its status at every step, its lines' progress and its shipments, and the
+/// `ledger_sequence` it was read at (the `seen` of a change made from it: `records_seen`).
+#[utoipa::path(
+    get,
+    path = "/orders/{order_id}",
+    operation_id = "get_order",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    params(("order_id" = String, Path, description = "the order's ID")),
+    responses((status = 200, description = "The order", body = OrderAnswer), ReadProblems)
+)]
 async fn order(
     caller: Caller,
     State(app): State<App>,
     Path(order_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
     let now = app.now();
-    let (detail, sequence) = app
+    let (answer, sequence) = app
         .ledger
         .read_at(|records| {
             visible_order(records, &scope, &order_id)?;
             let detail = queries::order_detail(records, &order_id, now)
                 .ok_or_else(|| Problem::not_found(format!("no order {order_id}")))?;
-            to_json(detail)
+            to_json(OrderAnswer {
+                detail,
+                ledger_sequence: 0,
+            })
         })
         .await?;
-    let mut detail = detail?;
-    detail["ledger_sequence"] = json!(sequence);
-    Ok(Json(detail))
+    Ok(at_sequence(answer?, sequence))
 }
 
-/// `GET /api/orders/{id}/proposal?site=`: ALLOC-FEFO and ALLOC-SUBST, nothing reserved.
+/// A proposal and the ledger entry it was made at.
+#[derive(Serialize, ToSchema)]
+pub struct ProposalAnswer {
+    #[serde(flatten)]
+    proposal: Proposal,
+    ledger_sequence: i64,
+}
+
+/// The units Hemaflow proposes for each line (ALLOC-FEFO, ALLOC-SUBST: substitutions shown,
+/// shortfall stated), nothing reserved; confirm or change with the command `allocate_order`
+/// (distribution).
+#[utoipa::path(
+    get,
+    path = "/orders/{order_id}/proposal",
+    operation_id = "get_order_proposal",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("order_id" = String, Path, description = "the order's ID"),
+        ("site" = String, Query, description = "the site to allocate from"),
+    ),
+    responses((status = 200, description = "The proposal", body = ProposalAnswer), ReadProblems)
+)]
 async fn proposal(
     caller: Caller,
     State(app): State<App>,
     Path(order_id): Path<String>,
     Query(query): Query<SiteQuery>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ProposalAnswer>, Problem> {
     caller.require(access::DISTRIBUTION)?;
     let site = query
         .site
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| Problem::input("give the site to allocate from: ?site=ID"))?;
     let now = app.now();
-    let (proposal, sequence) = app
+    let (proposal, ledger_sequence) = app
         .ledger
-        .read_at(
-            |records| match propose_allocation(records, &order_id, &site, now) {
-                Ok(proposal) => to_json(proposal),
-                Err(refusal) => Err(Problem::refused(refusal.rule.as_str(), refusal.message)),
-            },
-        )
+        .read_at(|records| propose_allocation(records, &order_id, &site, now))
         .await?;
-    let mut proposal = proposal?;
-    proposal["ledger_sequence"] = json!(sequence);
-    Ok(Json(proposal))
+    let proposal =
+        proposal.map_err(|refusal| Problem::refused(refusal.rule.as_str(), refusal.message))?;
+    Ok(Json(ProposalAnswer {
+        proposal,
+        ledger_sequence,
+    }))
 }
 
-/// `GET /api/shipments`: latest first.
-async fn shipments(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+/// A shipment and its status.
+#[derive(Serialize, ToSchema)]
+pub struct ShipmentListed<'a> {
+    #[serde(flatten)]
+    shipment: &'a Shipment,
+    status: ShipmentStatus,
+}
+
+/// Shipments, latest first.
+#[derive(Serialize, ToSchema)]
+pub struct Shipments<'a> {
+    shipments: Vec<ShipmentListed<'a>>,
+    ledger_sequence: i64,
+}
+
+/// Shipments, latest first, with status; `pick_unit`, `ship_shipment` and `confirm_receipt`
+/// are commands. Hospital users see their own hospital's only.
+#[utoipa::path(
+    get,
+    path = "/shipments",
+    operation_id = "list_shipments",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The shipments", body = Shipments), ReadProblems)
+)]
+async fn shipments(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let (shipments, sequence) = app
+    let (answer, sequence) = app
         .ledger
         .read_at(|records| {
-            queries::shipments(records, scope.hospital())
+            let shipments = queries::shipments(records, scope.hospital())
                 .into_iter()
-                .map(|s| {
-                    let mut value = to_json(s)?;
-                    value["status"] = json!(s.status());
-                    Ok(value)
+                .map(|shipment| ShipmentListed {
+                    shipment,
+                    status: shipment.status(),
                 })
-                .collect::<Result<Vec<Value>, Problem>>()
+                .collect();
+            to_json(Shipments {
+                shipments,
+                ledger_sequence: 0,
+            })
         })
         .await?;
-    Ok(Json(
-        json!({ "shipments": shipments?, "ledger_sequence": sequence }),
-    ))
+    Ok(at_sequence(answer?, sequence))
 }
 
+/// A shipment and the ledger entry it was read at.
+#[derive(Serialize, ToSchema)]
+pub struct ShipmentAnswer<'a> {
+    #[serde(flatten)]
+    shipment: ShipmentListed<'a>,
+    /// The `seen` of a change made from this read (`records_seen`).
+    ledger_sequence: i64,
+}
+
+/// One shipment: units, dispatch (box, temperature range, courier), receipts, and the
+/// `ledger_sequence` it was read at.
+#[utoipa::path(
+    get,
+    path = "/shipments/{shipment_id}",
+    operation_id = "get_shipment",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    params(("shipment_id" = String, Path, description = "the shipment's ID")),
+    responses((status = 200, description = "The shipment", body = ShipmentAnswer), ReadProblems)
+)]
 async fn shipment(
     caller: Caller,
     State(app): State<App>,
     Path(shipment_id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Response, Problem> {
     caller.require(access::ORDERS)?;
     let scope = Scope::of(&caller)?;
-    let (shipment, sequence) = app
+    let (answer, sequence) = app
         .ledger
         .read_at(|records| {
             let shipment = visible_shipment(records, &scope, &shipment_id)?;
-            let mut value = to_json(shipment)?;
-            value["status"] = json!(shipment.status());
-            Ok::<_, Problem>(value)
+            let listed = ShipmentListed {
+                shipment,
+                status: shipment.status(),
+            };
+            to_json(ShipmentAnswer {
+                shipment: listed,
+                ledger_sequence: 0,
+            })
         })
         .await?;
-    let mut shipment = shipment?;
-    shipment["ledger_sequence"] = json!(sequence);
-    Ok(Json(shipment))
+    Ok(at_sequence(answer?, sequence))
 }
 
-/// `GET /api/returns`: returned units waiting for QA, with the criteria each fails.
-async fn returns(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
+/// A returned unit waiting for review.
+#[derive(Serialize, ToSchema)]
+pub struct ReturnWaiting {
+    component: String,
+    hospital: String,
+    minutes_out_of_storage: u32,
+    seal_intact: bool,
+    validated_container: bool,
+    reason: String,
+    /// DIST-RETURN: each return criterion the unit fails.
+    failures: Vec<String>,
+}
+
+/// Returned units waiting for review.
+#[derive(Serialize, ToSchema)]
+pub struct Returns {
+    returns: Vec<ReturnWaiting>,
+    ledger_sequence: i64,
+}
+
+/// Returned units waiting for review, with the return criteria each fails (DIST-RETURN;
+/// quality assurance, distribution).
+#[utoipa::path(
+    get,
+    path = "/returns",
+    operation_id = "list_returns",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The returns waiting", body = Returns), ReadProblems)
+)]
+async fn returns(caller: Caller, State(app): State<App>) -> Result<Json<Returns>, Problem> {
     caller.require(access::RETURNS_VIEW)?;
     let now = app.now();
-    let (pending, sequence) = app
+    let (returns, ledger_sequence) = app
         .ledger
         .read_at(|records| {
             super::returns::pending(records, now)
                 .into_iter()
-                .map(|r| {
-                    json!({
-                        "component": r.component,
-                        "hospital": r.hospital,
-                        "minutes_out_of_storage": r.minutes_out_of_storage,
-                        "seal_intact": r.seal_intact,
-                        "validated_container": r.validated_container,
-                        "reason": r.reason,
-                        "failures": r.failures,
-                    })
+                .map(|r| ReturnWaiting {
+                    component: r.component,
+                    hospital: r.hospital,
+                    minutes_out_of_storage: r.minutes_out_of_storage,
+                    seal_intact: r.seal_intact,
+                    validated_container: r.validated_container,
+                    reason: r.reason,
+                    failures: r.failures,
                 })
-                .collect::<Vec<Value>>()
+                .collect()
         })
         .await?;
-    Ok(Json(
-        json!({ "returns": pending, "ledger_sequence": sequence }),
-    ))
+    Ok(Json(Returns {
+        returns,
+        ledger_sequence,
+    }))
 }
 
-/// `GET /api/hospital-inventory`: the units shipped to the caller's hospital and still there.
-async fn hospital_inventory(
-    caller: Caller,
-    State(app): State<App>,
-) -> Result<Json<Value>, Problem> {
+/// The units at a hospital.
+#[derive(Serialize, ToSchema)]
+pub struct HospitalInventory<'a> {
+    hospital: String,
+    units: Vec<&'a Component>,
+}
+
+/// The units shipped to the caller's hospital and still there (hospital user).
+#[utoipa::path(
+    get,
+    path = "/hospital-inventory",
+    operation_id = "get_hospital_inventory",
+    tag = "supply",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The units", body = HospitalInventory), ReadProblems)
+)]
+async fn hospital_inventory(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
     caller.require(access::PORTAL)?;
     let scope = Scope::of(&caller)?;
     let hospital = scope.hospital().unwrap_or_default().to_owned();
-    let units = app
+    let answer = app
         .ledger
-        .read(|records| to_json(queries::hospital_inventory(records, &hospital)))
-        .await??;
-    Ok(Json(json!({ "hospital": hospital, "units": units })))
+        .read(|records| {
+            let units = queries::hospital_inventory(records, &hospital);
+            Json(HospitalInventory {
+                hospital: hospital.clone(),
+                units,
+            })
+            .into_response()
+        })
+        .await?;
+    Ok(answer)
 }

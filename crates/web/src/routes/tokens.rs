@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use hemaflow_domain::Command;
+use hemaflow_domain::access::credentials::ApiTokenView;
 use hemaflow_domain::{AccessCommand, ClientCommand, ServerCommand};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::admin::render;
 use super::{command_id, execute, is_htmx, json_body, parse_role};
@@ -20,15 +20,21 @@ use crate::access;
 use crate::auth::{Caller, token};
 use crate::problem::Problem;
 
-#[derive(Deserialize)]
+/// A token to issue (`POST /api/tokens`).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewToken {
+    /// Who uses it (an instrument, a hospital's system).
     name: String,
+    /// A role key (`lab_technologist`, `hospital_user`...); a token cannot be admin.
+    #[schema(value_type = hemaflow_domain::Role)]
     role: String,
+    /// The ID of a hospital on record (hospital_user tokens only); any other value is refused
+    /// (P11-ACCESS, 403) with the IDs to choose from.
     #[serde(default)]
     hospital: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Revocation {
     /// Always sent by the form (a form without it is not this form); an empty one goes to
     /// the domain, which refuses it on the record.
@@ -116,7 +122,33 @@ pub async fn post_revoke(
     Ok(Redirect::to("/admin/users#tokens").into_response())
 }
 
-/// `POST /api/tokens`: 201 with the secret, shown this once.
+/// A token just issued; `token` is its secret, shown in this answer only.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TokenAnswer {
+    token_id: String,
+    /// Send it as `Authorization: Bearer <token>`.
+    token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    name: String,
+    #[schema(value_type = hemaflow_domain::Role)]
+    role: String,
+}
+
+/// Issues an API token with a role (and hospital for a hospital-user token); the secret is in
+/// this answer only. Admin only, signed in with `POST /api/session` (a token cannot be admin).
+#[utoipa::path(
+    post,
+    path = "/tokens",
+    operation_id = "issue_token",
+    tag = "admin",
+    security(("bearer" = []), ("session" = [], "csrf" = [])),
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Issued: the secret, shown once", body = TokenAnswer),
+        crate::problem::CommandProblems,
+    )
+)]
 pub async fn api_issue(
     caller: Caller,
     State(app): State<App>,
@@ -125,33 +157,62 @@ pub async fn api_issue(
     caller.require(access::ADMIN)?;
     let request = json_body(body)?;
     let issued = issue(&app, &caller, &request).await?;
-    let answer = Json(json!({
-        "token_id": issued.token_id,
-        "token": issued.secret,
-        "token_type": "Bearer",
-        "name": request.name.trim(),
-        "role": request.role,
-    }));
+    let answer = Json(TokenAnswer {
+        token_id: issued.token_id,
+        token: issued.secret,
+        token_type: "Bearer",
+        name: request.name.trim().to_owned(),
+        role: request.role,
+    });
     Ok(no_store((StatusCode::CREATED, answer).into_response()))
 }
 
-/// `GET /api/tokens`: every token, never a digest or a secret.
-pub async fn api_list(caller: Caller, State(app): State<App>) -> Result<Json<Value>, Problem> {
-    caller.require(access::ADMIN)?;
-    let tokens = app
-        .ledger
-        .read(|state| {
-            state
-                .api_tokens
-                .values()
-                .map(|t| json!(t.view()))
-                .collect::<Vec<_>>()
-        })
-        .await?;
-    Ok(Json(json!({ "tokens": tokens })))
+/// The API tokens of machine clients.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Tokens<'a> {
+    tokens: Vec<ApiTokenView<'a>>,
 }
 
-/// `POST /api/tokens/{token_id}/revoke`.
+/// API tokens of machine clients, never a secret or a digest (admin).
+#[utoipa::path(
+    get,
+    path = "/tokens",
+    operation_id = "list_tokens",
+    tag = "admin",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Every token", body = Tokens), crate::problem::ReadProblems)
+)]
+pub async fn api_list(caller: Caller, State(app): State<App>) -> Result<Response, Problem> {
+    caller.require(access::ADMIN)?;
+    let answer = app
+        .ledger
+        .read(|state| {
+            let tokens = state.api_tokens.values().map(|t| t.view()).collect();
+            Json(Tokens { tokens }).into_response()
+        })
+        .await?;
+    Ok(answer)
+}
+
+/// A token revoked.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct TokenRevoked {
+    token_id: String,
+    /// Always true.
+    revoked: bool,
+}
+
+/// Revokes an API token: it is refused (401) from then on (admin).
+#[utoipa::path(
+    post,
+    path = "/tokens/{token_id}/revoke",
+    operation_id = "revoke_token",
+    tag = "admin",
+    security(("bearer" = []), ("session" = [], "csrf" = [])),
+    params(("token_id" = String, Path, description = "the token's ID")),
+    request_body = Revocation,
+    responses((status = 200, description = "Revoked", body = TokenRevoked), crate::problem::CommandProblems)
+)]
 pub async fn api_revoke(
     caller: Caller,
     State(app): State<App>,
@@ -161,5 +222,9 @@ pub async fn api_revoke(
     caller.require(access::ADMIN)?;
     let request = json_body(body)?;
     revoke(&app, &caller, &token_id, &request.reason).await?;
-    Ok(Json(json!({ "token_id": token_id, "revoked": true })).into_response())
+    Ok(Json(TokenRevoked {
+        token_id,
+        revoked: true,
+    })
+    .into_response())
 }

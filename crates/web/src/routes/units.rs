@@ -19,7 +19,7 @@ use crate::scan;
 use crate::views::Page;
 
 /// A donation and its units as the benches show them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UnitView {
     pub din: String,
     pub donor_id: Option<String>,
@@ -33,7 +33,7 @@ pub struct UnitView {
     pub components: Vec<ComponentLine>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComponentLine {
     pub id: String,
     pub din: String,
@@ -46,7 +46,7 @@ pub struct ComponentLine {
     pub blockers: Vec<Blocker>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Blocker {
     pub rule: String,
     pub message: String,
@@ -243,7 +243,7 @@ pub async fn lookup(
     Ok(Html(fragment.render()?).into_response())
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HistoryLine {
     pub sequence: i64,
     pub recorded_at: String,

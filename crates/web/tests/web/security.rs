@@ -10,9 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{self, Database, TestApp, browser_client, spawn, spawn_with_limits};
 
-/// Every path the router declares, read from the route modules' source (so that a new route
-/// is covered without being listed here), its parameters filled with a value of the right
-/// shape for the route.
+/// Every page path the router declares, read from the route modules' source (so that a new
+/// route is covered without being listed here), its parameters filled with a value of the
+/// right shape for the route.
 fn declared_paths() -> Vec<String> {
     let routes = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
     let mut paths = Vec::new();
@@ -111,7 +111,19 @@ fn assert_no_inline_script_or_style(what: &str, html: &str) {
 #[tokio::test]
 async fn web_headers_every_route_answers_with_the_security_headers_signed_in_or_not() {
     let app = spawn(Database::Sqlite).await;
-    let paths = declared_paths();
+    let mut paths = declared_paths();
+    // The API's routes are those of its OpenAPI document (they are registered only through it).
+    let document: serde_json::Value = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    let api = document["paths"].as_object().expect("paths");
+    paths.extend(api.keys().map(|path| concrete(path)));
+    paths.extend(["/fhir/metadata", "/fhir/BiologicallyDerivedProduct"].map(str::to_owned));
+    paths.sort();
+    paths.dedup();
     assert!(paths.len() > 80, "{} routes found", paths.len());
     let (admin, _) = app.browser("admin").await;
     let anonymous = browser_client();
