@@ -245,6 +245,15 @@ fn every_client_command_and_event_has_its_own_schema() {
             "{server_only} is the server's own"
         );
     }
+    // Standing orders' weekday has a schema written for it: it says what `time` writes.
+    let weekday = serde_json::to_value(time::Weekday::Monday).expect("json");
+    assert!(
+        schemas["Weekday"]["enum"]
+            .as_array()
+            .is_some_and(|e| e.contains(&weekday)),
+        "{weekday} in {}",
+        schemas["Weekday"]
+    );
     let request = &schemas["CommandRequest"]["properties"];
     for field in [
         "command",
