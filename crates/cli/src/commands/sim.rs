@@ -65,14 +65,18 @@ Exit status: 0 when the run completed and verified, 2 when the stream is not val
 the database failed or did not verify.";
 
 /// `sim run` records into the global `--database`.
-pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run(
+    args: Args,
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
     match args.command {
         SimCommand::Generate {
             donations,
             seed,
             days,
         } => generate(donations, seed, days),
-        SimCommand::Run { batch, json } => drive(database, batch, json),
+        SimCommand::Run { batch, json } => drive(database, anchor, batch, json),
     }
 }
 
@@ -100,8 +104,14 @@ fn generate(donations: u64, seed: u64, days: Option<u32>) -> anyhow::Result<Exit
     }
 }
 
-fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit> {
+fn drive(
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+    batch: u64,
+    json: bool,
+) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
+    let witness = super::anchor::start(anchor, &url)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,6 +130,7 @@ fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit>
         let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
             .await
             .map_err(RunError::from)?;
+        let ledger = super::anchor::attach(ledger, witness.as_ref());
         let stdin = io::stdin().lock();
         hemaflow_sim::run(&ledger, stdin, &options, |p| {
             if terminal {
@@ -128,6 +139,7 @@ fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit>
         })
         .await
     });
+    super::anchor::finish(witness.as_deref())?;
     if terminal {
         eprintln!();
     }

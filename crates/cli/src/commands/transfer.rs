@@ -40,12 +40,21 @@ pub fn run_export(_args: ExportArgs, database: Option<&str>) -> anyhow::Result<E
 
 /// Reads an export from stdin into an empty database; nothing is written unless all of it
 /// checks, replays and verifies.
-pub fn run_import(args: ImportArgs, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run_import(
+    args: ImportArgs,
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
     let url = database::resolve(database)?;
+    let witness = super::anchor::start(anchor, &url)?;
     database::runtime()?.block_on(async {
         let store = database::store(&url).await?;
         let stdin = std::io::stdin();
-        match import::<Blood, _, _>(&store, stdin.lock()).await {
+        let imported = import::<Blood, _, _>(&store, stdin.lock()).await;
+        if let (Ok(_), Some(witness)) = (&imported, &witness) {
+            super::anchor::witness_store(witness, &store).await?;
+        }
+        match imported {
             Ok(report) if args.json => {
                 let answer = serde_json::json!({
                     "database": database::redact(&url),
