@@ -63,12 +63,12 @@ struct Cli {
     config: Option<std::path::PathBuf>,
     /// The Ed25519 key that signs the ledger's checkpoints (64 hex digits, mode 0600; created
     /// on first use, its public half written beside it as FILE.pub). Default: beside the
-    /// SQLite file (hemaflow.db.key), or ~/.config/hemaflow/postgres.key.
+    /// SQLite file (hemaflow.db.key), or ~/.config/hemaflow/postgres-HOST_PORT_DB.key.
     #[arg(long, global = true, env = "HEMAFLOW_SIGNING_KEY", value_name = "FILE")]
     signing_key: Option<std::path::PathBuf>,
     /// The append-only witness file of signed checkpoints (one JSON line each), written by
     /// every command that appends and read by `audit verify`. Default: beside the SQLite file
-    /// (hemaflow.db.witness), or ~/.config/hemaflow/postgres.witness.
+    /// (hemaflow.db.witness), or ~/.config/hemaflow/postgres-HOST_PORT_DB.witness.
     #[arg(long, global = true, env = "HEMAFLOW_WITNESS", value_name = "FILE")]
     witness: Option<std::path::PathBuf>,
     /// A second witness file written with the first (another disk, another host's mount).

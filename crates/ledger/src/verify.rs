@@ -46,6 +46,13 @@ pub enum Problem {
         recorded_at: jiff::Timestamp,
         previous: jiff::Timestamp,
     },
+    /// The `entry_terms` index disagrees with the entries' terms ([`crate::terms`]): a unit's
+    /// history would miss or invent entries.
+    TermIndex {
+        sequence: i64,
+        term: String,
+        reason: String,
+    },
     /// A projection row's version (`updated_seq`) is not one the ledger can have written.
     RowVersion {
         kind: String,
@@ -124,6 +131,14 @@ impl fmt::Display for Problem {
                 f,
                 "entry {sequence} is recorded at {recorded_at}, earlier than entry {} ({previous}): times never run backwards on the ledger",
                 sequence - 1
+            ),
+            Problem::TermIndex {
+                sequence,
+                term,
+                reason,
+            } => write!(
+                f,
+                "the entry-term index {reason}: term {term:?} of entry {sequence}"
             ),
             Problem::RowVersion {
                 kind,
@@ -381,6 +396,124 @@ impl<M: Model> RowVersions<M> {
     }
 }
 
+/// A digest of a set of `(term, sequence)` pairs that does not depend on their order: the sum
+/// of a hash of each pair, with their count. The index is read in its own key order and the
+/// entries in theirs, so neither side is held in memory; only when the digests differ are the
+/// pairs compared one by one, to name the first that differs.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct TermDigest {
+    sum: u128,
+    count: u64,
+}
+
+impl TermDigest {
+    fn add(&mut self, term: &str, sequence: i64) {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::new()
+            .chain_update(term.as_bytes())
+            .chain_update([0u8])
+            .chain_update(sequence.to_be_bytes())
+            .finalize();
+        let mut low = [0u8; 16];
+        low.copy_from_slice(&digest[..16]);
+        self.sum = self.sum.wrapping_add(u128::from_be_bytes(low));
+        self.count += 1;
+    }
+
+    fn add_entry(&mut self, entry: &Entry) {
+        for term in crate::terms::entry_terms(&entry.payload) {
+            self.add(&term, entry.sequence);
+        }
+    }
+}
+
+/// Reads the whole `entry_terms` index a page at a time, giving each row to `each`.
+async fn each_term<S: Store>(
+    store: &S,
+    mut each: impl FnMut(String, i64) -> bool,
+) -> Result<(), StoreError> {
+    let mut after = (String::new(), i64::MIN);
+    loop {
+        let page = store.terms_after((&after.0, after.1), PAGE).await?;
+        let Some(last) = page.last() else {
+            return Ok(());
+        };
+        after = last.clone();
+        for (term, sequence) in page {
+            if !each(term, sequence) {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Compares the stored index with the terms of the entries (`expected`).
+async fn check_terms<S: Store>(
+    store: &S,
+    expected: &TermDigest,
+) -> Result<Option<Problem>, StoreError> {
+    let mut stored = TermDigest::default();
+    each_term(store, |term, sequence| {
+        stored.add(&term, sequence);
+        true
+    })
+    .await?;
+    if stored == *expected {
+        return Ok(None);
+    }
+    locate_term_difference(store).await
+}
+
+/// The first pair in which the index and the entries differ: every entry's terms held in
+/// memory, which only a damaged index costs.
+async fn locate_term_difference<S: Store>(store: &S) -> Result<Option<Problem>, StoreError> {
+    let mut wanted: BTreeSet<(i64, String)> = BTreeSet::new();
+    let mut after = 0;
+    loop {
+        let entries = store.entries_after(after, PAGE).await?;
+        let Some(last) = entries.last() else { break };
+        after = last.sequence;
+        for entry in &entries {
+            for term in crate::terms::entry_terms(&entry.payload) {
+                wanted.insert((entry.sequence, term));
+            }
+        }
+    }
+    let mut extra: Option<(i64, String)> = None;
+    each_term(store, |term, sequence| {
+        let pair = (sequence, term);
+        if wanted.remove(&pair) {
+            return true;
+        }
+        if extra.as_ref().is_none_or(|e| pair < *e) {
+            extra = Some(pair);
+        }
+        true
+    })
+    .await?;
+    let missing = wanted.into_iter().next();
+    Ok(match (missing, extra) {
+        (Some(m), Some(e)) if e < m => Some(term_extra(e)),
+        (Some((sequence, term)), _) => Some(Problem::TermIndex {
+            sequence,
+            term,
+            reason: "lacks a row the entry makes".to_owned(),
+        }),
+        (None, Some(e)) => Some(term_extra(e)),
+        // The digests differed by a collision of the sum: report nothing we cannot name.
+        (None, None) => None,
+    })
+}
+
+fn term_extra((sequence, term): (i64, String)) -> Problem {
+    Problem::TermIndex {
+        sequence,
+        term,
+        reason: "has a row no entry makes (or names an entry that does not hold the term)"
+            .to_owned(),
+    }
+}
+
 /// The hash of the command a refusal's payload holds, as the engine hashed it.
 fn refused_command_hash(entry: &Entry) -> Option<String> {
     let payload: serde_json::Value = serde_json::from_str(&entry.payload).ok()?;
@@ -405,6 +538,7 @@ async fn verify_with<M: Model, S: Store>(
     let mut witness = witnessed.map(WitnessPass::new);
     let mut versions = RowVersions::<M>::new();
     let mut previous_at: Option<jiff::Timestamp> = None;
+    let mut terms = TermDigest::default();
     loop {
         let entries = store.entries_after(head.sequence, PAGE).await?;
         if entries.is_empty() {
@@ -433,6 +567,7 @@ async fn verify_with<M: Model, S: Store>(
                 return Ok((report.with(problem), state));
             }
             previous_at = Some(entry.recorded_at);
+            terms.add_entry(entry);
             match decoded {
                 Ok(Some(event)) => {
                     M::evolve(&mut state, &event);
@@ -464,6 +599,9 @@ async fn verify_with<M: Model, S: Store>(
     }
     commands.compare(store, &mut report, true).await?;
     if let Some(problem) = commands.problem {
+        return Ok((report.with(problem), state));
+    }
+    if let Some(problem) = check_terms(store, &terms).await? {
         return Ok((report.with(problem), state));
     }
     if let Some(problem) = check_rows::<M, S>(store, &state, &versions, &mut report).await? {

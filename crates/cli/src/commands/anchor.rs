@@ -4,8 +4,9 @@
 //! [`FileWitness`] it attaches to the ledger.
 //!
 //! Defaults: for a SQLite file `F`, the key `F.key` (public half `F.key.pub`) and the witness
-//! `F.witness`, beside the database; for PostgreSQL, `postgres.key` and `postgres.witness` in
-//! the user's configuration directory (`~/.config/hemaflow/`). An in-memory database has none.
+//! `F.witness`, beside the database; for PostgreSQL, `postgres-HOST_PORT_DATABASE.key` and
+//! `.witness` (named after the URL, its query included, without user or password) in the
+//! user's configuration directory (`~/.config/hemaflow/`). An in-memory database has none.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -74,12 +75,36 @@ fn default_paths(url: &str) -> anyhow::Result<Option<(PathBuf, PathBuf)>> {
             let dir = config_dir().context(
                 "cannot find the user's configuration directory for the PostgreSQL ledger's signing key (HOME is not set); give --signing-key and --witness",
             )?;
+            // One witness per database: a witness holds the checkpoints of one ledger.
+            let name = postgres_name(url);
             Ok(Some((
-                dir.join("postgres.key"),
-                dir.join("postgres.witness"),
+                dir.join(format!("{name}.key")),
+                dir.join(format!("{name}.witness")),
             )))
         }
     }
+}
+
+/// A file name for a PostgreSQL database: its URL without password or scheme, every
+/// character but letters, digits, `.` and `-` made `_` (`postgres-db.example_5432_hemaflow`).
+fn postgres_name(url: &str) -> String {
+    let redacted = hemaflow_service::store::redact(url);
+    let rest = redacted
+        .split_once("://")
+        .map_or(redacted.as_str(), |(_, r)| r);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let name: String = rest
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(150)
+        .collect();
+    format!("postgres-{name}")
 }
 
 fn with_suffix(file: &Path, suffix: &str) -> PathBuf {

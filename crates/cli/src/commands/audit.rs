@@ -57,16 +57,7 @@ pub fn run(
     let url = database::resolve_existing(database)?;
     let runtime = database::runtime()?;
     match args.command {
-        Command::Verify(args) => {
-            let witness = match witness_files(&url, anchor, args.public_key.as_deref()) {
-                Ok(witness) => witness,
-                Err(e) => {
-                    eprintln!("hemaflow: {e:#}");
-                    return Ok(Exit::InvalidInput);
-                }
-            };
-            runtime.block_on(run_verify(&url, args.json, witness))
-        }
+        Command::Verify(args) => runtime.block_on(run_verify(&url, &args, anchor)),
         Command::History(args) => runtime.block_on(run_history(&url, args)),
     }
 }
@@ -123,8 +114,20 @@ fn read_witnessed(files: &WitnessFiles) -> anyhow::Result<Witnessed> {
     Ok(all)
 }
 
-async fn run_verify(url: &str, json: bool, witness: Option<WitnessFiles>) -> anyhow::Result<Exit> {
+async fn run_verify(
+    url: &str,
+    args: &VerifyArgs,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
+    let json = args.json;
     let store = database::existing_store(url).await?;
+    let witness = match witness_files(url, anchor, args.public_key.as_deref()) {
+        Ok(witness) => witness,
+        Err(e) => {
+            eprintln!("hemaflow: {e:#}");
+            return Ok(Exit::InvalidInput);
+        }
+    };
     let witnessed = match witness.as_ref().map(read_witnessed).transpose() {
         Ok(witnessed) => witnessed,
         Err(e) => {
