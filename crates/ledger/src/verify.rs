@@ -120,7 +120,7 @@ impl fmt::Display for Problem {
                 source,
             } => write!(
                 f,
-                "the ledger ends at entry {entries} but the checkpoint signed at {source} names entry {witnessed}: {} entries were removed from its end",
+                "the ledger ends at entry {entries} but the checkpoint signed at {source} names entry {witnessed}: {} entries were removed from its end (or from anywhere, the rest renumbered)",
                 witnessed - entries
             ),
             Problem::TimeBackwards {
