@@ -37,8 +37,13 @@ fn file_of(lines: &[String]) -> String {
 #[test]
 fn the_writer_coalesces_heads_and_flush_puts_the_last_on_disk() {
     let dir = tempfile::tempdir().unwrap();
-    let paths = vec![dir.path().join("a.witness"), dir.path().join("copy/b.witness")];
-    let clock = Arc::new(FixedClock(jiff::Timestamp::from_second(1_900_000_000).unwrap()));
+    let paths = vec![
+        dir.path().join("a.witness"),
+        dir.path().join("copy/b.witness"),
+    ];
+    let clock = Arc::new(FixedClock(
+        jiff::Timestamp::from_second(1_900_000_000).unwrap(),
+    ));
     let witness =
         FileWitness::open(paths.clone(), key(7), clock, Duration::from_millis(200)).unwrap();
     for sequence in 1..=500 {
@@ -62,7 +67,10 @@ fn a_line_signed_by_another_key_is_named() {
     let text = file_of(&[line(1, &key(1)), line(2, &key(2))]);
     let error = read_witness(text.as_bytes(), "w", &key(1).verifying_key()).unwrap_err();
     assert_eq!(error.line, 2);
-    assert!(error.to_string().contains("not by the key given"), "{error}");
+    assert!(
+        error.to_string().contains("not by the key given"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -145,7 +145,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => commands::sim::run(args, database, &anchor),
         Command::Audit(args) => commands::audit::run(args, database, &anchor),
         Command::Backup(args) => commands::backup::run(args, database),
-        Command::Export(args) => commands::transfer::run_export(args, database),
+        Command::Export(args) => commands::transfer::run_export(args, database, &anchor),
         Command::Import(args) => commands::transfer::run_import(args, database, &anchor),
         // The demo makes a fresh centre: never in the site's database of the configuration
         // file, only in one named on the command line or in the environment.

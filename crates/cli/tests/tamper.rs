@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use hemaflow_service::Blood;
-use hemaflow_service::ledger::{Digest32, Entry, Store, import};
+use hemaflow_service::ledger::{Digest32, Entry, ImportOptions, Store, import_with};
 use hemaflow_service::store::AnyStore;
 use hemaflow_store_tests::{Backend, TestDb};
 
@@ -181,7 +181,10 @@ fn forge(site: &Site, runtime: &tokio::runtime::Runtime, edit: impl FnOnce(&mut 
         for table in TABLES {
             TestDb::execute(&store, &format!("DELETE FROM {table}")).await;
         }
-        import::<Blood, _, _>(&store, export.as_slice())
+        let options = ImportOptions {
+            without_trailer: true,
+        };
+        import_with::<Blood, _, _>(&store, export.as_slice(), options)
             .await
             .unwrap();
     });

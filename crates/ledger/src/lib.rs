@@ -40,7 +40,9 @@ pub use entry::{
 pub use model::{Model, Row, RowBody, RowKey};
 pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
-pub use transfer::{TransferError, export, import};
+pub use transfer::{
+    ImportOptions, Trailer, TransferError, export, export_with, import, import_with,
+};
 pub use verify::{
     Problem, VerifyReport, rebuild_projections, verify, verify_replaying, verify_witnessed,
 };
