@@ -125,9 +125,21 @@ fn config_dir() -> Option<PathBuf> {
     Some(dir.join("hemaflow"))
 }
 
+/// Where [`start`] names the public key and the witness files: standard error, or standard
+/// output for a command whose standard error is a log (a server's JSON lines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    Stdout,
+    Stderr,
+}
+
 /// The witness of the database at `url`, its key loaded (created on first use); the public
-/// key and the files are named on standard error.
-pub fn start(given: &Given, url: &str) -> anyhow::Result<Option<Arc<FileWitness>>> {
+/// key and the files are named where `announce` says.
+pub fn start(
+    given: &Given,
+    url: &str,
+    announce: Announce,
+) -> anyhow::Result<Option<Arc<FileWitness>>> {
     let Some(paths) = given.paths(url)? else {
         return Ok(None);
     };
@@ -151,11 +163,15 @@ pub fn start(given: &Given, url: &str) -> anyhow::Result<Option<Arc<FileWitness>
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    eprintln!(
+    let line = format!(
         "ledger signing key {hex} (public key in {}); checkpoints to {}",
         public.display(),
         files.join(" and ")
     );
+    match announce {
+        Announce::Stdout => println!("{line}"),
+        Announce::Stderr => eprintln!("{line}"),
+    }
     Ok(Some(Arc::new(witness)))
 }
 

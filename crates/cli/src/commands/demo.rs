@@ -74,7 +74,13 @@ pub fn run(
         }
         (database, _) => (database::resolve(database)?, None),
     };
-    let witness = super::anchor::start(anchor, &url)?;
+    // Standard output unless it is one JSON object (then standard error, a log once served).
+    let announce = if args.json {
+        super::anchor::Announce::Stderr
+    } else {
+        super::anchor::Announce::Stdout
+    };
+    let witness = super::anchor::start(anchor, &url, announce)?;
     super::serve::runtime()?.block_on(async {
         let ledger = super::anchor::attach(database::open(&url).await?, witness.as_ref());
         match seed(&ledger, &options).await {

@@ -67,7 +67,7 @@ pub fn run(
     anchor: &super::anchor::Given,
 ) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
-    let witness = super::anchor::start(anchor, &url)?;
+    let witness = super::anchor::start(anchor, &url, super::anchor::Announce::Stdout)?;
     runtime()?.block_on(async {
         let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
             .await

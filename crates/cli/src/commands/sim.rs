@@ -111,7 +111,11 @@ fn drive(
     json: bool,
 ) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
-    let witness = super::anchor::start(anchor, &url)?;
+    if let Some(refusal) = super::database::runtime()?.block_on(refuse_establishment(&url))? {
+        eprintln!("hemaflow sim run: {refusal}");
+        return Ok(Exit::InvalidInput);
+    }
+    let witness = super::anchor::start(anchor, &url, super::anchor::Announce::Stderr)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -161,6 +165,39 @@ fn drive(
             Ok(Exit::Failure)
         }
     }
+}
+
+/// Why `sim run` will not append to the database at `url`, if it will not. A workload's
+/// commands name any actor and role and are recorded without a sign-in: fed a site's database,
+/// `sim run` would be a side door around every signature. So it writes only into an empty
+/// database or one whose first entry it made itself (a workload's first command ID begins
+/// with `sim-`; a served database's first entry is the bootstrap administrator, a demo's
+/// `demo-`).
+async fn refuse_establishment(url: &str) -> anyhow::Result<Option<String>> {
+    use hemaflow_service::ledger::Store;
+    if !hemaflow_service::store::has_ledger(url)
+        .await
+        .unwrap_or(false)
+    {
+        return Ok(None);
+    }
+    let store = super::database::store(url).await?;
+    let first = store
+        .entries_after(0, 1)
+        .await
+        .context("cannot read the ledger")?;
+    Ok(first
+        .into_iter()
+        .next()
+        .filter(|entry| !entry.command_id.starts_with("sim-"))
+        .map(|entry| {
+            format!(
+                "{} holds an establishment's ledger (its first entry, command {} by {}, was not made by sim run): sim run records commands in any name without a sign-in, so it writes only into an empty database or a simulation it began; nothing was recorded",
+                super::database::redact(url),
+                entry.command_id,
+                entry.actor
+            )
+        }))
 }
 
 fn progress_line(p: Progress, total: Option<u64>) {

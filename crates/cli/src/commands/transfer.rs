@@ -90,7 +90,7 @@ pub fn run_import(
     anchor: &super::anchor::Given,
 ) -> anyhow::Result<Exit> {
     let url = database::resolve(database)?;
-    let witness = super::anchor::start(anchor, &url)?;
+    let witness = super::anchor::start(anchor, &url, super::anchor::Announce::Stderr)?;
     database::runtime()?.block_on(async {
         let store = database::store(&url).await?;
         let stdin = std::io::stdin();
