@@ -199,4 +199,12 @@ fn sim_run_appends_again_to_a_simulation_it_began() {
     // The same workload again: every command ID already answered, nothing new, not refused.
     pipe(&url, "3");
     assert_eq!(entries(&url), first);
+    // The pipelined writer signed its last head into the witness beside the file.
+    let verified = hemaflow()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{said}");
+    assert!(said.contains("the last entry is witnessed"), "{said}");
 }
