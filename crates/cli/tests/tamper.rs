@@ -454,3 +454,27 @@ fn a_group_or_world_readable_key_is_refused_and_nothing_is_appended() {
     assert_caught(&out, 1, &["can be read by others", "chmod 600"]);
     assert!(!site._dir.path().join("other.db").exists());
 }
+
+#[test]
+fn an_entrys_time_set_back_with_hashes_recomputed_is_named() {
+    on_both_backends(|site, runtime| {
+        let mut moved = 0;
+        forge(site, runtime, |entries| {
+            let middle = entries.len() / 2;
+            entries[middle].recorded_at =
+                entries[middle - 1].recorded_at - jiff::SignedDuration::from_hours(3);
+            moved = i64::try_from(middle).unwrap() + 1;
+        });
+        assert_caught(
+            &site.verify_chain_only(),
+            1,
+            &[
+                &format!("entry {moved} is recorded at"),
+                "times never run backwards",
+            ],
+        );
+        // A ledger written before Hemaflow refused such times is accepted by name, with a note.
+        let legacy = hemaflow(&["audit", "verify", "--legacy-times", "--database", &site.url]);
+        assert_caught(&legacy, 0, &["note: entry", "--legacy-times"]);
+    });
+}

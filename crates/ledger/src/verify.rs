@@ -189,6 +189,11 @@ pub struct VerifyReport {
     /// With a witness: how many signed checkpoints were checked, and the entries after the
     /// last one (none when the last entry is witnessed).
     pub witness: Option<WitnessCheck>,
+    /// The first entry recorded earlier than the one before it ([`Problem::TimeBackwards`]).
+    /// Not a `problem` of the ledger itself: ledgers written before the engine refused
+    /// planned times that go back (`LedgerError::TimeBehind`) hold such entries, and replay
+    /// byte for byte; `audit verify` fails on it unless told the ledger is such a one.
+    pub time_backwards: Option<Problem>,
 }
 
 /// What the check against a witness found (when it found no problem).
@@ -531,6 +536,7 @@ async fn verify_with<M: Model, S: Store>(
         rows: 0,
         problem: None,
         witness: None,
+        time_backwards: None,
     };
     let mut state = M::State::default();
     let mut head = ChainHead::EMPTY;
@@ -558,13 +564,14 @@ async fn verify_with<M: Model, S: Store>(
             if let Some(problem) = witness.as_mut().and_then(|w| w.check(entry)) {
                 return Ok((report.with(problem), state));
             }
-            if let Some(previous) = previous_at.filter(|at| entry.recorded_at < *at) {
-                let problem = Problem::TimeBackwards {
+            if let Some(previous) = previous_at.filter(|at| entry.recorded_at < *at)
+                && report.time_backwards.is_none()
+            {
+                report.time_backwards = Some(Problem::TimeBackwards {
                     sequence: entry.sequence,
                     recorded_at: entry.recorded_at,
                     previous,
-                };
-                return Ok((report.with(problem), state));
+                });
             }
             previous_at = Some(entry.recorded_at);
             terms.add_entry(entry);

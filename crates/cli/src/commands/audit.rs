@@ -37,6 +37,11 @@ struct VerifyArgs {
     /// the witness's checkpoints. Default: the signing key's `.pub`, when the witness is read.
     #[arg(long, value_name = "FILE")]
     public_key: Option<std::path::PathBuf>,
+    /// Accept entries recorded earlier than the one before them (a ledger written before
+    /// Hemaflow refused planned times that go back); a note names the first. Without this
+    /// flag such a ledger does not verify.
+    #[arg(long)]
+    legacy_times: bool,
 }
 
 #[derive(ClapArgs)]
@@ -149,6 +154,7 @@ async fn run_verify(
         None => verify::<Blood, _>(&store).await,
     }
     .context("cannot read the ledger")?;
+    let report = times_checked(report, args.legacy_times);
     let head = store.head().await.context("cannot read the ledger")?;
     let unwitnessed = report.witness.as_ref().map_or(0, |w| w.unwitnessed);
     if json {
@@ -179,6 +185,24 @@ async fn run_verify(
     } else {
         Exit::Success
     })
+}
+
+/// A time that runs backwards is the report's problem unless the ledger is accepted as one
+/// written before the engine refused such times (then a note on standard error).
+fn times_checked(mut report: VerifyReport, legacy_times: bool) -> VerifyReport {
+    if report.problem.is_some() {
+        return report;
+    }
+    match report.time_backwards.take() {
+        Some(problem) if legacy_times => {
+            eprintln!(
+                "hemaflow: note: {problem} (accepted with --legacy-times: a ledger written before Hemaflow refused times that go back)"
+            );
+        }
+        Some(problem) => report.problem = Some(problem),
+        None => {}
+    }
+    report
 }
 
 fn print_verified(report: &VerifyReport, last_hash: &str) {
