@@ -48,7 +48,8 @@ impl From<Exit> for ExitCode {
         Donors, eligibility, collection, testing, components, ISBT 128 labels, release, \
         inventory and hospital orders, on a tamper-evident record.",
     after_help = "Exit status: 0 when all went well, 2 when some input was not valid, \
-        1 when Hemaflow itself could not do the work."
+        1 when Hemaflow itself could not do the work (or `audit verify` found the record \
+        altered), 3 when `audit verify` found entries after the last signed checkpoint."
 )]
 struct Cli {
     /// The database holding the ledger: sqlite://FILE or postgres://USER@HOST/DATABASE.
