@@ -22,6 +22,10 @@ pub enum Exit {
     Failure,
     /// 2: some input was not valid (a scan, a DIN, a JSON line); the output says which.
     InvalidInput,
+    /// 3 (`audit verify` with a witness): the ledger verifies and agrees with every signed
+    /// checkpoint, but has entries after the last one (a writer still running, or a forged
+    /// tail): not yet witnessed.
+    Unwitnessed,
 }
 
 impl From<Exit> for ExitCode {
@@ -30,6 +34,7 @@ impl From<Exit> for ExitCode {
             Exit::Success => ExitCode::SUCCESS,
             Exit::Failure => ExitCode::from(1),
             Exit::InvalidInput => ExitCode::from(2),
+            Exit::Unwitnessed => ExitCode::from(3),
         }
     }
 }
@@ -43,7 +48,8 @@ impl From<Exit> for ExitCode {
         Donors, eligibility, collection, testing, components, ISBT 128 labels, release, \
         inventory and hospital orders, on a tamper-evident record.",
     after_help = "Exit status: 0 when all went well, 2 when some input was not valid, \
-        1 when Hemaflow itself could not do the work."
+        1 when Hemaflow itself could not do the work (or `audit verify` found the record \
+        altered), 3 when `audit verify` found entries after the last signed checkpoint."
 )]
 struct Cli {
     /// The database holding the ledger: sqlite://FILE or postgres://USER@HOST/DATABASE.
@@ -56,6 +62,24 @@ struct Cli {
     /// flag or an environment variable wins over it.
     #[arg(long, global = true, env = "HEMAFLOW_CONFIG", value_name = "FILE")]
     config: Option<std::path::PathBuf>,
+    /// The Ed25519 key that signs the ledger's checkpoints (64 hex digits, mode 0600; created
+    /// on first use, its public half written beside it as FILE.pub). Default: beside the
+    /// SQLite file (hemaflow.db.key), or ~/.config/hemaflow/postgres-HOST_PORT_DB.key.
+    #[arg(long, global = true, env = "HEMAFLOW_SIGNING_KEY", value_name = "FILE")]
+    signing_key: Option<std::path::PathBuf>,
+    /// The append-only witness file of signed checkpoints (one JSON line each), written by
+    /// every command that appends and read by `audit verify`. Default: beside the SQLite file
+    /// (hemaflow.db.witness), or ~/.config/hemaflow/postgres-HOST_PORT_DB.witness.
+    #[arg(long, global = true, env = "HEMAFLOW_WITNESS", value_name = "FILE")]
+    witness: Option<std::path::PathBuf>,
+    /// A second witness file written with the first (another disk, another host's mount).
+    #[arg(
+        long,
+        global = true,
+        env = "HEMAFLOW_WITNESS_COPY",
+        value_name = "FILE"
+    )]
+    witness_copy: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -108,19 +132,25 @@ fn main() -> ExitCode {
         .database
         .as_deref()
         .or(config.settings.database.as_deref());
+    let anchor = commands::anchor::Given {
+        signing_key: cli.signing_key,
+        witness: cli.witness,
+        witness_copy: cli.witness_copy,
+    }
+    .over(&config.settings.ledger);
     let result = match cli.command {
         Command::Isbt128(args) => commands::isbt128::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Label(args) => commands::label::run(args, database),
-        Command::Serve(args) => commands::serve::run(args, database, &config),
-        Command::Sim(args) => commands::sim::run(args, database),
-        Command::Audit(args) => commands::audit::run(args, database),
+        Command::Serve(args) => commands::serve::run(args, database, &config, &anchor),
+        Command::Sim(args) => commands::sim::run(args, database, &anchor),
+        Command::Audit(args) => commands::audit::run(args, database, &anchor),
         Command::Backup(args) => commands::backup::run(args, database),
-        Command::Export(args) => commands::transfer::run_export(args, database),
-        Command::Import(args) => commands::transfer::run_import(args, database),
+        Command::Export(args) => commands::transfer::run_export(args, database, &anchor),
+        Command::Import(args) => commands::transfer::run_import(args, database, &anchor),
         // The demo makes a fresh centre: never in the site's database of the configuration
         // file, only in one named on the command line or in the environment.
-        Command::Demo(args) => commands::demo::run(args, cli.database.as_deref(), &config),
+        Command::Demo(args) => commands::demo::run(args, cli.database.as_deref(), &config, &anchor),
         Command::Config(ConfigCommand::Check) => {
             commands::config::check(&config, cli.database.as_deref())
         }

@@ -18,6 +18,12 @@ fn hemaflow_with(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Output {
     command
         .args(args)
         .env_remove("HEMAFLOW_DATABASE_URL")
+        // A PostgreSQL ledger's key and witness go to the configuration directory: not the
+        // user's own in a test.
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("hemaflow-ledger-cli-config"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -42,6 +48,14 @@ fn hemaflow(args: &[&str], stdin: &[u8]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The entry lines of an export: every line but the trailer.
+fn entry_lines(export: &[u8]) -> Vec<&[u8]> {
+    export
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty() && !l.starts_with(b"{\"trailer\""))
+        .collect()
 }
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
@@ -114,12 +128,28 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
 
     let export = hemaflow(&["export", "--database", &source], b"");
     assert_eq!(export.status.code(), Some(0), "{}", text(&export.stderr));
-    let lines = export
-        .stdout
-        .split(|b| *b == b'\n')
-        .filter(|l| !l.is_empty())
-        .count();
+    let lines = entry_lines(&export.stdout).len();
     assert!(lines > 500, "{lines} lines");
+    let trailer: serde_json::Value = serde_json::from_slice(
+        export
+            .stdout
+            .trim_ascii_end()
+            .rsplit(|b| *b == b'\n')
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        trailer["trailer"]["entries"].as_u64(),
+        Some(lines as u64),
+        "{trailer}"
+    );
+    // The demo signed checkpoints into the witness beside its file: the last rides along.
+    assert_eq!(
+        trailer["trailer"]["checkpoint"]["sequence"].as_u64(),
+        Some(lines as u64),
+        "{trailer}"
+    );
 
     // Into a fresh SQLite file: it verifies, and exports to the same bytes.
     let copy = sqlite_url(dir.path(), "copy.db");
@@ -127,7 +157,8 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
     assert_eq!(import.status.code(), Some(0), "{}", text(&import.stderr));
     assert_eq!(verify(&copy).status.code(), Some(0));
     let re_export = hemaflow(&["export", "--database", &copy], b"");
-    assert_eq!(re_export.stdout, export.stdout);
+    // The same entries; the trailer carries the copy's own checkpoint.
+    assert_eq!(entry_lines(&re_export.stdout), entry_lines(&export.stdout));
 
     // The same import as JSON, into another fresh file.
     let json_copy = sqlite_url(dir.path(), "json-copy.db");
@@ -177,7 +208,7 @@ fn demo_export_import_on_sqlite_and_postgres_then_verify_and_tamper() {
                 text(&verified.stderr)
             );
             let pg_export = hemaflow(&["export", "--database", &url], b"");
-            assert_eq!(pg_export.stdout, export.stdout);
+            assert_eq!(entry_lines(&pg_export.stdout), entry_lines(&export.stdout));
             runtime.block_on(db.cleanup());
         }
     }
@@ -272,12 +303,13 @@ fn a_broken_import_line_is_named_and_nothing_is_written() {
         "{}",
         text(&out.stderr)
     );
+    // Nothing was written: the database holds no entry, which is not a verified ledger.
     let verified = verify(&target);
-    assert_eq!(verified.status.code(), Some(0));
+    assert_eq!(verified.status.code(), Some(1));
     assert!(
-        text(&verified.stdout).contains("entries: 0"),
+        text(&verified.stderr).contains("holds no ledger entry"),
         "{}",
-        text(&verified.stdout)
+        text(&verified.stderr)
     );
 
     // A reordered pair of lines breaks the chain at the first of them.
@@ -293,6 +325,56 @@ fn a_broken_import_line_is_named_and_nothing_is_written() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn an_export_cut_short_is_refused_unless_imported_as_one_without_trailer() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = sqlite_url(dir.path(), "source.db");
+    seeded(&source);
+    let export = text(&hemaflow(&["export", "--database", &source], b"").stdout);
+    let lines: Vec<&str> = export.lines().collect();
+    let entries = lines.len() - 1;
+
+    // The trailer lost with the last 10 entries (a full disk, a broken pipe).
+    let cut = lines[..entries - 10].join("\n");
+    let target = sqlite_url(dir.path(), "cut.db");
+    let out = hemaflow(&["import", "--database", &target], cut.as_bytes());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&format!(
+            "export cut short: {} entries, trailer missing",
+            entries - 10
+        )),
+        "{said}"
+    );
+
+    // Entries removed before a trailer kept: the trailer's count says so.
+    let mut kept: Vec<&str> = lines[..entries - 10].to_vec();
+    kept.push(lines[entries]);
+    let out = hemaflow(
+        &["import", "--database", &target],
+        kept.join("\n").as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "it counts {entries} entries, the export holds {}",
+            entries - 10
+        )),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // An export from before trailers is taken only when asked for by name.
+    let old = lines[..entries].join("\n");
+    let out = hemaflow(
+        &["import", "--without-trailer", "--database", &target],
+        old.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(verify(&target).status.code(), Some(0));
 }
 
 #[test]

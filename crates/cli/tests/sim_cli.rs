@@ -6,7 +6,14 @@
 use std::process::{Command, Stdio};
 
 fn hemaflow() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_hemaflow"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hemaflow"));
+    // A PostgreSQL ledger's key and witness go to the configuration directory: not the
+    // user's own in a test.
+    command.env(
+        "XDG_CONFIG_HOME",
+        std::env::temp_dir().join("hemaflow-sim-cli-config"),
+    );
+    command
 }
 
 /// `sim generate | sim run --database url`: the summary printed by run.
@@ -124,4 +131,80 @@ fn sim_run_refuses_a_batch_size_out_of_range_and_creates_no_database() {
         assert!(stderr.contains("1..=100000"), "{stderr}");
     }
     assert!(!path.exists(), "a refused run opened the database");
+}
+
+/// The entries of the ledger at `url`, as `audit verify --json` counts them.
+fn entries(url: &str) -> i64 {
+    let out = hemaflow()
+        .args(["audit", "verify", "--json", "--database", url])
+        .output()
+        .unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    answer["entries"].as_i64().unwrap()
+}
+
+#[test]
+fn sim_run_refuses_an_establishments_ledger_and_records_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", folder.path().join("site.db").display());
+    let demo = hemaflow()
+        .args([
+            "demo",
+            "--seed-only",
+            "--database",
+            &url,
+            "--donors",
+            "5",
+            "--days",
+            "2",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let before = entries(&url);
+    // A QA release in a QA officer's name, with no one signed in.
+    let forged = br#"{"id":"sim-000000001","context":{"actor":"e.walsh","role":"qa","now":"2030-01-01T00:00:00Z"},"command":{"type":"release_component","id":"W123426000001-D7000VA0"}}"#;
+    let mut run = hemaflow()
+        .args(["sim", "run", "--database", &url])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let _ = run.stdin.take().unwrap().write_all(forged);
+    }
+    let out = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("holds an establishment's ledger"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was recorded"), "{stderr}");
+    assert_eq!(entries(&url), before);
+}
+
+#[test]
+fn sim_run_appends_again_to_a_simulation_it_began() {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", folder.path().join("sim.db").display());
+    pipe(&url, "3");
+    let first = entries(&url);
+    // The same workload again: every command ID already answered, nothing new, not refused.
+    pipe(&url, "3");
+    assert_eq!(entries(&url), first);
+    // The pipelined writer signed its last head into the witness beside the file.
+    let verified = hemaflow()
+        .args(["audit", "verify", "--database", &url])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verified.stdout);
+    assert_eq!(verified.status.code(), Some(0), "{said}");
+    assert!(said.contains("the last entry is witnessed"), "{said}");
 }

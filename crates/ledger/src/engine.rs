@@ -1,6 +1,7 @@
 //! The engine: decide a command against the current state and append its outcome.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -8,9 +9,10 @@ use tokio::sync::Mutex;
 
 use crate::canonical::{CanonicalError, to_canonical};
 use crate::clock::{SharedClock, SystemClock};
-use crate::entry::{ChainError, ChainHead, Entry, EntryDraft, EntryKind};
+use crate::entry::{ChainError, ChainHead, Digest32, Entry, EntryDraft, EntryKind};
 use crate::model::{Model, RowKey};
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
+use crate::witness::{Checkpoint, Witness};
 
 mod pipeline;
 pub use pipeline::{Answers, OwnedCommand, Pipeline};
@@ -124,6 +126,8 @@ struct Cache<S> {
     /// The `recorded_at` of the entry at `head` (`Timestamp::MIN` for an empty chain): no
     /// command is stamped earlier.
     last_at: jiff::Timestamp,
+    /// The hash of the ledger's first entry (its identity in a checkpoint), once known.
+    genesis: Option<Digest32>,
 }
 
 impl<S: Default> Cache<S> {
@@ -134,6 +138,22 @@ impl<S: Default> Cache<S> {
         self.stale = false;
         self.caught_up_from = None;
         self.last_at = jiff::Timestamp::MIN;
+        self.genesis = None;
+    }
+
+    /// Notes a committed entry's place: the head, its time, and the ledger's first hash.
+    /// `first` is the sequence and hash of the first entry committed.
+    fn advance(
+        &mut self,
+        head: ChainHead,
+        last_at: jiff::Timestamp,
+        first: Option<(i64, Digest32)>,
+    ) {
+        if let Some((1, hash)) = first {
+            self.genesis = Some(hash);
+        }
+        self.head = head;
+        self.last_at = last_at;
     }
 
     /// Whether a catch-up that began at or after `asked` completed: the state then holds
@@ -151,6 +171,7 @@ pub struct Ledger<M: Model, S: Store> {
     cache: Mutex<Cache<M::State>>,
     max_attempts: u32,
     clock: SharedClock,
+    witness: Option<Arc<dyn Witness>>,
 }
 
 impl<M: Model, S: Store> Ledger<M, S> {
@@ -164,9 +185,11 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 stale: false,
                 caught_up_from: None,
                 last_at: jiff::Timestamp::MIN,
+                genesis: None,
             }),
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             clock: SystemClock::shared(),
+            witness: None,
         };
         {
             let mut cache = ledger.cache.lock().await;
@@ -186,6 +209,24 @@ impl<M: Model, S: Store> Ledger<M, S> {
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
+    }
+
+    /// Reports every commit's chain head to `witness` (see [`crate::witness`]), starting with
+    /// the head the ledger was opened at, so that a ledger written before it had a witness is
+    /// anchored from its first start with one.
+    pub fn with_witness(mut self, witness: Arc<dyn Witness>) -> Self {
+        if let Ok(cache) = self.cache.try_lock() {
+            report_head(&witness, &cache);
+        }
+        self.witness = Some(witness);
+        self
+    }
+
+    /// Tells the witness (if any) the cache's head, just committed.
+    fn witness_head(&self, cache: &Cache<M::State>) {
+        if let Some(witness) = &self.witness {
+            report_head(witness, cache);
+        }
     }
 
     /// The clock the ledger stamps commands with: the one a process shows as "now".
@@ -359,13 +400,14 @@ impl<M: Model, S: Store> Ledger<M, S> {
             }
             let head = group.head;
             let last_at = group.last_at;
+            let first = group.entries.first().map(|e| (e.sequence, e.hash));
             let batch = group.into_batch(&cache.state, cache.head.sequence);
             let appended = self.store.append(batch).await;
             cache.stale = false;
             match appended {
                 Ok(()) => {
-                    cache.head = head;
-                    cache.last_at = last_at;
+                    cache.advance(head, last_at, first);
+                    self.witness_head(cache);
                     return Ok(with_attempts(answers, attempt + 1));
                 }
                 Err(e) => {
@@ -465,8 +507,7 @@ impl<M: Model, S: Store> Ledger<M, S> {
                 if let Some(event) = decode_event::<M>(entry)? {
                     M::evolve(&mut cache.state, &event);
                 }
-                cache.head = head;
-                cache.last_at = entry.recorded_at;
+                cache.advance(head, entry.recorded_at, Some((entry.sequence, entry.hash)));
             }
         }
     }
@@ -509,6 +550,18 @@ impl<M: Model, S: Store> Ledger<M, S> {
             repeated: true,
             attempts,
         })
+    }
+}
+
+/// Hands the cache's head to `witness`, once the ledger has an entry.
+fn report_head<S>(witness: &Arc<dyn Witness>, cache: &Cache<S>) {
+    if let Some(ledger) = cache.genesis {
+        witness.committed(Checkpoint {
+            ledger,
+            sequence: cache.head.sequence,
+            head: cache.head.hash,
+            recorded_at: cache.last_at,
+        });
     }
 }
 

@@ -25,6 +25,7 @@ pub mod store;
 pub mod terms;
 pub mod transfer;
 pub mod verify;
+pub mod witness;
 
 pub use bench::{BenchFigures, BenchStores, bench_ledger};
 pub use canonical::{CanonicalError, canonical_value, to_canonical};
@@ -39,5 +40,10 @@ pub use entry::{
 pub use model::{Model, Row, RowBody, RowKey};
 pub use sessions::{SessionLimits, SessionStore, StoredSession};
 pub use store::{AppendBatch, CommandRecord, Store, StoreError, StoredRow};
-pub use transfer::{TransferError, export, import};
-pub use verify::{Problem, VerifyReport, rebuild_projections, verify, verify_replaying};
+pub use transfer::{
+    ImportOptions, Trailer, TransferError, export, export_with, import, import_with,
+};
+pub use verify::{
+    Problem, VerifyReport, rebuild_projections, verify, verify_replaying, verify_witnessed,
+};
+pub use witness::{Checkpoint, Witness, Witnessed, WitnessedHead};

@@ -170,6 +170,15 @@ pub trait Store: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Entry>, StoreError>> + Send;
 
+    /// Up to `limit` rows of the `entry_terms` index after `(term, sequence)`, in the order of
+    /// the index's key (term, then sequence, as the database sorts them): `verify` reads the
+    /// whole index with it.
+    fn terms_after(
+        &self,
+        after: (&str, i64),
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<(String, i64)>, StoreError>> + Send;
+
     /// Writes a whole ledger into an empty database in one transaction; refuses
     /// ([`StoreError::NotEmpty`]) if it holds any entry, row or command.
     fn import(&self, batch: AppendBatch) -> impl Future<Output = Result<(), StoreError>> + Send;

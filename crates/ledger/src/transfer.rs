@@ -1,9 +1,15 @@
-//! Export (JSON lines, one entry per line) and import into an empty database.
+//! Export (JSON lines, one entry per line, then a trailer) and import into an empty database.
+//!
+//! The trailer is the last line, `{"trailer":{"checkpoint":…,"entries":N,"last_hash":"…"}}`:
+//! how many entries the export holds, the last one's hash, and the last signed checkpoint of
+//! the ledger's witness when the exporter had one (carried as it was written, for whoever
+//! holds the public key). An export cut short (a full disk, a broken pipe) lacks it, and
+//! import refuses it rather than take a shorter ledger for the whole one.
 
 use std::io::{BufRead, Write};
 
 use crate::engine::{LedgerError, decode_event};
-use crate::entry::{ChainError, ChainHead, Entry};
+use crate::entry::{ChainError, ChainHead, Digest32, Entry};
 use crate::model::Model;
 use crate::store::{AppendBatch, CommandRecord, Store, StoreError};
 use crate::verify::{Span, VerifyReport, extend_span, verify};
@@ -47,10 +53,49 @@ pub enum TransferError {
     Verify(String),
     #[error("cannot encode the export: {0}")]
     Encode(String),
+    #[error(
+        "export cut short: {entries} entries, trailer missing; nothing was imported (an export written before trailers is imported with --without-trailer)"
+    )]
+    CutShort { entries: u64 },
+    #[error("the export's trailer (line {line}) does not match it: {reason}; nothing was imported")]
+    Trailer { line: u64, reason: String },
 }
 
-/// Writes every entry as one JSON line; returns how many.
-pub async fn export<S: Store, W: Write>(store: &S, mut out: W) -> Result<u64, TransferError> {
+/// The last line of an export.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trailer {
+    /// The witness's last checkpoint line, as written (see `hemaflow-anchor`), if any.
+    pub checkpoint: Option<serde_json::Value>,
+    pub entries: u64,
+    pub last_hash: Digest32,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrailerLine {
+    trailer: Trailer,
+}
+
+/// How strict an import is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// Accept an export without a trailer (one written before exports had them).
+    pub without_trailer: bool,
+}
+
+/// Writes every entry as one JSON line, then the trailer; returns how many entries.
+pub async fn export<S: Store, W: Write>(store: &S, out: W) -> Result<u64, TransferError> {
+    export_with(store, out, None).await
+}
+
+/// [`export`], the trailer carrying `checkpoint` (the witness's last line).
+pub async fn export_with<S: Store, W: Write>(
+    store: &S,
+    mut out: W,
+    checkpoint: Option<serde_json::Value>,
+) -> Result<u64, TransferError> {
+    let mut last_hash = Digest32::GENESIS;
     let mut after = 0;
     let mut count = 0;
     loop {
@@ -63,10 +108,68 @@ pub async fn export<S: Store, W: Write>(store: &S, mut out: W) -> Result<u64, Tr
                 .map_err(|e| TransferError::Encode(e.to_string()))?;
             writeln!(out, "{line}").map_err(TransferError::Write)?;
             count += 1;
+            last_hash = entry.hash;
         }
     }
+    let trailer = TrailerLine {
+        trailer: Trailer {
+            checkpoint,
+            entries: count,
+            last_hash,
+        },
+    };
+    let line = serde_json::to_string(&trailer).map_err(|e| TransferError::Encode(e.to_string()))?;
+    writeln!(out, "{line}").map_err(TransferError::Write)?;
     out.flush().map_err(TransferError::Write)?;
     Ok(count)
+}
+
+/// The trailer, if `line` is one.
+fn trailer_of(line: &str, number: u64) -> Result<Option<Trailer>, TransferError> {
+    if !line.trim_start().starts_with("{\"trailer\"") {
+        return Ok(None);
+    }
+    serde_json::from_str::<TrailerLine>(line)
+        .map(|t| Some(t.trailer))
+        .map_err(|e| TransferError::Trailer {
+            line: number,
+            reason: format!("it is not a trailer: {e}"),
+        })
+}
+
+/// Checks the trailer (if any, and whether one was needed) against what was read.
+fn check_trailer(
+    trailer: Option<(u64, Trailer)>,
+    entries: u64,
+    head: ChainHead,
+    options: ImportOptions,
+) -> Result<(), TransferError> {
+    let Some((line, trailer)) = trailer else {
+        return if options.without_trailer {
+            Ok(())
+        } else {
+            Err(TransferError::CutShort { entries })
+        };
+    };
+    if trailer.entries != entries {
+        return Err(TransferError::Trailer {
+            line,
+            reason: format!(
+                "it counts {} entries, the export holds {entries}",
+                trailer.entries
+            ),
+        });
+    }
+    if trailer.last_hash != head.hash {
+        return Err(TransferError::Trailer {
+            line,
+            reason: format!(
+                "it names the last hash {}, the export's last entry has {}",
+                trailer.last_hash, head.hash
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Reads an export, checks its chain and replays it, writes it into an empty database in one
@@ -78,7 +181,18 @@ pub async fn import<M: Model, S: Store, R: BufRead>(
     store: &S,
     input: R,
 ) -> Result<VerifyReport, TransferError> {
+    import_with::<M, S, R>(store, input, ImportOptions::default()).await
+}
+
+/// [`import`] with its options: an export without a trailer is refused unless
+/// `without_trailer`; a trailer that does not match the export always is.
+pub async fn import_with<M: Model, S: Store, R: BufRead>(
+    store: &S,
+    input: R,
+    options: ImportOptions,
+) -> Result<VerifyReport, TransferError> {
     refuse_if_not_empty(store).await?;
+    let mut trailer: Option<(u64, Trailer)> = None;
     let mut state = M::State::default();
     let mut head = ChainHead::EMPTY;
     let mut entries: Vec<Entry> = Vec::new();
@@ -91,6 +205,16 @@ pub async fn import<M: Model, S: Store, R: BufRead>(
             source,
         })?;
         if line.trim().is_empty() {
+            continue;
+        }
+        if let Some((at, _)) = &trailer {
+            return Err(TransferError::Trailer {
+                line: *at,
+                reason: format!("line {number} follows it"),
+            });
+        }
+        if let Some(found) = trailer_of(&line, number)? {
+            trailer = Some((number, found));
             continue;
         }
         let entry = Entry::from_json_line(&line).map_err(|reason| TransferError::BadLine {
@@ -125,6 +249,7 @@ pub async fn import<M: Model, S: Store, R: BufRead>(
         }
         entries.push(entry);
     }
+    check_trailer(trailer, entries.len() as u64, head, options)?;
     let commands = spans
         .into_iter()
         .map(|span| CommandRecord {

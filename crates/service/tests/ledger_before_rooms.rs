@@ -12,7 +12,9 @@
 use std::io::{BufRead, BufReader};
 
 use hemaflow_domain::{Command, Event};
-use hemaflow_service::ledger::{Entry, EntryKind, canonical_value, import, to_canonical};
+use hemaflow_service::ledger::{
+    Entry, EntryKind, ImportOptions, canonical_value, import_with, to_canonical,
+};
 use hemaflow_service::{Blood, store};
 
 const EXPORT: &[u8] = include_bytes!("data/demo-ledger-before-rooms.jsonl.gz");
@@ -73,7 +75,11 @@ async fn a_ledger_written_before_the_areas_imports_and_verifies_hash_for_hash() 
     let store = store::connect(&url).await.unwrap();
     let mut text = lines().join("\n");
     text.push('\n');
-    let report = import::<Blood, _, _>(&store, text.as_bytes())
+    // Written before exports had a trailer: imported as such, by the explicit option.
+    let options = ImportOptions {
+        without_trailer: true,
+    };
+    let report = import_with::<Blood, _, _>(&store, text.as_bytes(), options)
         .await
         .unwrap();
     assert!(report.is_ok(), "{:?}", report.problem);

@@ -314,6 +314,14 @@ impl Store for PgStore {
         rows.iter().map(ReadRow::entry).collect()
     }
 
+    async fn terms_after(
+        &self,
+        after: (&str, i64),
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        terms::terms_after(&self.pool, after, limit).await
+    }
+
     async fn entries_with_terms(
         &self,
         terms: &[&str],

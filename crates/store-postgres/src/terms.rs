@@ -100,3 +100,21 @@ pub(crate) async fn entries_with_terms(
     .map_err(read_error)?;
     rows.iter().map(ReadRow::entry).collect()
 }
+
+/// Up to `limit` index rows after `(term, sequence)` in key order (the primary key's).
+pub(crate) async fn terms_after(
+    pool: &PgPool,
+    (term, sequence): (&str, i64),
+    limit: u32,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    sqlx::query_as(
+        "SELECT term, sequence FROM entry_terms WHERE (term, sequence) > ($1, $2)
+         ORDER BY term, sequence LIMIT $3",
+    )
+    .bind(term)
+    .bind(sequence)
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await
+    .map_err(read_error)
+}

@@ -68,6 +68,18 @@ impl SqliteStore {
         SqliteStore::connect_with(options, url).await
     }
 
+    /// The file a SQLite URL names; `None` for an in-memory database or a URL that is not
+    /// SQLite's (files kept beside the database, such as its signing key, go beside it).
+    pub fn file_of(url: &str) -> Option<std::path::PathBuf> {
+        let options = SqliteConnectOptions::from_str(url).ok()?;
+        let file = options.get_filename();
+        let name = file.to_string_lossy();
+        if name.is_empty() || name == ":memory:" || name.starts_with("file:sqlx-in-memory-") {
+            return None;
+        }
+        Some(file.to_owned())
+    }
+
     /// Whether `url` names a SQLite file that holds a Hemaflow ledger, read without creating
     /// or changing anything (for read-only commands: a mistyped path is not a new ledger).
     pub async fn has_ledger(url: &str) -> Result<bool, StoreError> {
@@ -199,6 +211,14 @@ impl Store for SqliteStore {
 
     async fn entries_after(&self, sequence: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
         self.reader.entries_after(sequence, limit).await
+    }
+
+    async fn terms_after(
+        &self,
+        after: (&str, i64),
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        terms::terms_after(&self.pool, after, limit).await
     }
 
     async fn entries_with_terms(

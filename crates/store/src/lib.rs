@@ -82,6 +82,14 @@ impl Store for AnyStore {
         delegate!(self, s => s.entries_after(sequence, limit))
     }
 
+    async fn terms_after(
+        &self,
+        after: (&str, i64),
+        limit: u32,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        delegate!(self, s => s.terms_after(after, limit))
+    }
+
     async fn entries_with_terms(
         &self,
         terms: &[&str],

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use clap::{Args as ClapArgs, Subcommand};
 use hemaflow_service::Blood;
-use hemaflow_service::ledger::{Store, verify};
+use hemaflow_service::ledger::{Store, VerifyReport, Witnessed, verify, verify_witnessed};
 
 use super::database;
 use crate::Exit;
@@ -18,7 +18,10 @@ pub struct Args {
 #[derive(Subcommand)]
 enum Command {
     /// Recompute every hash, replay the ledger into fresh projections and compare them with
-    /// the stored ones. Exit 0 when all agree; 1 naming the first entry or row that does not.
+    /// the stored ones, and check the ledger against the signed checkpoints of its witness
+    /// (`--witness`, `--public-key`; by default the files beside the database when they
+    /// exist). Exit 0 when all agree; 1 naming the first entry, row or checkpoint that does
+    /// not; 3 when all agree but entries follow the last checkpoint (not yet witnessed).
     Verify(VerifyArgs),
     /// The full story of a unit, its donation and its donor, from the ledger, in order.
     History(HistoryArgs),
@@ -30,6 +33,15 @@ struct VerifyArgs {
     /// instead of lines of text; the exit code is the same.
     #[arg(long)]
     json: bool,
+    /// The public key (64 hex digits, the `.pub` written beside the signing key) that signed
+    /// the witness's checkpoints. Default: the signing key's `.pub`, when the witness is read.
+    #[arg(long, value_name = "FILE")]
+    public_key: Option<std::path::PathBuf>,
+    /// Accept entries recorded earlier than the one before them (a ledger written before
+    /// Hemaflow refused planned times that go back); a note names the first. Without this
+    /// flag such a ledger does not verify.
+    #[arg(long)]
+    legacy_times: bool,
 }
 
 #[derive(ClapArgs)]
@@ -42,21 +54,109 @@ struct HistoryArgs {
     json: bool,
 }
 
-pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run(
+    args: Args,
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
     let url = database::resolve_existing(database)?;
     let runtime = database::runtime()?;
     match args.command {
-        Command::Verify(args) => runtime.block_on(run_verify(&url, args.json)),
+        Command::Verify(args) => runtime.block_on(run_verify(&url, &args, anchor)),
         Command::History(args) => runtime.block_on(run_history(&url, args)),
     }
 }
 
-async fn run_verify(url: &str, json: bool) -> anyhow::Result<Exit> {
+/// The witness files and public key a verify reads: those named (flags, environment,
+/// configuration), which must exist; else the defaults beside the database when both exist.
+struct WitnessFiles {
+    witnesses: Vec<std::path::PathBuf>,
+    public_key: std::path::PathBuf,
+}
+
+fn witness_files(
+    url: &str,
+    anchor: &super::anchor::Given,
+    public_key: Option<&std::path::Path>,
+) -> anyhow::Result<Option<WitnessFiles>> {
+    let named = anchor.witness.is_some() || public_key.is_some();
+    let Some(paths) = anchor.paths(url)? else {
+        if named {
+            anyhow::bail!("give both --witness FILE and --public-key FILE");
+        }
+        return Ok(None);
+    };
+    let public_key = public_key
+        .map(ToOwned::to_owned)
+        .unwrap_or_else(|| hemaflow_anchor::public_key_path(&paths.signing_key));
+    let files = WitnessFiles {
+        witnesses: paths.witnesses,
+        public_key,
+    };
+    let missing: Vec<String> = std::iter::once(&files.public_key)
+        .chain(&files.witnesses)
+        .filter(|p| !p.is_file())
+        .map(|p| p.display().to_string())
+        .collect();
+    match (missing.is_empty(), named) {
+        (true, _) => Ok(Some(files)),
+        (false, true) => anyhow::bail!(
+            "cannot check the ledger against its witness: no file {}",
+            missing.join(", no file ")
+        ),
+        (false, false) => Ok(None),
+    }
+}
+
+/// Every checkpoint of every witness file, each signature checked.
+fn read_witnessed(files: &WitnessFiles) -> anyhow::Result<Witnessed> {
+    let key = hemaflow_anchor::read_public_key(&files.public_key)?;
+    let mut all = Witnessed::default();
+    for path in &files.witnesses {
+        let witnessed = hemaflow_anchor::read_witness_file(path, &key)?;
+        all.heads.extend(witnessed.heads);
+    }
+    Ok(all)
+}
+
+async fn run_verify(
+    url: &str,
+    args: &VerifyArgs,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
+    let json = args.json;
     let store = database::existing_store(url).await?;
-    let report = verify::<Blood, _>(&store)
-        .await
-        .context("cannot read the ledger")?;
+    let witness = match witness_files(url, anchor, args.public_key.as_deref()) {
+        Ok(witness) => witness,
+        Err(e) => {
+            eprintln!("hemaflow: {e:#}");
+            return Ok(Exit::InvalidInput);
+        }
+    };
+    let witnessed = match witness.as_ref().map(read_witnessed).transpose() {
+        Ok(witnessed) => witnessed,
+        Err(e) => {
+            let problem = format!("the witness cannot be trusted: {e:#}");
+            if json {
+                let answer = serde_json::json!({
+                    "database": database::redact(url),
+                    "verified": false,
+                    "problem": problem,
+                });
+                println!("{answer}");
+            }
+            eprintln!("hemaflow: ledger does NOT verify: {problem}");
+            return Ok(Exit::Failure);
+        }
+    };
+    let report = match &witnessed {
+        Some(witnessed) => verify_witnessed::<Blood, _>(&store, witnessed).await,
+        None => verify::<Blood, _>(&store).await,
+    }
+    .context("cannot read the ledger")?;
+    let report = times_checked(report, args.legacy_times);
     let head = store.head().await.context("cannot read the ledger")?;
+    let unwitnessed = report.witness.as_ref().map_or(0, |w| w.unwitnessed);
     if json {
         let answer = serde_json::json!({
             "database": database::redact(url),
@@ -65,26 +165,69 @@ async fn run_verify(url: &str, json: bool) -> anyhow::Result<Exit> {
             "commands": report.commands,
             "rows": report.rows,
             "last_hash": head.hash.to_hex(),
+            "witness": report.witness.as_ref().map(|w| serde_json::json!({
+                "checkpoints": w.checkpoints,
+                "last_witnessed": w.last_witnessed,
+                "unwitnessed": w.unwitnessed,
+            })),
             "problem": report.problem.as_ref().map(ToString::to_string),
         });
         println!("{answer}");
     } else if report.is_ok() {
-        println!("{report}");
-        println!(
-            "entries: {}\ncommands: {}\nprojection rows: {}\nlast hash: {}",
-            report.entries,
-            report.commands,
-            report.rows,
-            head.hash.to_hex()
-        );
+        print_verified(&report, &head.hash.to_hex());
     } else {
         eprintln!("hemaflow: {report}");
     }
-    Ok(if report.is_ok() {
-        Exit::Success
-    } else {
+    Ok(if !report.is_ok() {
         Exit::Failure
+    } else if unwitnessed > 0 {
+        Exit::Unwitnessed
+    } else {
+        Exit::Success
     })
+}
+
+/// A time that runs backwards is the report's problem unless the ledger is accepted as one
+/// written before the engine refused such times (then a note on standard error).
+fn times_checked(mut report: VerifyReport, legacy_times: bool) -> VerifyReport {
+    if report.problem.is_some() {
+        return report;
+    }
+    match report.time_backwards.take() {
+        Some(problem) if legacy_times => {
+            eprintln!(
+                "hemaflow: note: {problem} (accepted with --legacy-times: a ledger written before Hemaflow refused times that go back)"
+            );
+        }
+        Some(problem) => report.problem = Some(problem),
+        None => {}
+    }
+    report
+}
+
+fn print_verified(report: &VerifyReport, last_hash: &str) {
+    println!("{report}");
+    println!(
+        "entries: {}\ncommands: {}\nprojection rows: {}\nlast hash: {last_hash}",
+        report.entries, report.commands, report.rows,
+    );
+    match &report.witness {
+        None => println!(
+            "witness: none read: the chain was checked, but whoever can write to the database can recompute it; give --witness and --public-key"
+        ),
+        Some(w) => {
+            println!(
+                "witness: {} signed checkpoints, the last at entry {}",
+                w.checkpoints, w.last_witnessed
+            );
+            if w.unwitnessed > 0 {
+                eprintln!(
+                    "hemaflow: warning: not yet witnessed: {} entries after checkpoint at seq {} (a writer still running, or entries added behind its back)",
+                    w.unwitnessed, w.last_witnessed
+                );
+            }
+        }
+    }
 }
 
 async fn run_history(url: &str, args: HistoryArgs) -> anyhow::Result<Exit> {

@@ -10,6 +10,11 @@
 //! [server]
 //! bind = "127.0.0.1:8080"
 //! log_format = "json"
+//!
+//! [ledger]
+//! signing_key = "/etc/hemaflow/ledger.key"      # mode 0600, created on first start
+//! witness = "/var/lib/hemaflow-witness/hemaflow.witness"
+//! witness_copy = "/mnt/offsite/hemaflow.witness" # optional second witness
 //! ```
 //!
 //! `hemaflow config check` reads it, checks every value and prints what each setting comes
@@ -31,6 +36,17 @@ pub struct Settings {
     pub database: Option<String>,
     #[serde(default)]
     pub server: ServerSettings,
+    #[serde(default)]
+    pub ledger: LedgerSettings,
+}
+
+/// Where the ledger's signing key and witness files are (see `commands::anchor`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerSettings {
+    pub signing_key: Option<PathBuf>,
+    pub witness: Option<PathBuf>,
+    pub witness_copy: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

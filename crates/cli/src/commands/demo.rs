@@ -44,6 +44,7 @@ pub fn run(
     args: Args,
     database: Option<&str>,
     config: &super::config::Loaded,
+    anchor: &super::anchor::Given,
 ) -> anyhow::Result<Exit> {
     let now = match &args.now {
         None => super::database::now(),
@@ -73,8 +74,15 @@ pub fn run(
         }
         (database, _) => (database::resolve(database)?, None),
     };
+    // Standard output unless it is one JSON object (then standard error, a log once served).
+    let announce = if args.json {
+        super::anchor::Announce::Stderr
+    } else {
+        super::anchor::Announce::Stdout
+    };
+    let witness = super::anchor::start(anchor, &url, announce)?;
     super::serve::runtime()?.block_on(async {
-        let ledger = database::open(&url).await?;
+        let ledger = super::anchor::attach(database::open(&url).await?, witness.as_ref());
         match seed(&ledger, &options).await {
             Ok(summary) => {
                 hemaflow_web::demo::accounts(&ledger)
@@ -87,6 +95,7 @@ pub fn run(
                     print_accounts();
                 }
                 if args.seed_only {
+                    super::anchor::finish(witness.as_deref())?;
                     return Ok(Exit::Success);
                 }
                 super::serve::serve(

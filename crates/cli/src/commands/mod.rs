@@ -1,5 +1,6 @@
 //! One module per top-level command.
 
+pub mod anchor;
 pub mod audit;
 pub mod backup;
 pub mod bench;

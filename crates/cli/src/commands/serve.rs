@@ -64,12 +64,15 @@ pub fn run(
     args: Args,
     database: Option<&str>,
     config: &super::config::Loaded,
+    anchor: &super::anchor::Given,
 ) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
+    let witness = super::anchor::start(anchor, &url, super::anchor::Announce::Stdout)?;
     runtime()?.block_on(async {
         let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
             .await
             .with_context(|| format!("cannot open the ledger at {}", redact(&url)))?;
+        let ledger = super::anchor::attach(ledger, witness.as_ref());
         let password = hemaflow_web::auth::token::generate();
         if hemaflow_web::bootstrap_admin(&ledger, "admin", "Administrator", &password).await? {
             // On standard output, with the address: standard error is the log, and a

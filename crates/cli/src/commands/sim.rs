@@ -65,14 +65,18 @@ Exit status: 0 when the run completed and verified, 2 when the stream is not val
 the database failed or did not verify.";
 
 /// `sim run` records into the global `--database`.
-pub fn run(args: Args, database: Option<&str>) -> anyhow::Result<Exit> {
+pub fn run(
+    args: Args,
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+) -> anyhow::Result<Exit> {
     match args.command {
         SimCommand::Generate {
             donations,
             seed,
             days,
         } => generate(donations, seed, days),
-        SimCommand::Run { batch, json } => drive(database, batch, json),
+        SimCommand::Run { batch, json } => drive(database, anchor, batch, json),
     }
 }
 
@@ -100,8 +104,18 @@ fn generate(donations: u64, seed: u64, days: Option<u32>) -> anyhow::Result<Exit
     }
 }
 
-fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit> {
+fn drive(
+    database: Option<&str>,
+    anchor: &super::anchor::Given,
+    batch: u64,
+    json: bool,
+) -> anyhow::Result<Exit> {
     let url = super::database::resolve(database)?;
+    if let Some(refusal) = super::database::runtime()?.block_on(refuse_establishment(&url))? {
+        eprintln!("hemaflow sim run: {refusal}");
+        return Ok(Exit::InvalidInput);
+    }
+    let witness = super::anchor::start(anchor, &url, super::anchor::Announce::Stderr)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -120,6 +134,7 @@ fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit>
         let ledger = hemaflow_service::open_with_clock(&url, super::database::clock())
             .await
             .map_err(RunError::from)?;
+        let ledger = super::anchor::attach(ledger, witness.as_ref());
         let stdin = io::stdin().lock();
         hemaflow_sim::run(&ledger, stdin, &options, |p| {
             if terminal {
@@ -128,6 +143,7 @@ fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit>
         })
         .await
     });
+    super::anchor::finish(witness.as_deref())?;
     if terminal {
         eprintln!();
     }
@@ -149,6 +165,39 @@ fn drive(database: Option<&str>, batch: u64, json: bool) -> anyhow::Result<Exit>
             Ok(Exit::Failure)
         }
     }
+}
+
+/// Why `sim run` will not append to the database at `url`, if it will not. A workload's
+/// commands name any actor and role and are recorded without a sign-in: fed a site's database,
+/// `sim run` would be a side door around every signature. So it writes only into an empty
+/// database or one whose first entry it made itself (a workload's first command ID begins
+/// with `sim-`; a served database's first entry is the bootstrap administrator, a demo's
+/// `demo-`).
+async fn refuse_establishment(url: &str) -> anyhow::Result<Option<String>> {
+    use hemaflow_service::ledger::Store;
+    if !hemaflow_service::store::has_ledger(url)
+        .await
+        .unwrap_or(false)
+    {
+        return Ok(None);
+    }
+    let store = super::database::store(url).await?;
+    let first = store
+        .entries_after(0, 1)
+        .await
+        .context("cannot read the ledger")?;
+    Ok(first
+        .into_iter()
+        .next()
+        .filter(|entry| !entry.command_id.starts_with("sim-"))
+        .map(|entry| {
+            format!(
+                "{} holds an establishment's ledger (its first entry, command {} by {}, was not made by sim run): sim run records commands in any name without a sign-in, so it writes only into an empty database or a simulation it began; nothing was recorded",
+                super::database::redact(url),
+                entry.command_id,
+                entry.actor
+            )
+        }))
 }
 
 fn progress_line(p: Progress, total: Option<u64>) {

@@ -34,6 +34,8 @@ struct InFlight<M: Model> {
     head: ChainHead,
     /// The `recorded_at` of the entry at `head`.
     last_at: jiff::Timestamp,
+    /// The batch's first entry (the ledger's identity when it is entry 1).
+    first: Option<(i64, crate::entry::Digest32)>,
     append: JoinHandle<Result<(), StoreError>>,
 }
 
@@ -120,8 +122,9 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
         let batch = (!group.entries.is_empty()).then(|| {
             let head = group.head;
             let last_at = group.last_at;
+            let first = group.entries.first().map(|e| (e.sequence, e.hash));
             (
-                (head, last_at),
+                (head, last_at, first),
                 group.into_batch(&self.cache.state, self.in_flight_last()),
             )
         });
@@ -134,7 +137,7 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
                 return Ok(all);
             }
         };
-        let Some(((head, last_at), batch)) = batch else {
+        let Some(((head, last_at, first), batch)) = batch else {
             // Nothing in flight any more: the state is the store's.
             self.cache.stale = false;
             committed.extend(with_attempts(answers, 1));
@@ -146,6 +149,7 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
             answers: with_attempts(answers, 1),
             head,
             last_at,
+            first,
             append: tokio::spawn(async move { store.append(batch).await }),
         });
         Ok(committed)
@@ -181,8 +185,9 @@ impl<M: Model, S: Store + Clone + 'static> Pipeline<'_, M, S> {
         });
         match appended {
             Ok(()) => {
-                self.cache.head = in_flight.head;
-                self.cache.last_at = in_flight.last_at;
+                self.cache
+                    .advance(in_flight.head, in_flight.last_at, in_flight.first);
+                self.ledger.witness_head(&self.cache);
                 Ok(Committed::Answers(in_flight.answers))
             }
             Err(e) => {
