@@ -219,7 +219,8 @@ async fn place(
                         ..Problem::new(
                             ErrorCode::ApplicationInternalError,
                             None,
-                            format!("{rule}: {message}"),
+                            // The domain's message already names its rule.
+                            message,
                         )
                     };
                     (control, Err((AckCode::Error, problem)))
@@ -291,5 +292,11 @@ fn unreadable(interface: &Interface, bytes: &[u8], why: &str) -> String {
         None,
         format!("the message cannot be read: {why}"),
     );
-    acknowledge(&header, AckCode::Reject, &control, &[problem]).to_er7()
+    // MSA-2 is required: a message whose control ID cannot be read is answered as UNKNOWN.
+    let answered = if control.is_empty() {
+        "UNKNOWN"
+    } else {
+        control.as_str()
+    };
+    acknowledge(&header, AckCode::Reject, answered, &[problem]).to_er7()
 }

@@ -100,7 +100,7 @@ pub fn read_envelope(message: &Message) -> Result<Envelope, Refused> {
             ErrorCode::UnsupportedMessageType,
             Location::field("MSH", 9),
             format!(
-                "MSH-9 is {:?}: this interface receives OMB^O27 (blood product orders) only",
+                "MSH-9 is {:?}: this interface receives OMB (event O27, blood product orders) only",
                 kind.0.unwrap_or_default()
             ),
         ));
@@ -355,7 +355,7 @@ fn patient_group(message: &Message) -> Result<(Abo, RhD), Refused> {
         return Err(error(
             ErrorCode::RequiredFieldMissing,
             Location::field("OBX", 5),
-            "the order names no ABO/RhD group: send the patient's group in an OBX with OBX-3 882-1^ABO and Rh group^LN and OBX-5 such as O Pos".to_owned(),
+            "the order names no ABO/RhD group: send the patient's group in an OBX whose OBX-3 is LOINC 882-1 (ABO and Rh group) and OBX-5 a group such as O Pos".to_owned(),
         ));
     };
     let value = obx.get(5, 1).unwrap_or_default();
