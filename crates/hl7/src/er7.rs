@@ -461,6 +461,13 @@ fn read_segment(
             ),
         });
     }
+    if id == "MSH" {
+        return Err(ParseError::Segment {
+            segment: number,
+            why: "a second MSH: one message holds one header (send each message in its own frame)"
+                .to_owned(),
+        });
+    }
     let fields = match rest {
         Some(rest) => read_fields(id, rest, number, 1, delimiters, limits)?,
         None => Vec::new(),

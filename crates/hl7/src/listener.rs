@@ -35,11 +35,102 @@ pub const CONNECTIONS_MAX: usize = 64;
 /// A connection with nothing received for this long is closed.
 pub const IDLE: Duration = Duration::from_secs(300);
 
-/// The interface: the server's app and the `[hl7]` settings.
+/// The most orders decided and committed together (see [`Placer`]).
+pub const GROUP_COMMANDS_MAX: usize = 256;
+
+/// The interface: the server's app, the `[hl7]` settings, and the placer that records orders.
 #[derive(Clone)]
 pub struct Interface {
     pub app: App,
     pub settings: Arc<Hl7Settings>,
+    placer: Placer,
+}
+
+impl Interface {
+    /// The interface on `app`; starts its placer task (call within the Tokio runtime).
+    pub fn new(app: App, settings: Arc<Hl7Settings>) -> Interface {
+        let placer = Placer::start(app.clone());
+        Interface {
+            app,
+            settings,
+            placer,
+        }
+    }
+}
+
+type Answer = Result<hemaflow_service::ledger::Receipt<hemaflow_domain::Event>, String>;
+
+struct Placement {
+    command_id: String,
+    command: Command,
+    context: Context,
+    answer: tokio::sync::oneshot::Sender<Answer>,
+}
+
+/// Group commit for orders: the commands of messages that arrive while a commit is under way
+/// are decided in order and recorded in one transaction (`Ledger::execute_batch`), each with
+/// its own answer, so that many hospitals' systems sending at once share the durable commit
+/// instead of queueing behind one commit each. A failed batch records nothing, and each of
+/// its messages is answered AE.
+#[derive(Clone)]
+struct Placer {
+    sender: tokio::sync::mpsc::Sender<Placement>,
+}
+
+impl Placer {
+    fn start(app: App) -> Placer {
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Placement>(GROUP_COMMANDS_MAX);
+        tokio::spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                let mut group = vec![first];
+                while group.len() < GROUP_COMMANDS_MAX {
+                    match receiver.try_recv() {
+                        Ok(next) => group.push(next),
+                        Err(_) => break,
+                    }
+                }
+                record(&app, group).await;
+            }
+        });
+        Placer { sender }
+    }
+
+    async fn place(&self, command_id: String, command: Command, context: Context) -> Answer {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let placement = Placement {
+            command_id,
+            command,
+            context,
+            answer,
+        };
+        if self.sender.send(placement).await.is_err() {
+            return Err("the placer has stopped".to_owned());
+        }
+        answered
+            .await
+            .unwrap_or_else(|_| Err("the placer has stopped".to_owned()))
+    }
+}
+
+async fn record(app: &App, group: Vec<Placement>) {
+    let commands: Vec<(&str, &Command, &Context)> = group
+        .iter()
+        .map(|p| (p.command_id.as_str(), &p.command, &p.context))
+        .collect();
+    let answers = app.ledger.execute_batch(&commands).await;
+    match answers {
+        Ok(answers) => {
+            for (placement, answer) in group.into_iter().zip(answers) {
+                let _ = placement.answer.send(answer.map_err(|e| e.to_string()));
+            }
+        }
+        Err(error) => {
+            let why = error.to_string();
+            for placement in group {
+                let _ = placement.answer.send(Err(why.clone()));
+            }
+        }
+    }
 }
 
 /// Serves MLLP on `listener` until `shutdown` completes.
@@ -197,11 +288,7 @@ async fn place(
         stamp: Stamp::Clock,
     };
     let command_id = command_id(&request.facility, &request.control_id);
-    let receipt = interface
-        .app
-        .ledger
-        .execute(&command_id, &command, &context)
-        .await;
+    let receipt = interface.placer.place(command_id, command, context).await;
     match receipt {
         Ok(receipt) => {
             let control = format!("HF{}", receipt.first_sequence);

@@ -116,6 +116,8 @@ fn broken_headers_and_segments_are_refused_with_where() {
     ));
     let error = Message::parse("MSH|^~\\&\rpid|1\r", &limits).unwrap_err();
     assert!(error.to_string().starts_with("segment 2:"), "{error}");
+    let error = Message::parse("MSH|^~\\&|A\nMSH|^~\\&|B", &limits).unwrap_err();
+    assert!(error.to_string().contains("a second MSH"), "{error}");
     let error = Message::parse("MSH|^~\\&\rNTE|1||bad\\F\r", &limits).unwrap_err();
     assert!(
         error.to_string().starts_with("NTE-3 (segment 2):"),

@@ -164,10 +164,7 @@ async fn start_hl7(app: &App, plan: Hl7Plan) -> anyhow::Result<()> {
             .context("cannot read the MLLP address")?;
         println!("Hemaflow is receiving HL7 v2.5 on mllp://{address}");
         tracing::info!(%address, "receiving HL7 over MLLP");
-        let interface = hemaflow_hl7::listener::Interface {
-            app: app.clone(),
-            settings: settings.clone(),
-        };
+        let interface = hemaflow_hl7::listener::Interface::new(app.clone(), settings.clone());
         tokio::spawn(hemaflow_hl7::listener::serve(
             listener,
             interface,

@@ -58,10 +58,7 @@ pub async fn centre(bps_endpoint: Option<String>) -> Centre {
         now: time::OffsetDateTime::now_utc() - time::Duration::minutes(5),
     };
     seed(&ledger, &options).await.unwrap();
-    let interface = Interface {
-        app: App::new(ledger, false),
-        settings: Arc::new(settings(bps_endpoint)),
-    };
+    let interface = Interface::new(App::new(ledger, false), Arc::new(settings(bps_endpoint)));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, interface.clone(), std::future::pending()));
