@@ -142,8 +142,13 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(CONNECTIONS_MAX));
     tokio::pin!(shutdown);
     loop {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return;
+        // Shutdown is heard while every connection is taken, too.
+        let permit = tokio::select! {
+            () = &mut shutdown => return,
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
         };
         tokio::select! {
             () = &mut shutdown => return,

@@ -12,7 +12,8 @@
 //! patient's ABO/RhD, sent as an OBX of LOINC 882-1 ("O Pos", "AB neg", or ISBT 128 "5100");
 //! an order without it is refused (AE), never guessed.
 //!
-//! One message places one order; each BPO is a line of it.
+//! One message places one order (every ORC of the same placer order number); each BPO is a
+//! line of it; the needed-by is the first BPO's BPO-10.
 
 use hemaflow_domain::distribution::orders::{Need, OrderLine, Priority};
 use hemaflow_domain::kernel::{Abo, RhD};
@@ -152,6 +153,25 @@ pub fn read_order(message: &Message, envelope: &Envelope) -> Result<OrderRequest
                 "ORC-2 (placer order number) {placer:?} must be 1 to 20 letters, digits, '-', '_' or '.'"
             ),
         ));
+    }
+    // One message places one order: every ORDER group must be of the same placer order.
+    for (i, orc) in message.segments_named("ORC").enumerate().skip(1) {
+        let other = orc.get(2, 1).unwrap_or_default();
+        if other != placer {
+            return Err(error(
+                ErrorCode::DataTypeError,
+                Location {
+                    segment: "ORC".into(),
+                    sequence: i as u32 + 1,
+                    field: Some(2),
+                    component: None,
+                },
+                format!(
+                    "ORC {} is of placer order {other:?}, the first of {placer:?}: send each order in a message of its own",
+                    i + 1
+                ),
+            ));
+        }
     }
     let (abo, rhd) = patient_group(message)?;
     let lines = message

@@ -116,6 +116,12 @@ async fn orders_the_message_cannot_express_are_refused_with_where_and_why() {
     assert_eq!(reply.get("ERR-2.3"), Some("4"), "{}", reply.to_er7());
     assert!(reply.get("ERR-8").unwrap().contains("BPO-4"));
 
+    let two_orders = omb("GENHOSP", "MSG6", "ORD6", "O Pos") + "ORC|NW|ORD7^HIS\rBPO|2|PLT||1\r";
+    let reply = exchange(centre.address, two_orders.as_bytes()).await;
+    assert_eq!(reply.get("MSA-1"), Some("AE"), "{}", reply.to_er7());
+    assert_eq!(reply.get("ERR-2.2"), Some("2"));
+    assert!(reply.get("ERR-8").unwrap().contains("ORD7"));
+
     let not_omb = omb("GENHOSP", "MSG4", "ORD4", "O Pos").replace("OMB^O27^OMB_O27", "ADT^A01");
     let reply = exchange(centre.address, not_omb.as_bytes()).await;
     assert_eq!(reply.get("MSH-9.1"), Some("ACK"));
@@ -134,7 +140,12 @@ async fn orders_the_message_cannot_express_are_refused_with_where_and_why() {
     .await;
     assert_eq!(reply.get("MSA-1"), Some("AE"), "{}", reply.to_er7());
     assert!(reply.get("ERR-7").is_some());
-    for id in ["ORD-GENHOSP-ORD3", "ORD-GENHOSP-ORD4", "ORD-NOWHERE-ORD5"] {
+    for id in [
+        "ORD-GENHOSP-ORD3",
+        "ORD-GENHOSP-ORD4",
+        "ORD-NOWHERE-ORD5",
+        "ORD-GENHOSP-ORD6",
+    ] {
         assert_eq!(orders_of_placer(&centre.interface.app, id).await, 0, "{id}");
     }
 }
@@ -203,4 +214,41 @@ async fn a_shipment_leaving_sends_one_bps_which_a_restart_does_not_send_again() 
     assert!(accepted.try_recv().is_err(), "nothing is sent twice");
     // The shipments of the demo, which left before the interface started, were never queued.
     assert!(refused.try_recv().is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bytes_that_are_not_mllp_close_the_connection_and_the_listener_serves_on() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let centre = centre(None).await;
+    let mut stream = tokio::net::TcpStream::connect(centre.address)
+        .await
+        .unwrap();
+    stream.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    assert!(read.is_ok());
+    assert!(answer.is_empty(), "no answer to what is not a frame");
+    // A frame larger than the limit, without its end: refused as soon as the limit is passed.
+    let mut stream = tokio::net::TcpStream::connect(centre.address)
+        .await
+        .unwrap();
+    let mut big = vec![0x0B];
+    big.extend(std::iter::repeat_n(
+        b'x',
+        hemaflow_hl7::listener::FRAME_BYTES_MAX as usize + 10,
+    ));
+    let _ = stream.write_all(&big).await;
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut answer))
+        .await
+        .unwrap();
+    assert!(answer.is_empty());
+    let reply = exchange(
+        centre.address,
+        omb("STRANGER", "M9", "O9", "O Pos").as_bytes(),
+    )
+    .await;
+    assert_eq!(reply.get("MSA-1"), Some("AR"));
 }
