@@ -155,6 +155,22 @@ pub async fn serve(
 /// an endpoint), as tasks beside the web server on the same ledger.
 async fn start_hl7(app: &App, plan: Hl7Plan) -> anyhow::Result<()> {
     let settings = std::sync::Arc::new(plan.settings);
+    // A sender mapped to a hospital not on record has its orders refused by the domain: say so
+    // at startup rather than at the first order.
+    let unknown: Vec<String> = app
+        .ledger
+        .read(|records| {
+            settings
+                .senders
+                .iter()
+                .filter(|s| !records.hospitals.contains_key(&s.hospital))
+                .map(|s| format!("{} -> {}", s.facility, s.hospital))
+                .collect()
+        })
+        .await?;
+    for sender in unknown {
+        tracing::warn!(%sender, "hl7.senders names a hospital not on record: its orders will be refused");
+    }
     if let Some(mllp) = plan.mllp {
         let listener = tokio::net::TcpListener::bind(mllp)
             .await
