@@ -141,3 +141,44 @@ fn a_misspelt_key_a_missing_file_or_a_bad_value_is_refused_with_where() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot read the configuration file"));
 }
+
+#[test]
+fn config_check_shows_the_hl7_senders_and_refuses_a_facility_listed_twice() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join("hl7.toml");
+    let file_text = file.to_str().unwrap();
+    let url = format!("sqlite://{}", home.path().join("site.db").display());
+    let sender = "[[hl7.senders]]\nfacility = \"GENHOSP\"\nhospital = \"mercy\"\n";
+    std::fs::write(
+        &file,
+        format!(
+            "database = \"{url}\"\n[hl7]\nmllp = \"127.0.0.1:2575\"\n{sender}bps_endpoint = \"10.1.2.3:2576\"\n"
+        ),
+    )
+    .unwrap();
+    let out = hemaflow(&["config", "check", "--config", file_text], home.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("hl7.mllp            127.0.0.1:2575"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("GENHOSP -> hospital mercy, BPS^O29 to 10.1.2.3:2576"),
+        "{shown}"
+    );
+    for (content, expected) in [
+        (format!("[hl7]\n{sender}{sender}"), "listed twice"),
+        ("[hl7]\nmlp = \"x\"\n".to_owned(), "unknown field `mlp`"),
+        (
+            "[[hl7.senders]]\nfacility = \"GEN HOSP\"\nhospital = \"mercy\"\n".to_owned(),
+            "letters, digits",
+        ),
+    ] {
+        std::fs::write(&file, &content).unwrap();
+        let out = hemaflow(&["config", "check", "--config", file_text], home.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{content}: {stderr}");
+        assert!(stderr.contains(expected), "{content}: {stderr}");
+    }
+}

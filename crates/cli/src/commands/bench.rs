@@ -6,6 +6,7 @@ mod isbt128_bench;
 mod ledger_bench;
 mod lookback_bench;
 mod lookup_bench;
+mod mllp_bench;
 
 use clap::{Args as ClapArgs, FromArgMatches, Parser, Subcommand};
 
@@ -37,6 +38,9 @@ enum Command {
     /// shipped to two hospitals) and the decision that starts the lookback, on generated
     /// centres of 1x and 10x --base donations, against one map look-up per unit traced.
     Lookback(lookback_bench::Args),
+    /// HL7 over MLLP: OMB^O27 orders parsed, placed on the ledger and answered by ORB^O28
+    /// per second on one core, against parsing them alone.
+    Mllp(mllp_bench::Args),
     /// Every benchmark above with its default options, one after the other (about a minute
     /// or two): each prints its figures and its ratio to its baseline.
     All {
@@ -67,12 +71,13 @@ type DefaultRun = fn(bool) -> anyhow::Result<Exit>;
 
 /// Runs every benchmark; the first that cannot run stops the others.
 fn run_all(json: bool) -> anyhow::Result<Exit> {
-    let runs: [(&str, DefaultRun); 5] = [
+    let runs: [(&str, DefaultRun); 6] = [
         ("isbt128", |json| isbt128_bench::run(defaults(json)?)),
         ("ledger", |json| ledger_bench::run(defaults(json)?)),
         ("http", |json| http_bench::run(defaults(json)?)),
         ("lookup", |json| lookup_bench::run(defaults(json)?)),
         ("lookback", |json| lookback_bench::run(defaults(json)?)),
+        ("mllp", |json| mllp_bench::run(defaults(json)?)),
     ];
     for (name, run) in runs {
         if !json {
@@ -96,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Http(args) => http_bench::run(args),
         Command::Lookup(args) => lookup_bench::run(args),
         Command::Lookback(args) => lookback_bench::run(args),
+        Command::Mllp(args) => mllp_bench::run(args),
         Command::All { json } => run_all(json),
     }
 }

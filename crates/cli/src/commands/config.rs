@@ -38,6 +38,10 @@ pub struct Settings {
     pub server: ServerSettings,
     #[serde(default)]
     pub ledger: LedgerSettings,
+    /// The HL7 v2.5 interface (`hemaflow_hl7::config`): the MLLP listener and the hospitals'
+    /// systems.
+    #[serde(default)]
+    pub hl7: hemaflow_hl7::config::Hl7Settings,
 }
 
 /// Where the ledger's signing key and witness files are (see `commands::anchor`).
@@ -113,6 +117,10 @@ pub fn load(given: Option<&Path>) -> anyhow::Result<Loaded> {
         hemaflow_service::store::backend_of(url)
             .map_err(|e| anyhow::anyhow!("{}: database: {e}", file.display()))?;
     }
+    settings
+        .hl7
+        .check()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     Ok(Loaded {
         file: Some(file),
         settings,
@@ -167,6 +175,24 @@ pub fn check(loaded: &Loaded, database_flag: Option<&str>) -> anyhow::Result<Exi
         "server.log_format   {log_format} ({})",
         source(false, server.log_format.is_some(), "")
     );
+    let hl7 = &loaded.settings.hl7;
+    println!(
+        "hl7.mllp            {} ({})",
+        hl7.mllp.map_or_else(|| "off".to_owned(), |a| a.to_string()),
+        source(false, hl7.mllp.is_some(), "")
+    );
+    for sender in &hl7.senders {
+        println!(
+            "hl7.senders         {} -> hospital {}{}",
+            sender.facility,
+            sender.hospital,
+            sender
+                .bps_endpoint
+                .as_ref()
+                .map(|e| format!(", BPS^O29 to {e}"))
+                .unwrap_or_default()
+        );
+    }
     println!("configuration valid");
     Ok(Exit::Success)
 }

@@ -23,6 +23,8 @@ pub struct Args {
     pub bind: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub log: super::serve::LogArgs,
+    #[command(flatten)]
+    pub hl7: super::serve::Hl7Args,
     /// The random seed: the same seed (and --now) makes the same centre.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -102,6 +104,7 @@ pub fn run(
                     ledger,
                     super::config::bind(args.bind, config),
                     super::config::log_format(args.log.log_format, config),
+                    super::serve::Hl7Plan::of(args.hl7, config, &url),
                 )
                 .await
             }

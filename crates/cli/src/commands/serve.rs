@@ -16,6 +16,49 @@ pub struct Args {
     pub bind: Option<SocketAddr>,
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub hl7: Hl7Args,
+}
+
+/// The HL7 v2.5 interface beside the web server.
+#[derive(clap::Args, Clone, Copy, Default)]
+pub struct Hl7Args {
+    /// Also listen for HL7 v2.5 over MLLP here (OMB^O27 orders answered by ORB^O28; the
+    /// `[hl7]` section of the configuration maps each sending facility to its hospital).
+    /// Default: the configuration file's `hl7.mllp`, else no listener.
+    #[arg(long, value_name = "ADDR")]
+    pub mllp: Option<SocketAddr>,
+}
+
+/// What the HL7 interface runs with: its settings, where it listens, where the outbound
+/// queue keeps its state.
+pub struct Hl7Plan {
+    pub settings: hemaflow_hl7::config::Hl7Settings,
+    pub mllp: Option<SocketAddr>,
+    pub state_path: std::path::PathBuf,
+}
+
+impl Hl7Plan {
+    /// `--mllp` over the file's `hl7.mllp`; the state file as configured, else beside a
+    /// SQLite database, else in the working folder.
+    pub fn of(args: Hl7Args, config: &super::config::Loaded, url: &str) -> Hl7Plan {
+        let settings = config.settings.hl7.clone();
+        let beside_database = url
+            .strip_prefix("sqlite://")
+            .map(std::path::Path::new)
+            .and_then(std::path::Path::parent)
+            .map(|dir| dir.join("hl7-outbound.json"));
+        let state_path = settings
+            .outbound_state
+            .clone()
+            .or(beside_database)
+            .unwrap_or_else(|| std::path::PathBuf::from("hl7-outbound.json"));
+        Hl7Plan {
+            mllp: args.mllp.or(settings.mllp),
+            settings,
+            state_path,
+        }
+    }
 }
 
 /// How the server logs (to standard error; `HEMAFLOW_LOG` filters, e.g. `debug`).
@@ -84,7 +127,7 @@ pub fn run(
         }
         let bind = super::config::bind(args.bind, config);
         let format = super::config::log_format(args.log.log_format, config);
-        serve(ledger, bind, format).await
+        serve(ledger, bind, format, Hl7Plan::of(args.hl7, config, &url)).await
     })
 }
 
@@ -92,6 +135,7 @@ pub async fn serve(
     ledger: hemaflow_service::BloodLedger,
     bind: SocketAddr,
     format: LogFormat,
+    hl7: Hl7Plan,
 ) -> anyhow::Result<Exit> {
     init_tracing(format);
     let listener = tokio::net::TcpListener::bind(bind)
@@ -101,12 +145,63 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the bound address")?;
     let app = App::new(ledger, hemaflow_web::secure_cookies_for(address));
+    start_hl7(&app, hl7).await?;
     println!("Hemaflow is serving on http://{address}/  (Ctrl-C stops it)");
     tracing::info!(%address, "serving");
     hemaflow_web::serve(listener, app, hemaflow_web::shutdown_signal())
         .await
         .context("the server stopped with an error")?;
     Ok(Exit::Success)
+}
+
+/// The MLLP listener (when an address is given) and the BPS^O29 sender (when a hospital has
+/// an endpoint), as tasks beside the web server on the same ledger.
+async fn start_hl7(app: &App, plan: Hl7Plan) -> anyhow::Result<()> {
+    let settings = std::sync::Arc::new(plan.settings);
+    // A sender mapped to a hospital not on record has its orders refused by the domain: say so
+    // at startup rather than at the first order.
+    let unknown: Vec<String> = app
+        .ledger
+        .read(|records| {
+            settings
+                .senders
+                .iter()
+                .filter(|s| !records.hospitals.contains_key(&s.hospital))
+                .map(|s| format!("{} -> {}", s.facility, s.hospital))
+                .collect()
+        })
+        .await?;
+    for sender in unknown {
+        tracing::warn!(%sender, "hl7.senders names a hospital not on record: its orders will be refused");
+    }
+    if let Some(mllp) = plan.mllp {
+        let listener = tokio::net::TcpListener::bind(mllp)
+            .await
+            .with_context(|| format!("cannot listen for MLLP on {mllp}"))?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the MLLP address")?;
+        println!("Hemaflow is receiving HL7 v2.5 on mllp://{address}");
+        tracing::info!(%address, "receiving HL7 over MLLP");
+        let interface = hemaflow_hl7::listener::Interface::new(app.clone(), settings.clone());
+        tokio::spawn(hemaflow_hl7::listener::serve(
+            listener,
+            interface,
+            hemaflow_web::shutdown_signal(),
+        ));
+    }
+    if settings.senders.iter().any(|s| s.bps_endpoint.is_some()) {
+        let app = app.clone();
+        let path = plan.state_path;
+        tracing::info!(state = %path.display(), "sending BPS^O29 when shipments leave");
+        tokio::spawn(async move {
+            let interval = std::time::Duration::from_millis(500);
+            if let Err(why) = hemaflow_hl7::outbound::run(app, settings, path, interval).await {
+                tracing::error!("the BPS^O29 sender stopped: {why}");
+            }
+        });
+    }
+    Ok(())
 }
 
 /// A database URL with its password hidden, for messages.
