@@ -51,7 +51,12 @@ where
         let deadline = link.deadline().map(tokio::time::Instant::from_std);
         let actions = tokio::select! {
             read = stream.read(&mut buffer) => {
-                let count = read?;
+                // A reset (the other end closed with our replies unread) ends it as a close does.
+                let count = match read {
+                    Ok(count) => count,
+                    Err(error) if error.kind() == io::ErrorKind::ConnectionReset => 0,
+                    Err(error) => return Err(error),
+                };
                 if count == 0 {
                     if link.is_receiving() {
                         let _ = events.send(Event::Failed(LinkError::Incomplete)).await;
