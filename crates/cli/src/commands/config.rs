@@ -10,6 +10,10 @@
 //! [server]
 //! bind = "127.0.0.1:8080"
 //! log_format = "json"
+//!
+//! [astm.panther1]
+//! address = "127.0.0.1:5001"
+//! kind = "nat"
 //! ```
 //!
 //! `hemaflow config check` reads it, checks every value and prints what each setting comes
@@ -31,6 +35,9 @@ pub struct Settings {
     pub database: Option<String>,
     #[serde(default)]
     pub server: ServerSettings,
+    /// The analysers `serve` listens for, by name (`[astm.NAME]`).
+    #[serde(default)]
+    pub astm: std::collections::BTreeMap<String, super::astm::analysers::AnalyserSettings>,
 }
 
 #[derive(Debug, Default, Deserialize)]

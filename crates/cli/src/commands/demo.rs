@@ -23,6 +23,8 @@ pub struct Args {
     pub bind: Option<std::net::SocketAddr>,
     #[command(flatten)]
     pub log: super::serve::LogArgs,
+    #[command(flatten)]
+    pub astm: super::serve::AstmArgs,
     /// The random seed: the same seed (and --now) makes the same centre.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -93,6 +95,7 @@ pub fn run(
                     ledger,
                     super::config::bind(args.bind, config),
                     super::config::log_format(args.log.log_format, config),
+                    args.astm.resolve(config)?,
                 )
                 .await
             }

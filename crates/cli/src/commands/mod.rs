@@ -1,5 +1,6 @@
 //! One module per top-level command.
 
+pub mod astm;
 pub mod audit;
 pub mod backup;
 pub mod bench;

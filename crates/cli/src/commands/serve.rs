@@ -16,6 +16,28 @@ pub struct Args {
     pub bind: Option<SocketAddr>,
     #[command(flatten)]
     pub log: LogArgs,
+    #[command(flatten)]
+    pub astm: AstmArgs,
+}
+
+/// The analysers to listen for over ASTM.
+#[derive(clap::Args, Clone, Default)]
+pub struct AstmArgs {
+    /// An analyser to listen for over ASTM (E1381/E1394 on TCP): `NAME=ADDR` or
+    /// `NAME:KIND=ADDR` (KIND nat or serology; default nat, or the `[astm.NAME]` section's).
+    /// Repeatable. Its results are recorded as `instrument:NAME`.
+    #[arg(long = "astm", value_name = "NAME=ADDR")]
+    pub analysers: Vec<String>,
+}
+
+impl AstmArgs {
+    /// The analysers of the flags and of the configuration file.
+    pub fn resolve(
+        &self,
+        config: &super::config::Loaded,
+    ) -> anyhow::Result<Vec<super::astm::analysers::Analyser>> {
+        super::astm::analysers::resolve(&self.analysers, &config.settings.astm)
+    }
 }
 
 /// How the server logs (to standard error; `HEMAFLOW_LOG` filters, e.g. `debug`).
@@ -81,7 +103,7 @@ pub fn run(
         }
         let bind = super::config::bind(args.bind, config);
         let format = super::config::log_format(args.log.log_format, config);
-        serve(ledger, bind, format).await
+        serve(ledger, bind, format, args.astm.resolve(config)?).await
     })
 }
 
@@ -89,6 +111,7 @@ pub async fn serve(
     ledger: hemaflow_service::BloodLedger,
     bind: SocketAddr,
     format: LogFormat,
+    analysers: Vec<super::astm::analysers::Analyser>,
 ) -> anyhow::Result<Exit> {
     init_tracing(format);
     let listener = tokio::net::TcpListener::bind(bind)
@@ -98,6 +121,9 @@ pub async fn serve(
         .local_addr()
         .context("cannot read the bound address")?;
     let app = App::new(ledger, hemaflow_web::secure_cookies_for(address));
+    for (name, address) in super::astm::listener::start(app.clone(), analysers).await? {
+        println!("Listening for analyser {name} (ASTM) on {address}");
+    }
     println!("Hemaflow is serving on http://{address}/  (Ctrl-C stops it)");
     tracing::info!(%address, "serving");
     hemaflow_web::serve(listener, app, hemaflow_web::shutdown_signal())
