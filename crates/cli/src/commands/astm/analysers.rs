@@ -149,7 +149,8 @@ pub fn resolve(
     }
     let mut addresses = std::collections::BTreeSet::new();
     for analyser in analysers.values() {
-        if !addresses.insert(analyser.address) {
+        // Port 0 asks the system for a free port each time: never a clash.
+        if analyser.address.port() != 0 && !addresses.insert(analyser.address) {
             bail!("two analysers listen on {}", analyser.address);
         }
     }

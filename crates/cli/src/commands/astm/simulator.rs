@@ -348,7 +348,6 @@ fn results_message(args: &Args, tubes: &[Tube], index: usize, rng: &mut Rng) -> 
             let reactive = reactive_code == Some(at);
             match (args.kind, reactive) {
                 (_, false) => result(code, "Nonreactive", "N", &mut records),
-                (Kind::Nat, true) => result(code, "Reactive", "A", &mut records),
                 (Kind::Serology, true) => {
                     // Initial reactive, then the duplicate repeats: one reactive.
                     result(code, "Reactive", "A", &mut records);
@@ -363,6 +362,7 @@ fn results_message(args: &Args, tubes: &[Tube], index: usize, rng: &mut Rng) -> 
                         result(discriminatory, value, flag, &mut records);
                     }
                 }
+                (Kind::Nat, true) => result(code, "Reactive", "A", &mut records),
             }
         }
     }
