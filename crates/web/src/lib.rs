@@ -10,6 +10,7 @@ pub mod demo;
 pub mod metrics;
 pub mod problem;
 pub mod reports;
+pub mod results_csv;
 pub mod routes;
 pub mod scan;
 pub mod supply;
