@@ -8,6 +8,7 @@
 
 pub mod driver;
 pub mod frame;
+pub mod fuzzing;
 pub mod link;
 pub mod message;
 pub mod record;
