@@ -1,6 +1,7 @@
 //! `hemaflow bench`: throughput measured against a baseline measured in the same run, so that
 //! the ratio means something on a noisy machine.
 
+mod astm_bench;
 mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
@@ -37,6 +38,10 @@ enum Command {
     /// shipped to two hospitals) and the decision that starts the lookback, on generated
     /// centres of 1x and 10x --base donations, against one map look-up per unit traced.
     Lookback(lookback_bench::Args),
+    /// Analyser results over ASTM: result records per second through the ledger on one
+    /// core (frames read, records parsed, the batch decided and recorded) against parsing and
+    /// planning the same messages alone.
+    Astm(astm_bench::Args),
     /// Every benchmark above with its default options, one after the other (about a minute
     /// or two): each prints its figures and its ratio to its baseline.
     All {
@@ -67,12 +72,13 @@ type DefaultRun = fn(bool) -> anyhow::Result<Exit>;
 
 /// Runs every benchmark; the first that cannot run stops the others.
 fn run_all(json: bool) -> anyhow::Result<Exit> {
-    let runs: [(&str, DefaultRun); 5] = [
+    let runs: [(&str, DefaultRun); 6] = [
         ("isbt128", |json| isbt128_bench::run(defaults(json)?)),
         ("ledger", |json| ledger_bench::run(defaults(json)?)),
         ("http", |json| http_bench::run(defaults(json)?)),
         ("lookup", |json| lookup_bench::run(defaults(json)?)),
         ("lookback", |json| lookback_bench::run(defaults(json)?)),
+        ("astm", |json| astm_bench::run(defaults(json)?)),
     ];
     for (name, run) in runs {
         if !json {
@@ -96,6 +102,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Http(args) => http_bench::run(args),
         Command::Lookup(args) => lookup_bench::run(args),
         Command::Lookback(args) => lookback_bench::run(args),
+        Command::Astm(args) => astm_bench::run(args),
         Command::All { json } => run_all(json),
     }
 }
