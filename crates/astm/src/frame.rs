@@ -73,7 +73,10 @@ impl Frame {
     /// The frame's bytes on the wire.
     pub fn encode(&self) -> Vec<u8> {
         assert!(self.number < 8, "a frame number is taken modulo 8");
-        assert!(self.text.len() <= TEXT_MAX, "a frame holds at most 240 characters");
+        assert!(
+            self.text.len() <= TEXT_MAX,
+            "a frame holds at most 240 characters"
+        );
         let mut bytes = Vec::with_capacity(self.text.len() + 7);
         bytes.push(STX);
         bytes.push(b'0' + self.number);
@@ -175,12 +178,22 @@ mod tests {
     fn a_changed_byte_fails_the_checksum() {
         let mut bytes = encode_record_frames(b"L|1|N", 2)[0].encode();
         bytes[4] = b'E';
-        assert!(matches!(Frame::parse(&bytes), Err(FrameError::Checksum { .. })));
+        assert!(matches!(
+            Frame::parse(&bytes),
+            Err(FrameError::Checksum { .. })
+        ));
     }
 
     #[test]
     fn a_restricted_character_in_the_text_is_refused() {
-        let frame = Frame { number: 1, text: b"R|1\x05".to_vec(), last: true };
-        assert_eq!(Frame::parse(&frame.encode()), Err(FrameError::Restricted(ENQ, 3)));
+        let frame = Frame {
+            number: 1,
+            text: b"R|1\x05".to_vec(),
+            last: true,
+        };
+        assert_eq!(
+            Frame::parse(&frame.encode()),
+            Err(FrameError::Restricted(ENQ, 3))
+        );
     }
 }

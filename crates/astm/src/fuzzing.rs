@@ -13,7 +13,10 @@ use crate::record::Message;
 pub fn check_frames(data: &[u8]) {
     if let Ok(frame) = Frame::parse(data) {
         assert!(frame.number < 8);
-        assert!(frame.encode().eq_ignore_ascii_case(data), "a frame encodes back to itself");
+        assert!(
+            frame.encode().eq_ignore_ascii_case(data),
+            "a frame encodes back to itself"
+        );
     }
     let mut link = Link::new(Role::Computer, Timers::STANDARD);
     let now = Instant::now();

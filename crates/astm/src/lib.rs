@@ -13,11 +13,11 @@ pub mod link;
 pub mod message;
 pub mod record;
 
-pub use frame::{Frame, FrameError, checksum, encode_record_frames};
 pub use driver::{Event, drive};
+pub use frame::{Frame, FrameError, checksum, encode_record_frames};
 pub use link::{Action, Link, LinkError, Role, Timers};
 pub use message::{
-    Content, Interpretation, MessageError, Query, ResultStatus, SpecimenId, SpecimenResults, TestResult,
-    read_message,
+    Content, Interpretation, MessageError, Query, ResultStatus, SpecimenId, SpecimenResults,
+    TestResult, read_message,
 };
 pub use record::{Delimiters, Field, Message, Record, RecordError};

@@ -95,9 +95,15 @@ pub enum Action {
 enum State {
     Neutral,
     /// We sent ENQ and wait for its answer.
-    Establishing { attempt: u32 },
+    Establishing {
+        attempt: u32,
+    },
     /// We sent `frames[index]` and wait for its ACK.
-    Sending { frames: Vec<Vec<u8>>, index: usize, attempt: u32 },
+    Sending {
+        frames: Vec<Vec<u8>>,
+        index: usize,
+        attempt: u32,
+    },
     Receiving(Box<Inbound>),
 }
 
@@ -275,14 +281,26 @@ impl Link {
                 frames.push(frame.encode());
             }
         }
-        assert!(!frames.is_empty(), "a queued message holds at least one record");
+        assert!(
+            !frames.is_empty(),
+            "a queued message holds at least one record"
+        );
         actions.push(Action::Write(frames[0].clone()));
-        self.state = State::Sending { frames, index: 0, attempt: 1 };
+        self.state = State::Sending {
+            frames,
+            index: 0,
+            attempt: 1,
+        };
         self.deadline = Some(now + self.timers.sender);
     }
 
     fn sending(&mut self, byte: u8, now: Instant, actions: &mut Vec<Action>) {
-        let State::Sending { frames, index, attempt } = &mut self.state else {
+        let State::Sending {
+            frames,
+            index,
+            attempt,
+        } = &mut self.state
+        else {
             unreachable!("sending() is called in the sending state only");
         };
         // EOT in reply to a frame asks us to stop (a receiver interrupt); the standard lets
@@ -300,7 +318,10 @@ impl Link {
         }
         // Any other reply is a NAK (E1381 §6.3.5).
         if *attempt >= SEND_ATTEMPTS_MAX {
-            let failed = LinkError::TooManyNaks { frame: *index + 1, attempts: *attempt };
+            let failed = LinkError::TooManyNaks {
+                frame: *index + 1,
+                attempts: *attempt,
+            };
             self.abort(failed, actions);
             return;
         }
@@ -377,12 +398,15 @@ impl Link {
                     self.abort(error, &mut actions);
                 }
                 State::Sending { index, .. } => {
-                    let error = LinkError::AckTimeout { frame: index + 1, after: self.timers.sender };
+                    let error = LinkError::AckTimeout {
+                        frame: index + 1,
+                        after: self.timers.sender,
+                    };
                     self.abort(error, &mut actions);
                 }
-                State::Receiving(_) => {
-                    actions.push(Action::Failed(LinkError::ReceiverTimeout(self.timers.receiver)))
-                }
+                State::Receiving(_) => actions.push(Action::Failed(LinkError::ReceiverTimeout(
+                    self.timers.receiver,
+                ))),
             }
         }
         self.start_if_free(now, &mut actions);
@@ -411,7 +435,10 @@ impl Inbound {
         }
         if frame.last {
             let text = std::mem::take(&mut self.partial);
-            for record in text.split(|b| *b == crate::frame::CR).filter(|r| !r.is_empty()) {
+            for record in text
+                .split(|b| *b == crate::frame::CR)
+                .filter(|r| !r.is_empty())
+            {
                 if self.records.len() == RECORDS_MAX {
                     return self.overflow("more than 10,000 records", actions);
                 }

@@ -222,21 +222,42 @@ pub fn read_message(records: &[Vec<u8>]) -> Result<(Message, Content), MessageEr
 
 /// Walks the record hierarchy: R and C belong to the O before them.
 pub fn interpret(message: &Message) -> Result<Content, MessageError> {
-    let sender = message.records[0].field(5).0.first().map(|c| c.join("^")).unwrap_or_default();
-    let mut content = Content { sender, specimens: Vec::new(), queries: Vec::new() };
+    let sender = message.records[0]
+        .field(5)
+        .0
+        .first()
+        .map(|c| c.join("^"))
+        .unwrap_or_default();
+    let mut content = Content {
+        sender,
+        specimens: Vec::new(),
+        queries: Vec::new(),
+    };
     for (index, record) in message.records.iter().enumerate() {
         let number = index + 1;
         match record.kind {
             'O' => content.specimens.push(order(record, number)?),
             'R' => {
                 let Some(order) = content.specimens.last_mut() else {
-                    return Err(RecordError::at(number, 0, "a result record comes before any order record"));
+                    return Err(RecordError::at(
+                        number,
+                        0,
+                        "a result record comes before any order record",
+                    ));
                 };
                 order.results.push(result(record, number)?);
             }
             'C' => {
                 if let Some(order) = content.specimens.last_mut() {
-                    order.comments.push(record.field(4).0.iter().map(|c| c.join(" ")).collect::<Vec<_>>().join("; "));
+                    order.comments.push(
+                        record
+                            .field(4)
+                            .0
+                            .iter()
+                            .map(|c| c.join(" "))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    );
                 }
             }
             'Q' => content.queries.push(query(record, number)?),
@@ -265,22 +286,40 @@ fn order(record: &Record, number: usize) -> Result<SpecimenResults, MessageError
 fn result(record: &Record, number: usize) -> Result<TestResult, MessageError> {
     let test = record.field(3);
     let has_components = test.0.first().is_some_and(|c| c.len() >= 4);
-    let code = if has_components { test.component(3) } else { test.first() };
+    let code = if has_components {
+        test.component(3)
+    } else {
+        test.first()
+    };
     if code.trim().is_empty() {
         return Err(RecordError::at(number, 3, "the result names no test"));
     }
     let status_text = record.field(9).first();
     let status = ResultStatus::parse(status_text).ok_or_else(|| {
-        RecordError::at(number, 9, format!("{status_text:?} is not a result status (F, P, C, X, I, S, M, R, N, Q, V, W)"))
+        RecordError::at(
+            number,
+            9,
+            format!("{status_text:?} is not a result status (F, P, C, X, I, S, M, R, N, Q, V, W)"),
+        )
     })?;
     let operator = record.field(11);
     Ok(TestResult {
         record: number,
         code: code.trim().to_owned(),
-        part: if has_components { test.component(4).trim().to_owned() } else { String::new() },
+        part: if has_components {
+            test.component(4).trim().to_owned()
+        } else {
+            String::new()
+        },
         value: record.field(4).first().to_owned(),
         units: record.field(5).first().to_owned(),
-        abnormal_flags: record.field(7).0.iter().map(|r| r.join("^")).filter(|f| !f.is_empty()).collect(),
+        abnormal_flags: record
+            .field(7)
+            .0
+            .iter()
+            .map(|r| r.join("^"))
+            .filter(|f| !f.is_empty())
+            .collect(),
         status,
         performer: operator.component(0).to_owned(),
         verifier: operator.component(1).to_owned(),
@@ -292,7 +331,11 @@ fn result(record: &Record, number: usize) -> Result<TestResult, MessageError> {
 fn query(record: &Record, number: usize) -> Result<Query, MessageError> {
     let mut specimens = Vec::new();
     for repeat in &record.field(3).0 {
-        let id = repeat.get(1).filter(|s| !s.is_empty()).or(repeat.first()).map_or("", String::as_str);
+        let id = repeat
+            .get(1)
+            .filter(|s| !s.is_empty())
+            .or(repeat.first())
+            .map_or("", String::as_str);
         if id.trim().is_empty() {
             continue;
         }
@@ -301,7 +344,10 @@ fn query(record: &Record, number: usize) -> Result<Query, MessageError> {
     if specimens.is_empty() {
         return Err(RecordError::at(number, 3, "the query names no specimen"));
     }
-    Ok(Query { record: number, specimens })
+    Ok(Query {
+        record: number,
+        specimens,
+    })
 }
 
 #[cfg(test)]
@@ -329,12 +375,18 @@ L|1|N";
         assert_eq!(content.sender, "NATSYS^PANTHER^5.4^PAN0001");
         let first = &content.specimens[0];
         assert_eq!(first.specimen.din(), Some("A999926000012"));
-        let SpecimenId::Donation { flags: Some(flags), .. } = &first.specimen else {
+        let SpecimenId::Donation {
+            flags: Some(flags), ..
+        } = &first.specimen
+        else {
             panic!("a DIN with flags: {:?}", first.specimen);
         };
         assert_eq!(flags.as_str(), "09");
         assert_eq!(first.results[0].code, "MPX");
-        assert_eq!(first.results[0].interpretation(), Some(Interpretation::Nonreactive));
+        assert_eq!(
+            first.results[0].interpretation(),
+            Some(Interpretation::Nonreactive)
+        );
         assert_eq!(first.results[1].interpretation(), None);
         let invalid = &content.specimens[1].results[0];
         assert_eq!(invalid.status, ResultStatus::CannotBeDone);
@@ -346,8 +398,14 @@ L|1|N";
         // A999926000012's check flag is 62.
         let error = SpecimenId::parse("=A99992600001263").expect_err("wrong flag");
         assert!(error.contains("not a valid DIN"), "{error}");
-        assert!(matches!(SpecimenId::parse("=A99992600001262"), Ok(SpecimenId::Donation { .. })));
-        assert_eq!(SpecimenId::parse("NC-26-1125-01"), Ok(SpecimenId::Other("NC-26-1125-01".into())));
+        assert!(matches!(
+            SpecimenId::parse("=A99992600001262"),
+            Ok(SpecimenId::Donation { .. })
+        ));
+        assert_eq!(
+            SpecimenId::parse("NC-26-1125-01"),
+            Ok(SpecimenId::Other("NC-26-1125-01".into()))
+        );
     }
 
     #[test]

@@ -33,13 +33,19 @@ impl Delimiters {
     /// repeat, component and escape delimiters, which must differ and be printable.
     pub fn from_header(record: &[u8]) -> Result<Delimiters, RecordError> {
         let Some(&[kind, field, repeat, component, escape]) = record.get(..5) else {
-            return Err(RecordError::at(1, 0, "the header is shorter than H and its four delimiters"));
+            return Err(RecordError::at(
+                1,
+                0,
+                "the header is shorter than H and its four delimiters",
+            ));
         };
         if kind != b'H' {
             return Err(RecordError::at(1, 0, "a message starts with an H record"));
         }
         let all = [field, repeat, component, escape];
-        let printable = all.iter().all(|b| b.is_ascii_graphic() && !b.is_ascii_alphanumeric());
+        let printable = all
+            .iter()
+            .all(|b| b.is_ascii_graphic() && !b.is_ascii_alphanumeric());
         let distinct = (0..4).all(|i| (i + 1..4).all(|j| all[i] != all[j]));
         if !printable || !distinct {
             return Err(RecordError::at(
@@ -48,7 +54,12 @@ impl Delimiters {
                 "the delimiters of H.2 must be four different punctuation characters",
             ));
         }
-        Ok(Delimiters { field, repeat, component, escape })
+        Ok(Delimiters {
+            field,
+            repeat,
+            component,
+            escape,
+        })
     }
 }
 
@@ -79,7 +90,9 @@ impl Field {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.iter().all(|repeat| repeat.iter().all(String::is_empty))
+        self.0
+            .iter()
+            .all(|repeat| repeat.iter().all(String::is_empty))
     }
 }
 
@@ -125,7 +138,11 @@ pub struct RecordError {
 
 impl RecordError {
     pub fn at(record: usize, field: usize, reason: impl Into<String>) -> RecordError {
-        RecordError { record, field, reason: reason.into() }
+        RecordError {
+            record,
+            field,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -141,7 +158,11 @@ impl Message {
             return Err(RecordError::at(1, 0, "the message holds no records"));
         };
         if records.len() > RECORDS_MAX {
-            return Err(RecordError::at(RECORDS_MAX + 1, 0, "more than 10,000 records"));
+            return Err(RecordError::at(
+                RECORDS_MAX + 1,
+                0,
+                "more than 10,000 records",
+            ));
         }
         let delimiters = Delimiters::from_header(header)?;
         let mut parsed = Vec::with_capacity(records.len());
@@ -149,9 +170,16 @@ impl Message {
             parsed.push(parse_record(record, &delimiters, index + 1)?);
         }
         if parsed.last().map(|r| r.kind) != Some('L') {
-            return Err(RecordError::at(parsed.len(), 0, "a message ends with an L record"));
+            return Err(RecordError::at(
+                parsed.len(),
+                0,
+                "a message ends with an L record",
+            ));
         }
-        Ok(Message { delimiters, records: parsed })
+        Ok(Message {
+            delimiters,
+            records: parsed,
+        })
     }
 
     /// The records as text, escaping what needs it, each without a closing CR.
@@ -163,17 +191,29 @@ impl Message {
     }
 }
 
-fn parse_record(bytes: &[u8], delimiters: &Delimiters, number: usize) -> Result<Record, RecordError> {
+fn parse_record(
+    bytes: &[u8],
+    delimiters: &Delimiters,
+    number: usize,
+) -> Result<Record, RecordError> {
     let Some(&kind) = bytes.first() else {
         return Err(RecordError::at(number, 0, "the record is empty"));
     };
     let kind = kind.to_ascii_uppercase();
     if !KNOWN_KINDS.contains(&kind) {
         let shown = char::from(kind).escape_default();
-        return Err(RecordError::at(number, 1, format!("{shown} is not a record type")));
+        return Err(RecordError::at(
+            number,
+            1,
+            format!("{shown} is not a record type"),
+        ));
     }
     if bytes.iter().any(|b| *b < 0x20 && *b != b'\t') {
-        return Err(RecordError::at(number, 0, "the record holds a control character"));
+        return Err(RecordError::at(
+            number,
+            0,
+            "the record holds a control character",
+        ));
     }
     let text = String::from_utf8_lossy(bytes);
     let mut raw_fields = text.split(char::from(delimiters.field));
@@ -185,15 +225,27 @@ fn parse_record(bytes: &[u8], delimiters: &Delimiters, number: usize) -> Result<
     }
     for raw in raw_fields {
         if fields.len() == FIELDS_MAX {
-            return Err(RecordError::at(number, FIELDS_MAX + 2, "more than 64 fields"));
+            return Err(RecordError::at(
+                number,
+                FIELDS_MAX + 2,
+                "more than 64 fields",
+            ));
         }
         let field_number = fields.len() + 2;
         fields.push(parse_field(raw, delimiters, number, field_number)?);
     }
-    Ok(Record { kind: char::from(kind), fields })
+    Ok(Record {
+        kind: char::from(kind),
+        fields,
+    })
 }
 
-fn parse_field(raw: &str, delimiters: &Delimiters, record: usize, field: usize) -> Result<Field, RecordError> {
+fn parse_field(
+    raw: &str,
+    delimiters: &Delimiters,
+    record: usize,
+    field: usize,
+) -> Result<Field, RecordError> {
     let mut repeats = Vec::new();
     for repeat in raw.split(char::from(delimiters.repeat)) {
         if repeats.len() == REPEATS_MAX {
@@ -254,7 +306,9 @@ fn decode_sequence(sequence: &str, delimiters: &Delimiters) -> Option<String> {
             if hex.is_empty() || hex.len() % 2 != 0 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return None;
             }
-            let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16));
+            let bytes = (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16));
             bytes.map(|b| b.ok().map(char::from)).collect()
         }
     }
@@ -337,7 +391,10 @@ mod tests {
         let parsed = message(text).expect("valid");
         assert_eq!(parsed.delimiters.field, b'!');
         let order = &parsed.records[1];
-        assert_eq!(order.field(5).0, vec![vec!["T&S".to_owned()], vec!["A#B".to_owned()]]);
+        assert_eq!(
+            order.field(5).0,
+            vec![vec!["T&S".to_owned()], vec!["A#B".to_owned()]]
+        );
         assert_eq!(parsed.records[0].field(5).component(1), "PANTHER");
     }
 

@@ -11,7 +11,11 @@ fn every_kept_fuzz_input_passes_its_targets_assertions() {
     let mut checked = 0;
     for entry in fs::read_dir(&folder).expect("fuzz/regressions exists") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
         let data = fs::read(&path).expect("readable");
         if name.starts_with("frame-") {
             hemaflow_astm::fuzzing::check_frames(&data);

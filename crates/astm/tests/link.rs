@@ -21,7 +21,12 @@ fn message() -> Vec<Vec<u8>> {
 }
 
 /// Connects a sender and a receiver, passing every write across until both are quiet.
-fn exchange(sender: &mut Link, receiver: &mut Link, first: Vec<Action>, now: Instant) -> Vec<Action> {
+fn exchange(
+    sender: &mut Link,
+    receiver: &mut Link,
+    first: Vec<Action>,
+    now: Instant,
+) -> Vec<Action> {
     let mut seen = Vec::new();
     let mut to_receiver = writes(&first);
     seen.extend(first);
@@ -64,11 +69,17 @@ fn a_nak_makes_the_sender_send_the_same_frame_again_and_six_naks_abort() {
     link.send(message(), now);
     let first_frame = writes(&link.receive(&[ACK], now)).remove(0);
     for _ in 1..6 {
-        assert_eq!(writes(&link.receive(&[NAK], now)), vec![first_frame.clone()]);
+        assert_eq!(
+            writes(&link.receive(&[NAK], now)),
+            vec![first_frame.clone()]
+        );
     }
     let actions = link.receive(&[NAK], now);
     assert_eq!(writes(&actions), vec![vec![EOT]]);
-    assert!(actions.contains(&Action::Failed(LinkError::TooManyNaks { frame: 1, attempts: 6 })));
+    assert!(actions.contains(&Action::Failed(LinkError::TooManyNaks {
+        frame: 1,
+        attempts: 6
+    })));
 }
 
 #[test]
@@ -81,7 +92,10 @@ fn no_ack_within_15_seconds_aborts_the_transfer() {
     assert!(link.tick(now + Duration::from_secs(14)).is_empty());
     let actions = link.tick(now + Duration::from_secs(15));
     assert_eq!(writes(&actions), vec![vec![EOT]]);
-    assert!(matches!(actions[1], Action::Failed(LinkError::AckTimeout { frame: 1, .. })));
+    assert!(matches!(
+        actions[1],
+        Action::Failed(LinkError::AckTimeout { frame: 1, .. })
+    ));
 }
 
 #[test]
@@ -93,7 +107,12 @@ fn a_receiver_waits_30_seconds_then_drops_the_partial_message() {
     assert_eq!(writes(&link.receive(&frame, now)), vec![vec![ACK]]);
     assert!(link.tick(now + Duration::from_secs(29)).is_empty());
     let actions = link.tick(now + Duration::from_secs(30));
-    assert_eq!(actions, vec![Action::Failed(LinkError::ReceiverTimeout(Duration::from_secs(30)))]);
+    assert_eq!(
+        actions,
+        vec![Action::Failed(LinkError::ReceiverTimeout(
+            Duration::from_secs(30)
+        ))]
+    );
     assert!(link.is_idle());
 }
 
@@ -127,7 +146,10 @@ fn a_bad_checksum_is_naked_and_the_resent_frame_accepted_once() {
         .flat_map(|(i, r)| encode_record_frames(r, i as u8 + 2)[0].encode())
         .collect();
     let actions = link.receive(&rest, now);
-    assert!(actions.contains(&Action::Received(message())), "{actions:?}");
+    assert!(
+        actions.contains(&Action::Received(message())),
+        "{actions:?}"
+    );
 }
 
 #[test]
@@ -157,7 +179,10 @@ fn in_contention_the_instrument_wins_and_the_computer_waits_20_seconds() {
     assert!(seen.contains(&Action::Received(message())));
     // Only after its 20 s does the computer ask for the line.
     assert!(writes(&computer.tick(now + Duration::from_secs(19))).is_empty());
-    assert_eq!(writes(&computer.tick(now + Duration::from_secs(20))), vec![vec![ENQ]]);
+    assert_eq!(
+        writes(&computer.tick(now + Duration::from_secs(20))),
+        vec![vec![ENQ]]
+    );
 }
 
 #[test]

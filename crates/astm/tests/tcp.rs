@@ -55,10 +55,26 @@ async fn a_bad_checksum_is_naked_and_the_message_arrives_whole_after_the_resend(
     outgoing.send(message()).await.expect("queue");
     drop(outgoing);
     let link = Link::new(Role::Instrument, Timers::STANDARD);
-    let sender = tokio::spawn(drive(stream, link, events, queue, Some(corrupt_second_frame())));
-    let first = tokio::time::timeout(Duration::from_secs(5), received.recv()).await.expect("in time");
-    assert!(matches!(first, Some(Event::Nak(hemaflow_astm::FrameError::Checksum { .. }))), "{first:?}");
-    let second = tokio::time::timeout(Duration::from_secs(5), received.recv()).await.expect("in time");
+    let sender = tokio::spawn(drive(
+        stream,
+        link,
+        events,
+        queue,
+        Some(corrupt_second_frame()),
+    ));
+    let first = tokio::time::timeout(Duration::from_secs(5), received.recv())
+        .await
+        .expect("in time");
+    assert!(
+        matches!(
+            first,
+            Some(Event::Nak(hemaflow_astm::FrameError::Checksum { .. }))
+        ),
+        "{first:?}"
+    );
+    let second = tokio::time::timeout(Duration::from_secs(5), received.recv())
+        .await
+        .expect("in time");
     assert_eq!(second, Some(Event::Received(message())));
     sender.await.expect("joined").expect("no I/O error");
     assert_eq!(sender_events.recv().await, Some(Event::Sent));
@@ -73,7 +89,9 @@ async fn a_connection_dropped_mid_message_delivers_nothing() {
     stream.write_all(&frames[0].encode()).await.expect("frame");
     tokio::time::sleep(Duration::from_millis(100)).await;
     drop(stream);
-    let event = tokio::time::timeout(Duration::from_secs(5), received.recv()).await.expect("in time");
+    let event = tokio::time::timeout(Duration::from_secs(5), received.recv())
+        .await
+        .expect("in time");
     assert_eq!(event, Some(Event::Failed(LinkError::Incomplete)));
     assert_eq!(received.recv().await, None, "nothing else, and no message");
 }

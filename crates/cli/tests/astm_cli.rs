@@ -27,18 +27,36 @@ impl Drop for Server {
 fn seeded(folder: &std::path::Path) -> String {
     let url = format!("sqlite://{}", folder.join("lab.db").display());
     let seeded = Command::new(BIN)
-        .args(["demo", "--seed-only", "--database", &url, "--donors", "40", "--days", "6"])
+        .args([
+            "demo",
+            "--seed-only",
+            "--database",
+            &url,
+            "--donors",
+            "40",
+            "--days",
+            "6",
+        ])
         .args(["--now", "2026-12-01T12:00:00Z"])
         .output()
         .unwrap();
-    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
     url
 }
 
 fn serve(url: &str) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--database", url, "--bind", "127.0.0.1:0"])
-        .args(["--astm", "panther=127.0.0.1:0", "--astm", "neo:serology=127.0.0.1:0"])
+        .args([
+            "--astm",
+            "panther=127.0.0.1:0",
+            "--astm",
+            "neo:serology=127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -48,7 +66,10 @@ fn serve(url: &str) -> Server {
     let mut analysers = Vec::new();
     loop {
         let mut line = String::new();
-        assert!(stdout.read_line(&mut line).unwrap() > 0, "the server stopped");
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "the server stopped"
+        );
         if let Some(rest) = line.strip_prefix("Listening for analyser ") {
             let mut words = rest.split_whitespace();
             let name = words.next().unwrap().to_owned();
@@ -67,13 +88,24 @@ fn address<'a>(server: &'a Server, name: &str) -> &'a str {
 }
 
 fn analyser(url: &str, args: &[&str]) -> String {
-    let output = Command::new(BIN).args(["analyser", "--database", url]).args(args).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(BIN)
+        .args(["analyser", "--database", url])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).unwrap()
 }
 
 fn entries(url: &str) -> Vec<serde_json::Value> {
-    let output = Command::new(BIN).args(["export", "--database", url]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["export", "--database", url])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     String::from_utf8(output.stdout)
         .unwrap()
@@ -92,11 +124,28 @@ fn analyser_results_are_recorded_once_through_bad_checksums_drops_and_repeats() 
     let url = seeded(folder.path());
     let server = serve(&url);
     let transcript = folder.path().join("nat");
-    let out = analyser(&url, &[
-        "--server", address(&server, "panther"), "--kind", "nat", "--from-demo", "--count", "6",
-        "--per-message", "3", "--bad-checksum-rate", "0.3", "--drop-rate", "1", "--repeat",
-        "--query", "--transcript", transcript.to_str().unwrap(),
-    ]);
+    let out = analyser(
+        &url,
+        &[
+            "--server",
+            address(&server, "panther"),
+            "--kind",
+            "nat",
+            "--from-demo",
+            "--count",
+            "6",
+            "--per-message",
+            "3",
+            "--bad-checksum-rate",
+            "0.3",
+            "--drop-rate",
+            "1",
+            "--repeat",
+            "--query",
+            "--transcript",
+            transcript.to_str().unwrap(),
+        ],
+    );
     assert!(out.contains("host: O|1|"), "{out}");
     assert!(out.contains("2 connections dropped"), "{out}");
     let all = entries(&url);
@@ -115,24 +164,45 @@ fn analyser_results_are_recorded_once_through_bad_checksums_drops_and_repeats() 
     keys.dedup();
     assert_eq!(keys.len(), count, "no result recorded twice");
     assert!(recorded.iter().all(|e| e["role"] == "lab technologist"));
-    let commands: std::collections::BTreeSet<&str> =
-        recorded.iter().map(|e| e["command_id"].as_str().unwrap()).collect();
+    let commands: std::collections::BTreeSet<&str> = recorded
+        .iter()
+        .map(|e| e["command_id"].as_str().unwrap())
+        .collect();
     assert_eq!(commands.len(), 2, "one batch per message: {commands:?}");
 
     // python-astm reads what the simulator sent and what Hemaflow answered.
     let checked = Command::new(python())
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../astm/tests/check_frames.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../astm/tests/check_frames.py"
+        ))
         .arg(transcript.join("sent.bin"))
         .arg(transcript.join("received.bin"))
         .output()
         .unwrap();
-    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
     let sent = &report[transcript.join("sent.bin").to_str().unwrap()];
-    assert_eq!(sent["messages"].as_array().unwrap().len(), 5, "a query and two messages twice");
-    assert!(sent["bad_checksums"].as_u64().unwrap() > 0, "some frames went out bad and were resent");
+    assert_eq!(
+        sent["messages"].as_array().unwrap().len(),
+        5,
+        "a query and two messages twice"
+    );
+    assert!(
+        sent["bad_checksums"].as_u64().unwrap() > 0,
+        "some frames went out bad and were resent"
+    );
     let answer = &report[transcript.join("received.bin").to_str().unwrap()]["messages"][0];
-    let kinds: String = answer.as_array().unwrap().iter().map(|r| r[0].as_str().unwrap()).collect();
+    let kinds: String = answer
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, "HPOOOOOOL", "{answer}");
     assert_eq!(answer[2][4][0][3], "MPX", "{answer}");
     assert_eq!(answer[2][25], "O", "report type O: tests to do");
@@ -147,11 +217,25 @@ fn a_donation_not_on_record_is_refused_on_the_record_and_nothing_else_is_applied
     let dins = folder.path().join("dins.txt");
     // A valid DIN of ICCBBA's example facility, not collected here.
     std::fs::write(&dins, "# not on record\n=A99992600001207\n").unwrap();
-    analyser(&url, &["--server", address(&server, "neo"), "--kind", "serology", "--dins", dins.to_str().unwrap()]);
+    analyser(
+        &url,
+        &[
+            "--server",
+            address(&server, "neo"),
+            "--kind",
+            "serology",
+            "--dins",
+            dins.to_str().unwrap(),
+        ],
+    );
     let all = entries(&url);
     let new: Vec<&serde_json::Value> = all[before..].iter().collect();
     assert_eq!(new.len(), 1, "only the refusal: {new:?}");
     assert_eq!(new[0]["kind"], "refusal");
     assert_eq!(new[0]["actor"], "instrument:neo");
-    assert!(new[0]["payload"].to_string().contains("A999926000012"), "{}", new[0]);
+    assert!(
+        new[0]["payload"].to_string().contains("A999926000012"),
+        "{}",
+        new[0]
+    );
 }

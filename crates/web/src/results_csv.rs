@@ -43,13 +43,19 @@ pub struct ProcleixColumns {
     pub interpretation: usize,
 }
 
-pub const PROCLEIX_NAT2: ProcleixColumns = ProcleixColumns { sample: 0, interpretation: 1 };
+pub const PROCLEIX_NAT2: ProcleixColumns = ProcleixColumns {
+    sample: 0,
+    interpretation: 1,
+};
 const MULTIPLEX_MARKERS: [&str; 3] = ["hiv_nat", "hcv_nat", "hbv_nat"];
 
 /// Reads the results of an export; the error names the line and the column.
 pub fn parse(text: &str, layout: Layout) -> Result<Vec<TestResultInput>, String> {
     if text.len() > BYTES_MAX {
-        return Err(format!("the file is larger than {} MiB", BYTES_MAX / 1024 / 1024));
+        return Err(format!(
+            "the file is larger than {} MiB",
+            BYTES_MAX / 1024 / 1024
+        ));
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let results = match layout {
@@ -78,10 +84,15 @@ fn hemaflow(text: &str) -> Result<Vec<TestResultInput>, String> {
     let mut rows = reader(text, b',');
     let header = rows.headers().map_err(|e| format!("line 1: {e}"))?.clone();
     let column = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (Some(din), Some(test), Some(stage), Some(reading)) =
-        (column("din"), column("test"), column("stage"), column("reading"))
-    else {
-        return Err("line 1: the header must name the columns din, test, stage and reading".to_owned());
+    let (Some(din), Some(test), Some(stage), Some(reading)) = (
+        column("din"),
+        column("test"),
+        column("stage"),
+        column("reading"),
+    ) else {
+        return Err(
+            "line 1: the header must name the columns din, test, stage and reading".to_owned(),
+        );
     };
     let mut results = Vec::new();
     for (index, row) in rows.records().enumerate() {
@@ -94,7 +105,9 @@ fn hemaflow(text: &str) -> Result<Vec<TestResultInput>, String> {
             return Err(format!("line {line}: more than {ROWS_MAX} results"));
         }
         let cell = |at: usize, name: &str| {
-            row.get(at).filter(|c| !c.is_empty()).ok_or_else(|| format!("line {line}: the {name} is missing"))
+            row.get(at)
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| format!("line {line}: the {name} is missing"))
         };
         let din = scanned_din(cell(din, "DIN")?).map_err(|e| format!("line {line}: {e}"))?;
         let stage_text = cell(stage, "stage")?;
@@ -102,9 +115,15 @@ fn hemaflow(text: &str) -> Result<Vec<TestResultInput>, String> {
             format!("line {line}: stage {stage_text:?} is not initial, repeat, minipool, individual or supplemental")
         })?;
         let reading_text = cell(reading, "reading")?;
-        let reading = parse_reading(reading_text)
-            .ok_or_else(|| format!("line {line}: reading {reading_text:?} is not reactive or nonreactive"))?;
-        results.push(TestResultInput { din, test: cell(test, "test")?.to_owned(), stage, reading });
+        let reading = parse_reading(reading_text).ok_or_else(|| {
+            format!("line {line}: reading {reading_text:?} is not reactive or nonreactive")
+        })?;
+        results.push(TestResultInput {
+            din,
+            test: cell(test, "test")?.to_owned(),
+            stage,
+            reading,
+        });
     }
     Ok(results)
 }
@@ -123,14 +142,17 @@ fn procleix(text: &str, columns: ProcleixColumns) -> Result<Vec<TestResultInput>
         }
         let sample = row.get(columns.sample).unwrap_or("");
         let interpretation = row.get(columns.interpretation).unwrap_or("");
-        let din = scanned_din(sample).map_err(|e| format!("line {line}, column {}: {e}", columns.sample + 1))?;
+        let din = scanned_din(sample)
+            .map_err(|e| format!("line {line}, column {}: {e}", columns.sample + 1))?;
         match parse_reading(interpretation) {
-            Some(Reading::Nonreactive) => results.extend(MULTIPLEX_MARKERS.iter().map(|marker| TestResultInput {
-                din: din.clone(),
-                test: (*marker).to_owned(),
-                stage: Stage::Initial,
-                reading: Reading::Nonreactive,
-            })),
+            Some(Reading::Nonreactive) => {
+                results.extend(MULTIPLEX_MARKERS.iter().map(|marker| TestResultInput {
+                    din: din.clone(),
+                    test: (*marker).to_owned(),
+                    stage: Stage::Initial,
+                    reading: Reading::Nonreactive,
+                }))
+            }
             Some(_) => {
                 return Err(format!(
                     "line {line}: {din} is multiplex reactive; record the discriminatory results (HIV-1, HCV, HBV) instead"
@@ -193,9 +215,17 @@ mod tests {
         let markers: Vec<&str> = results.iter().map(|r| r.test.as_str()).collect();
         assert_eq!(markers, ["hiv_nat", "hcv_nat", "hbv_nat"]);
         let reactive = "Sample ID\tOverall Interpretation\n=W12342600000109\tReactive\n";
-        assert!(parse(reactive, Layout::Procleix).expect_err("reactive").contains("line 2"));
+        assert!(
+            parse(reactive, Layout::Procleix)
+                .expect_err("reactive")
+                .contains("line 2")
+        );
         let invalid = "Sample ID\tOverall Interpretation\n=W12342600000109\tInvalid\n";
-        assert!(parse(invalid, Layout::Procleix).expect_err("invalid").contains("column 2"));
+        assert!(
+            parse(invalid, Layout::Procleix)
+                .expect_err("invalid")
+                .contains("column 2")
+        );
     }
 
     proptest::proptest! {

@@ -577,7 +577,10 @@ pub async fn post_results_csv(
 ) -> Result<Response, Problem> {
     caller.require(access::TESTING)?;
     let layout = crate::results_csv::Layout::parse(&form.layout).ok_or_else(|| {
-        Problem::input(format!("layout {:?} is not hemaflow or procleix", form.layout))
+        Problem::input(format!(
+            "layout {:?} is not hemaflow or procleix",
+            form.layout
+        ))
     })?;
     let results = crate::results_csv::parse(&form.csv, layout).map_err(Problem::input)?;
     let count = results.len();

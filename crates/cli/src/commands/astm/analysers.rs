@@ -49,7 +49,9 @@ pub struct Analyser {
 impl Analyser {
     /// The markers of a test code, matched without regard to case.
     pub fn markers(&self, code: &str) -> Option<&[String]> {
-        self.codes.get(&code.to_ascii_uppercase()).map(Vec::as_slice)
+        self.codes
+            .get(&code.to_ascii_uppercase())
+            .map(Vec::as_slice)
     }
 
     /// The actor the analyser's results are recorded as.
@@ -102,7 +104,9 @@ pub struct AnalyserSettings {
 /// One `--astm NAME[:KIND]=ADDR`.
 pub fn parse_flag(flag: &str) -> anyhow::Result<(String, Option<Kind>, SocketAddr)> {
     let Some((name, address)) = flag.split_once('=') else {
-        bail!("--astm {flag:?}: expected NAME=ADDR or NAME:KIND=ADDR, e.g. panther1=127.0.0.1:5001");
+        bail!(
+            "--astm {flag:?}: expected NAME=ADDR or NAME:KIND=ADDR, e.g. panther1=127.0.0.1:5001"
+        );
     };
     let (name, kind) = match name.split_once(':') {
         Some((name, "nat")) => (name, Some(Kind::Nat)),
@@ -111,16 +115,18 @@ pub fn parse_flag(flag: &str) -> anyhow::Result<(String, Option<Kind>, SocketAdd
         None => (name, None),
     };
     check_name(name).with_context(|| format!("--astm {flag:?}"))?;
-    let address = address
-        .parse()
-        .with_context(|| format!("--astm {flag:?}: {address:?} is not an address such as 127.0.0.1:5001"))?;
+    let address = address.parse().with_context(|| {
+        format!("--astm {flag:?}: {address:?} is not an address such as 127.0.0.1:5001")
+    })?;
     Ok((name.to_owned(), kind, address))
 }
 
 fn check_name(name: &str) -> anyhow::Result<()> {
     let fine = !name.is_empty()
         && name.len() <= 40
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !fine {
         bail!("the analyser name {name:?} must be 1-40 letters, digits, - or _");
     }
@@ -142,7 +148,11 @@ pub fn resolve(
     }
     for flag in flags {
         let (name, kind, address) = parse_flag(flag)?;
-        let empty = AnalyserSettings { address: None, kind: None, codes: None };
+        let empty = AnalyserSettings {
+            address: None,
+            kind: None,
+            codes: None,
+        };
         let settings = file.get(&name).unwrap_or(&empty);
         let kind = kind.or(settings.kind);
         analysers.insert(name.clone(), build(&name, kind, address, settings)?);
@@ -176,7 +186,12 @@ fn build(
             bail!("analyser {name}: test code {code} maps to no marker");
         }
     }
-    Ok(Analyser { name: name.to_owned(), kind, address, codes })
+    Ok(Analyser {
+        name: name.to_owned(),
+        kind,
+        address,
+        codes,
+    })
 }
 
 #[cfg(test)]
@@ -199,9 +214,16 @@ mod tests {
         let codes = BTreeMap::from([("hbs".to_owned(), vec!["hbsag".to_owned()])]);
         file.insert(
             "neo".to_owned(),
-            AnalyserSettings { address: None, kind: Some(Kind::Serology), codes: Some(codes) },
+            AnalyserSettings {
+                address: None,
+                kind: Some(Kind::Serology),
+                codes: Some(codes),
+            },
         );
-        let flags = ["neo=127.0.0.1:5002".to_owned(), "panther=127.0.0.1:5001".to_owned()];
+        let flags = [
+            "neo=127.0.0.1:5002".to_owned(),
+            "panther=127.0.0.1:5001".to_owned(),
+        ];
         let analysers = resolve(&flags, &file).expect("valid");
         assert_eq!(analysers[0].markers("HBS"), Some(&["hbsag".to_owned()][..]));
         assert_eq!(analysers[0].kind, Kind::Serology);

@@ -23,10 +23,15 @@ pub async fn start(
 ) -> anyhow::Result<Vec<(String, std::net::SocketAddr)>> {
     let mut bound = Vec::new();
     for analyser in analysers {
-        let listener = TcpListener::bind(analyser.address)
-            .await
-            .with_context(|| format!("analyser {}: cannot listen on {}", analyser.name, analyser.address))?;
-        let address = listener.local_addr().context("cannot read the bound address")?;
+        let listener = TcpListener::bind(analyser.address).await.with_context(|| {
+            format!(
+                "analyser {}: cannot listen on {}",
+                analyser.name, analyser.address
+            )
+        })?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
         tracing::info!(target: "hemaflow::astm", analyser = %analyser.name, kind = analyser.kind.as_str(), %address, "listening for the analyser");
         bound.push((analyser.name.clone(), address));
         tokio::spawn(accept(listener, Arc::new(analyser), app.clone()));
@@ -62,21 +67,37 @@ async fn connection(stream: TcpStream, analyser: Arc<Analyser>, app: App) {
                     let _ = replies.send(answer).await;
                 }
             }
-            Event::Sent => tracing::info!(target: "hemaflow::astm", analyser = %analyser.name, "host query answered"),
-            Event::Nak(error) => tracing::warn!(target: "hemaflow::astm", analyser = %analyser.name, %error, "frame refused (NAK); the analyser sends it again"),
-            Event::Failed(error) => tracing::error!(target: "hemaflow::astm", analyser = %analyser.name, %error, "nothing of this transfer was recorded"),
+            Event::Sent => {
+                tracing::info!(target: "hemaflow::astm", analyser = %analyser.name, "host query answered")
+            }
+            Event::Nak(error) => {
+                tracing::warn!(target: "hemaflow::astm", analyser = %analyser.name, %error, "frame refused (NAK); the analyser sends it again")
+            }
+            Event::Failed(error) => {
+                tracing::error!(target: "hemaflow::astm", analyser = %analyser.name, %error, "nothing of this transfer was recorded")
+            }
         }
     }
     drop(replies);
     match driver.await {
-        Ok(Ok(())) => tracing::info!(target: "hemaflow::astm", analyser = %analyser.name, "analyser disconnected"),
-        Ok(Err(error)) => tracing::warn!(target: "hemaflow::astm", analyser = %analyser.name, %error, "connection lost"),
-        Err(error) => tracing::error!(target: "hemaflow::astm", analyser = %analyser.name, %error, "connection task failed"),
+        Ok(Ok(())) => {
+            tracing::info!(target: "hemaflow::astm", analyser = %analyser.name, "analyser disconnected")
+        }
+        Ok(Err(error)) => {
+            tracing::warn!(target: "hemaflow::astm", analyser = %analyser.name, %error, "connection lost")
+        }
+        Err(error) => {
+            tracing::error!(target: "hemaflow::astm", analyser = %analyser.name, %error, "connection task failed")
+        }
     }
 }
 
 /// One whole message: recorded, and its queries answered (the answer's records returned).
-pub async fn handle(ledger: &BloodLedger, analyser: &Analyser, records: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+pub async fn handle(
+    ledger: &BloodLedger,
+    analyser: &Analyser,
+    records: &[Vec<u8>],
+) -> Option<Vec<Vec<u8>>> {
     let name = analyser.name.as_str();
     let (_, content) = match read_message(records) {
         Ok(read) => read,
@@ -87,7 +108,9 @@ pub async fn handle(ledger: &BloodLedger, analyser: &Analyser, records: &[Vec<u8
     };
     let id = intake::command_id(analyser, records);
     tracing::info!(target: "hemaflow::astm", analyser = name, message_id = %id, message = %intake::describe(&content), "message received");
-    let planned = ledger.read(|state| intake::plan(analyser, &content, state)).await;
+    let planned = ledger
+        .read(|state| intake::plan(analyser, &content, state))
+        .await;
     let plan = match planned {
         Ok(Ok(plan)) => plan,
         Ok(Err(reason)) => {
@@ -102,12 +125,22 @@ pub async fn handle(ledger: &BloodLedger, analyser: &Analyser, records: &[Vec<u8
     for note in &plan.notes {
         tracing::warn!(target: "hemaflow::astm", analyser = name, message_id = %id, note, "not recorded");
     }
-    log_outcome(name, &id, intake::record(ledger, analyser, &id, plan.results).await);
+    log_outcome(
+        name,
+        &id,
+        intake::record(ledger, analyser, &id, plan.results).await,
+    );
     if content.queries.is_empty() {
         return None;
     }
-    let specimens: Vec<_> = content.queries.iter().flat_map(|q| q.specimens.clone()).collect();
-    let answer = ledger.read(|state| intake::answer_query(analyser, &specimens, state)).await;
+    let specimens: Vec<_> = content
+        .queries
+        .iter()
+        .flat_map(|q| q.specimens.clone())
+        .collect();
+    let answer = ledger
+        .read(|state| intake::answer_query(analyser, &specimens, state))
+        .await;
     match answer {
         Ok(message) => Some(message.encode()),
         Err(error) => {
@@ -120,9 +153,17 @@ pub async fn handle(ledger: &BloodLedger, analyser: &Analyser, records: &[Vec<u8
 fn log_outcome(name: &str, id: &str, outcome: anyhow::Result<Recorded>) {
     match outcome {
         Ok(Recorded::Nothing) => {}
-        Ok(Recorded::Accepted { results, sequence }) => tracing::info!(target: "hemaflow::astm", analyser = name, message_id = id, results, sequence, "results recorded"),
-        Ok(Recorded::Repeated { sequence }) => tracing::warn!(target: "hemaflow::astm", analyser = name, message_id = id, sequence, "duplicate transmission: already recorded, nothing applied again"),
-        Ok(Recorded::Refused { rule, message }) => tracing::error!(target: "hemaflow::astm", analyser = name, message_id = id, rule, message, "results refused; the refusal is on the record"),
-        Err(error) => tracing::error!(target: "hemaflow::astm", analyser = name, message_id = id, error = %format!("{error:#}"), "results not recorded"),
+        Ok(Recorded::Accepted { results, sequence }) => {
+            tracing::info!(target: "hemaflow::astm", analyser = name, message_id = id, results, sequence, "results recorded")
+        }
+        Ok(Recorded::Repeated { sequence }) => {
+            tracing::warn!(target: "hemaflow::astm", analyser = name, message_id = id, sequence, "duplicate transmission: already recorded, nothing applied again")
+        }
+        Ok(Recorded::Refused { rule, message }) => {
+            tracing::error!(target: "hemaflow::astm", analyser = name, message_id = id, rule, message, "results refused; the refusal is on the record")
+        }
+        Err(error) => {
+            tracing::error!(target: "hemaflow::astm", analyser = name, message_id = id, error = %format!("{error:#}"), "results not recorded")
+        }
     }
 }

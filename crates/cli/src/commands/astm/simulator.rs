@@ -118,10 +118,13 @@ struct Tube {
 async fn donations(args: &Args, database: Option<&str>) -> anyhow::Result<Vec<Tube>> {
     let standard: Vec<String> = match args.kind {
         Kind::Nat => vec!["MPX".into()],
-        Kind::Serology => ["HBSAG", "HBC", "HCV", "HIV", "HTLV", "SYPH"].map(String::from).to_vec(),
+        Kind::Serology => ["HBSAG", "HBC", "HCV", "HIV", "HTLV", "SYPH"]
+            .map(String::from)
+            .to_vec(),
     };
     if let Some(file) = &args.dins {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
         let mut tubes = Vec::new();
         for (number, line) in text.lines().enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
@@ -129,8 +132,15 @@ async fn donations(args: &Args, database: Option<&str>) -> anyhow::Result<Vec<Tu
                 continue;
             }
             match SpecimenId::parse(line) {
-                Ok(SpecimenId::Donation { din, .. }) => tubes.push(Tube { din: din.as_str().to_owned(), codes: standard.clone() }),
-                Ok(SpecimenId::Other(_)) => bail!("{} line {}: {line:?} is not a DIN", file.display(), number + 1),
+                Ok(SpecimenId::Donation { din, .. }) => tubes.push(Tube {
+                    din: din.as_str().to_owned(),
+                    codes: standard.clone(),
+                }),
+                Ok(SpecimenId::Other(_)) => bail!(
+                    "{} line {}: {line:?} is not a DIN",
+                    file.display(),
+                    number + 1
+                ),
                 Err(error) => bail!("{} line {}: {error}", file.display(), number + 1),
             }
         }
@@ -161,20 +171,35 @@ fn due_tubes(state: &hemaflow_domain::State, kind: Kind, count: usize) -> Vec<Tu
             .iter()
             .filter(|(_, status)| matches!(status, MarkerStatus::Pending))
             .map(|(marker, _)| marker.as_str())
-            .filter(|marker| state.config.tests.iter().any(|t| t.code == *marker && t.method == method))
+            .filter(|marker| {
+                state
+                    .config
+                    .tests
+                    .iter()
+                    .any(|t| t.code == *marker && t.method == method)
+            })
             .collect();
         let mut due: Vec<String> = Vec::new();
         for (code, markers) in &codes {
             // A multiplex code only when all its markers are due; a single one otherwise.
             let all = markers.iter().all(|m| pending.contains(&m.as_str()));
-            let covered = markers.iter().all(|m| due.iter().any(|d| codes[d].contains(m)));
-            let wanted = if markers.len() > 1 { all } else { pending.contains(&markers[0].as_str()) };
+            let covered = markers
+                .iter()
+                .all(|m| due.iter().any(|d| codes[d].contains(m)));
+            let wanted = if markers.len() > 1 {
+                all
+            } else {
+                pending.contains(&markers[0].as_str())
+            };
             if wanted && !covered && !code.starts_with('D') {
                 due.push(code.clone());
             }
         }
         if !due.is_empty() {
-            tubes.push(Tube { din: donation.din.clone(), codes: due });
+            tubes.push(Tube {
+                din: donation.din.clone(),
+                codes: due,
+            });
         }
         if tubes.len() == count {
             break;
@@ -189,7 +214,15 @@ async fn simulate(args: &Args, tubes: &[Tube]) -> anyhow::Result<Tally> {
     let transcript = Transcript::default();
     if args.query {
         let dins: Vec<&str> = tubes.iter().map(|t| t.din.as_str()).collect();
-        let answer = exchange(args, query_message(args.kind, &dins), true, &mut rng, &mut tally, &transcript).await?;
+        let answer = exchange(
+            args,
+            query_message(args.kind, &dins),
+            true,
+            &mut rng,
+            &mut tally,
+            &transcript,
+        )
+        .await?;
         tally.queries += 1;
         for record in answer.iter().filter(|r| r.first() == Some(&b'O')) {
             println!("host: {}", String::from_utf8_lossy(record));
@@ -201,7 +234,15 @@ async fn simulate(args: &Args, tubes: &[Tube]) -> anyhow::Result<Tally> {
             drop_mid_message(args.server, &message).await?;
             tally.dropped += 1;
         }
-        exchange(args, message.clone(), false, &mut rng, &mut tally, &transcript).await?;
+        exchange(
+            args,
+            message.clone(),
+            false,
+            &mut rng,
+            &mut tally,
+            &transcript,
+        )
+        .await?;
         tally.messages += 1;
         if args.repeat {
             exchange(args, message, false, &mut rng, &mut tally, &transcript).await?;
@@ -226,15 +267,23 @@ async fn exchange(
     tally: &mut Tally,
     transcript: &Transcript,
 ) -> anyhow::Result<Vec<Vec<u8>>> {
-    let stream = TcpStream::connect(args.server).await.with_context(|| format!("cannot connect to {}", args.server))?;
+    let stream = TcpStream::connect(args.server)
+        .await
+        .with_context(|| format!("cannot connect to {}", args.server))?;
     stream.set_nodelay(true)?;
     let (events, mut happened) = mpsc::channel(16);
     let (outgoing, queue) = mpsc::channel(2);
-    outgoing.send(message).await.context("cannot queue the message")?;
+    outgoing
+        .send(message)
+        .await
+        .context("cannot queue the message")?;
     let corrupted = Arc::new(Mutex::new(0u32));
     let fault = bad_checksums(args.bad_checksum_rate, rng.next_u64(), corrupted.clone());
     let link = Link::new(Role::Instrument, Timers::STANDARD);
-    let tapped = Tap { inner: stream, transcript: transcript.clone() };
+    let tapped = Tap {
+        inner: stream,
+        transcript: transcript.clone(),
+    };
     let driver = tokio::spawn(drive(tapped, link, events, queue, Some(fault)));
     let mut answer = Vec::new();
     let mut sent = false;
@@ -257,7 +306,11 @@ async fn exchange(
     }
     drop(outgoing);
     let _ = tokio::time::timeout(Duration::from_secs(5), driver).await;
-    *tally = Tally { frames_corrupted: tally.frames_corrupted + *corrupted.lock().map_err(|_| anyhow::anyhow!("lock"))?, ..std::mem::take(tally) };
+    *tally = Tally {
+        frames_corrupted: tally.frames_corrupted
+            + *corrupted.lock().map_err(|_| anyhow::anyhow!("lock"))?,
+        ..std::mem::take(tally)
+    };
     if !sent {
         bail!("the host did not take the message within 120 s");
     }
@@ -294,7 +347,10 @@ async fn drop_mid_message(server: std::net::SocketAddr, message: &[Vec<u8>]) -> 
     let mut reply = [0u8; 1];
     stream.read_exact(&mut reply).await?;
     if reply[0] != ACK {
-        bail!("the host did not take the line (answered 0x{:02X})", reply[0]);
+        bail!(
+            "the host did not take the line (answered 0x{:02X})",
+            reply[0]
+        );
     }
     for (index, record) in message.iter().take(message.len() / 2).enumerate() {
         let frame = encode_record_frames(record, (index as u8 + 1) % 8);
@@ -313,8 +369,15 @@ fn header(kind: Kind) -> Vec<u8> {
 }
 
 fn query_message(kind: Kind, dins: &[&str]) -> Vec<Vec<u8>> {
-    let ids: Vec<String> = dins.iter().map(|din| format!("^={din}{}", flag(kind))).collect();
-    vec![header(kind), format!("Q|1|{}||||||||||O", ids.join("\\")).into_bytes(), b"L|1|N".to_vec()]
+    let ids: Vec<String> = dins
+        .iter()
+        .map(|din| format!("^={din}{}", flag(kind)))
+        .collect();
+    vec![
+        header(kind),
+        format!("Q|1|{}||||||||||O", ids.join("\\")).into_bytes(),
+        b"L|1|N".to_vec(),
+    ]
 }
 
 /// The tube's flags: 09 a NAT sample tube, 07 a test tube.
@@ -330,18 +393,45 @@ fn results_message(args: &Args, tubes: &[Tube], index: usize, rng: &mut Rng) -> 
     let time = format!("20261208{:02}{:02}00", 2 + index / 60 % 20, index % 60);
     for (number, tube) in tubes.iter().enumerate() {
         records.push(format!("P|{}", number + 1).into_bytes());
-        records.push(format!("O|1|={}{}||^^^{}|R||||||N||||P||||||||||F", tube.din, flag(args.kind), tube.codes.join("\\^^^")).into_bytes());
-        let reactive_code = chance(rng, args.reactive_rate).then(|| rng.below(tube.codes.len() as u64) as usize);
+        records.push(
+            format!(
+                "O|1|={}{}||^^^{}|R||||||N||||P||||||||||F",
+                tube.din,
+                flag(args.kind),
+                tube.codes.join("\\^^^")
+            )
+            .into_bytes(),
+        );
+        let reactive_code =
+            chance(rng, args.reactive_rate).then(|| rng.below(tube.codes.len() as u64) as usize);
         if chance(rng, args.invalid_rate) {
-            records.push(format!("R|1|^^^{}^INTERP|Invalid|||||X||SIM||{time}|SIM0001", tube.codes[0]).into_bytes());
-            records.push(b"C|1|I|IC failure: internal control below cutoff; retest required|G".to_vec());
+            records.push(
+                format!(
+                    "R|1|^^^{}^INTERP|Invalid|||||X||SIM||{time}|SIM0001",
+                    tube.codes[0]
+                )
+                .into_bytes(),
+            );
+            records.push(
+                b"C|1|I|IC failure: internal control below cutoff; retest required|G".to_vec(),
+            );
             continue;
         }
         let mut sequence = 0u32;
         let mut result = |code: &str, value: &str, flag: &str, records: &mut Vec<Vec<u8>>| {
             sequence += 1;
-            records.push(format!("R|{sequence}|^^^{code}^INTERP|{value}|||{flag}||F||SIM||{time}|SIM0001").into_bytes());
-            records.push(format!("R|{}|^^^{code}^SCO|{}|S/CO||||F||SIM||{time}|SIM0001", sequence + 1, if value == "Reactive" { "14.20" } else { "0.04" }).into_bytes());
+            records.push(
+                format!("R|{sequence}|^^^{code}^INTERP|{value}|||{flag}||F||SIM||{time}|SIM0001")
+                    .into_bytes(),
+            );
+            records.push(
+                format!(
+                    "R|{}|^^^{code}^SCO|{}|S/CO||||F||SIM||{time}|SIM0001",
+                    sequence + 1,
+                    if value == "Reactive" { "14.20" } else { "0.04" }
+                )
+                .into_bytes(),
+            );
             sequence += 1;
         };
         for (at, code) in tube.codes.iter().enumerate() {
@@ -358,7 +448,11 @@ fn results_message(args: &Args, tubes: &[Tube], index: usize, rng: &mut Rng) -> 
                     result(code, "Reactive", "A", &mut records);
                     let which = rng.below(3) as usize;
                     for (d, discriminatory) in ["DHIV", "DHCV", "DHBV"].iter().enumerate() {
-                        let (value, flag) = if d == which { ("Reactive", "A") } else { ("Nonreactive", "N") };
+                        let (value, flag) = if d == which {
+                            ("Reactive", "A")
+                        } else {
+                            ("Nonreactive", "N")
+                        };
                         result(discriminatory, value, flag, &mut records);
                     }
                 }
@@ -382,7 +476,10 @@ struct Transcript(Arc<Mutex<(Vec<u8>, Vec<u8>)>>);
 
 impl Transcript {
     fn take(&self) -> (Vec<u8>, Vec<u8>) {
-        self.0.lock().map(|mut both| std::mem::take(&mut *both)).unwrap_or_default()
+        self.0
+            .lock()
+            .map(|mut both| std::mem::take(&mut *both))
+            .unwrap_or_default()
     }
 }
 
@@ -393,7 +490,11 @@ struct Tap {
 }
 
 impl AsyncRead for Tap {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let (Poll::Ready(Ok(())), Ok(mut both)) = (&polled, self.transcript.0.lock()) {
@@ -404,7 +505,11 @@ impl AsyncRead for Tap {
 }
 
 impl AsyncWrite for Tap {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>, bytes: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bytes: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, bytes);
         if let (Poll::Ready(Ok(count)), Ok(mut both)) = (&polled, self.transcript.0.lock()) {
             both.0.extend_from_slice(&bytes[..*count]);
@@ -414,7 +519,10 @@ impl AsyncWrite for Tap {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -45,7 +45,10 @@ pub struct Args {
 const TARGET_RESULTS_PER_SECOND: f64 = 10_000.0;
 
 pub fn run(args: Args) -> anyhow::Result<Exit> {
-    anyhow::ensure!(args.donors > 0 && args.per_message > 0, "--donors and --per-message must be at least 1");
+    anyhow::ensure!(
+        args.donors > 0 && args.per_message > 0,
+        "--donors and --per-message must be at least 1"
+    );
     // One core: a current-thread runtime, as the figure claims.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -60,7 +63,10 @@ async fn measure(args: &Args, dir: &std::path::Path) -> anyhow::Result<Exit> {
     let nat = analyser("panther", Kind::Nat);
     let serology = analyser("neo", Kind::Serology);
     let dins = ledger.read(pending_dins).await?;
-    anyhow::ensure!(!dins.is_empty(), "the generated centre has no donation with a pending panel");
+    anyhow::ensure!(
+        !dins.is_empty(),
+        "the generated centre has no donation with a pending panel"
+    );
     let mut wire = Vec::new();
     for chunk in dins.chunks(args.per_message) {
         wire.push((&nat, frames(&message(Kind::Nat, chunk))));
@@ -84,7 +90,15 @@ async fn measure(args: &Args, dir: &std::path::Path) -> anyhow::Result<Exit> {
         }
     }
     let through = started.elapsed();
-    report(args, dins.len(), wire.len(), planned_results, recorded, parse, through);
+    report(
+        args,
+        dins.len(),
+        wire.len(),
+        planned_results,
+        recorded,
+        parse,
+        through,
+    );
     Ok(Exit::Success)
 }
 
@@ -92,31 +106,70 @@ async fn measure(args: &Args, dir: &std::path::Path) -> anyhow::Result<Exit> {
 async fn centre(args: &Args, dir: &std::path::Path) -> anyhow::Result<BloodLedger> {
     let url = format!("sqlite://{}", dir.join("astm.db").display());
     let ledger = crate::commands::database::open(&url).await?;
-    let options = DemoOptions { seed: args.seed, donors: args.donors, days: 35, now: datetime!(2026-03-20 15:30 UTC) };
+    let options = DemoOptions {
+        seed: args.seed,
+        donors: args.donors,
+        days: 35,
+        now: datetime!(2026-03-20 15:30 UTC),
+    };
     let commands: Vec<_> = plan(&options)
         .into_iter()
-        .filter(|p| !matches!(p.command, Command::Client(ClientCommand::Lab(_) | ClientCommand::Manufacturing(_) | ClientCommand::Release(_) | ClientCommand::Distribution(_) | ClientCommand::Transfusion(_) | ClientCommand::Lookback(_))))
+        .filter(|p| {
+            !matches!(
+                p.command,
+                Command::Client(
+                    ClientCommand::Lab(_)
+                        | ClientCommand::Manufacturing(_)
+                        | ClientCommand::Release(_)
+                        | ClientCommand::Distribution(_)
+                        | ClientCommand::Transfusion(_)
+                        | ClientCommand::Lookback(_)
+                )
+            )
+        })
         .collect();
     for chunk in commands.chunks(500) {
-        let batch: Vec<_> = chunk.iter().map(|p| (p.command_id.as_str(), &p.command, &p.context)).collect();
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|p| (p.command_id.as_str(), &p.command, &p.context))
+            .collect();
         ledger.execute_batch(&batch).await?;
     }
     Ok(ledger)
 }
 
 fn pending_dins(state: &State) -> Vec<String> {
-    let markers = ["hiv_nat", "hcv_nat", "hbv_nat", "hbsag", "anti_hbc", "anti_hcv", "anti_hiv_1_2", "anti_htlv", "syphilis"];
+    let markers = [
+        "hiv_nat",
+        "hcv_nat",
+        "hbv_nat",
+        "hbsag",
+        "anti_hbc",
+        "anti_hcv",
+        "anti_hiv_1_2",
+        "anti_htlv",
+        "syphilis",
+    ];
     state
         .donations
         .values()
-        .filter(|d| markers.iter().all(|m| matches!(d.tests.get(*m), Some(MarkerStatus::Pending))))
+        .filter(|d| {
+            markers
+                .iter()
+                .all(|m| matches!(d.tests.get(*m), Some(MarkerStatus::Pending)))
+        })
         .map(|d| d.din.clone())
         .collect()
 }
 
 fn analyser(name: &str, kind: Kind) -> Analyser {
     let address = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    Analyser { name: name.to_owned(), kind, address, codes: default_codes(kind) }
+    Analyser {
+        name: name.to_owned(),
+        kind,
+        address,
+        codes: default_codes(kind),
+    }
 }
 
 fn message(kind: Kind, dins: &[String]) -> Vec<Vec<u8>> {
@@ -127,9 +180,21 @@ fn message(kind: Kind, dins: &[String]) -> Vec<Vec<u8>> {
     let mut records = vec![b"H|\\^&|||BENCH^ANALYSER^1.0|||||||P|LIS2-A2|20261208020000".to_vec()];
     for (index, din) in dins.iter().enumerate() {
         records.push(format!("P|{}", index + 1).into_bytes());
-        records.push(format!("O|1|={din}{flag}||^^^{}|R||||||N||||P||||||||||F", codes.join("\\^^^")).into_bytes());
+        records.push(
+            format!(
+                "O|1|={din}{flag}||^^^{}|R||||||N||||P||||||||||F",
+                codes.join("\\^^^")
+            )
+            .into_bytes(),
+        );
         for (sequence, code) in codes.iter().enumerate() {
-            records.push(format!("R|{}|^^^{code}^INTERP|Nonreactive|||N||F||OPER1||20261208015900|BENCH1", sequence + 1).into_bytes());
+            records.push(
+                format!(
+                    "R|{}|^^^{code}^INTERP|Nonreactive|||N||F||OPER1||20261208015900|BENCH1",
+                    sequence + 1
+                )
+                .into_bytes(),
+            );
         }
     }
     records.push(b"L|1|N".to_vec());
@@ -166,11 +231,21 @@ async fn parse_and_plan(
     }
     let (_, content) = read_message(&records)?;
     let id = intake::command_id(analyser, &records);
-    let plan = ledger.read(|state| intake::plan(analyser, &content, state)).await?;
+    let plan = ledger
+        .read(|state| intake::plan(analyser, &content, state))
+        .await?;
     Ok((id, plan.map_err(anyhow::Error::msg)?))
 }
 
-fn report(args: &Args, donations: usize, messages: usize, planned: usize, recorded: usize, parse: Duration, through: Duration) {
+fn report(
+    args: &Args,
+    donations: usize,
+    messages: usize,
+    planned: usize,
+    recorded: usize,
+    parse: Duration,
+    through: Duration,
+) {
     let parse_rate = planned as f64 / parse.as_secs_f64();
     let rate = recorded as f64 / through.as_secs_f64();
     let ratio = through.as_secs_f64() / parse.as_secs_f64();
@@ -187,10 +262,24 @@ fn report(args: &Args, donations: usize, messages: usize, planned: usize, record
         );
         return;
     }
-    println!("ASTM results, one core: {donations} donations, {messages} messages, {recorded} result records");
-    println!("  parse alone (frames, records, plan)   {:>10.0} results/s  ({:.3} s)", parse_rate, parse.as_secs_f64());
-    println!("  through the ledger (SQLite)           {:>10.0} results/s  ({:.3} s)", rate, through.as_secs_f64());
+    println!(
+        "ASTM results, one core: {donations} donations, {messages} messages, {recorded} result records"
+    );
+    println!(
+        "  parse alone (frames, records, plan)   {:>10.0} results/s  ({:.3} s)",
+        parse_rate,
+        parse.as_secs_f64()
+    );
+    println!(
+        "  through the ledger (SQLite)           {:>10.0} results/s  ({:.3} s)",
+        rate,
+        through.as_secs_f64()
+    );
     println!("  ledger / parse time                   {ratio:>10.1}x");
-    let verdict = if rate >= TARGET_RESULTS_PER_SECOND { "meets" } else { "MISSES" };
+    let verdict = if rate >= TARGET_RESULTS_PER_SECOND {
+        "meets"
+    } else {
+        "MISSES"
+    };
     println!("  target {TARGET_RESULTS_PER_SECOND:.0} results/s through the ledger: {verdict}");
 }
