@@ -293,10 +293,8 @@ fn codes_due(
             .map(String::as_str)
             .filter(|m| due(m) && !covered.contains(m))
             .collect();
+        // A code is asked for only when every marker it stands for is still due.
         if !wanted.is_empty() && wanted.len() == markers.len() {
-            covered.extend(wanted);
-            codes.push(code.clone());
-        } else if markers.len() == 1 && !wanted.is_empty() {
             covered.extend(wanted);
             codes.push(code.clone());
         }
