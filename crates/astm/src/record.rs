@@ -220,8 +220,16 @@ fn parse_record(
     raw_fields.next();
     let mut fields = Vec::new();
     if kind == b'H' {
-        // H.2 is the delimiters themselves, not a field to split.
-        fields.push(Field::text(raw_fields.next().unwrap_or("")));
+        // H.2 is the delimiters themselves, not a field to split, and nothing else.
+        let declared = raw_fields.next().unwrap_or("");
+        if declared.len() != 3 {
+            return Err(RecordError::at(
+                number,
+                2,
+                "H.2 must hold the repeat, component and escape delimiters only",
+            ));
+        }
+        fields.push(Field::text(declared));
     }
     for raw in raw_fields {
         if fields.len() == FIELDS_MAX {
@@ -403,6 +411,13 @@ mod tests {
         let error = message("H|\\^&\rP|1").expect_err("no L");
         assert_eq!(error.record, 2);
         assert!(error.to_string().contains("L record"), "{error}");
+    }
+
+    #[test]
+    fn a_header_whose_delimiter_field_holds_more_is_refused() {
+        // Found by the fuzzer: the extra characters were lost when the message was written.
+        let error = message("H|\\^&xy|||SIM\rL|1|N").expect_err("extra in H.2");
+        assert_eq!((error.record, error.field), (1, 2));
     }
 
     #[test]
