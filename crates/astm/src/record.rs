@@ -167,7 +167,12 @@ impl Message {
         let delimiters = Delimiters::from_header(header)?;
         let mut parsed = Vec::with_capacity(records.len());
         for (index, record) in records.iter().enumerate() {
-            parsed.push(parse_record(record, &delimiters, index + 1)?);
+            let record = parse_record(record, &delimiters, index + 1)?;
+            // Found by the fuzzer: a second header would declare delimiters of its own.
+            if index > 0 && record.kind == 'H' {
+                return Err(RecordError::at(index + 1, 0, "a message holds one H record, first"));
+            }
+            parsed.push(record);
         }
         if parsed.last().map(|r| r.kind) != Some('L') {
             return Err(RecordError::at(
