@@ -170,7 +170,11 @@ impl Message {
             let record = parse_record(record, &delimiters, index + 1)?;
             // Found by the fuzzer: a second header would declare delimiters of its own.
             if index > 0 && record.kind == 'H' {
-                return Err(RecordError::at(index + 1, 0, "a message holds one H record, first"));
+                return Err(RecordError::at(
+                    index + 1,
+                    0,
+                    "a message holds one H record, first",
+                ));
             }
             parsed.push(record);
         }
