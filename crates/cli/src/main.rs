@@ -92,8 +92,11 @@ enum Command {
     Bench(commands::bench::Args),
     /// Print an ISBT 128 label (SVG, PNG, PDF or ZPL) from scanned values.
     Label(commands::label::Args),
-    /// Serve the benches and the JSON API over HTTP.
+    /// Serve the benches and the JSON API over HTTP (and analysers over ASTM with --astm).
     Serve(commands::serve::Args),
+    /// A simulated laboratory analyser: sends results (and host queries) over ASTM to
+    /// `serve --astm`, with reactive and invalid results, bad checksums and dropped connections.
+    Analyser(commands::astm::simulator::Args),
     /// Generate a national workload and drive it through the domain and the ledger.
     Sim(commands::sim::Args),
     /// Check the ledger's integrity and read a unit's story from it.
@@ -145,6 +148,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(args, database, &config, &anchor),
         Command::Sim(args) => commands::sim::run(args, database, &anchor),
         Command::Audit(args) => commands::audit::run(args, database, &anchor),
+        Command::Analyser(args) => commands::astm::simulator::run(args, database),
         Command::Backup(args) => commands::backup::run(args, database),
         Command::Export(args) => commands::transfer::run_export(args, database, &anchor),
         Command::Import(args) => commands::transfer::run_import(args, database, &anchor),

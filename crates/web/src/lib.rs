@@ -11,6 +11,7 @@ pub mod fhir;
 pub mod metrics;
 pub mod problem;
 pub mod reports;
+pub mod results_csv;
 pub mod routes;
 pub mod scan;
 pub mod security;

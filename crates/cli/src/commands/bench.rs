@@ -1,6 +1,7 @@
 //! `hemaflow bench`: throughput measured against a baseline measured in the same run, so that
 //! the ratio means something on a noisy machine.
 
+mod astm_bench;
 mod http_bench;
 mod isbt128_bench;
 mod ledger_bench;
@@ -41,6 +42,10 @@ enum Command {
     /// HL7 over MLLP: OMB^O27 orders parsed, placed on the ledger and answered by ORB^O28
     /// per second on one core, against parsing them alone.
     Mllp(mllp_bench::Args),
+    /// Analyser results over ASTM: result records per second through the ledger on one
+    /// core (frames read, records parsed, the batch decided and recorded) against parsing and
+    /// planning the same messages alone.
+    Astm(astm_bench::Args),
     /// Every benchmark above with its default options, one after the other (about a minute
     /// or two): each prints its figures and its ratio to its baseline.
     All {
@@ -71,13 +76,14 @@ type DefaultRun = fn(bool) -> anyhow::Result<Exit>;
 
 /// Runs every benchmark; the first that cannot run stops the others.
 fn run_all(json: bool) -> anyhow::Result<Exit> {
-    let runs: [(&str, DefaultRun); 6] = [
+    let runs: [(&str, DefaultRun); 7] = [
         ("isbt128", |json| isbt128_bench::run(defaults(json)?)),
         ("ledger", |json| ledger_bench::run(defaults(json)?)),
         ("http", |json| http_bench::run(defaults(json)?)),
         ("lookup", |json| lookup_bench::run(defaults(json)?)),
         ("lookback", |json| lookback_bench::run(defaults(json)?)),
         ("mllp", |json| mllp_bench::run(defaults(json)?)),
+        ("astm", |json| astm_bench::run(defaults(json)?)),
     ];
     for (name, run) in runs {
         if !json {
@@ -102,6 +108,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Lookup(args) => lookup_bench::run(args),
         Command::Lookback(args) => lookback_bench::run(args),
         Command::Mllp(args) => mllp_bench::run(args),
+        Command::Astm(args) => astm_bench::run(args),
         Command::All { json } => run_all(json),
     }
 }

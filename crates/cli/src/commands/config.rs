@@ -15,6 +15,9 @@
 //! signing_key = "/etc/hemaflow/ledger.key"      # mode 0600, created on first start
 //! witness = "/var/lib/hemaflow-witness/hemaflow.witness"
 //! witness_copy = "/mnt/offsite/hemaflow.witness" # optional second witness
+//! [astm.panther1]
+//! address = "127.0.0.1:5001"
+//! kind = "nat"
 //! ```
 //!
 //! `hemaflow config check` reads it, checks every value and prints what each setting comes
@@ -42,6 +45,9 @@ pub struct Settings {
     /// systems.
     #[serde(default)]
     pub hl7: hemaflow_hl7::config::Hl7Settings,
+    /// The analysers `serve` listens for, by name (`[astm.NAME]`).
+    #[serde(default)]
+    pub astm: std::collections::BTreeMap<String, super::astm::analysers::AnalyserSettings>,
 }
 
 /// Where the ledger's signing key and witness files are (see `commands::anchor`).

@@ -25,6 +25,8 @@ pub struct Args {
     pub log: super::serve::LogArgs,
     #[command(flatten)]
     pub hl7: super::serve::Hl7Args,
+    #[command(flatten)]
+    pub astm: super::serve::AstmArgs,
     /// The random seed: the same seed (and --now) makes the same centre.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
@@ -105,6 +107,7 @@ pub fn run(
                     super::config::bind(args.bind, config),
                     super::config::log_format(args.log.log_format, config),
                     super::serve::Hl7Plan::of(args.hl7, config, &url),
+                    args.astm.resolve(config)?,
                 )
                 .await
             }

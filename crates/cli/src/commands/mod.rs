@@ -1,6 +1,7 @@
 //! One module per top-level command.
 
 pub mod anchor;
+pub mod astm;
 pub mod audit;
 pub mod backup;
 pub mod bench;

@@ -18,6 +18,8 @@ pub struct Args {
     pub log: LogArgs,
     #[command(flatten)]
     pub hl7: Hl7Args,
+    #[command(flatten)]
+    pub astm: AstmArgs,
 }
 
 /// The HL7 v2.5 interface beside the web server.
@@ -58,6 +60,26 @@ impl Hl7Plan {
             settings,
             state_path,
         }
+    }
+}
+
+/// The analysers to listen for over ASTM.
+#[derive(clap::Args, Clone, Default)]
+pub struct AstmArgs {
+    /// An analyser to listen for over ASTM (E1381/E1394 on TCP): `NAME=ADDR` or
+    /// `NAME:KIND=ADDR` (KIND nat or serology; default nat, or the `[astm.NAME]` section's).
+    /// Repeatable. Its results are recorded as `instrument:NAME`.
+    #[arg(long = "astm", value_name = "NAME=ADDR")]
+    pub analysers: Vec<String>,
+}
+
+impl AstmArgs {
+    /// The analysers of the flags and of the configuration file.
+    pub fn resolve(
+        &self,
+        config: &super::config::Loaded,
+    ) -> anyhow::Result<Vec<super::astm::analysers::Analyser>> {
+        super::astm::analysers::resolve(&self.analysers, &config.settings.astm)
     }
 }
 
@@ -127,7 +149,15 @@ pub fn run(
         }
         let bind = super::config::bind(args.bind, config);
         let format = super::config::log_format(args.log.log_format, config);
-        serve(ledger, bind, format, Hl7Plan::of(args.hl7, config, &url)).await
+        let analysers = args.astm.resolve(config)?;
+        serve(
+            ledger,
+            bind,
+            format,
+            Hl7Plan::of(args.hl7, config, &url),
+            analysers,
+        )
+        .await
     })
 }
 
@@ -136,6 +166,7 @@ pub async fn serve(
     bind: SocketAddr,
     format: LogFormat,
     hl7: Hl7Plan,
+    analysers: Vec<super::astm::analysers::Analyser>,
 ) -> anyhow::Result<Exit> {
     init_tracing(format);
     let listener = tokio::net::TcpListener::bind(bind)
@@ -146,6 +177,9 @@ pub async fn serve(
         .context("cannot read the bound address")?;
     let app = App::new(ledger, hemaflow_web::secure_cookies_for(address));
     start_hl7(&app, hl7).await?;
+    for (name, address) in super::astm::listener::start(app.clone(), analysers).await? {
+        println!("Listening for analyser {name} (ASTM) on {address}");
+    }
     println!("Hemaflow is serving on http://{address}/  (Ctrl-C stops it)");
     tracing::info!(%address, "serving");
     hemaflow_web::serve(listener, app, hemaflow_web::shutdown_signal())

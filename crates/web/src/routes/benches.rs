@@ -552,68 +552,21 @@ pub async fn post_produce(
     )))
 }
 
-/// An instrument's results as CSV: a header `din,test,stage,reading`, then one result per line
-/// (`W123426000001,hbsag,initial,nonreactive`; the DIN as on record or scanned). Every line is
-/// checked first; the batch is then given as one command, accepted whole or refused whole.
+/// An instrument's results as CSV (`crate::results_csv`): by default a header naming
+/// `din,test,stage,reading`, then one result per line (the DIN as on record or scanned).
+/// Every line is checked first; the batch is then given as one command, accepted whole or
+/// refused whole.
 pub fn parse_results_csv(text: &str) -> Result<Vec<TestResultInput>, Problem> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let header = lines
-        .next()
-        .map(|(_, l)| l.trim().to_lowercase().replace(' ', ""));
-    if header.as_deref() != Some("din,test,stage,reading") {
-        return Err(Problem::input(
-            "line 1: the header must be din,test,stage,reading",
-        ));
-    }
-    let mut results = Vec::new();
-    for (index, line) in lines {
-        let number = index + 1;
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [din, test, stage, reading] = cells[..] else {
-            return Err(Problem::input(format!(
-                "line {number}: 4 values expected, found {}",
-                cells.len()
-            )));
-        };
-        let din = scan::din_in_path(din)
-            .map_err(|p| Problem::input(format!("line {number}: {}", p.detail)))?;
-        let stage: Stage = serde_json::from_value(serde_json::json!(stage.to_lowercase()))
-            .map_err(|_| {
-                Problem::input(format!(
-                    "line {number}: stage {stage:?} is not initial, repeat, minipool or individual"
-                ))
-            })?;
-        let reading: Reading = serde_json::from_value(serde_json::json!(reading.to_lowercase()))
-            .map_err(|_| {
-                Problem::input(format!(
-                    "line {number}: reading {reading:?} is not reactive or nonreactive"
-                ))
-            })?;
-        if test.is_empty() {
-            return Err(Problem::input(format!(
-                "line {number}: the test is missing"
-            )));
-        }
-        results.push(TestResultInput {
-            din,
-            test: test.to_owned(),
-            stage,
-            reading,
-        });
-    }
-    if results.is_empty() {
-        return Err(Problem::input("the file has no result lines"));
-    }
-    Ok(results)
+    crate::results_csv::parse(text, crate::results_csv::Layout::Hemaflow).map_err(Problem::input)
 }
 
 #[derive(Deserialize)]
 pub struct CsvForm {
     #[serde(default)]
     csv: String,
+    /// The export's layout (`hemaflow`, `procleix`); empty is `hemaflow`.
+    #[serde(default)]
+    layout: String,
     command_id: Option<String>,
 }
 
@@ -623,7 +576,13 @@ pub async fn post_results_csv(
     Form(form): Form<CsvForm>,
 ) -> Result<Response, Problem> {
     caller.require(access::TESTING)?;
-    let results = parse_results_csv(&form.csv)?;
+    let layout = crate::results_csv::Layout::parse(&form.layout).ok_or_else(|| {
+        Problem::input(format!(
+            "layout {:?} is not hemaflow or procleix",
+            form.layout
+        ))
+    })?;
+    let results = crate::results_csv::parse(&form.csv, layout).map_err(Problem::input)?;
     let count = results.len();
     let id = command_id(form.command_id.as_deref())?;
     execute(
