@@ -110,7 +110,9 @@ fn entries(url: &str) -> Vec<serde_json::Value> {
     String::from_utf8(output.stdout)
         .unwrap()
         .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        // The export's last line is its trailer, not an entry.
+        .filter(|line| line.get("trailer").is_none())
         .collect()
 }
 
