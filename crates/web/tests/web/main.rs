@@ -605,14 +605,7 @@ async fn p11_sign_the_first_signature_of_a_session_takes_the_user_id_and_later_o
     .expect("ready");
     assert!(units.len() >= 2, "two units to release");
     let (browser, csrf) = app.browser("quality").await;
-    let queue = browser
-        .get(app.url("/release"))
-        .send()
-        .await
-        .expect("queue")
-        .text()
-        .await
-        .expect("html");
+    let queue = helpers::page(&app, &browser, "/release").await;
     assert!(
         queue.contains("name=\"signature_user_id\""),
         "the first signature asks for the user ID"
@@ -679,14 +672,7 @@ async fn p11_sign_the_first_signature_of_a_session_takes_the_user_id_and_later_o
             .contains("released by Quinn Quality")
     );
     // Later in the same session the password is enough, and the page no longer asks the ID.
-    let queue = browser
-        .get(app.url("/release"))
-        .send()
-        .await
-        .expect("queue")
-        .text()
-        .await
-        .expect("html");
+    let queue = helpers::page(&app, &browser, "/release").await;
     assert!(!queue.contains("name=\"signature_user_id\""), "{queue}");
     let seen = helpers::seen_of(&queue);
     let second = browser
